@@ -1,0 +1,48 @@
+# nftsync — see README.md. Every target works on a fresh Debian machine as root
+# once nftables and iptables are installed (`make deps`).
+GO      ?= go
+BIN     ?= bin/nftsync
+PKGS    := ./...
+CORPUS  ?= $(abspath ../shared/conformance/txlate)
+
+.PHONY: all build test unit integration bench demo lint fuzz deps vagrant-test clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/nftsync
+
+deps:
+	@command -v nft >/dev/null && command -v iptables >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq nftables iptables)
+
+# The full suite: unit tests, the conformance corpus and the kernel tests
+# (root; each test in its own network namespace).
+test: lint
+	NFTSYNC_TXLATE_DIR=$${NFTSYNC_TXLATE_DIR:-$(CORPUS)} $(GO) test -count=1 -timeout 40m $(PKGS)
+
+unit:
+	$(GO) test -count=1 -short $(PKGS)
+
+integration:
+	$(GO) test -count=1 -v -timeout 30m ./integration/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./rule
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+demo: build
+	./examples/demo.sh $(BIN)
+
+vagrant-test:
+	vagrant up --provision
+
+clean:
+	rm -rf bin

@@ -1,0 +1,82 @@
+package rule
+
+import (
+	"strings"
+)
+
+// matchTypes lists the match extensions, by the name given to -m. Each
+// constructor gets the rule being parsed so it can check the family.
+var matchTypes = map[string]func(r *Rule) (Match, error){
+	"comment": func(*Rule) (Match, error) { return &Comment{}, nil },
+	"tcp":     func(*Rule) (Match, error) { return &TCP{}, nil },
+	"udp":     func(*Rule) (Match, error) { return &UDP{}, nil },
+}
+
+// implicitMatch reports whether -p NAME loads the match NAME on first use of
+// one of its options.
+func implicitMatch(name string) bool {
+	switch name {
+	case "tcp", "udp", "sctp", "icmp", "dccp", "udplite":
+		return true
+	}
+	return false
+}
+
+// targetTypes lists the target extensions, by the name given to -j. A name
+// not listed here is a jump to a chain.
+var targetTypes = map[string]func(r *Rule) (Target, error){
+	"ACCEPT": func(*Rule) (Target, error) { return &Verdict{Kind: "ACCEPT"}, nil },
+	"DROP":   func(*Rule) (Target, error) { return &Verdict{Kind: "DROP"}, nil },
+	"RETURN": func(*Rule) (Target, error) { return &Verdict{Kind: "RETURN"}, nil },
+}
+
+func newMatch(r *Rule, name string) (Match, error) {
+	mk, ok := matchTypes[name]
+	if !ok {
+		if r.Family == IPv6 && name == "icmpv6" {
+			mk, ok = matchTypes["icmp6"]
+		}
+	}
+	if !ok {
+		return nil, argError(name, "unknown or unsupported match module")
+	}
+	return mk(r)
+}
+
+func newTarget(r *Rule, name string, isGoto bool) (Target, error) {
+	if mk, ok := targetTypes[name]; ok {
+		if isGoto {
+			return nil, argError(name, "-g needs a chain, not a target")
+		}
+		return mk(r)
+	}
+	if err := checkChainName(name); err != nil {
+		return nil, err
+	}
+	return &Jump{Chain: name, Goto: isGoto}, nil
+}
+
+// MaxChainNameLen is the longest chain name iptables accepts.
+const MaxChainNameLen = 28
+
+// checkChainName validates the name of a chain jumped to.
+func checkChainName(name string) error {
+	switch {
+	case name == "":
+		return argError(name, "empty chain name")
+	case len(name) > MaxChainNameLen:
+		return argError(name, "chain name longer than %d characters", MaxChainNameLen)
+	case strings.HasPrefix(name, "-") || strings.HasPrefix(name, "!"):
+		return argError(name, "not a valid chain name")
+	case strings.ContainsAny(name, " \t\n\"'"):
+		return argError(name, "chain name contains white space or quotes")
+	case strings.ToLower(name) == name && isTargetLike(name):
+		return argError(name, "unknown target (targets are upper case, e.g. %s)", strings.ToUpper(name))
+	}
+	return nil
+}
+
+func isTargetLike(name string) bool {
+	_, ok := targetTypes[strings.ToUpper(name)]
+	return ok
+}

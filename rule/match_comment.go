@@ -1,0 +1,60 @@
+package rule
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Comment is -m comment --comment TEXT. nft stores it in the rule's userdata
+// and prints it after the verdict.
+type Comment struct {
+	Text string
+	set  bool
+}
+
+// Name returns "comment".
+func (c *Comment) Name() string   { return "comment" }
+func (c *Comment) stateful() bool { return false }
+
+func (c *Comment) parse(p *parser, opt string, invert bool) (bool, error) {
+	if opt != "--comment" {
+		return false, nil
+	}
+	if invert {
+		return true, argError(opt, "cannot be negated")
+	}
+	if c.set {
+		return true, argError(opt, "may only be given once per -m comment")
+	}
+	v, err := p.value(opt)
+	if err != nil {
+		return true, err
+	}
+	switch {
+	case len(v) > MaxCommentLen:
+		return true, argError(v, "comment is %d bytes; nft allows at most %d", len(v), MaxCommentLen)
+	case !utf8.ValidString(v):
+		return true, argError(v, "comment is not valid UTF-8")
+	case strings.ContainsAny(v, "\"\n\r\x00"):
+		return true, argError(v, "comment contains a double quote, newline or NUL, which nft cannot print")
+	}
+	c.Text, c.set = v, true
+	return true, nil
+}
+
+func (c *Comment) finish(*Rule) error {
+	if !c.set {
+		return argError("-m comment", "needs --comment")
+	}
+	return nil
+}
+
+func (c *Comment) args() []string { return []string{"--comment", c.Text} }
+
+func (c *Comment) xlate(x *xlator) error {
+	if x.comment != "" {
+		return argError("--comment", "only one comment per rule can be translated")
+	}
+	x.comment = c.Text
+	return nil
+}

@@ -1,0 +1,280 @@
+package rule
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/nftables/expr"
+)
+
+// PortMatch is a source or destination port (range) match.
+type PortMatch struct {
+	Set bool
+	PortRange
+	Invert bool
+}
+
+// ports holds what the tcp, udp (and similar) matches share: --sport and
+// --dport.
+type ports struct {
+	SPort, DPort PortMatch
+}
+
+// parsePorts handles --sport/--dport and their long spellings.
+func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
+	var target *PortMatch
+	switch opt {
+	case "--sport", "--source-port":
+		target = &pm.SPort
+	case "--dport", "--destination-port":
+		target = &pm.DPort
+	default:
+		return false, nil
+	}
+	if target.Set {
+		return true, argError(opt, "may only be given once")
+	}
+	v, err := p.value(opt)
+	if err != nil {
+		return true, err
+	}
+	r, err := parsePortRange(v)
+	if err != nil {
+		return true, err
+	}
+	*target = PortMatch{Set: true, PortRange: r, Invert: invert}
+	return true, nil
+}
+
+func (pm *ports) portArgs() []string {
+	var out []string
+	for _, p := range []struct {
+		opt string
+		m   PortMatch
+	}{{"--sport", pm.SPort}, {"--dport", pm.DPort}} {
+		if p.m.Set {
+			if p.m.Invert {
+				out = append(out, "!")
+			}
+			out = append(out, p.opt, p.m.String())
+		}
+	}
+	return out
+}
+
+// xlatePorts translates the port matches. It reports whether it printed
+// anything: a full 0:65535 range matches every packet and is left out.
+func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
+	printed := false
+	for _, p := range []struct {
+		field string
+		off   uint32
+		m     PortMatch
+	}{{"sport", 0, pm.SPort}, {"dport", 2, pm.DPort}} {
+		if !p.m.Set || (p.m.Lo == 0 && p.m.Hi == 65535 && !p.m.Invert) {
+			continue
+		}
+		exprs := append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, p.off, 2))
+		if p.m.Lo == p.m.Hi {
+			exprs = append(exprs, cmp(p.m.Invert, be16(p.m.Lo)))
+		} else {
+			exprs = append(exprs, rangeExpr(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi)))
+		}
+		x.add(fmt.Sprintf("%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft()), exprs...)
+		printed = true
+	}
+	return printed
+}
+
+// checkProto verifies that -p names the match's protocol, as iptables
+// requires for tcp/udp/sctp options.
+func checkProto(r *Rule, name string, proto uint8) error {
+	if !r.Proto.Set || r.Proto.Invert || r.Proto.Num != proto {
+		return argError("-m "+name, "needs -p %s", name)
+	}
+	return nil
+}
+
+// l4Only adds "meta l4proto NAME" when a match printed nothing else, so the
+// translated rule still only matches that protocol.
+func (x *xlator) l4Only(name string, proto uint8) {
+	if x.l4 == proto {
+		return
+	}
+	x.l4 = proto
+	x.add("meta l4proto "+name, meta(expr.MetaKeyL4PROTO), cmp(false, []byte{proto}))
+}
+
+// UDP is the udp match.
+type UDP struct{ ports }
+
+// Name returns "udp".
+func (u *UDP) Name() string   { return "udp" }
+func (u *UDP) stateful() bool { return false }
+func (u *UDP) parse(p *parser, opt string, invert bool) (bool, error) {
+	return u.parsePorts(p, opt, invert)
+}
+func (u *UDP) finish(r *Rule) error { return checkProto(r, "udp", protoUDP) }
+func (u *UDP) args() []string       { return u.portArgs() }
+func (u *UDP) xlate(x *xlator) error {
+	if !u.xlatePorts(x, "udp", protoUDP) {
+		x.l4Only("udp", protoUDP)
+	}
+	return nil
+}
+
+const (
+	protoTCP  = 6
+	protoUDP  = 17
+	protoSCTP = 132
+)
+
+// tcpFlags are the TCP flag names in the order iptables and nft print them.
+var tcpFlags = []struct {
+	name string
+	bit  uint8
+}{{"fin", 0x01}, {"syn", 0x02}, {"rst", 0x04}, {"psh", 0x08}, {"ack", 0x10}, {"urg", 0x20}}
+
+// TCP is the tcp match.
+type TCP struct {
+	ports
+	// FlagsSet: --tcp-flags MASK COMP (or --syn, which is
+	// --tcp-flags SYN,RST,ACK,FIN SYN).
+	FlagsSet         bool
+	FlagMask, FlagOn uint8
+	FlagsInvert      bool
+	// Option is --tcp-option N (0: none).
+	Option       uint8
+	OptionInvert bool
+}
+
+// Name returns "tcp".
+func (t *TCP) Name() string   { return "tcp" }
+func (t *TCP) stateful() bool { return false }
+
+func (t *TCP) parse(p *parser, opt string, invert bool) (bool, error) {
+	if ok, err := t.parsePorts(p, opt, invert); ok || err != nil {
+		return ok, err
+	}
+	switch opt {
+	case "--syn", "--tcp-flags":
+		if t.FlagsSet {
+			return true, argError(opt, "TCP flags may only be given once")
+		}
+		t.FlagsSet, t.FlagsInvert = true, invert
+		if opt == "--syn" {
+			t.FlagMask, t.FlagOn = 0x17, 0x02
+			return true, nil
+		}
+		mask, err := p.value(opt)
+		if err != nil {
+			return true, err
+		}
+		comp, err := p.value(opt)
+		if err != nil {
+			return true, err
+		}
+		if t.FlagMask, err = parseTCPFlags(mask); err != nil {
+			return true, err
+		}
+		if t.FlagOn, err = parseTCPFlags(comp); err != nil {
+			return true, err
+		}
+		return true, nil
+	case "--tcp-option":
+		v, err := p.value(opt)
+		if err != nil {
+			return true, err
+		}
+		n, err := strconv.ParseUint(v, 10, 8)
+		if err != nil || n == 0 {
+			return true, argError(v, "TCP option must be a number from 1 to 255")
+		}
+		t.Option, t.OptionInvert = uint8(n), invert
+		return true, nil
+	}
+	return false, nil
+}
+
+func parseTCPFlags(v string) (uint8, error) {
+	var f uint8
+	for _, name := range strings.Split(strings.ToLower(v), ",") {
+		switch name {
+		case "all":
+			f |= 0x3f
+			continue
+		case "none":
+			continue
+		}
+		found := false
+		for _, tf := range tcpFlags {
+			if tf.name == name {
+				f |= tf.bit
+				found = true
+			}
+		}
+		if !found {
+			return 0, argError(v, "unknown TCP flag %q", name)
+		}
+	}
+	return f, nil
+}
+
+func formatTCPFlags(f uint8, upper bool) string {
+	var names []string
+	for _, tf := range tcpFlags {
+		if f&tf.bit != 0 {
+			names = append(names, tf.name)
+		}
+	}
+	if len(names) == 0 {
+		if upper {
+			return "NONE"
+		}
+		return ""
+	}
+	s := strings.Join(names, ",")
+	if upper {
+		s = strings.ToUpper(s)
+	}
+	return s
+}
+
+func (t *TCP) finish(r *Rule) error { return checkProto(r, "tcp", protoTCP) }
+
+func (t *TCP) args() []string {
+	out := t.portArgs()
+	if t.Option != 0 {
+		if t.OptionInvert {
+			out = append(out, "!")
+		}
+		out = append(out, "--tcp-option", strconv.Itoa(int(t.Option)))
+	}
+	if t.FlagsSet {
+		if t.FlagsInvert {
+			out = append(out, "!")
+		}
+		out = append(out, "--tcp-flags", formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true))
+	}
+	return out
+}
+
+func (t *TCP) xlate(x *xlator) error {
+	printed := t.xlatePorts(x, "tcp", protoTCP)
+	if t.Option != 0 {
+		return fmt.Errorf("--tcp-option: %w", ErrUnsupported)
+	}
+	if t.FlagsSet {
+		exprs := append(x.needL4(protoTCP),
+			payload(expr.PayloadBaseTransportHeader, 13, 1),
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{t.FlagMask}, Xor: []byte{0}},
+			cmp(t.FlagsInvert, []byte{t.FlagOn}))
+		x.add(fmt.Sprintf("tcp flags %s%s / %s", neq(t.FlagsInvert), formatTCPFlags(t.FlagOn, false), formatTCPFlags(t.FlagMask, false)), exprs...)
+		printed = true
+	}
+	if !printed {
+		x.l4Only("tcp", protoTCP)
+	}
+	return nil
+}

@@ -1,0 +1,343 @@
+package rule
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ParseError says which argument of a rule could not be parsed and why.
+type ParseError struct {
+	Arg    string // the offending argument, or "" when the rule as a whole is wrong
+	Reason string
+	Err    error // an underlying error, if any
+}
+
+func (e *ParseError) Error() string {
+	if e.Arg == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("%q: %s", e.Arg, e.Reason)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+func argError(arg, format string, a ...any) error {
+	return &ParseError{Arg: arg, Reason: fmt.Sprintf(format, a...)}
+}
+
+// ErrUnsupported marks rules that are valid iptables but that nftsync cannot
+// represent; it is wrapped by the ParseError.
+var ErrUnsupported = errors.New("not supported")
+
+// parser walks an argument list. Extensions pull option values through it.
+type parser struct {
+	args []string
+	pos  int
+	rule *Rule
+	// target receives options once -j/-g has been seen.
+	target Target
+}
+
+// Parse parses the iptables arguments of one rule, as written after
+// "-A CHAIN", for the given family.
+func Parse(fam Family, args []string) (*Rule, error) {
+	r := &Rule{Family: fam}
+	p := &parser{args: args, rule: r}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ParseString splits s like a shell would (quotes group words) and parses it.
+func ParseString(fam Family, s string) (*Rule, error) {
+	args, err := SplitArgs(s)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(fam, args)
+}
+
+// value returns the argument after the current option.
+func (p *parser) value(opt string) (string, error) {
+	if p.pos+1 >= len(p.args) {
+		return "", argError(opt, "option requires a value")
+	}
+	p.pos++
+	return p.args[p.pos], nil
+}
+
+// optionalValue returns the next argument if it is not an option itself.
+func (p *parser) optionalValue() (string, bool) {
+	if p.pos+1 >= len(p.args) {
+		return "", false
+	}
+	next := p.args[p.pos+1]
+	if next == "!" || strings.HasPrefix(next, "-") {
+		return "", false
+	}
+	p.pos++
+	return next, true
+}
+
+func (p *parser) run() error {
+	r := p.rule
+	invert := false
+	seen := map[string]bool{}
+	once := func(opt string) error {
+		if seen[opt] {
+			return argError(opt, "may only be given once")
+		}
+		seen[opt] = true
+		return nil
+	}
+	for ; p.pos < len(p.args); p.pos++ {
+		arg := p.args[p.pos]
+		if arg == "!" {
+			if invert {
+				return argError(arg, "double negation is not allowed")
+			}
+			invert = true
+			continue
+		}
+		opt := longOption(arg)
+		var err error
+		switch opt {
+		case "--source", "--destination":
+			if err = once(opt); err != nil {
+				return err
+			}
+			var v string
+			if v, err = p.value(arg); err != nil {
+				return err
+			}
+			a := &r.Src
+			if opt == "--destination" {
+				a = &r.Dst
+			}
+			*a, err = parseAddr(r.Family, v)
+			a.Invert = invert
+		case "--in-interface", "--out-interface":
+			if err = once(opt); err != nil {
+				return err
+			}
+			var v string
+			if v, err = p.value(arg); err != nil {
+				return err
+			}
+			if err = checkIface(v); err != nil {
+				return argError(v, "%v", err)
+			}
+			i := &r.In
+			if opt == "--out-interface" {
+				i = &r.Out
+			}
+			*i = Iface{Name: v, Invert: invert}
+		case "--protocol":
+			if err = once(opt); err != nil {
+				return err
+			}
+			var v string
+			if v, err = p.value(arg); err != nil {
+				return err
+			}
+			var num uint8
+			if num, err = parseProto(v); err != nil {
+				return err
+			}
+			// -p all matches every protocol: iptables stores it as 0.
+			r.Proto = Proto{Set: num != 0 || invert, Num: num, Invert: invert}
+			if num == 0 && invert {
+				return argError(v, "! -p all would match nothing")
+			}
+		case "--fragment":
+			if r.Family != IPv4 {
+				return argError(arg, "-f is only valid for IPv4")
+			}
+			if err = once(opt); err != nil {
+				return err
+			}
+			r.Fragment, r.FragmentInvert = true, invert
+		case "--match":
+			if invert {
+				return argError(arg, "-m cannot be negated")
+			}
+			var v string
+			if v, err = p.value(arg); err != nil {
+				return err
+			}
+			var m Match
+			if m, err = newMatch(r, v); err != nil {
+				return err
+			}
+			r.Matches = append(r.Matches, m)
+		case "--jump", "--goto":
+			if invert {
+				return argError(arg, "a target cannot be negated")
+			}
+			if r.Target != nil {
+				return argError(arg, "only one target (-j or -g) may be given")
+			}
+			var v string
+			if v, err = p.value(arg); err != nil {
+				return err
+			}
+			var t Target
+			if t, err = newTarget(r, v, opt == "--goto"); err != nil {
+				return err
+			}
+			r.Target, p.target = t, t
+		case "--table", "--append", "--insert", "--delete", "--new-chain", "--policy":
+			return argError(arg, "is a command, not part of a rule: pass only the rule's arguments")
+		default:
+			if err = p.extensionOption(arg, invert); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return err
+		}
+		invert = false
+	}
+	if invert {
+		return argError("!", "nothing follows the negation")
+	}
+	for _, m := range r.Matches {
+		if err := m.finish(r); err != nil {
+			return err
+		}
+	}
+	if r.Target != nil {
+		if err := r.Target.finish(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// extensionOption offers an option to the target and the loaded matches,
+// newest first as iptables does, then to the match that -p implies.
+func (p *parser) extensionOption(arg string, invert bool) error {
+	if !strings.HasPrefix(arg, "-") {
+		return argError(arg, "unexpected argument (a value without an option, or a quoting mistake?)")
+	}
+	if p.target != nil {
+		if ok, err := p.target.parse(p, arg, invert); ok || err != nil {
+			return err
+		}
+	}
+	ms := p.rule.Matches
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ok, err := ms[i].parse(p, arg, invert); ok || err != nil {
+			return err
+		}
+	}
+	// iptables loads the match named like the protocol on first use of
+	// one of its options (-p tcp --dport 22 means -p tcp -m tcp --dport 22).
+	if p.rule.Proto.Set && !p.rule.Proto.Invert {
+		if name := protoName(p.rule.Proto.Num); implicitMatch(name) && !p.loaded(name) {
+			m, err := newMatch(p.rule, name)
+			if err != nil {
+				return err
+			}
+			if ok, err := m.parse(p, arg, invert); err != nil {
+				return err
+			} else if ok {
+				p.rule.Matches = append(p.rule.Matches, m)
+				return nil
+			}
+		}
+	}
+	if p.target == nil && len(ms) == 0 && !p.rule.Proto.Set {
+		return argError(arg, "unknown option (a match option needs -m MODULE or -p PROTOCOL first)")
+	}
+	return argError(arg, "unknown option for the loaded modules%s", p.loadedList())
+}
+
+func (p *parser) loaded(name string) bool {
+	for _, m := range p.rule.Matches {
+		if m.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) loadedList() string {
+	var names []string
+	for _, m := range p.rule.Matches {
+		names = append(names, m.Name())
+	}
+	if p.target != nil {
+		names = append(names, p.target.Name())
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(names, ", ") + ")"
+}
+
+// shortOptions maps iptables' short header options to their long names.
+var shortOptions = map[string]string{
+	"-s": "--source", "--src": "--source",
+	"-d": "--destination", "--dst": "--destination",
+	"-i": "--in-interface", "-o": "--out-interface",
+	"-p": "--protocol", "-f": "--fragment",
+	"-m": "--match", "-j": "--jump", "-g": "--goto",
+	"-t": "--table", "-A": "--append", "-I": "--insert", "-D": "--delete",
+	"-N": "--new-chain", "-P": "--policy",
+}
+
+func longOption(arg string) string {
+	if l, ok := shortOptions[arg]; ok {
+		return l
+	}
+	return arg
+}
+
+// SplitArgs splits a line into arguments the way iptables-restore does:
+// whitespace separates, double or single quotes group, backslash escapes.
+func SplitArgs(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inArg := false
+	var quote rune
+	escaped := false
+	for _, c := range s {
+		switch {
+		case escaped:
+			cur.WriteRune(c)
+			escaped = false
+		case c == '\\' && quote != '\'':
+			escaped, inArg = true, true
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(c)
+			}
+		case c == '"' || c == '\'':
+			quote, inArg = c, true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if inArg {
+				out = append(out, cur.String())
+				cur.Reset()
+				inArg = false
+			}
+		default:
+			cur.WriteRune(c)
+			inArg = true
+		}
+	}
+	if quote != 0 {
+		return nil, &ParseError{Reason: "unterminated quote"}
+	}
+	if escaped {
+		return nil, &ParseError{Reason: "trailing backslash"}
+	}
+	if inArg {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}

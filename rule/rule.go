@@ -1,0 +1,218 @@
+package rule
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+)
+
+// Family is the address family a rule is written for: iptables (IPv4) or
+// ip6tables (IPv6).
+type Family uint8
+
+const (
+	// IPv4 is the iptables family; nftables calls it "ip".
+	IPv4 Family = iota
+	// IPv6 is the ip6tables family; nftables calls it "ip6".
+	IPv6
+)
+
+// String returns the nftables family name: "ip" or "ip6".
+func (f Family) String() string {
+	if f == IPv6 {
+		return "ip6"
+	}
+	return "ip"
+}
+
+// Iface is an -i or -o match. A Name ending in "+" is a prefix wildcard.
+type Iface struct {
+	Name   string
+	Invert bool
+}
+
+// Addr is an -s or -d match: an address under a mask. The mask is usually a
+// prefix, but iptables accepts any netmask (-s 10.0.0.0/255.0.255.0).
+type Addr struct {
+	Set    bool
+	IP     netip.Addr // already masked
+	Mask   netip.Addr // all-ones for a host address
+	Invert bool
+}
+
+// Proto is a -p match.
+type Proto struct {
+	Set    bool
+	Num    uint8
+	Invert bool
+}
+
+// Rule is a parsed iptables rule: the fixed header matches, the extension
+// matches in the order they were given, and an optional target.
+type Rule struct {
+	Family   Family
+	In, Out  Iface
+	Src, Dst Addr
+	Proto    Proto
+	// Fragment is -f (IPv4 only); FragmentInvert is "! -f".
+	Fragment, FragmentInvert bool
+	Matches                  []Match
+	// Target is nil for a rule without -j/-g (it only counts packets).
+	Target Target
+}
+
+// Match is a loaded match extension (-m NAME, or one loaded implicitly by -p).
+type Match interface {
+	extension
+	// stateful reports whether evaluating the match has side effects (limit
+	// consumes tokens), so that its position relative to other matches is
+	// part of the rule's meaning.
+	stateful() bool
+}
+
+// Target is a -j or -g target: a verdict, a jump, or a target extension.
+type Target interface {
+	extension
+}
+
+// extension is what matches and targets have in common.
+type extension interface {
+	// Name is the extension's name as written after -m or -j.
+	Name() string
+	// parse consumes one option of the extension. It reports false when
+	// the option is not the extension's.
+	parse(p *parser, opt string, invert bool) (bool, error)
+	// finish checks the extension once all arguments are read.
+	finish(r *Rule) error
+	// args returns the extension's options in canonical order, as
+	// iptables-save prints them.
+	args() []string
+	// xlate appends the extension's nftables statements.
+	xlate(x *xlator) error
+}
+
+// String returns the rule in iptables-save form (without "-A CHAIN"): the
+// header matches first, then each match module with its options in canonical
+// order, then the target.
+func (r *Rule) String() string {
+	return strings.Join(r.Args(), " ")
+}
+
+// Args is String as an argument list, suitable for exec or go-iptables; a
+// comment is one argument even when it has spaces.
+func (r *Rule) Args() []string {
+	out := r.headerArgs()
+	for _, m := range r.Matches {
+		out = append(out, "-m", m.Name())
+		out = append(out, m.args()...)
+	}
+	return append(out, r.targetArgs()...)
+}
+
+// Key is the canonical form used for equality. It is String, except that
+// stateless matches are sorted between stateful ones: the order of stateless
+// matches does not change what a rule matches, but a stateful match (limit)
+// only sees the packets that earlier matches let through.
+func (r *Rule) Key() string {
+	out := r.headerArgs()
+	var run []string
+	flush := func() {
+		sort.Strings(run)
+		out = append(out, run...)
+		run = run[:0]
+	}
+	for _, m := range r.Matches {
+		s := quoteArgs(append([]string{"-m", m.Name()}, m.args()...))
+		if m.stateful() {
+			flush()
+			out = append(out, s)
+			continue
+		}
+		run = append(run, s)
+	}
+	flush()
+	out = append(out, quoteArgs(r.targetArgs()))
+	return r.Family.String() + " " + strings.Join(out, " ")
+}
+
+// Equal reports whether two rules have the same meaning.
+func (r *Rule) Equal(o *Rule) bool {
+	if r == nil || o == nil {
+		return r == o
+	}
+	return r.Key() == o.Key()
+}
+
+func (r *Rule) headerArgs() []string {
+	var out []string
+	not := func(inv bool) {
+		if inv {
+			out = append(out, "!")
+		}
+	}
+	for _, a := range []struct {
+		flag string
+		addr Addr
+	}{{"-s", r.Src}, {"-d", r.Dst}} {
+		if a.addr.Set {
+			not(a.addr.Invert)
+			out = append(out, a.flag, formatAddr(a.addr))
+		}
+	}
+	for _, i := range []struct {
+		flag  string
+		iface Iface
+	}{{"-i", r.In}, {"-o", r.Out}} {
+		if i.iface.Name != "" {
+			not(i.iface.Invert)
+			out = append(out, i.flag, i.iface.Name)
+		}
+	}
+	if r.Proto.Set {
+		not(r.Proto.Invert)
+		out = append(out, "-p", protoName(r.Proto.Num))
+	}
+	if r.Fragment {
+		not(r.FragmentInvert)
+		out = append(out, "-f")
+	}
+	return out
+}
+
+func (r *Rule) targetArgs() []string {
+	if r.Target == nil {
+		return nil
+	}
+	flag := "-j"
+	if j, ok := r.Target.(*Jump); ok && j.Goto {
+		flag = "-g"
+	}
+	return append([]string{flag, r.Target.Name()}, r.Target.args()...)
+}
+
+// formatAddr prints an address as iptables-save does: a prefix length when
+// the mask is a prefix, the dotted mask otherwise.
+func formatAddr(a Addr) string {
+	if bits, ok := prefixLen(a.Mask); ok {
+		return fmt.Sprintf("%s/%d", a.IP, bits)
+	}
+	return a.IP.String() + "/" + a.Mask.String()
+}
+
+// quoteArgs joins arguments, quoting those that need it for a shell-like
+// reader (iptables-save quotes comments the same way).
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = quoteArg(a)
+	}
+	return strings.Join(q, " ")
+}
+
+func quoteArg(a string) string {
+	if a != "" && !strings.ContainsAny(a, " \t\"'\\") {
+		return a
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`
+}

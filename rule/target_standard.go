@@ -1,0 +1,43 @@
+package rule
+
+import (
+	"strings"
+
+	"github.com/google/nftables/expr"
+)
+
+// Verdict is one of the standard targets ACCEPT, DROP and RETURN.
+type Verdict struct {
+	Kind string
+}
+
+// Name returns the target name.
+func (v *Verdict) Name() string                              { return v.Kind }
+func (v *Verdict) parse(*parser, string, bool) (bool, error) { return false, nil }
+func (v *Verdict) finish(*Rule) error                        { return nil }
+func (v *Verdict) args() []string                            { return nil }
+func (v *Verdict) xlate(x *xlator) error {
+	kinds := map[string]expr.VerdictKind{"ACCEPT": expr.VerdictAccept, "DROP": expr.VerdictDrop, "RETURN": expr.VerdictReturn}
+	x.add(strings.ToLower(v.Kind), &expr.Verdict{Kind: kinds[v.Kind]})
+	return nil
+}
+
+// Jump is -j CHAIN (or -g CHAIN when Goto is set).
+type Jump struct {
+	Chain string
+	Goto  bool
+}
+
+// Name returns the chain jumped to.
+func (j *Jump) Name() string                              { return j.Chain }
+func (j *Jump) parse(*parser, string, bool) (bool, error) { return false, nil }
+func (j *Jump) finish(*Rule) error                        { return nil }
+func (j *Jump) args() []string                            { return nil }
+func (j *Jump) xlate(x *xlator) error {
+	if j.Goto {
+		x.add("goto "+j.Chain, &expr.Verdict{Kind: expr.VerdictGoto, Chain: j.Chain})
+	} else {
+		x.add("jump "+j.Chain, &expr.Verdict{Kind: expr.VerdictJump, Chain: j.Chain})
+	}
+	return nil
+}

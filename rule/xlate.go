@@ -1,0 +1,189 @@
+package rule
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
+)
+
+// MaxCommentLen is the longest comment nft accepts.
+const MaxCommentLen = 128
+
+// Stmt is one nftables statement: the text nft reads and the expressions nft
+// builds from that text (including the dependencies it adds on its own, such
+// as "meta l4proto tcp" before "tcp dport 22").
+type Stmt struct {
+	Text  string
+	Exprs []expr.Any
+}
+
+// AnonSet is an anonymous set a rule looks up (tcp dport { 22, 80 }). Its
+// lookup expression names it SetName and refers to it by SetID; the backend
+// that installs the rule gives each set its own name and id.
+type AnonSet struct {
+	SetName  string // placeholder "__set%d", unique within the rule
+	SetID    uint32 // index within the rule
+	KeyType  nftables.SetDatatype
+	Interval bool
+	Concat   bool
+	Elements []nftables.SetElement
+}
+
+// Translation is a rule in nftables form.
+type Translation struct {
+	Family  Family
+	Stmts   []Stmt
+	Comment string
+	Sets    []*AnonSet
+}
+
+// Text returns the rule's statements as iptables-translate prints them,
+// e.g. `ip saddr 10.4.0.0/16 counter accept comment "x"`.
+func (t *Translation) Text() string {
+	parts := make([]string, 0, len(t.Stmts)+1)
+	for _, s := range t.Stmts {
+		if s.Text != "" {
+			parts = append(parts, s.Text)
+		}
+	}
+	if t.Comment != "" {
+		parts = append(parts, fmt.Sprintf("comment %q", t.Comment))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Exprs returns the expressions of all statements, in order.
+func (t *Translation) Exprs() []expr.Any {
+	var out []expr.Any
+	for _, s := range t.Stmts {
+		out = append(out, s.Exprs...)
+	}
+	return out
+}
+
+// UserData returns the rule's userdata: its comment, as nft stores it.
+func (t *Translation) UserData() []byte {
+	if t.Comment == "" {
+		return nil
+	}
+	return userdata.AppendString(nil, userdata.TypeComment, t.Comment)
+}
+
+// Command returns the full nft command iptables-translate prints for the
+// rule in table and chain, e.g. `nft 'add rule ip filter INPUT counter'`.
+func (t *Translation) Command(table, chain string, insert bool) string {
+	verb := "add"
+	if insert {
+		verb = "insert"
+	}
+	body := t.Text()
+	cmd := fmt.Sprintf("%s rule %s %s %s", verb, t.Family, table, chain)
+	if body != "" {
+		cmd += " " + body
+	}
+	return "nft '" + cmd + "'"
+}
+
+// Translate converts the rule into nftables statements. A counter is always
+// included, as iptables counts every rule.
+func (r *Rule) Translate() (*Translation, error) {
+	x := &xlator{fam: r.Family, rule: r}
+	if err := x.header(); err != nil {
+		return nil, err
+	}
+	for _, m := range r.Matches {
+		if err := m.xlate(x); err != nil {
+			return nil, fmt.Errorf("translating -m %s: %w", m.Name(), err)
+		}
+	}
+	x.add("counter", &expr.Counter{})
+	if r.Target != nil {
+		if err := r.Target.xlate(x); err != nil {
+			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
+		}
+	}
+	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets}, nil
+}
+
+// xlator accumulates the statements of one rule and tracks what nft's
+// protocol context knows, so that dependencies are added exactly where nft
+// adds them.
+type xlator struct {
+	fam   Family
+	rule  *Rule
+	stmts []Stmt
+	sets  []*AnonSet
+	// comment is printed last, after the verdict, and stored as userdata.
+	comment string
+	// l4 is the transport protocol nft knows the packet has (0: unknown).
+	l4 uint8
+}
+
+// add appends a statement.
+func (x *xlator) add(text string, exprs ...expr.Any) {
+	x.stmts = append(x.stmts, Stmt{Text: text, Exprs: exprs})
+}
+
+// needL4 returns the dependency nft inserts before a transport header
+// match (meta l4proto P) unless the protocol is already known, and records
+// that it is now known.
+func (x *xlator) needL4(proto uint8) []expr.Any {
+	if x.l4 == proto {
+		return nil
+	}
+	x.l4 = proto
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+	}
+}
+
+// addSet registers an anonymous set and returns the lookup that uses it.
+func (x *xlator) addSet(s *AnonSet, invert bool) *expr.Lookup {
+	s.SetID = uint32(len(x.sets))
+	s.SetName = fmt.Sprintf("__set%d", s.SetID)
+	x.sets = append(x.sets, s)
+	return &expr.Lookup{SourceRegister: 1, SetName: s.SetName, SetID: s.SetID, Invert: invert}
+}
+
+// cmpOp returns the comparison for an optionally inverted match.
+func cmpOp(invert bool) expr.CmpOp {
+	if invert {
+		return expr.CmpOpNeq
+	}
+	return expr.CmpOpEq
+}
+
+// neq returns "!= " for an inverted match, as nft prints it.
+func neq(invert bool) string {
+	if invert {
+		return "!= "
+	}
+	return ""
+}
+
+// payload loads len bytes at off from the given header into register 1.
+func payload(base expr.PayloadBase, off, n uint32) *expr.Payload {
+	return &expr.Payload{DestRegister: 1, Base: base, Offset: off, Len: n}
+}
+
+// cmp compares register 1 with data.
+func cmp(invert bool, data []byte) *expr.Cmp {
+	return &expr.Cmp{Op: cmpOp(invert), Register: 1, Data: data}
+}
+
+// meta loads a meta key into register 1.
+func meta(key expr.MetaKey) *expr.Meta {
+	return &expr.Meta{Key: key, Register: 1}
+}
+
+// be16 encodes a port or other 16-bit field in network byte order.
+func be16(v uint16) []byte { return []byte{byte(v >> 8), byte(v)} }
+
+// rangeExpr matches register 1 against an inclusive range.
+func rangeExpr(invert bool, lo, hi []byte) *expr.Range {
+	return &expr.Range{Op: cmpOp(invert), Register: 1, FromData: lo, ToData: hi}
+}
