@@ -1,0 +1,221 @@
+// Package firewall describes the state nftsync keeps (ordered chains of
+// parsed rules, per family and iptables table) and the Backend interface
+// that both engines, nftables over netlink and iptables through go-iptables,
+// implement.
+package firewall
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/nftsync/nftsync/rule"
+)
+
+// BuiltinChains lists each iptables table's built-in chains, in the order
+// iptables-save prints them.
+var BuiltinChains = map[string][]string{
+	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
+	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
+	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+	"raw":      {"PREROUTING", "OUTPUT"},
+	"security": {"INPUT", "FORWARD", "OUTPUT"},
+}
+
+// IsBuiltin reports whether chain is a built-in chain of table.
+func IsBuiltin(table, chain string) bool {
+	for _, c := range BuiltinChains[table] {
+		if c == chain {
+			return true
+		}
+	}
+	return false
+}
+
+// Rule is one rule of a chain: the parsed rule and how errors name it.
+type Rule struct {
+	Spec *rule.Rule
+	// Label names the rule in errors, e.g. the controller Rule's String():
+	// `nat -A POSTROUTING -s 10.4.0.0/16 -j MASQUERADE`. Empty means
+	// "TABLE -A CHAIN SPEC" is built from the chain and Spec.
+	Label string
+}
+
+// Chain is one chain: a built-in chain (with an optional policy) or a
+// user-defined one, with its rules in order.
+type Chain struct {
+	Family rule.Family
+	Table  string // iptables table: filter, nat, mangle, raw, security
+	Name   string
+	// Policy is "ACCEPT" or "DROP" for built-in chains ("" means ACCEPT);
+	// always "" for user-defined chains.
+	Policy string
+	Rules  []Rule
+}
+
+// Builtin reports whether the chain is one of its table's built-in chains.
+func (c *Chain) Builtin() bool { return IsBuiltin(c.Table, c.Name) }
+
+// Label returns how errors name rule i of the chain.
+func (c *Chain) Label(i int) string {
+	if l := c.Rules[i].Label; l != "" {
+		return l
+	}
+	return fmt.Sprintf("%s -A %s %s", c.Table, c.Name, c.Rules[i].Spec)
+}
+
+// Ruleset is a whole desired (or observed) state: chains in the order they
+// were declared. A (family, table, name) appears at most once.
+type Ruleset struct {
+	Chains []*Chain
+}
+
+// Chain returns the chain with the given identity, or nil.
+func (rs *Ruleset) Chain(fam rule.Family, table, name string) *Chain {
+	for _, c := range rs.Chains {
+		if c.Family == fam && c.Table == table && c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Validate checks what the kernel would otherwise refuse late: unknown
+// tables, duplicate chains, policies on user chains, jumps to chains that
+// are not declared in the same family and table.
+func (rs *Ruleset) Validate() error {
+	seen := map[string]bool{}
+	for _, c := range rs.Chains {
+		id := fmt.Sprintf("%s %s %s", c.Family, c.Table, c.Name)
+		if seen[id] {
+			return fmt.Errorf("chain %s %s declared twice (%s)", c.Table, c.Name, c.Family)
+		}
+		seen[id] = true
+		if err := rule.CheckTable(c.Table); err != nil {
+			return fmt.Errorf("chain %s: %w", c.Name, err)
+		}
+		switch {
+		case c.Policy != "" && !c.Builtin():
+			return fmt.Errorf("chain %s %s: only built-in chains have a policy", c.Table, c.Name)
+		case c.Policy != "" && c.Policy != "ACCEPT" && c.Policy != "DROP":
+			return fmt.Errorf("chain %s %s: policy must be ACCEPT or DROP, not %q", c.Table, c.Name, c.Policy)
+		}
+	}
+	for _, c := range rs.Chains {
+		for i, r := range c.Rules {
+			j, ok := r.Spec.Target.(*rule.Jump)
+			if !ok {
+				continue
+			}
+			if rs.Chain(c.Family, c.Table, j.Chain) == nil || IsBuiltin(c.Table, j.Chain) {
+				return fmt.Errorf("rule %q: jumps to chain %s, which is not a user-defined chain of table %s", c.Label(i), j.Chain, c.Table)
+			}
+		}
+	}
+	return nil
+}
+
+// Op is the kind of one planned change.
+type Op string
+
+// The kinds of change a plan holds.
+const (
+	AddChain    Op = "add-chain"
+	DeleteChain Op = "delete-chain"
+	SetPolicy   Op = "policy"
+	AddRule     Op = "add"
+	DeleteRule  Op = "delete"
+)
+
+// Change is one planned change, described in iptables terms.
+type Change struct {
+	Op     Op
+	Family rule.Family
+	Table  string
+	Chain  string
+	// Rule is the rule added or deleted, in iptables-save form (Spec.String()),
+	// or the new policy for SetPolicy.
+	Rule string
+	// Position is the 0-based index the rule has in the chain once the
+	// plan is applied (AddRule), or had before (DeleteRule).
+	Position int
+}
+
+// String prints the change as a diff line: "+ -A CHAIN RULE" or
+// "- -A CHAIN RULE", ":CHAIN POLICY" style for chains.
+func (c Change) String() string {
+	switch c.Op {
+	case AddRule:
+		return fmt.Sprintf("+ -A %s %s", c.Chain, c.Rule)
+	case DeleteRule:
+		return fmt.Sprintf("- -A %s %s", c.Chain, c.Rule)
+	case AddChain:
+		return fmt.Sprintf("+ -N %s", c.Chain)
+	case DeleteChain:
+		return fmt.Sprintf("- -X %s", c.Chain)
+	case SetPolicy:
+		return fmt.Sprintf("~ -P %s %s", c.Chain, c.Rule)
+	}
+	return string(c.Op)
+}
+
+// Plan is the set of changes that takes the current state to the desired
+// one. An empty plan means nothing to do.
+type Plan struct {
+	Changes []Change
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return p == nil || len(p.Changes) == 0 }
+
+// String prints the plan one change a line.
+func (p *Plan) String() string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		fmt.Fprintf(&b, "%s %s %s\n", c.Family, c.Table, c)
+	}
+	return b.String()
+}
+
+// Backend is an engine that keeps the owned part of a host's firewall equal
+// to a desired Ruleset. Implementations must touch nothing they do not own.
+type Backend interface {
+	// Name is "nftables" or "iptables".
+	Name() string
+	// Plan reads the owned state and returns what Apply would change,
+	// changing nothing.
+	Plan(ctx context.Context, desired *Ruleset) (*Plan, error)
+	// Apply makes the owned state equal desired and returns what it
+	// changed. It should be cheap when nothing changed since its last
+	// Apply (the nftables engine checks the ruleset generation only).
+	Apply(ctx context.Context, desired *Ruleset) (*Plan, error)
+	// Read returns the owned state as it is now, read from the kernel.
+	Read(ctx context.Context) (*Ruleset, error)
+	// CleanUp removes everything the backend owns.
+	CleanUp(ctx context.Context) error
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// Observer receives counts of what a backend does, for metrics and tests.
+// Kinds used: "getgen", "dump", "batch", "exec" (one per process spawned),
+// "drift" (a repaired difference). A nil Observer is allowed.
+type Observer interface {
+	Observe(kind string, n int)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(kind string, n int)
+
+// Observe calls f.
+func (f ObserverFunc) Observe(kind string, n int) { f(kind, n) }
+
+// RuleError is returned when the kernel (or iptables) refuses a change; it
+// names the rule that was refused.
+type RuleError struct {
+	Rule string // the rule's Label
+	Err  error
+}
+
+func (e *RuleError) Error() string { return fmt.Sprintf("rule %q rejected: %v", e.Rule, e.Err) }
+func (e *RuleError) Unwrap() error { return e.Err }
