@@ -4,14 +4,6 @@ import (
 	"strings"
 )
 
-// matchTypes lists the match extensions, by the name given to -m. Each
-// constructor gets the rule being parsed so it can check the family.
-var matchTypes = map[string]func(r *Rule) (Match, error){
-	"comment": func(*Rule) (Match, error) { return &Comment{}, nil },
-	"tcp":     func(*Rule) (Match, error) { return &TCP{}, nil },
-	"udp":     func(*Rule) (Match, error) { return &UDP{}, nil },
-}
-
 // implicitMatch reports whether -p NAME loads the match NAME on first use of
 // one of its options.
 func implicitMatch(name string) bool {
@@ -20,14 +12,6 @@ func implicitMatch(name string) bool {
 		return true
 	}
 	return false
-}
-
-// targetTypes lists the target extensions, by the name given to -j. A name
-// not listed here is a jump to a chain.
-var targetTypes = map[string]func(r *Rule) (Target, error){
-	"ACCEPT": func(*Rule) (Target, error) { return &Verdict{Kind: "ACCEPT"}, nil },
-	"DROP":   func(*Rule) (Target, error) { return &Verdict{Kind: "DROP"}, nil },
-	"RETURN": func(*Rule) (Target, error) { return &Verdict{Kind: "RETURN"}, nil },
 }
 
 func newMatch(r *Rule, name string) (Match, error) {

@@ -1,0 +1,9 @@
+package rule
+
+// targetTypes lists the target extensions, by the name given to -j. A name
+// not listed here is a jump to a chain.
+var targetTypes = map[string]func(r *Rule) (Target, error){
+	"ACCEPT": func(*Rule) (Target, error) { return &Verdict{Kind: "ACCEPT"}, nil },
+	"DROP":   func(*Rule) (Target, error) { return &Verdict{Kind: "DROP"}, nil },
+	"RETURN": func(*Rule) (Target, error) { return &Verdict{Kind: "RETURN"}, nil },
+}
