@@ -1,0 +1,209 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nftsync/nftsync/firewall"
+)
+
+// Controller keeps a list of rules in place.
+type Controller struct {
+	logger  *slog.Logger
+	resync  time.Duration
+	metrics *metrics
+	engine  firewall.Backend
+
+	errors chan error
+
+	mu         sync.Mutex
+	rules      []Rule
+	desired    *firewall.Ruleset
+	subscribed bool
+}
+
+// New creates a controller. With no options it manages nftables tables named
+// "nftsync-*" in the current network namespace.
+func New(opts ...Option) (*Controller, error) {
+	o := options{logger: slog.Default(), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.resync <= 0 {
+		return nil, fmt.Errorf("resync period must be positive, got %v", o.resync)
+	}
+	m, err := newMetrics(o.registerer)
+	if err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
+	}
+	var obs firewall.Observer = m
+	if o.observer != nil {
+		obs = firewall.ObserverFunc(func(kind string, n int) {
+			m.Observe(kind, n)
+			o.observer.Observe(kind, n)
+		})
+	}
+	engine := o.engine
+	if engine == nil {
+		if engine, err = newEngine(o, obs); err != nil {
+			return nil, err
+		}
+	}
+	return &Controller{
+		logger:  o.logger,
+		resync:  o.resync,
+		metrics: m,
+		engine:  engine,
+		errors:  make(chan error),
+		desired: &firewall.Ruleset{},
+	}, nil
+}
+
+// Backend returns the name of the engine in use ("nftables", "iptables" or
+// "clients").
+func (c *Controller) Backend() string { return c.engine.Name() }
+
+// Run reconciles every resync period until stop is closed. Errors are sent
+// on the returned channel without blocking: a reader that is not waiting
+// misses them, as in Kilo. The channel is closed when Run stops.
+func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
+	c.mu.Lock()
+	if c.subscribed {
+		c.mu.Unlock()
+		return c.errors, nil
+	}
+	// A controller runs one loop at most.
+	c.subscribed = true
+	c.mu.Unlock()
+	go func() {
+		defer close(c.errors)
+		t := time.NewTicker(c.resync)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+			case <-stop:
+				return
+			}
+			if err := c.Reconcile(); err != nil {
+				select {
+				case c.errors <- fmt.Errorf("failed to reconcile rules: %w", err):
+				default:
+				}
+			}
+		}
+	}()
+	return c.errors, nil
+}
+
+// Set makes rules the whole desired state: rules not in the list are
+// removed, and within a chain the rules are kept in list order. Every rule
+// is validated before anything is changed; if any is invalid, or the engine
+// refuses the change, nothing is changed and the error names the rule.
+func (c *Controller) Set(rules []Rule) error {
+	desired, err := Desired(rules)
+	if err != nil {
+		c.metrics.errors.WithLabelValues("set").Inc()
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.apply("set", desired); err != nil {
+		return err
+	}
+	c.rules = append([]Rule(nil), rules...)
+	c.desired = desired
+	c.metrics.rules.Set(float64(len(rules)))
+	return nil
+}
+
+// Reconcile repairs any drift between the kernel and the desired state now.
+// With the nftables engine it costs one generation check when nothing
+// changed since the last reconcile.
+func (c *Controller) Reconcile() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.apply("reconcile", c.desired)
+}
+
+func (c *Controller) apply(op string, desired *firewall.Ruleset) error {
+	start := time.Now()
+	plan, err := c.engine.Apply(context.Background(), desired)
+	c.metrics.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	if err != nil {
+		c.metrics.errors.WithLabelValues(op).Inc()
+		return fmt.Errorf("failed to %s rules: %w", op, err)
+	}
+	if !plan.Empty() {
+		c.logger.Info("applied changes", "op", op, "backend", c.engine.Name(), "changes", len(plan.Changes), "took", time.Since(start))
+		for _, ch := range plan.Changes {
+			c.logger.Debug("change", "family", ch.Family.String(), "table", ch.Table, "change", ch.String())
+		}
+	}
+	return nil
+}
+
+// CleanUp removes everything the controller owns.
+func (c *Controller) CleanUp() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := time.Now()
+	err := c.engine.CleanUp(context.Background())
+	c.metrics.duration.WithLabelValues("cleanup").Observe(time.Since(start).Seconds())
+	if err != nil {
+		c.metrics.errors.WithLabelValues("cleanup").Inc()
+		return fmt.Errorf("failed to clean up: %w", err)
+	}
+	c.rules, c.desired = nil, &firewall.Ruleset{}
+	return nil
+}
+
+// Plan returns what Set(rules) would change, changing nothing.
+func (c *Controller) Plan(rules []Rule) (*firewall.Plan, error) {
+	desired, err := Desired(rules)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.engine.Plan(context.Background(), desired)
+}
+
+// PlanRuleset is Plan for a ready desired state (from an iptables-save file).
+func (c *Controller) PlanRuleset(rs *firewall.Ruleset) (*firewall.Plan, error) {
+	if err := rs.Validate(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.engine.Plan(context.Background(), rs)
+}
+
+// SetRuleset is Set for a ready desired state (from an iptables-save file).
+func (c *Controller) SetRuleset(rs *firewall.Ruleset) error {
+	if err := rs.Validate(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.apply("set", rs); err != nil {
+		return err
+	}
+	c.rules, c.desired = nil, rs
+	return nil
+}
+
+// Current reads the owned state from the kernel (not from a cache).
+func (c *Controller) Current() (*firewall.Ruleset, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.engine.Read(context.Background())
+}
+
+// Close releases the engine (sockets); it does not remove any rule.
+func (c *Controller) Close() error {
+	return c.engine.Close()
+}
