@@ -3,64 +3,232 @@ package rule
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
-// Command is one iptables rule command: -A or -I, a table, a chain and the
-// rule's own arguments.
-type Command struct {
-	Table  string // default "filter"
-	Chain  string
-	Insert bool // -I rather than -A
-	Rule   *Rule
+// Op is the iptables command of a command line: -A, -I, -D, -F, -N, -X, -P
+// or -L.
+type Op uint8
+
+// The commands ParseCommand understands.
+const (
+	OpAppend      Op = iota // -A CHAIN RULE
+	OpInsert                // -I CHAIN [RULENUM] RULE
+	OpDelete                // -D CHAIN RULE or -D CHAIN RULENUM
+	OpFlush                 // -F [CHAIN]
+	OpNewChain              // -N CHAIN
+	OpDeleteChain           // -X [CHAIN]
+	OpPolicy                // -P CHAIN POLICY
+	OpList                  // -L [CHAIN]
+)
+
+// commandOps maps the command options to their Op, long and short.
+var commandOps = map[string]Op{
+	"-A": OpAppend, "--append": OpAppend,
+	"-I": OpInsert, "--insert": OpInsert,
+	"-D": OpDelete, "--delete": OpDelete,
+	"-F": OpFlush, "--flush": OpFlush,
+	"-N": OpNewChain, "--new-chain": OpNewChain,
+	"-X": OpDeleteChain, "--delete-chain": OpDeleteChain,
+	"-P": OpPolicy, "--policy": OpPolicy,
+	"-L": OpList, "--list": OpList,
 }
 
-// ParseCommand parses `[-t TABLE] (-A|-I) CHAIN [RULENUM] RULE...` for the
-// given family; options may come in any order, as iptables allows.
+// otherCommands are iptables commands nftsync does not translate, as
+// iptables-translate does not either.
+var otherCommands = map[string]bool{
+	"-R": true, "--replace": true, "-C": true, "--check": true,
+	"-Z": true, "--zero": true, "-S": true, "--list-rules": true,
+	"-E": true, "--rename-chain": true,
+}
+
+// Command is one iptables command line: what to do, in which table and
+// chain, and for rule commands the rule itself.
+type Command struct {
+	Op     Op
+	Family Family
+	Table  string // default "filter"
+	// Chain is the chain operated on; "" for -F, -X and -L without one.
+	Chain string
+	// RuleNum is the 1-based position given to -I or -D (0: none).
+	RuleNum int
+	// Policy is the policy of -P: ACCEPT or DROP.
+	Policy string
+	// Rule is the rule of -A, -I and -D (nil for -D CHAIN RULENUM).
+	Rule *Rule
+}
+
+// ParseCommand parses an iptables command line without the program name,
+// e.g. `-t nat -A POSTROUTING -s 10.4.0.0/16 -j MASQUERADE` or `-F -t nat`,
+// for the given family. Options may come in any order, as iptables allows;
+// -4 and -6 are accepted when they agree with fam.
 func ParseCommand(fam Family, args []string) (*Command, error) {
-	c := &Command{Table: "filter"}
+	return parseCommand(fam, args, "filter", true)
+}
+
+// parseCommand parses a command line; allowTable is false in restore files,
+// where the table comes from the "*table" line.
+func parseCommand(fam Family, args []string, table string, allowTable bool) (*Command, error) {
+	c := &Command{Family: fam, Table: table}
 	var rest []string
-	haveCmd := false
+	cmdFlag := ""
+	// optional returns the next argument when it is not an option.
+	optional := func(i int) (string, bool) {
+		if i+1 < len(args) && args[i+1] != "!" && !strings.HasPrefix(args[i+1], "-") {
+			return args[i+1], true
+		}
+		return "", false
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch a {
-		case "-t", "--table":
+		op, isCmd := commandOps[a]
+		switch {
+		case a == "-t" || a == "--table":
+			if !allowTable {
+				return nil, argError(a, "cannot be used in a restore file: the table is given by the *TABLE line")
+			}
 			if i+1 >= len(args) {
 				return nil, argError(a, "option requires a table name")
 			}
 			i++
 			c.Table = args[i]
-		case "-A", "--append", "-I", "--insert":
-			if haveCmd {
-				return nil, argError(a, "only one command (-A or -I) may be given")
+		case a == "-4" || a == "--ipv4" || a == "-6" || a == "--ipv6":
+			if (fam == IPv6) != strings.Contains(a, "6") {
+				return nil, argError(a, "does not match the %s family of the command", famWord(fam))
 			}
-			if i+1 >= len(args) {
-				return nil, argError(a, "option requires a chain name")
+		case otherCommands[a]:
+			return nil, unsupported(a, "command not supported (iptables-translate does not translate it either)")
+		case isCmd:
+			if cmdFlag != "" {
+				return nil, argError(a, "cannot use %s with %s: one command per line", a, cmdFlag)
 			}
-			haveCmd = true
-			c.Insert = a == "-I" || a == "--insert"
-			i++
-			c.Chain = args[i]
-			if c.Insert && i+1 < len(args) {
-				if n, err := strconv.Atoi(args[i+1]); err == nil && n > 0 {
-					i++ // a rule number: the position is irrelevant to the text
-				}
+			cmdFlag, c.Op = a, op
+			n, err := c.commandArgs(a, args, i, optional)
+			if err != nil {
+				return nil, err
 			}
+			i += n
 		default:
 			rest = append(rest, a)
 		}
 	}
-	if !haveCmd {
-		return nil, &ParseError{Reason: "no command: expected -A CHAIN or -I CHAIN"}
+	if cmdFlag == "" {
+		return nil, &ParseError{Reason: "no command: expected -A CHAIN, -I CHAIN, -F, -N CHAIN, ..."}
 	}
 	if err := CheckTable(c.Table); err != nil {
 		return nil, err
+	}
+	if c.Op == OpPolicy && !isBuiltinChain(c.Table, c.Chain) {
+		return nil, argError(c.Chain, "only built-in chains of table %s have a policy", c.Table)
+	}
+	if !c.hasRule() {
+		if len(rest) > 0 {
+			if strings.HasPrefix(rest[0], "-") || rest[0] == "!" {
+				return nil, argError(rest[0], "illegal option with %s", cmdFlag)
+			}
+			return nil, argError(rest[0], "bad argument: %s takes no rule", cmdFlag)
+		}
+		return c, nil
 	}
 	r, err := Parse(fam, rest)
 	if err != nil {
 		return nil, err
 	}
+	if v, ok := r.Target.(*Verdict); ok && v.Kind == "DROP" && c.Table == "nat" {
+		return nil, argError("DROP", `the "nat" table is not intended for filtering, the use of DROP is therefore inhibited`)
+	}
 	c.Rule = r
 	return c, nil
+}
+
+// hasRule reports whether the rest of the command line is a rule.
+func (c *Command) hasRule() bool {
+	return c.Op == OpAppend || c.Op == OpInsert || (c.Op == OpDelete && c.RuleNum == 0)
+}
+
+// commandArgs reads the arguments of the command option at args[i] and
+// returns how many it consumed.
+func (c *Command) commandArgs(flag string, args []string, i int, optional func(int) (string, bool)) (int, error) {
+	switch c.Op {
+	case OpFlush, OpDeleteChain, OpList:
+		v, ok := optional(i)
+		if !ok {
+			return 0, nil
+		}
+		c.Chain = v
+		return 1, checkCommandChain(v, false)
+	}
+	if i+1 >= len(args) {
+		return 0, argError(flag, "option requires a chain name")
+	}
+	c.Chain = args[i+1]
+	if err := checkCommandChain(c.Chain, c.Op == OpNewChain); err != nil {
+		return 0, err
+	}
+	switch c.Op {
+	case OpInsert, OpDelete:
+		v, ok := optional(i + 1)
+		if !ok {
+			return 1, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			if c.Op == OpDelete {
+				return 1, nil // not a number: the rule's first argument
+			}
+			return 0, argError(v, "invalid rule number")
+		}
+		c.RuleNum = n
+		return 2, nil
+	case OpPolicy:
+		if i+2 >= len(args) {
+			return 0, argError(flag, "option requires a chain name and a policy")
+		}
+		c.Policy = args[i+2]
+		if c.Policy != "ACCEPT" && c.Policy != "DROP" {
+			return 0, argError(c.Policy, "policy must be ACCEPT or DROP")
+		}
+		return 2, nil
+	}
+	return 1, nil
+}
+
+// checkCommandChain validates the chain a command names; a new chain must
+// also not be named like a target.
+func checkCommandChain(name string, isNew bool) error {
+	switch {
+	case name == "":
+		return argError(name, "empty chain name")
+	case len(name) > MaxChainNameLen:
+		return argError(name, "chain name too long (at most %d characters)", MaxChainNameLen)
+	case strings.HasPrefix(name, "-") || strings.HasPrefix(name, "!"):
+		return argError(name, "chain name not allowed to start with %q", name[:1])
+	case strings.ContainsAny(name, " \t\n\"'"):
+		return argError(name, "chain name contains white space or quotes")
+	}
+	if _, clash := targetTypes[name]; clash && isNew {
+		return argError(name, "chain name may not clash with target name")
+	}
+	return nil
+}
+
+// builtinChains lists each table's built-in chains, as iptables-save prints
+// them (firewall.BuiltinChains mirrors it; package rule cannot import it).
+var builtinChains = map[string][]string{
+	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
+	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
+	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+	"raw":      {"PREROUTING", "OUTPUT"},
+	"security": {"INPUT", "FORWARD", "OUTPUT"},
+}
+
+func isBuiltinChain(table, chain string) bool {
+	for _, c := range builtinChains[table] {
+		if c == chain {
+			return true
+		}
+	}
+	return false
 }
 
 // Tables are the iptables tables a rule may name.
@@ -76,11 +244,63 @@ func CheckTable(name string) error {
 	return argError(name, "unknown table (one of filter, nat, mangle, raw, security)")
 }
 
-// Translate returns the nft command iptables-translate prints for c.
+// Translate returns the nft command iptables-translate prints for c, e.g.
+// `nft 'add rule ip filter INPUT counter accept'` or `nft flush table ip nat`.
 func (c *Command) Translate() (string, error) {
-	t, err := c.Rule.Translate()
+	s, err := c.nft()
 	if err != nil {
-		return "", fmt.Errorf("translating rule %q: %w", c.Rule.String(), err)
+		return "", err
 	}
-	return t.Command(c.Table, c.Chain, c.Insert), nil
+	if c.Op == OpAppend || c.Op == OpInsert {
+		return "nft '" + s + "'", nil
+	}
+	return "nft " + s, nil
+}
+
+// nft returns the command in nft syntax, without the "nft" program name
+// and quotes: the form iptables-restore-translate prints.
+func (c *Command) nft() (string, error) {
+	fam := c.Family
+	where := fmt.Sprintf("%s %s %s", fam, c.Table, c.Chain)
+	switch c.Op {
+	case OpAppend, OpInsert:
+		verb := "add"
+		if c.Op == OpInsert {
+			verb = "insert"
+		}
+		t, err := c.Rule.Translate()
+		if err != nil {
+			return "", fmt.Errorf("translating rule %q: %w", c.Rule.String(), err)
+		}
+		s := verb + " rule " + where
+		if body := t.Text(); body != "" {
+			s += " " + body
+		}
+		return s, nil
+	case OpFlush:
+		if c.Chain == "" {
+			return fmt.Sprintf("flush table %s %s", fam, c.Table), nil
+		}
+		return "flush chain " + where, nil
+	case OpNewChain:
+		return "add chain " + where, nil
+	case OpDeleteChain:
+		if c.Chain == "" {
+			// iptables-translate 1.8.9 prints "delete chain ip filter (null)".
+			return "", unsupported("-X", "without a chain name: nft deletes one chain at a time, name it")
+		}
+		return "delete chain " + where, nil
+	case OpList:
+		return fmt.Sprintf("list table %s %s", fam, c.Table), nil
+	case OpPolicy:
+		return "", unsupported("-P", "translation not implemented (as in iptables-translate); in nft the policy belongs to the base chain: nft 'chain %s { policy %s; }'", where, strings.ToLower(c.Policy))
+	case OpDelete:
+		return "", unsupported("-D", "translation not implemented (as in iptables-translate); nft deletes a rule by its handle: nft -a list chain %s, then nft delete rule %s handle N", where, where)
+	}
+	return "", unsupported(fmt.Sprint(c.Op), "unknown command")
+}
+
+// unsupported returns a ParseError wrapping ErrUnsupported.
+func unsupported(arg, format string, a ...any) error {
+	return &ParseError{Arg: arg, Reason: fmt.Sprintf(format, a...), Err: ErrUnsupported}
 }
