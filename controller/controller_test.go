@@ -1,0 +1,351 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-iptables/iptables"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// go-iptables' client must satisfy Client, so Kilo code keeps compiling.
+var _ Client = (*iptables.IPTables)(nil)
+
+func TestGetProtocol(t *testing.T) {
+	if GetProtocol(16) != ProtocolIPv6 || GetProtocol(4) != ProtocolIPv4 {
+		t.Fatal("GetProtocol maps lengths wrongly")
+	}
+}
+
+func TestStringKeepsKiloFormat(t *testing.T) {
+	for _, tc := range []struct {
+		r    Rule
+		want string
+	}{
+		{NewIPv4Rule("nat", "POSTROUTING", "-s", "10.4.0.0/16", "-m", "comment", "--comment", "Kilo: jump", "-j", "KILO-NAT"),
+			`nat -A POSTROUTING -s 10.4.0.0/16 -m comment --comment "Kilo: jump" -j KILO-NAT`},
+		{NewIPv6Chain("nat", "KILO-NAT"), "nat -N KILO-NAT"},
+		{NewIPv4Rule("filter", "FORWARD", "-j", "ACCEPT"), "filter -A FORWARD -j ACCEPT"},
+	} {
+		if got := tc.r.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestDesired(t *testing.T) {
+	rs, err := Desired([]Rule{
+		NewIPv4Chain("nat", "KILO-NAT"),
+		NewIPv4Rule("nat", "KILO-NAT", "-d", "10.4.0.0/16", "-j", "RETURN"),
+		NewIPv4Rule("nat", "POSTROUTING", "-s", "10.4.0.0/16", "-j", "KILO-NAT"),
+		NewIPv6Rule("filter", "FORWARD", "-s", "fd00::/8", "-j", "ACCEPT"),
+		NewIPv4Rule("nat", "KILO-NAT", "-j", "ACCEPT"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range rs.Chains {
+		got = append(got, fmt.Sprintf("%s/%s/%s/%d", c.Family, c.Table, c.Name, len(c.Rules)))
+	}
+	want := "ip/nat/KILO-NAT/2 ip/nat/POSTROUTING/1 ip6/filter/FORWARD/1"
+	if strings.Join(got, " ") != want {
+		t.Errorf("chains = %v, want %s", got, want)
+	}
+	if l := rs.Chains[0].Label(0); l != "nat -A KILO-NAT -d 10.4.0.0/16 -j RETURN" {
+		t.Errorf("label = %q", l)
+	}
+}
+
+func TestDesiredRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rules []Rule
+		want  string // must appear in the error
+	}{
+		{"bad address", []Rule{NewIPv4Rule("filter", "INPUT", "-s", "10.0.0.300", "-j", "ACCEPT")}, `"filter -A INPUT -s 10.0.0.300 -j ACCEPT"`},
+		{"unknown option", []Rule{NewIPv4Rule("filter", "INPUT", "--bogus")}, "--bogus"},
+		{"v6 address in v4", []Rule{NewIPv4Rule("filter", "INPUT", "-d", "fd00::1")}, "not an IPv4 address"},
+		{"unknown table", []Rule{NewIPv4Rule("nosuch", "INPUT", "-j", "ACCEPT")}, "unknown table"},
+		{"jump to undeclared chain", []Rule{NewIPv4Rule("filter", "INPUT", "-j", "KILO-MISSING")}, "KILO-MISSING"},
+		{"builtin declared as chain", []Rule{NewIPv4Chain("filter", "INPUT")}, "built-in"},
+		{"jump across tables", []Rule{NewIPv4Chain("nat", "X"), NewIPv4Rule("filter", "INPUT", "-j", "X")}, "not a user-defined chain of table filter"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Desired(tc.rules)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to mention %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// fakeEngine records what the controller asks of it.
+type fakeEngine struct {
+	applied []*firewall.Ruleset
+	err     error
+	cleaned int
+}
+
+func (f *fakeEngine) Name() string { return "fake" }
+func (f *fakeEngine) Plan(ctx context.Context, d *firewall.Ruleset) (*firewall.Plan, error) {
+	return &firewall.Plan{}, nil
+}
+func (f *fakeEngine) Apply(ctx context.Context, d *firewall.Ruleset) (*firewall.Plan, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	f.applied = append(f.applied, d)
+	return &firewall.Plan{}, nil
+}
+func (f *fakeEngine) Read(ctx context.Context) (*firewall.Ruleset, error) { return &firewall.Ruleset{}, nil }
+func (f *fakeEngine) CleanUp(ctx context.Context) error                  { f.cleaned++; return nil }
+func (f *fakeEngine) Close() error                                       { return nil }
+
+func TestSetValidatesBeforeApplying(t *testing.T) {
+	fe := &fakeEngine{}
+	c, err := New(WithEngine(fe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Set([]Rule{
+		NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT"),
+		NewIPv4Rule("filter", "INPUT", "-p", "tcp", "--dport", "99999"),
+	})
+	if err == nil || !strings.Contains(err.Error(), "--dport 99999") {
+		t.Fatalf("Set error = %v, want one naming the rule", err)
+	}
+	if len(fe.applied) != 0 {
+		t.Fatalf("engine was called %d times despite an invalid rule", len(fe.applied))
+	}
+	if err := c.Set([]Rule{NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if len(fe.applied) != 2 || fe.applied[0] != fe.applied[1] {
+		t.Fatalf("Reconcile should re-apply the desired state set last; applied %d", len(fe.applied))
+	}
+	if err := c.CleanUp(); err != nil || fe.cleaned != 1 {
+		t.Fatalf("CleanUp: %v (cleaned %d)", err, fe.cleaned)
+	}
+}
+
+func TestSetKeepsDesiredOnEngineError(t *testing.T) {
+	fe := &fakeEngine{}
+	c, _ := New(WithEngine(fe))
+	good := []Rule{NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT")}
+	if err := c.Set(good); err != nil {
+		t.Fatal(err)
+	}
+	fe.err = &firewall.RuleError{Rule: "filter -A INPUT -j DROP", Err: errors.New("boom")}
+	if err := c.Set([]Rule{NewIPv4Rule("filter", "INPUT", "-j", "DROP")}); err == nil || !strings.Contains(err.Error(), "filter -A INPUT -j DROP") {
+		t.Fatalf("error = %v", err)
+	}
+	fe.err = nil
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	last := fe.applied[len(fe.applied)-1]
+	if got := last.Chains[0].Rules[0].Spec.String(); got != "-j ACCEPT" {
+		t.Fatalf("after a failed Set, Reconcile applied %q, want the previous state", got)
+	}
+}
+
+func TestRunReconcilesAndStops(t *testing.T) {
+	fe := &fakeEngine{err: errors.New("kernel says no")}
+	c, _ := New(WithEngine(fe), WithResyncPeriod(10*time.Millisecond))
+	stop := make(chan struct{})
+	errs, err := c.Run(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !strings.Contains(err.Error(), "kernel says no") {
+			t.Fatalf("unexpected error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not report the reconcile error")
+	}
+	close(stop)
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-errs:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("Run did not stop")
+		}
+	}
+}
+
+// memClient is an in-memory iptables that lists rules the way iptables -S
+// does (normalised spelling), to show that comparison is semantic.
+type memClient struct {
+	fam    rule.Family
+	chains map[string][]string // "table/chain" -> rule lines (iptables -S form)
+	calls  int
+}
+
+func newMemClient(fam rule.Family) *memClient {
+	return &memClient{fam: fam, chains: map[string][]string{"filter/INPUT": nil, "filter/FORWARD": nil, "nat/POSTROUTING": nil}}
+}
+
+func (m *memClient) norm(spec []string) (string, error) {
+	r, err := rule.Parse(m.fam, spec)
+	if err != nil {
+		return "", err
+	}
+	return r.String(), nil
+}
+
+func (m *memClient) AppendUnique(table, chain string, spec ...string) error {
+	m.calls++
+	if ok, _ := m.Exists(table, chain, spec...); ok {
+		return nil
+	}
+	s, err := m.norm(spec)
+	if err != nil {
+		return err
+	}
+	k := table + "/" + chain
+	if _, ok := m.chains[k]; !ok {
+		return errors.New("No chain/target/match by that name")
+	}
+	m.chains[k] = append(m.chains[k], s)
+	return nil
+}
+
+func (m *memClient) Delete(table, chain string, spec ...string) error {
+	m.calls++
+	s, _ := m.norm(spec)
+	k := table + "/" + chain
+	for i, x := range m.chains[k] {
+		if x == s {
+			m.chains[k] = append(m.chains[k][:i], m.chains[k][i+1:]...)
+			return nil
+		}
+	}
+	return errors.New("Bad rule (does a matching rule exist in that chain?)")
+}
+
+func (m *memClient) Exists(table, chain string, spec ...string) (bool, error) {
+	s, err := m.norm(spec)
+	if err != nil {
+		return false, err
+	}
+	for _, x := range m.chains[table+"/"+chain] {
+		if x == s {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (m *memClient) List(table, chain string) ([]string, error) {
+	m.calls++
+	rules, ok := m.chains[table+"/"+chain]
+	if !ok {
+		return nil, errors.New("No chain/target/match by that name")
+	}
+	out := []string{"-N " + chain}
+	for _, r := range rules {
+		out = append(out, "-A "+chain+" "+r)
+	}
+	return out, nil
+}
+
+func (m *memClient) ClearChain(table, chain string) error {
+	m.chains[table+"/"+chain] = []string{}
+	return nil
+}
+
+func (m *memClient) DeleteChain(table, chain string) error {
+	delete(m.chains, table+"/"+chain)
+	return nil
+}
+
+func (m *memClient) NewChain(table, chain string) error {
+	if _, ok := m.chains[table+"/"+chain]; ok {
+		return errors.New("Chain already exists")
+	}
+	m.chains[table+"/"+chain] = []string{}
+	return nil
+}
+
+func (m *memClient) ListChains(table string) ([]string, error) {
+	var out []string
+	for k := range m.chains {
+		if t, c, _ := strings.Cut(k, "/"); t == table {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func TestClientEngineIsSemantic(t *testing.T) {
+	v4, v6 := newMemClient(rule.IPv4), newMemClient(rule.IPv6)
+	c, err := New(WithClients(v4, v6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := []Rule{
+		NewIPv4Chain("nat", "KILO-NAT"),
+		NewIPv4Rule("nat", "KILO-NAT", "-j", "MASQUERADE"),
+		NewIPv4Rule("nat", "POSTROUTING", "-m", "comment", "--comment", "Kilo: jump", "-s", "10.4.0.0/16", "-j", "KILO-NAT"),
+		NewIPv4Rule("filter", "FORWARD", "-p", "tcp", "--dport", "http", "-s", "10.4.0.1", "-j", "ACCEPT"),
+	}
+	if err := c.Set(rules); err != nil {
+		t.Skipf("needs MASQUERADE support in the parser: %v", err)
+	}
+	if got := v4.chains["filter/FORWARD"]; len(got) != 1 || got[0] != "-s 10.4.0.1/32 -p tcp -m tcp --dport 80 -j ACCEPT" {
+		t.Fatalf("FORWARD = %q", got)
+	}
+	// The client lists -s 10.4.0.1/32 and --dport 80; the desired rule
+	// says 10.4.0.1 and http. A reconcile must see no difference.
+	before := v4.calls
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range v4.chains {
+		for _, r := range v {
+			if strings.Count(strings.Join(v4.chains[k], "\n"), r) != 1 {
+				t.Fatalf("rule %q duplicated in %s", r, k)
+			}
+		}
+	}
+	writes := v4.calls - before
+	if writes > 3 { // three List calls, no writes
+		t.Fatalf("no-op reconcile made %d client calls, want only the 3 lists", writes)
+	}
+	// Someone deletes the MASQUERADE rule: Reconcile restores it.
+	v4.chains["nat/KILO-NAT"] = nil
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := v4.chains["nat/KILO-NAT"]; len(got) != 1 || got[0] != "-j MASQUERADE" {
+		t.Fatalf("KILO-NAT after reconcile = %q", got)
+	}
+	// Set without the FORWARD rule removes it.
+	if err := c.Set(rules[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if got := v4.chains["filter/FORWARD"]; len(got) != 0 {
+		t.Fatalf("FORWARD after Set = %q, want empty", got)
+	}
+	if err := c.CleanUp(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v4.chains["nat/KILO-NAT"]; ok || len(v4.chains["nat/POSTROUTING"]) != 0 {
+		t.Fatalf("CleanUp left %v", v4.chains)
+	}
+}
