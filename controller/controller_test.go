@@ -103,9 +103,11 @@ func (f *fakeEngine) Apply(ctx context.Context, d *firewall.Ruleset) (*firewall.
 	f.applied = append(f.applied, d)
 	return &firewall.Plan{}, nil
 }
-func (f *fakeEngine) Read(ctx context.Context) (*firewall.Ruleset, error) { return &firewall.Ruleset{}, nil }
-func (f *fakeEngine) CleanUp(ctx context.Context) error                  { f.cleaned++; return nil }
-func (f *fakeEngine) Close() error                                       { return nil }
+func (f *fakeEngine) Read(ctx context.Context) (*firewall.Ruleset, error) {
+	return &firewall.Ruleset{}, nil
+}
+func (f *fakeEngine) CleanUp(ctx context.Context) error { f.cleaned++; return nil }
+func (f *fakeEngine) Close() error                      { return nil }
 
 func TestSetValidatesBeforeApplying(t *testing.T) {
 	fe := &fakeEngine{}
