@@ -97,7 +97,7 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 				return nil, argError(a, "does not match the %s family of the command", famWord(fam))
 			}
 		case otherCommands[a]:
-			return nil, unsupported(a, "command not supported (iptables-translate does not translate it either)")
+			return nil, unsupportedCommand(a, "command not supported (iptables-translate does not translate it either)")
 		case isCmd:
 			if cmdFlag != "" {
 				return nil, argError(a, "cannot use %s with %s: one command per line", a, cmdFlag)
@@ -287,20 +287,20 @@ func (c *Command) nft() (string, error) {
 	case OpDeleteChain:
 		if c.Chain == "" {
 			// iptables-translate 1.8.9 prints "delete chain ip filter (null)".
-			return "", unsupported("-X", "without a chain name: nft deletes one chain at a time, name it")
+			return "", unsupportedCommand("-X", "without a chain name: nft deletes one chain at a time, name it")
 		}
 		return "delete chain " + where, nil
 	case OpList:
 		return fmt.Sprintf("list table %s %s", fam, c.Table), nil
 	case OpPolicy:
-		return "", unsupported("-P", "translation not implemented (as in iptables-translate); in nft the policy belongs to the base chain: nft 'chain %s { policy %s; }'", where, strings.ToLower(c.Policy))
+		return "", unsupportedCommand("-P", "translation not implemented (as in iptables-translate); in nft the policy belongs to the base chain: nft 'chain %s { policy %s; }'", where, strings.ToLower(c.Policy))
 	case OpDelete:
-		return "", unsupported("-D", "translation not implemented (as in iptables-translate); nft deletes a rule by its handle: nft -a list chain %s, then nft delete rule %s handle N", where, where)
+		return "", unsupportedCommand("-D", "translation not implemented (as in iptables-translate); nft deletes a rule by its handle: nft -a list chain %s, then nft delete rule %s handle N", where, where)
 	}
-	return "", unsupported(fmt.Sprint(c.Op), "unknown command")
+	return "", unsupportedCommand(fmt.Sprint(c.Op), "unknown command")
 }
 
-// unsupported returns a ParseError wrapping ErrUnsupported.
-func unsupported(arg, format string, a ...any) error {
+// unsupportedCommand returns a ParseError wrapping ErrUnsupported.
+func unsupportedCommand(arg, format string, a ...any) error {
 	return &ParseError{Arg: arg, Reason: fmt.Sprintf(format, a...), Err: ErrUnsupported}
 }
