@@ -30,15 +30,20 @@ var restoreGoldens = []struct {
 	{"kilo", IPv4}, {"tables", IPv4}, {"tables", IPv6}, {"ip6", IPv6},
 }
 
+func translateFile(t *testing.T, path string, fam Family) (string, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return TranslateRestore(f, path, fam)
+}
+
 func TestTranslateRestoreGolden(t *testing.T) {
 	for _, g := range restoreGoldens {
 		path := filepath.Join("testdata", "restore", g.file+".rules")
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := TranslateRestore(f, path, g.fam)
-		f.Close()
+		got, err := translateFile(t, path, g.fam)
 		if err != nil {
 			t.Errorf("%s (%s): %v", path, g.fam, err)
 			continue
@@ -73,12 +78,7 @@ func TestTranslateRestoreOracle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s -f %s: %v", tool, path, err)
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := TranslateRestore(f, path, g.fam)
-		f.Close()
+		got, err := translateFile(t, path, g.fam)
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue
