@@ -6,4 +6,17 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"ACCEPT": func(*Rule) (Target, error) { return &Verdict{Kind: "ACCEPT"}, nil },
 	"DROP":   func(*Rule) (Target, error) { return &Verdict{Kind: "DROP"}, nil },
 	"RETURN": func(*Rule) (Target, error) { return &Verdict{Kind: "RETURN"}, nil },
+
+	"REJECT":     newReject,
+	"LOG":        newLog,
+	"NFLOG":      newNFLog,
+	"MASQUERADE": newMasquerade,
+	"SNAT":       newSNAT,
+	"DNAT":       newDNAT,
+	"REDIRECT":   newRedirect,
+	"MARK":       newMark,
+	"CONNMARK":   newConnMark,
+	"TCPMSS":     newTCPMSS,
+	"NOTRACK":    newNoTrack,
+	"CT":         newCT,
 }

@@ -1,0 +1,58 @@
+package rule
+
+import (
+	"github.com/google/nftables/expr"
+)
+
+// Redirect is -j REDIRECT: destination NAT to the local machine (only
+// meaningful in table nat, which the caller checks).
+type Redirect struct {
+	// Ports is --to-ports (when PortsSet).
+	Ports    PortRange
+	PortsSet bool
+	NATFlags
+}
+
+func newRedirect(*Rule) (Target, error) { return &Redirect{}, nil }
+
+// Name returns "REDIRECT".
+func (d *Redirect) Name() string { return "REDIRECT" }
+
+func (d *Redirect) parse(p *parser, opt string, invert bool) (bool, error) {
+	if opt == "--to-ports" {
+		return parseToPortsOpt(p, opt, invert, &d.Ports, &d.PortsSet)
+	}
+	return d.NATFlags.parse(opt, invert, false, false)
+}
+
+func (d *Redirect) finish(r *Rule) error {
+	if d.PortsSet && !l4PortProto(r) {
+		return argError("--to-ports", "needs -p tcp, udp, sctp or dccp")
+	}
+	return nil
+}
+
+func (d *Redirect) args() []string {
+	var out []string
+	if d.PortsSet {
+		out = append(out, "--to-ports", d.Ports.nft())
+	}
+	return append(out, d.NATFlags.args()...)
+}
+
+func (d *Redirect) xlate(x *xlator) error {
+	text := "redirect"
+	var exprs []expr.Any
+	e := &expr.Redir{Flags: d.NATFlags.bits(d.PortsSet)}
+	if d.PortsSet {
+		text += " to :" + d.Ports.nft()
+		exprs = append(exprs, &expr.Immediate{Register: 1, Data: be16(d.Ports.Lo)})
+		e.RegisterProtoMin = 1
+		if d.Ports.Hi != d.Ports.Lo {
+			exprs = append(exprs, &expr.Immediate{Register: 2, Data: be16(d.Ports.Hi)})
+			e.RegisterProtoMax = 2
+		}
+	}
+	x.add(text+d.NATFlags.nft(), append(exprs, e)...)
+	return nil
+}

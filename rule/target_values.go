@@ -1,0 +1,126 @@
+package rule
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/nftables/expr"
+)
+
+// tgUint parses an unsigned number the way iptables' xtables_strtoui does
+// (C strtoul with base 0): "0x" introduces hex, a leading "0" octal,
+// anything else is decimal. Signs, spaces and Go-only prefixes are refused.
+func tgUint(v string, max uint64) (uint64, error) {
+	s, base := v, 10
+	switch {
+	case len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		s, base = s[2:], 16
+	case len(s) > 1 && s[0] == '0':
+		s, base = s[1:], 8
+	}
+	if s == "" || strings.ContainsAny(s, "+-_ xXoObB") {
+		return 0, argError(v, "not a number")
+	}
+	n, err := strconv.ParseUint(s, base, 64)
+	if err != nil {
+		return 0, argError(v, "not a number")
+	}
+	if n > max {
+		return 0, argError(v, "must be at most %d", max)
+	}
+	return n, nil
+}
+
+// tgValue fetches the value of opt and parses it with tgUint.
+func tgValue(p *parser, opt string, max uint64) (uint64, error) {
+	v, err := p.value(opt)
+	if err != nil {
+		return 0, err
+	}
+	return tgUint(v, max)
+}
+
+// tgMarkMask parses iptables' "VALUE[/MASK]" (32-bit each). A missing mask
+// is all ones.
+func tgMarkMask(v string) (value, mask uint32, err error) {
+	vs, ms, hasMask := strings.Cut(v, "/")
+	n, err := tgUint(vs, 0xffffffff)
+	if err != nil {
+		return 0, 0, err
+	}
+	m := uint64(0xffffffff)
+	if hasMask {
+		if m, err = tgUint(ms, 0xffffffff); err != nil {
+			return 0, 0, err
+		}
+	}
+	return uint32(n), uint32(m), nil
+}
+
+// noInvert refuses "! --option" for target options, none of which can be
+// negated.
+func noInvert(opt string, invert bool) error {
+	if invert {
+		return argError(opt, "cannot be negated")
+	}
+	return nil
+}
+
+// unsupported builds the error for valid iptables that nftsync cannot
+// translate exactly.
+func unsupported(format string, a ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), ErrUnsupported)
+}
+
+// hostU32 encodes a 32-bit value in host byte order, as nft stores meta and
+// ct marks, priorities and other host-order integers.
+func hostU32(v uint32) []byte {
+	b := make([]byte, 4)
+	binary.NativeEndian.PutUint32(b, v)
+	return b
+}
+
+// bitwiseMark loads src (a meta or ct mark) into register 1, applies
+// (x & mask) ^ xor as nft folds "and"/"or"/"xor" into one bitwise, and
+// returns the expressions; the caller appends the store.
+func bitwiseMark(load expr.Any, mask, xor uint32) []expr.Any {
+	return []expr.Any{load, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: hostU32(mask), Xor: hostU32(xor)}}
+}
+
+// l4PortProto reports whether a rule's -p allows port options (NAT
+// --to-ports and address:port), as iptables requires.
+func l4PortProto(r *Rule) bool {
+	if !r.Proto.Set || r.Proto.Invert {
+		return false
+	}
+	switch r.Proto.Num {
+	case protoTCP, protoUDP, protoSCTP, 33: // 33 is dccp
+		return true
+	}
+	return false
+}
+
+// parseToPorts parses --to-ports "P" or "P-Q" (a dash: iptables refuses
+// the colon form here).
+func parseToPorts(v string) (PortRange, error) {
+	if strings.Contains(v, ":") {
+		return PortRange{}, argError(v, "invalid port:port syntax, use a dash (P-Q)")
+	}
+	lo, hi, isRange := strings.Cut(v, "-")
+	a, err := parsePort(lo)
+	if err != nil {
+		return PortRange{}, err
+	}
+	b := a
+	if isRange {
+		if b, err = parsePort(hi); err != nil {
+			return PortRange{}, err
+		}
+	}
+	if a > b {
+		return PortRange{}, argError(v, "port range is inverted (%d > %d)", a, b)
+	}
+	return PortRange{a, b}, nil
+}
