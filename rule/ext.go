@@ -8,7 +8,7 @@ import (
 // one of its options.
 func implicitMatch(name string) bool {
 	switch name {
-	case "tcp", "udp", "sctp", "icmp", "dccp", "udplite":
+	case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "dccp", "udplite":
 		return true
 	}
 	return false
@@ -17,7 +17,7 @@ func implicitMatch(name string) bool {
 func newMatch(r *Rule, name string) (Match, error) {
 	mk, ok := matchTypes[name]
 	if !ok {
-		if r.Family == IPv6 && name == "icmpv6" {
+		if r.Family == IPv6 && (name == "icmpv6" || name == "ipv6-icmp") {
 			mk, ok = matchTypes["icmp6"]
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
 )
 
 // PortMatch is a source or destination port (range) match.
@@ -79,7 +80,7 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		if p.m.Lo == p.m.Hi {
 			exprs = append(exprs, cmp(p.m.Invert, be16(p.m.Lo)))
 		} else {
-			exprs = append(exprs, rangeExpr(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi)))
+			exprs = append(exprs, rangeCmp(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi))...)
 		}
 		x.add(fmt.Sprintf("%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft()), exprs...)
 		printed = true
@@ -263,14 +264,32 @@ func (t *TCP) args() []string {
 func (t *TCP) xlate(x *xlator) error {
 	printed := t.xlatePorts(x, "tcp", protoTCP)
 	if t.Option != 0 {
-		return fmt.Errorf("--tcp-option: %w", ErrUnsupported)
+		// nft adds no dependency for a TCP option: the kernel's exthdr
+		// expression only looks at TCP packets itself.
+		state, present := "exists", byte(1)
+		if t.OptionInvert {
+			state, present = "missing", 0
+		}
+		x.add(fmt.Sprintf("tcp option %d %s", t.Option, state),
+			&expr.Exthdr{DestRegister: 1, Type: t.Option, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpTcpopt},
+			cmp(false, []byte{present}))
+		printed = true
 	}
-	if t.FlagsSet {
+	// A zero mask tests nothing: iptables matches every TCP packet.
+	if t.FlagsSet && t.FlagMask != 0 {
+		if t.FlagOn&^t.FlagMask != 0 {
+			return fmt.Errorf("--tcp-flags %s %s never matches (flags outside the mask): %w",
+				formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true), ErrUnsupported)
+		}
+		on := formatTCPFlags(t.FlagOn, false)
+		if on == "" {
+			on = "0x0"
+		}
 		exprs := append(x.needL4(protoTCP),
 			payload(expr.PayloadBaseTransportHeader, 13, 1),
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{t.FlagMask}, Xor: []byte{0}},
 			cmp(t.FlagsInvert, []byte{t.FlagOn}))
-		x.add(fmt.Sprintf("tcp flags %s%s / %s", neq(t.FlagsInvert), formatTCPFlags(t.FlagOn, false), formatTCPFlags(t.FlagMask, false)), exprs...)
+		x.add(fmt.Sprintf("tcp flags %s%s / %s", neq(t.FlagsInvert), on, formatTCPFlags(t.FlagMask, false)), exprs...)
 		printed = true
 	}
 	if !printed {

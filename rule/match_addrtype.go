@@ -1,0 +1,145 @@
+package rule
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+)
+
+// addrTypes are the routing address types (RTN_*), in bit order; the
+// address type bit of RTN_x is 1<<x. nft names the first nine.
+var addrTypes = []string{"UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST",
+	"MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"}
+
+const nftAddrTypes = 9
+
+// AddrType is the addrtype match: the routing type of the source and/or
+// destination address, optionally looked up on the packet's interface.
+type AddrType struct {
+	Src, Dst             uint16 // bit masks of address types
+	SrcInvert, DstInvert bool
+	// LimitIface is "", "in" or "out".
+	LimitIface string
+}
+
+// Name returns "addrtype".
+func (a *AddrType) Name() string   { return "addrtype" }
+func (a *AddrType) stateful() bool { return false }
+
+func (a *AddrType) parse(p *parser, opt string, invert bool) (bool, error) {
+	switch opt {
+	case "--src-type", "--dst-type":
+		mask, inv := &a.Src, &a.SrcInvert
+		if opt == "--dst-type" {
+			mask, inv = &a.Dst, &a.DstInvert
+		}
+		if *mask != 0 {
+			return true, argError(opt, "may only be given once")
+		}
+		v, err := p.value(opt)
+		if err != nil {
+			return true, err
+		}
+		for _, name := range strings.Split(v, ",") {
+			found := false
+			for i, t := range addrTypes {
+				if strings.EqualFold(name, t) {
+					*mask |= 1 << i
+					found = true
+				}
+			}
+			if !found {
+				return true, argError(v, "unknown address type %q", name)
+			}
+		}
+		*inv = invert
+		return true, nil
+	case "--limit-iface-in", "--limit-iface-out":
+		if invert {
+			return true, argError(opt, "cannot be negated")
+		}
+		if a.LimitIface != "" {
+			return true, argError(opt, "--limit-iface-in and --limit-iface-out exclude each other")
+		}
+		a.LimitIface = strings.TrimPrefix(opt, "--limit-iface-")
+		return true, nil
+	}
+	return false, nil
+}
+
+func (a *AddrType) finish(*Rule) error {
+	if a.Src == 0 && a.Dst == 0 {
+		return argError("-m addrtype", "needs --src-type or --dst-type")
+	}
+	return nil
+}
+
+func formatAddrTypes(mask uint16) string {
+	var names []string
+	for i, t := range addrTypes {
+		if mask&(1<<i) != 0 {
+			names = append(names, t)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func (a *AddrType) args() []string {
+	var out []string
+	for _, t := range []struct {
+		opt    string
+		mask   uint16
+		invert bool
+	}{{"--src-type", a.Src, a.SrcInvert}, {"--dst-type", a.Dst, a.DstInvert}} {
+		if t.mask == 0 {
+			continue
+		}
+		if t.invert {
+			out = append(out, "!")
+		}
+		out = append(out, t.opt, formatAddrTypes(t.mask))
+	}
+	if a.LimitIface != "" {
+		out = append(out, "--limit-iface-"+a.LimitIface)
+	}
+	return out
+}
+
+func (a *AddrType) xlate(x *xlator) error {
+	for _, t := range []struct {
+		field  string
+		mask   uint16
+		invert bool
+	}{{"saddr", a.Src, a.SrcInvert}, {"daddr", a.Dst, a.DstInvert}} {
+		if t.mask == 0 {
+			continue
+		}
+		if t.mask>>nftAddrTypes != 0 {
+			return fmt.Errorf("address type %s has no nft name: %w", formatAddrTypes(t.mask), ErrUnsupported)
+		}
+		fib := &expr.Fib{Register: 1, ResultADDRTYPE: true, FlagSADDR: t.field == "saddr", FlagDADDR: t.field == "daddr",
+			FlagIIF: a.LimitIface == "in", FlagOIF: a.LimitIface == "out"}
+		key := t.field
+		if a.LimitIface != "" {
+			key += " . " + map[string]string{"in": "iif", "out": "oif"}[a.LimitIface]
+		}
+		var names []string
+		set := &AnonSet{KeyType: nftables.TypeFIBAddr}
+		var single uint32
+		for i := 0; i < nftAddrTypes; i++ {
+			if t.mask&(1<<i) != 0 {
+				names = append(names, strings.ToLower(addrTypes[i]))
+				set.Elements = append(set.Elements, nftables.SetElement{Key: ne32(uint32(i))})
+				single = uint32(i)
+			}
+		}
+		if len(names) == 1 {
+			x.add(fmt.Sprintf("fib %s type %s%s", key, neq(t.invert), names[0]), fib, cmp(t.invert, ne32(single)))
+			continue
+		}
+		x.add(fmt.Sprintf("fib %s type %s{ %s }", key, neq(t.invert), strings.Join(names, ", ")), fib, x.addSet(set, t.invert))
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package rule
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/nftables/expr"
+)
+
+// MarkValue is a --mark VALUE[/MASK] test: (mark & Mask) == Value.
+type MarkValue struct {
+	Value, Mask uint32
+	Invert      bool
+	set         bool
+}
+
+// parseMark parses VALUE[/MASK]; numbers are decimal or 0x-hexadecimal and
+// the mask defaults to all ones.
+func (m *MarkValue) parseMark(p *parser, opt string, invert bool) error {
+	if m.set {
+		return argError(opt, "may only be given once")
+	}
+	v, err := p.value(opt)
+	if err != nil {
+		return err
+	}
+	val, mask, hasMask := strings.Cut(v, "/")
+	n, err := parseUint(val, 32)
+	if err != nil {
+		return argError(v, "bad mark value: %v", err)
+	}
+	m.Value, m.Mask = uint32(n), 0xffffffff
+	if hasMask {
+		k, err := parseUint(mask, 32)
+		if err != nil {
+			return argError(v, "bad mark mask: %v", err)
+		}
+		m.Mask = uint32(k)
+	}
+	m.Invert, m.set = invert, true
+	return nil
+}
+
+// markArgs prints the test as iptables-save does: hexadecimal, the mask
+// only when it is not all ones.
+func (m *MarkValue) markArgs() []string {
+	v := fmt.Sprintf("0x%x", m.Value)
+	if m.Mask != 0xffffffff {
+		v += fmt.Sprintf("/0x%x", m.Mask)
+	}
+	if m.Invert {
+		return []string{"!", "--mark", v}
+	}
+	return []string{"--mark", v}
+}
+
+// xlateMark adds "WHAT [!= ]0xV" or "WHAT and 0xM ==|!= 0xV" after load.
+func (m *MarkValue) xlateMark(x *xlator, what string, load expr.Any) {
+	if m.Mask == 0xffffffff {
+		x.add(fmt.Sprintf("%s %s0x%x", what, neq(m.Invert), m.Value), load, cmp(m.Invert, ne32(m.Value)))
+		return
+	}
+	op := "=="
+	if m.Invert {
+		op = "!="
+	}
+	x.add(fmt.Sprintf("%s and 0x%x %s 0x%x", what, m.Mask, op, m.Value),
+		append([]expr.Any{load}, maskedCmp(m.Invert, ne32(m.Mask), ne32(m.Value))...)...)
+}
+
+// MarkMatch is the mark match: the packet's firewall mark.
+type MarkMatch struct{ MarkValue }
+
+// Name returns "mark".
+func (m *MarkMatch) Name() string   { return "mark" }
+func (m *MarkMatch) stateful() bool { return false }
+
+func (m *MarkMatch) parse(p *parser, opt string, invert bool) (bool, error) {
+	if opt != "--mark" {
+		return false, nil
+	}
+	return true, m.parseMark(p, opt, invert)
+}
+
+func (m *MarkMatch) finish(*Rule) error {
+	if !m.set {
+		return argError("-m mark", "needs --mark")
+	}
+	return nil
+}
+
+func (m *MarkMatch) args() []string { return m.markArgs() }
+
+func (m *MarkMatch) xlate(x *xlator) error {
+	m.xlateMark(x, "mark", meta(expr.MetaKeyMARK))
+	return nil
+}
