@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/nftsync/nftsync/rule"
+	"github.com/spf13/cobra"
+)
+
+func newTranslateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "translate [-6] [-t TABLE] (-A|-I) CHAIN RULE... | translate [-6] -f FILE",
+		Short: "Print the nft equivalent of an iptables command or iptables-save file",
+		Long: `translate prints the nft command for one iptables command, byte for byte what
+iptables-translate (ip6tables-translate with -6) prints: -A and -I rules,
+-F, -N, -X and -L. With -f it translates a whole iptables-save file as
+iptables-restore-translate -f does (FILE "-" reads stdin), without the date
+in the comment lines.
+
+The arguments after the options are iptables arguments, not nftsync flags:
+they are read exactly as iptables reads them. A rule nftsync cannot translate
+is an error naming the argument; nothing is printed on stdout then.`,
+		Example: `  nftsync translate -A INPUT -p tcp --dport 22 -j ACCEPT
+  nft 'add rule ip filter INPUT tcp dport 22 counter accept'
+
+  nftsync translate -6 -t nat -A POSTROUTING -s fd00::/8 -j MASQUERADE
+  nftsync translate -F -t nat
+  iptables-save | nftsync translate -f -`,
+		DisableFlagParsing:    true,
+		DisableFlagsInUseLine: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+				return cmd.Help()
+			}
+			out, err := translate(args, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), out)
+			return err
+		},
+	}
+}
+
+// translate runs the translate command on its raw arguments and returns
+// what to print.
+func translate(args []string, stdin io.Reader) (string, error) {
+	fam, file, rest, err := translateOptions(args)
+	if err != nil {
+		return "", err
+	}
+	if file == "" {
+		cmd, err := rule.ParseCommand(fam, rest)
+		if err != nil {
+			return "", err
+		}
+		s, err := cmd.Translate()
+		if err != nil {
+			return "", err
+		}
+		return s + "\n", nil
+	}
+	if len(rest) > 0 {
+		return "", fmt.Errorf("%q: -f FILE takes no other arguments", rest[0])
+	}
+	if file == "-" {
+		return rule.TranslateRestore(stdin, "stdin", fam)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("reading rules: %w", err)
+	}
+	defer f.Close()
+	return rule.TranslateRestore(f, file, fam)
+}
+
+// translateOptions reads -4/-6 and -f FILE from the options that come
+// before the iptables command (-t TABLE may be among them); the rest goes to
+// rule.ParseCommand, which also accepts -4/-6 later on the line.
+func translateOptions(args []string) (fam rule.Family, file string, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case (a == "-t" || a == "--table") && i+1 < len(args):
+			rest = append(rest, a, args[i+1])
+			i++
+		case a == "-6" || a == "--ipv6":
+			fam = rule.IPv6
+		case a == "-4" || a == "--ipv4":
+			fam = rule.IPv4
+		case a == "-f" || a == "--file":
+			if i+1 >= len(args) {
+				return fam, "", nil, fmt.Errorf("%q: option requires a file name", a)
+			}
+			i++
+			file = args[i]
+		case strings.HasPrefix(a, "--file="):
+			file = strings.TrimPrefix(a, "--file=")
+		default:
+			return fam, file, append(rest, args[i:]...), nil
+		}
+		if file == "" && (a == "-f" || a == "--file" || strings.HasPrefix(a, "--file=")) {
+			return fam, "", nil, errors.New("-f: empty file name")
+		}
+	}
+	return fam, file, rest, nil
+}
