@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newApplyCmd() *cobra.Command {
+	var (
+		flags commonFlags
+		input inputFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "apply [-4 FILE] [-6 FILE]",
+		Short: "Make the owned firewall state equal the given iptables-save files",
+		Long: `apply reads IPv4 and IPv6 rules in iptables-save / iptables-restore format and
+makes the owner's state equal them (with the nftables backend in one atomic
+transaction): rules and chains that are not in the files are removed, missing
+ones are added, rules keep the order of the files. Rules are compared by
+meaning, not by text.
+
+The files are the whole desired state: a family without a file ends up with
+no rules. A bad file is reported as FILE:LINE and nothing is changed.`,
+		Example: `  # Apply Kilo's rules for both families into tables kilo-nat, kilo-filter
+  nftsync apply --owner kilo -4 examples/kilo.rules.v4 -6 examples/kilo.rules.v6
+
+  # Read IPv4 rules from stdin, inside the network namespace "blue"
+  generate-rules | nftsync apply --netns blue -4 -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rs, err := input.load(cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			c, _, err := flags.open(cmd, "change the firewall", nil)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return explain(c.SetRuleset(rs), "change the firewall")
+		},
+	}
+	flags.register(cmd.Flags())
+	input.register(cmd.Flags())
+	return cmd
+}

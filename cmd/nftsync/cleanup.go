@@ -1,0 +1,29 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newCleanupCmd() *cobra.Command {
+	var flags commonFlags
+	cmd := &cobra.Command{
+		Use:   "cleanup",
+		Short: "Remove everything the owner has in the firewall",
+		Long: `cleanup deletes the owner's tables (nftables backend) or chains and rules
+(iptables backend). Nothing owned by anyone else is touched. Running it when
+there is nothing to remove is not an error.`,
+		Example: `  nftsync cleanup --owner kilo
+  nftsync cleanup --netns blue`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, _, err := flags.open(cmd, "change the firewall", nil)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return explain(c.CleanUp(), "change the firewall")
+		},
+	}
+	flags.register(cmd.Flags())
+	return cmd
+}
