@@ -1,0 +1,155 @@
+package compat
+
+import (
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nftsync/nftsync/rule"
+)
+
+var parsedStub = &rule.Rule{}
+
+// chainOf builds a chain from a compact spec: upper-case letters are owned
+// rules, lower-case ones foreign.
+func chainOf(s string) []entry {
+	var out []entry
+	for i, c := range s {
+		k := string(c)
+		out = append(out, entry{key: strings.ToUpper(k), text: k, owned: c >= 'A' && c <= 'Z', orig: i})
+	}
+	return out
+}
+
+func wantsOf(s string) []want {
+	var out []want
+	for _, c := range s {
+		out = append(out, want{key: string(c), text: string(c)})
+	}
+	return out
+}
+
+// simulate runs the ops as iptables would on a chain of texts.
+func simulate(t *testing.T, cur []entry, ops []chainOp) string {
+	t.Helper()
+	var chain []string
+	for _, e := range cur {
+		chain = append(chain, e.text)
+	}
+	for _, op := range ops {
+		if op.del {
+			if op.pos < 1 || op.pos > len(chain) {
+				t.Fatalf("-D %d on a chain of %d rules", op.pos, len(chain))
+			}
+			chain = append(chain[:op.pos-1], chain[op.pos:]...)
+			continue
+		}
+		if op.pos < 1 || op.pos > len(chain)+1 {
+			t.Fatalf("-I %d on a chain of %d rules", op.pos, len(chain))
+		}
+		chain = append(chain[:op.pos-1], append([]string{op.e.text}, chain[op.pos-1:]...)...)
+	}
+	return strings.Join(chain, "")
+}
+
+func TestDiffChain(t *testing.T) {
+	tests := []struct {
+		name      string
+		cur, want string
+		result    string
+		ops       int
+	}{
+		{"empty to rules", "", "ABC", "ABC", 3},
+		{"no-op", "ABC", "ABC", "ABC", 0},
+		{"no-op between foreign rules", "xAyBzC", "ABC", "xAyBzC", 0},
+		{"new rules go to the top", "xy", "AB", "ABxy", 2},
+		{"append after the last owned", "Axy", "AB", "ABxy", 1},
+		{"prepend before the first kept", "xAy", "BA", "xBAy", 1},
+		{"delete unwanted", "xAByC", "AC", "xAyC", 1},
+		{"delete all", "AxB", "", "x", 2},
+		{"moved rule", "CAB", "ABC", "ABC", 2},
+		{"swap", "BA", "AB", "AB", 2},
+		{"duplicates", "AAB", "ABA", "ABA", 2},
+		{"foreign twin untouched", "aA", "", "a", 1},
+		{"middle insert", "AC", "ABC", "ABC", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := chainOf(tc.cur)
+			ops, final := diffChain(cur, wantsOf(tc.want))
+			if got := simulate(t, chainOf(tc.cur), ops); got != tc.result {
+				t.Errorf("simulated result %q, want %q", got, tc.result)
+			}
+			var fs []string
+			for _, e := range final {
+				fs = append(fs, e.text)
+			}
+			if got := strings.Join(fs, ""); got != tc.result {
+				t.Errorf("predicted result %q, want %q", got, tc.result)
+			}
+			if len(ops) != tc.ops {
+				t.Errorf("%d ops, want %d", len(ops), tc.ops)
+			}
+		})
+	}
+}
+
+// TestDiffChainRandom checks on random chains that the result always holds
+// exactly the desired owned rules in order, foreign rules unchanged in
+// relative order, and that the prediction matches the simulation.
+func TestDiffChainRandom(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	letters := "ABCDEabcde"
+	for n := 0; n < 2000; n++ {
+		var cs, ws []byte
+		for i := rng.Intn(10); i > 0; i-- {
+			cs = append(cs, letters[rng.Intn(len(letters))])
+		}
+		for i := rng.Intn(8); i > 0; i-- {
+			ws = append(ws, letters[rng.Intn(5)])
+		}
+		cur := chainOf(string(cs))
+		ops, final := diffChain(cur, wantsOf(string(ws)))
+		got := simulate(t, chainOf(string(cs)), ops)
+		var pred []byte
+		for _, e := range final {
+			pred = append(pred, e.text...)
+		}
+		if got != string(pred) {
+			t.Fatalf("cur %q want %q: simulated %q, predicted %q", cs, ws, got, pred)
+		}
+		var owned, foreign, foreignBefore []byte
+		for _, c := range []byte(got) {
+			if c >= 'A' && c <= 'Z' {
+				owned = append(owned, c)
+			} else {
+				foreign = append(foreign, c)
+			}
+		}
+		for _, c := range cs {
+			if c >= 'a' {
+				foreignBefore = append(foreignBefore, c)
+			}
+		}
+		if string(owned) != string(ws) {
+			t.Fatalf("cur %q want %q: owned rules end up %q", cs, ws, owned)
+		}
+		if !reflect.DeepEqual(foreign, foreignBefore) {
+			t.Fatalf("cur %q want %q: foreign rules %q became %q", cs, ws, foreignBefore, foreign)
+		}
+	}
+}
+
+func TestClaim(t *testing.T) {
+	rules := []savedRule{{key: "A", spec: nil}, {key: "A"}, {key: "B"}, {key: "A"}}
+	// Only parsed rules can be owned.
+	for i := range rules[1:] {
+		rules[i+1].spec = parsedStub
+	}
+	got := claim(rules, map[string]int{"A": 1, "B": 1})
+	want := []bool{false, true, true, false}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("claim = %v, want %v", got, want)
+	}
+}

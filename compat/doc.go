@@ -1,0 +1,60 @@
+// Package compat is the iptables engine: a firewall.Backend that keeps rules
+// in iptables' own tables with iptables-save and iptables-restore (legacy or
+// nf_tables binaries, located and checked through coreos/go-iptables), and
+// Detect, which chooses between this engine and the nftables one.
+//
+// # Where rules go and what is owned
+//
+// Each firewall.Chain lives in the iptables table and chain it names. The
+// backend only adds, moves or deletes what it owns:
+//
+//   - user-defined chains of the desired Ruleset are owned whole: rules in
+//     them that are not desired are deleted. A user chain that was desired
+//     by an earlier Apply of the same Backend and no longer is gets flushed
+//     and deleted.
+//   - in a built-in chain only rules are owned, never the chain: for each
+//     rule key, as many rules as the desired chain has (or as the backend
+//     wrote there before, whichever is more), taking the first ones in chain
+//     order. Ownership is tracked in memory, not marked in the kernel: a
+//     marker such as a comment prefix would change the rule the caller
+//     declared. After a restart the backend therefore adopts rules equal to
+//     desired ones (so nothing is duplicated), but cannot recognise rules it
+//     wrote before the restart that are no longer desired; those stay, as
+//     with Kilo's controller. A foreign rule identical to a desired one is
+//     adopted the same way.
+//   - a built-in chain's policy is only changed when the desired Chain sets
+//     Policy. When a later ruleset (or CleanUp) no longer sets it, the policy
+//     the chain had before the backend first set it is restored.
+//
+// # Order
+//
+// Owned rules end up exactly in desired order, in every chain. In built-in
+// chains they are placed relative to foreign rules like this: owned rules
+// that are already in desired relative order stay where they are (the
+// longest such run is kept; the rest is deleted and re-inserted); a missing
+// rule is inserted right after the desired rule before it, and the first
+// desired rule right before the first owned rule that stayed, or at the top
+// of the chain when none did. So a fresh Apply puts its rules at the top of
+// built-in chains, in order, ahead of foreign rules (Kilo appended them at
+// the end). Foreign rules inserted above or between owned ones later are
+// tolerated, not fought over: only the relative order of owned rules is
+// kept.
+//
+// # Comparison and cost
+//
+// What iptables-save prints is parsed with rule.Parse and compared by
+// rule.Key, so spelling differences (-s X/32, protocol names, implicit
+// -m tcp, comment quoting, option order) are not differences. Rules that do
+// not parse are foreign in built-in chains and undesired in owned chains.
+//
+// Every Plan or Apply runs one `iptables-save -t TABLE` per family and table
+// in use; when nothing differs, that is all. Changes are made by one
+// `iptables-restore --noflush` per family whose input holds -N, -P, -D NUM,
+// -I NUM / -A, -F and -X lines, one section per table, each committed
+// atomically. Rule numbers come from the iptables-save just read: a change
+// someone makes between that read and the restore (milliseconds) can make a
+// numbered command hit a neighbouring rule; the next Apply repairs owned
+// rules, as it repairs any drift. When iptables-restore refuses its input,
+// the line it blames is mapped back to the rule (a *firewall.RuleError
+// carrying the rule's Label).
+package compat

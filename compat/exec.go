@@ -1,0 +1,97 @@
+package compat
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"github.com/vishvananda/netns"
+
+	"github.com/nftsync/nftsync/firewall"
+)
+
+// runner spawns the iptables binaries, inside a named network namespace when
+// one is configured, and counts every process it starts.
+type runner struct {
+	netns string // "" = the caller's namespace; a name or a path
+	obs   firewall.Observer
+	log   *slog.Logger
+}
+
+// nsPath returns the namespace file for the configured name or path.
+func nsPath(name string) string {
+	if strings.Contains(name, "/") {
+		return name
+	}
+	return "/run/netns/" + name
+}
+
+// do runs fn on a locked OS thread that has joined the namespace, or
+// directly when no namespace is configured. A process started by fn
+// inherits the thread's namespace. The thread is never unlocked: it dies
+// with its goroutine, so no other goroutine can run in the namespace by
+// accident (the Go runtime creates new threads from a clean template
+// thread while a locked one is in use).
+func (r *runner) do(fn func() error) error {
+	if r.netns == "" {
+		return fn()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		h, err := netns.GetFromPath(nsPath(r.netns))
+		if err != nil {
+			errc <- fmt.Errorf("opening network namespace %s: %w", r.netns, err)
+			return
+		}
+		defer h.Close()
+		if err := netns.Set(h); err != nil {
+			errc <- fmt.Errorf("entering network namespace %s: %w", r.netns, err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// execError is a failed process with what it printed on stderr.
+type execError struct {
+	cmd    string
+	err    error
+	stderr string
+}
+
+func (e *execError) Error() string {
+	msg := strings.TrimSpace(e.stderr)
+	if msg == "" {
+		return fmt.Sprintf("%s: %v", e.cmd, e.err)
+	}
+	return fmt.Sprintf("%s: %v: %s", e.cmd, e.err, msg)
+}
+
+func (e *execError) Unwrap() error { return e.err }
+
+// run starts path with args (and stdin, if not nil) and returns its stdout.
+func (r *runner) run(ctx context.Context, stdin []byte, path string, args ...string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	err := r.do(func() error {
+		cmd := exec.CommandContext(ctx, path, args...)
+		if stdin != nil {
+			cmd.Stdin = bytes.NewReader(stdin)
+		}
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if r.obs != nil {
+			r.obs.Observe("exec", 1)
+		}
+		r.log.Debug("exec", "cmd", path, "args", args, "netns", r.netns)
+		return cmd.Run()
+	})
+	if err != nil {
+		return stdout.Bytes(), &execError{cmd: path + " " + strings.Join(args, " "), err: err, stderr: stderr.String()}
+	}
+	return stdout.Bytes(), nil
+}

@@ -1,0 +1,64 @@
+package compat
+
+import (
+	"log/slog"
+
+	"github.com/nftsync/nftsync/firewall"
+)
+
+// Option configures New and Detect. Options that do not apply to a call are
+// ignored by it.
+type Option func(*config)
+
+type config struct {
+	mode       string // "", "legacy" or "nft"
+	binDir     string
+	log        *slog.Logger
+	obs        firewall.Observer
+	netns      string
+	preference string
+	prober     Prober
+}
+
+func newConfig(opts []Option) config {
+	c := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Modes of the iptables binaries: ModeNFT drives iptables-nft (the
+// nf_tables-based compatibility layer), ModeLegacy drives iptables-legacy
+// (x_tables). The empty mode uses plain `iptables`, `iptables-save` and
+// `iptables-restore`, whatever they point to.
+const (
+	ModeNFT    = "nft"
+	ModeLegacy = "legacy"
+)
+
+// WithMode chooses the iptables binaries: ModeNFT uses iptables-nft,
+// iptables-nft-save and iptables-nft-restore (and the ip6tables ones),
+// ModeLegacy the -legacy ones, "" the unsuffixed names.
+func WithMode(mode string) Option { return func(c *config) { c.mode = mode } }
+
+// WithBinDir looks the iptables binaries up in dir instead of $PATH.
+func WithBinDir(dir string) Option { return func(c *config) { c.binDir = dir } }
+
+// WithLogger sets where the backend and Detect log; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithObserver receives "exec" (one per process started), "dump" (one per
+// iptables-save), "batch" (one per iptables-restore) and "drift" (changes
+// that repaired someone else's edits) counts.
+func WithObserver(o firewall.Observer) Option { return func(c *config) { c.obs = o } }
+
+// WithNetNS runs every iptables command (and Detect's probes) inside the
+// named network namespace (/run/netns/NAME), or the namespace file at the
+// given path when the name contains a slash.
+func WithNetNS(name string) Option { return func(c *config) { c.netns = name } }

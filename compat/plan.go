@@ -1,0 +1,179 @@
+package compat
+
+import (
+	"fmt"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// chainID names one chain of one family and table.
+type chainID struct {
+	fam          rule.Family
+	table, chain string
+}
+
+// tableID names one table of one family.
+type tableID struct {
+	fam   rule.Family
+	table string
+}
+
+// memory is what the backend owns beyond what the desired ruleset declares:
+// the user chains it created, the rules it wrote into built-in chains (keys
+// counted), and the policies built-in chains had before it set them.
+type memory struct {
+	user   map[chainID]bool
+	rules  map[chainID]map[string]int
+	policy map[chainID]string
+	order  []chainID // the chains of the last applied ruleset, for Read
+}
+
+func newMemory() *memory {
+	return &memory{user: map[chainID]bool{}, rules: map[chainID]map[string]int{}, policy: map[chainID]string{}}
+}
+
+// tables lists the tables the memory refers to.
+func (m *memory) tables() map[tableID]bool {
+	out := map[tableID]bool{}
+	for id := range m.user {
+		out[tableID{id.fam, id.table}] = true
+	}
+	for id := range m.rules {
+		out[tableID{id.fam, id.table}] = true
+	}
+	for id := range m.policy {
+		out[tableID{id.fam, id.table}] = true
+	}
+	return out
+}
+
+// tablePlan is what one table needs: the changes for the caller and the
+// iptables-restore lines that make them.
+type tablePlan struct {
+	changes []firewall.Change
+	lines   []restoreLine
+}
+
+// planTable compares one saved table with the desired chains of that table
+// (in declared order) and plans the changes, touching only what is owned.
+func planTable(id tableID, cur *savedTable, desired []*firewall.Chain, mem *memory) (*tablePlan, error) {
+	p := &tablePlan{}
+	change := func(c firewall.Change) {
+		c.Family, c.Table = id.fam, id.table
+		p.changes = append(p.changes, c)
+	}
+	line := func(label, format string, a ...any) {
+		p.lines = append(p.lines, restoreLine{text: fmt.Sprintf(format, a...), label: label})
+	}
+	want := map[string]*firewall.Chain{}
+	for _, c := range desired {
+		want[c.Name] = c
+		if !c.Builtin() && cur.chain(c.Name) == nil {
+			change(firewall.Change{Op: firewall.AddChain, Chain: c.Name})
+			line(fmt.Sprintf("%s -N %s", id.table, c.Name), "-N %s", c.Name)
+		}
+	}
+	for _, name := range cur.order {
+		sc := cur.chains[name]
+		if !sc.builtin {
+			continue
+		}
+		cid := chainID{id.fam, id.table, name}
+		target := ""
+		if c := want[name]; c != nil && c.Policy != "" {
+			target = c.Policy
+		} else if orig, ok := mem.policy[cid]; ok {
+			target = orig // no longer set: give back what was there
+		}
+		if target != "" && target != sc.policy {
+			change(firewall.Change{Op: firewall.SetPolicy, Chain: name, Rule: target})
+			line(fmt.Sprintf("%s -P %s %s", id.table, name, target), "-P %s %s", name, target)
+		}
+	}
+	// Rules: desired chains in declared order, then built-in chains that
+	// only hold rules written before.
+	chains := append([]*firewall.Chain(nil), desired...)
+	for _, name := range cur.order {
+		if want[name] == nil && mem.rules[chainID{id.fam, id.table, name}] != nil && cur.chains[name].builtin {
+			chains = append(chains, &firewall.Chain{Family: id.fam, Table: id.table, Name: name})
+		}
+	}
+	for _, c := range chains {
+		if err := planRules(id, cur.chain(c.Name), c, mem, p); err != nil {
+			return nil, err
+		}
+	}
+	// User chains owned before and no longer wanted: flush, then delete.
+	var gone []string
+	for _, name := range cur.order {
+		sc := cur.chains[name]
+		if sc.builtin || want[name] != nil || !mem.user[chainID{id.fam, id.table, name}] {
+			continue
+		}
+		gone = append(gone, name)
+		for i := len(sc.rules) - 1; i >= 0; i-- {
+			change(firewall.Change{Op: firewall.DeleteRule, Chain: name, Rule: sc.rules[i].text, Position: i})
+		}
+		change(firewall.Change{Op: firewall.DeleteChain, Chain: name})
+		line(fmt.Sprintf("%s -F %s", id.table, name), "-F %s", name)
+	}
+	for _, name := range gone {
+		line(fmt.Sprintf("%s -X %s", id.table, name), "-X %s", name)
+	}
+	return p, nil
+}
+
+// planRules plans one chain's rule changes. sc is the chain as saved (nil
+// for a chain that does not exist yet).
+func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, p *tablePlan) error {
+	var cur []entry
+	var owned []bool
+	if sc != nil {
+		if sc.builtin {
+			budget := map[string]int{}
+			for _, r := range c.Rules {
+				budget[r.Spec.Key()]++
+			}
+			for k, n := range mem.rules[chainID{id.fam, id.table, c.Name}] {
+				budget[k] = max(budget[k], n)
+			}
+			owned = claim(sc.rules, budget)
+		}
+		for i, r := range sc.rules {
+			cur = append(cur, entry{
+				key: r.key, text: r.text, orig: i,
+				owned: !sc.builtin || owned[i],
+				label: fmt.Sprintf("%s -A %s %s", id.table, c.Name, r.text),
+			})
+		}
+	}
+	wants := make([]want, len(c.Rules))
+	for i, r := range c.Rules {
+		text, err := restoreArgs(r.Spec.Args())
+		if err != nil {
+			return &firewall.RuleError{Rule: c.Label(i), Err: err}
+		}
+		wants[i] = want{key: r.Spec.Key(), text: text, label: c.Label(i)}
+	}
+	ops, _ := diffChain(cur, wants)
+	n := len(cur) // rules in the chain while the commands run
+	for _, op := range ops {
+		if op.del {
+			p.changes = append(p.changes, firewall.Change{Op: firewall.DeleteRule, Family: id.fam, Table: id.table,
+				Chain: c.Name, Rule: op.e.text, Position: op.e.orig})
+			p.lines = append(p.lines, restoreLine{text: fmt.Sprintf("-D %s %d", c.Name, op.pos), label: op.e.label})
+			n--
+			continue
+		}
+		p.changes = append(p.changes, firewall.Change{Op: firewall.AddRule, Family: id.fam, Table: id.table,
+			Chain: c.Name, Rule: c.Rules[op.e.want].Spec.String(), Position: op.pos - 1})
+		text := fmt.Sprintf("-I %s %d %s", c.Name, op.pos, op.e.text)
+		if op.pos == n+1 {
+			text = fmt.Sprintf("-A %s %s", c.Name, op.e.text)
+		}
+		p.lines = append(p.lines, restoreLine{text: text, label: op.e.label})
+		n++
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package compat
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/nftsync/nftsync/firewall"
+)
+
+// Read returns the owned state as iptables-save prints it now: the owned
+// user chains with all their rules, and the built-in chains of the last
+// applied ruleset with the rules the backend owns in them (and their policy
+// when the ruleset set one). Chains come in the order they were declared.
+// Rules of owned chains that nftsync cannot parse are left out and logged.
+func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ids := append([]chainID(nil), b.mem.order...)
+	seen := map[chainID]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, extra := range []map[chainID]bool{b.mem.user, keysOf(b.mem.rules), keysOf(b.mem.policy)} {
+		for _, id := range sortedIDs(extra) {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	saved := map[tableID]*savedTable{}
+	rs := &firewall.Ruleset{}
+	for _, id := range ids {
+		tid := tableID{id.fam, id.table}
+		st := saved[tid]
+		if st == nil {
+			var err error
+			if st, err = b.save(ctx, tid); err != nil {
+				return nil, fmt.Errorf("compat: %w", err)
+			}
+			saved[tid] = st
+		}
+		sc := st.chain(id.chain)
+		if sc == nil {
+			continue // an owned user chain someone deleted
+		}
+		c := &firewall.Chain{Family: id.fam, Table: id.table, Name: id.chain}
+		owned := make([]bool, len(sc.rules))
+		if sc.builtin {
+			owned = claim(sc.rules, b.mem.rules[id])
+			if _, ok := b.mem.policy[id]; ok {
+				c.Policy = sc.policy
+			}
+		} else {
+			for i := range owned {
+				owned[i] = true
+			}
+		}
+		for i, r := range sc.rules {
+			switch {
+			case !owned[i]:
+			case r.spec == nil:
+				b.cfg.log.Warn("rule in an owned chain does not parse; left out of Read",
+					"family", id.fam.String(), "table", id.table, "chain", id.chain, "rule", r.text)
+			default:
+				c.Rules = append(c.Rules, firewall.Rule{Spec: r.spec})
+			}
+		}
+		rs.Chains = append(rs.Chains, c)
+	}
+	return rs, nil
+}
+
+func keysOf[V any](m map[chainID]V) map[chainID]bool {
+	out := make(map[chainID]bool, len(m))
+	for id := range m {
+		out[id] = true
+	}
+	return out
+}
+
+// sortedIDs returns the chains of a set in a fixed order.
+func sortedIDs(set map[chainID]bool) []chainID {
+	out := make([]chainID, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	slices.SortFunc(out, func(a, b chainID) int {
+		return cmp.Or(cmp.Compare(a.fam, b.fam), cmp.Compare(a.table, b.table), cmp.Compare(a.chain, b.chain))
+	})
+	return out
+}

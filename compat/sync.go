@@ -1,0 +1,221 @@
+package compat
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// fullPlan is a plan with what it takes to carry it out.
+type fullPlan struct {
+	plan   *firewall.Plan
+	inputs map[rule.Family]*restoreInput
+	// policies built-in chains have before this plan first sets them.
+	origPolicy map[chainID]string
+}
+
+// Plan reads the tables in use and returns what Apply would change.
+func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fp, err := b.plan(ctx, desired)
+	if err != nil {
+		return nil, err
+	}
+	return fp.plan, nil
+}
+
+// Apply makes the owned state equal desired: one iptables-save per table in
+// use, and, when something differs, one iptables-restore --noflush per
+// family.
+func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.apply(ctx, desired)
+}
+
+// CleanUp removes every rule and chain the backend owns and gives built-in
+// chains back the policies they had before it set them.
+func (b *Backend) CleanUp(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.apply(ctx, &firewall.Ruleset{}); err != nil {
+		return fmt.Errorf("cleaning up: %w", err)
+	}
+	b.last = ""
+	return nil
+}
+
+func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
+	if desired == nil {
+		desired = &firewall.Ruleset{}
+	}
+	fp, err := b.plan(ctx, desired)
+	if err != nil {
+		return nil, err
+	}
+	sum := fingerprint(desired)
+	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+		in := fp.inputs[fam]
+		if in == nil || in.empty() {
+			continue
+		}
+		if err := b.restore(ctx, fam, in); err != nil {
+			// Some tables may have been committed: own both states.
+			b.remember(desired, fp.origPolicy, true)
+			b.last = ""
+			return nil, err
+		}
+	}
+	b.remember(desired, fp.origPolicy, false)
+	if n := len(fp.plan.Changes); n > 0 {
+		if sum == b.last && b.cfg.obs != nil {
+			b.cfg.obs.Observe("drift", n)
+		}
+		b.cfg.log.Info("iptables rules applied", "changes", n, "repair", sum == b.last)
+	}
+	b.last = sum
+	return fp.plan, nil
+}
+
+// check refuses what iptables-restore would otherwise refuse late.
+func check(desired *firewall.Ruleset) error {
+	for _, c := range desired.Chains {
+		for i, r := range c.Rules {
+			switch {
+			case r.Spec == nil:
+				return fmt.Errorf("chain %s %s: rule %d has no parsed rule", c.Table, c.Name, i)
+			case r.Spec.Family != c.Family:
+				return &firewall.RuleError{Rule: c.Label(i), Err: errors.New("rule parsed for the other address family")}
+			}
+		}
+	}
+	return desired.Validate()
+}
+
+// tablesInUse returns the tables desired or owned, in a fixed order.
+func (b *Backend) tablesInUse(desired *firewall.Ruleset) []tableID {
+	set := b.mem.tables()
+	for _, c := range desired.Chains {
+		set[tableID{c.Family, c.Table}] = true
+	}
+	var out []tableID
+	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+		for _, t := range rule.Tables {
+			if set[tableID{fam, t}] {
+				out = append(out, tableID{fam, t})
+			}
+		}
+	}
+	return out
+}
+
+func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPlan, error) {
+	if desired == nil {
+		desired = &firewall.Ruleset{}
+	}
+	if err := check(desired); err != nil {
+		return nil, fmt.Errorf("compat: %w", err)
+	}
+	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{}, origPolicy: map[chainID]string{}}
+	for _, id := range b.tablesInUse(desired) {
+		cur, err := b.save(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("compat: %w", err)
+		}
+		var chains []*firewall.Chain
+		for _, c := range desired.Chains {
+			if c.Family != id.fam || c.Table != id.table {
+				continue
+			}
+			chains = append(chains, c)
+			cid := chainID{id.fam, id.table, c.Name}
+			if _, known := b.mem.policy[cid]; c.Policy != "" && !known {
+				fp.origPolicy[cid] = cur.chains[c.Name].policy
+			}
+		}
+		tp, err := planTable(id, cur, chains, b.mem)
+		if err != nil {
+			return nil, fmt.Errorf("compat: %w", err)
+		}
+		fp.plan.Changes = append(fp.plan.Changes, tp.changes...)
+		if fp.inputs[id.fam] == nil {
+			fp.inputs[id.fam] = &restoreInput{}
+		}
+		fp.inputs[id.fam].table(id.table, tp.lines)
+	}
+	return fp, nil
+}
+
+// remember records what the backend owns once desired is applied; with
+// union set (a failed apply) it keeps owning what it owned before, too.
+func (b *Backend) remember(desired *firewall.Ruleset, origPolicy map[chainID]string, union bool) {
+	m := newMemory()
+	if union {
+		for id := range b.mem.user {
+			m.user[id] = true
+		}
+		for id, keys := range b.mem.rules {
+			m.rules[id] = maps.Clone(keys)
+		}
+	}
+	for _, c := range desired.Chains {
+		id := chainID{c.Family, c.Table, c.Name}
+		m.order = append(m.order, id)
+		if !c.Builtin() {
+			m.user[id] = true
+			continue
+		}
+		if len(c.Rules) > 0 && m.rules[id] == nil {
+			m.rules[id] = map[string]int{}
+		}
+		counts := map[string]int{}
+		for _, r := range c.Rules {
+			counts[r.Spec.Key()]++
+		}
+		for k, n := range counts {
+			m.rules[id][k] = max(m.rules[id][k], n)
+		}
+		if c.Policy == "" {
+			continue
+		}
+		if orig, ok := b.mem.policy[id]; ok {
+			m.policy[id] = orig
+		} else if orig, ok := origPolicy[id]; ok {
+			m.policy[id] = orig
+		}
+	}
+	if union {
+		// The old policies may not have been given back yet.
+		for id, orig := range b.mem.policy {
+			if _, ok := m.policy[id]; !ok {
+				m.policy[id] = orig
+			}
+		}
+		for _, id := range b.mem.order {
+			if !slices.Contains(m.order, id) {
+				m.order = append(m.order, id)
+			}
+		}
+	}
+	b.mem = m
+}
+
+// fingerprint identifies a desired ruleset by meaning, to tell a repair of
+// someone else's change from a change of the desired state.
+func fingerprint(rs *firewall.Ruleset) string {
+	h := sha256.New()
+	for _, c := range rs.Chains {
+		fmt.Fprintf(h, "%s %s %s %s\n", c.Family, c.Table, c.Name, c.Policy)
+		for _, r := range c.Rules {
+			fmt.Fprintf(h, "\t%s\n", r.Spec.Key())
+		}
+	}
+	return string(h.Sum(nil))
+}
