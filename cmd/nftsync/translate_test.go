@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,24 +10,11 @@ import (
 	"github.com/nftsync/nftsync/rule"
 )
 
-// runPure runs the binary with an empty PATH: translate must not need any
-// other program.
+// runPure runs the binary with an empty PATH (through env, by absolute
+// path): translate must not need any other program.
 func runPure(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(nftsyncBin(t), args...)
-	cmd.Env = []string{"PATH="}
-	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
-	err := cmd.Run()
-	res := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		res.code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("running nftsync %v: %v", args, err)
-	}
-	return res
+	return runBin(t, stdin, []string{"env", "PATH="}, args...)
 }
 
 // translateLines are command lines with what iptables-translate 1.8.9 (or
