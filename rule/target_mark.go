@@ -98,7 +98,7 @@ func (m *Mark) xlate(x *xlator) error {
 func xmark(name string, load expr.Any, value, mask uint32) (string, []expr.Any) {
 	switch {
 	case mask == 0xffffffff:
-		return fmt.Sprintf("0x%x", value), []expr.Any{&expr.Immediate{Register: 1, Data: hostU32(value)}}
+		return fmt.Sprintf("0x%x", value), []expr.Any{&expr.Immediate{Register: 1, Data: ne32(value)}}
 	case value == 0:
 		return fmt.Sprintf("%s and 0x%x", name, ^mask), bitwiseMark(load, ^mask, 0)
 	case value == mask:

@@ -162,6 +162,8 @@ func parseNATRange(fam Family, v string) (NATRange, error) {
 			r.Ports = ports != ""
 			ports = strings.TrimPrefix(ports, ":")
 		}
+	} else if strings.Count(v, ":") > 1 {
+		return r, argError(v, "not an IPv4 address range")
 	} else if a, p, ok := strings.Cut(v, ":"); ok {
 		addrs, ports, r.Ports = a, p, true
 	}

@@ -1,7 +1,6 @@
 package rule
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,19 +73,11 @@ func unsupported(format string, a ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), ErrUnsupported)
 }
 
-// hostU32 encodes a 32-bit value in host byte order, as nft stores meta and
-// ct marks, priorities and other host-order integers.
-func hostU32(v uint32) []byte {
-	b := make([]byte, 4)
-	binary.NativeEndian.PutUint32(b, v)
-	return b
-}
-
 // bitwiseMark loads src (a meta or ct mark) into register 1, applies
 // (x & mask) ^ xor as nft folds "and"/"or"/"xor" into one bitwise, and
 // returns the expressions; the caller appends the store.
 func bitwiseMark(load expr.Any, mask, xor uint32) []expr.Any {
-	return []expr.Any{load, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: hostU32(mask), Xor: hostU32(xor)}}
+	return []expr.Any{load, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: ne32(mask), Xor: ne32(xor)}}
 }
 
 // l4PortProto reports whether a rule's -p allows port options (NAT

@@ -1,0 +1,88 @@
+package rule
+
+import (
+	"testing"
+
+	"github.com/nftsync/nftsync/internal/netnstest"
+)
+
+// targetOracleCases cover every statement form the target extensions
+// produce: nft builds each from our text, we install our expressions, and
+// the kernel must return the same for both.
+var targetOracleCases = []OracleCase{
+	{IPv4, `-p tcp --dport 22 -j REJECT`},
+	{IPv4, `-p tcp -j REJECT --reject-with tcp-reset`},
+	{IPv4, `-p tcp --dport 22 -j REJECT --reject-with tcp-reset`},
+	{IPv4, `-j REJECT --reject-with icmp-net-unreachable`},
+	{IPv4, `-j REJECT --reject-with icmp-host-unreachable`},
+	{IPv4, `-j REJECT --reject-with icmp-proto-unreachable`},
+	{IPv4, `-j REJECT --reject-with icmp-net-prohibited`},
+	{IPv4, `-j REJECT --reject-with icmp-host-prohibited`},
+	{IPv4, `-j REJECT --reject-with icmp-admin-prohibited`},
+	{IPv6, `-j REJECT`},
+	{IPv6, `-p tcp -j REJECT --reject-with tcp-reset`},
+	{IPv6, `-j REJECT --reject-with icmp6-no-route`},
+	{IPv6, `-j REJECT --reject-with icmp6-adm-prohibited`},
+	{IPv6, `-j REJECT --reject-with icmp6-addr-unreachable`},
+	{IPv6, `-j REJECT --reject-with icmp6-policy-fail`},
+	{IPv6, `-j REJECT --reject-with icmp6-reject-route`},
+	{IPv4, `-j LOG`},
+	{IPv4, `-j LOG --log-level 4 --log-prefix "Random prefix"`},
+	{IPv4, `-j LOG --log-level error`},
+	{IPv4, `-j LOG --log-level 7 --log-prefix "x: %d" --log-tcp-sequence --log-tcp-options`},
+	{IPv4, `-j LOG --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-macdecode`},
+	{IPv4, `-j LOG --log-ip-options --log-uid`},
+	{IPv6, `-j LOG --log-tcp-options --log-macdecode --log-level emerg`},
+	{IPv4, `-j NFLOG`},
+	{IPv4, `-j NFLOG --nflog-group 32 --nflog-prefix "Prefix 1.0"`},
+	{IPv4, `-j NFLOG --nflog-threshold 25 --nflog-size 256`},
+	{IPv6, `-j NFLOG --nflog-size 0 --nflog-group 65535`},
+	{IPv4, `-j MASQUERADE`},
+	{IPv4, `-p tcp -j MASQUERADE --random`},
+	{IPv6, `-j MASQUERADE --random-fully --random`},
+	{IPv4, `-o eth0 -j SNAT --to-source 1.2.3.4`},
+	{IPv4, `-j SNAT --to-source 1.2.3.4-1.2.3.6 --persistent`},
+	{IPv4, `-p tcp -j SNAT --to-source 1.2.3.4:1-1023 --random`},
+	{IPv4, `-p udp -j SNAT --to-source 1.2.3.4-1.2.3.6:53 --random-fully --persistent`},
+	{IPv6, `-p tcp -j SNAT --to-source [fec0::1234]:80`},
+	{IPv6, `-j SNAT --to-source fec0::1234-fec0::2000 --random`},
+	{IPv4, `-p tcp -d 15.45.23.67 --dport 80 -j DNAT --to-destination 192.168.1.1-192.168.1.10`},
+	{IPv4, `-p tcp -j DNAT --to-destination :8080`},
+	{IPv4, `-p sctp -j DNAT --to-destination 10.0.0.1:80-90 --random --persistent`},
+	{IPv6, `-p tcp --dport 8080 -j DNAT --to-destination fec0::1234`},
+	{IPv6, `-p tcp -j DNAT --to-destination [fec0::1234]:1-20`},
+	{IPv4, `-p tcp --dport 80 -j REDIRECT`},
+	{IPv4, `-p tcp --dport 80 -j REDIRECT --to-ports 0`},
+	{IPv4, `-p tcp -j REDIRECT --to-ports 10-22 --random`},
+	{IPv4, `-j REDIRECT --random`},
+	{IPv6, `-p udp -j REDIRECT --to-ports 8080`},
+	{IPv4, `-j MARK --set-mark 0`},
+	{IPv4, `-j MARK --set-mark 64`},
+	{IPv4, `-j MARK --set-xmark 0x40/0x32`},
+	{IPv4, `-j MARK --or-mark 64`},
+	{IPv4, `-j MARK --and-mark 64`},
+	{IPv6, `-j MARK --xor-mark 0xffff0000`},
+	{IPv4, `-j CONNMARK --set-mark 0x16`},
+	{IPv4, `-j CONNMARK --and-mark 0x16`},
+	{IPv4, `-j CONNMARK --or-mark 0x16`},
+	{IPv4, `-j CONNMARK --xor-mark 0x16`},
+	{IPv4, `-j CONNMARK --save-mark`},
+	{IPv6, `-j CONNMARK --restore-mark`},
+	{IPv4, `-p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu`},
+	{IPv4, `-p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 90`},
+	{IPv4, `-p tcp -j TCPMSS --set-mss 1400`},
+	{IPv6, `-p tcp -j TCPMSS --clamp-mss-to-pmtu`},
+	{IPv4, `-j MARK --set-xmark 0/0`},
+	{IPv4, `-j MARK --set-mark 0xffffffff`},
+	{IPv6, `-j DNAT --to-destination [fec0::1]`},
+	{IPv4, `-p dccp -j SNAT --to-source 10.0.0.1:1024-65535`},
+	{IPv4, `-p tcp --syn -j TCPMSS --set-mss 1400`},
+	{IPv4, `-j NOTRACK`},
+	{IPv6, `-j CT --notrack`},
+}
+
+func TestKernelTargetsMatchNft(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	runOracle(t, ns, targetOracleCases)
+}

@@ -1,0 +1,275 @@
+package rule
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestTargetParseErrors checks that bad target options are refused with an
+// error naming the offending argument and saying why.
+func TestTargetParseErrors(t *testing.T) {
+	for _, c := range []struct {
+		fam     Family
+		args    string
+		arg     string // the argument the error must name
+		reason  string // a substring of the reason
+		unsupOK bool   // the error must wrap ErrUnsupported
+	}{
+		{IPv4, `-j REJECT --reject-with bogus`, "bogus", "unknown reject type", false},
+		{IPv4, `-j REJECT --reject-with icmp6-no-route`, "icmp6-no-route", "is an IPv6 reject type", false},
+		{IPv6, `-j REJECT --reject-with icmp-host-prohibited`, "icmp-host-prohibited", "is an IPv4 reject type", false},
+		{IPv4, `-j REJECT --reject-with`, "--reject-with", "requires a value", false},
+		{IPv4, `-j REJECT --reject-with tcp-reset`, "--reject-with", "needs -p tcp", false},
+		{IPv6, `-p udp -j REJECT --reject-with tcp-reset`, "--reject-with", "needs -p tcp", false},
+		{IPv4, `-p tcp -j REJECT --reject-with tcp-reset --reject-with tcp-reset`, "--reject-with", "only be given once", false},
+		{IPv4, `-j REJECT ! --reject-with tcp-reset`, "--reject-with", "cannot be negated", false},
+		{IPv4, `-j LOG --log-level 8`, "8", "unknown log level", false},
+		{IPv4, `-j LOG --log-level warn`, "warn", "unknown log level", false},
+		{IPv4, `-j LOG --log-prefix ""`, "", "must not be empty", false},
+		{IPv4, `-j LOG --log-prefix 123456789012345678901234567890`, "123456789012345678901234567890", "at most 29", false},
+		{IPv4, `-j LOG --log-uid --log-uid`, "--log-uid", "only be given once", false},
+		{IPv4, `-j NFLOG --nflog-group 65536`, "65536", "at most 65535", false},
+		{IPv4, `-j NFLOG --nflog-range 5 --nflog-size 7`, "--nflog-range", "together with --nflog-size", false},
+		{IPv4, `-j NFLOG --nflog-threshold x`, "x", "not a number", false},
+		{IPv4, `-j MASQUERADE --to-ports 10`, "--to-ports", "needs -p tcp", false},
+		{IPv4, `! -p tcp -j MASQUERADE --to-ports 10`, "--to-ports", "needs -p tcp", false},
+		{IPv4, `-p tcp -j MASQUERADE --to-ports 20-10`, "20-10", "inverted", false},
+		{IPv4, `-p tcp -j REDIRECT --to-ports 10:20`, "10:20", "use a dash", false},
+		{IPv4, `-j MASQUERADE --persistent`, "--persistent", "unknown option", false},
+		{IPv4, `-j SNAT`, "-j SNAT", "needs --to-source", false},
+		{IPv4, `-j SNAT --to-source fec0::1`, "fec0::1", "not an IPv4 address range", false},
+		{IPv6, `-j DNAT --to-destination 1.2.3.4`, "1.2.3.4", "not an IPv6 address", false},
+		{IPv4, `-j SNAT --to-source example.com`, "example.com", "bad address", false},
+		{IPv4, `-j SNAT --to-source 1.2.3.6-1.2.3.4`, "1.2.3.6-1.2.3.4", "inverted", false},
+		{IPv4, `-j SNAT --to-source 1.2.3.4:80`, "--to-source", "needs -p tcp", false},
+		{IPv4, `-j SNAT --to-source :80`, ":80", "SNAT needs an address", false},
+		{IPv6, `-j DNAT --to-destination [fec0::1`, "[fec0::1", "missing ']'", false},
+		{IPv4, `-j DNAT --to-destination 1.2.3.4 --random-fully`, "--random-fully", "unknown option", false},
+		{IPv4, `-j SNAT --to 1.2.3.4 --to 1.2.3.5`, "--to", "only be given once", false},
+		{IPv4, `-j MARK`, "-j MARK", "needs one of", false},
+		{IPv4, `-j MARK --set-mark 1 --or-mark 2`, "--or-mark", "only one of", false},
+		{IPv4, `-j MARK --set-xmark 0x1/0x100000000`, "0x100000000", "at most", false},
+		{IPv4, `-j MARK --set-mark 08`, "08", "not a number", false},
+		{IPv4, `-j CONNMARK`, "-j CONNMARK", "needs an operation", false},
+		{IPv4, `-j CONNMARK --save-mark --restore-mark`, "--restore-mark", "only one operation", false},
+		{IPv4, `-j CONNMARK --set-mark 1 --mask 2`, "--mask", "only goes with --save-mark", false},
+		{IPv4, `-j CONNMARK --save-mark --left-shift-mark 32`, "32", "at most 31", false},
+		{IPv4, `-j TCPMSS --set-mss 1400`, "-j TCPMSS", "needs -p tcp", false},
+		{IPv4, `-p tcp -j TCPMSS`, "-j TCPMSS", "needs --set-mss", false},
+		{IPv4, `-p tcp -j TCPMSS --set-mss 65535`, "65535", "at most 65534", false},
+		{IPv4, `-p tcp -j TCPMSS --set-mss 1 --clamp-mss-to-pmtu`, "--clamp-mss-to-pmtu", "only one of", false},
+		{IPv4, `-j CT --zone 5`, "--zone", "not supported", true},
+		{IPv4, `-j CT`, "-j CT", "only -j CT --notrack", true},
+		{IPv4, `-j NOTRACK --notrack`, "--notrack", "unknown option", false},
+	} {
+		_, err := ParseString(c.fam, c.args)
+		if err == nil {
+			t.Errorf("%s: parsed, want an error", c.args)
+			continue
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: error %v is not a *ParseError", c.args, err)
+			continue
+		}
+		if pe.Arg != c.arg || !strings.Contains(pe.Reason, c.reason) {
+			t.Errorf("%s: error names %q because %q; want %q because ...%s...", c.args, pe.Arg, pe.Reason, c.arg, c.reason)
+		}
+		if got := errors.Is(err, ErrUnsupported); got != c.unsupOK {
+			t.Errorf("%s: errors.Is(err, ErrUnsupported) = %v, want %v", c.args, got, c.unsupOK)
+		}
+	}
+}
+
+// TestTargetCanonical checks that spellings with the same meaning have the
+// same Key and print the same canonical (iptables-save) form.
+func TestTargetCanonical(t *testing.T) {
+	for _, c := range []struct {
+		fam       Family
+		spellings []string
+		want      string // String() of every spelling
+	}{
+		{IPv4, []string{`-p tcp -j REJECT`, `-p tcp -j REJECT --reject-with icmp-port-unreachable`, `-p tcp -j REJECT --reject-with port-unreach`, `-p tcp -j REJECT --reject-with ICMP-PORT`},
+			`-p tcp -j REJECT --reject-with icmp-port-unreachable`},
+		{IPv4, []string{`-p tcp -j REJECT --reject-with tcp-rst`, `-p tcp -j REJECT --reject-with tcp-reset`, `-p TCP -j REJECT --reject-with tcp`},
+			`-p tcp -j REJECT --reject-with tcp-reset`},
+		{IPv4, []string{`-j REJECT --reject-with icmp-host`, `-j REJECT --reject-with host-unreach`},
+			`-j REJECT --reject-with icmp-host-unreachable`},
+		{IPv6, []string{`-j REJECT`, `-j REJECT --reject-with icmp6-port-unreachable`, `-j REJECT --reject-with port-unreach`},
+			`-j REJECT --reject-with icmp6-port-unreachable`},
+		{IPv6, []string{`-j REJECT --reject-with adm-prohibited`, `-j REJECT --reject-with icmp6-adm-prohibited`},
+			`-j REJECT --reject-with icmp6-adm-prohibited`},
+		{IPv4, []string{`-j LOG`, `-j LOG --log-level 4`, `-j LOG --log-level warning`, `-j LOG --log-level 0x4`},
+			`-j LOG`},
+		{IPv4, []string{`-j LOG --log-level error --log-prefix "a b" --log-uid --log-tcp-sequence`, `-j LOG --log-tcp-sequence --log-uid --log-level 3 --log-prefix "a b"`, `-j LOG --log-prefix "a b" --log-level 03 --log-uid --log-tcp-sequence`},
+			`-j LOG --log-prefix a b --log-level 3 --log-tcp-sequence --log-uid`},
+		{IPv4, []string{`-j LOG --log-level emerg`, `-j LOG --log-level panic`, `-j LOG --log-level 0`},
+			`-j LOG --log-level 0`},
+		{IPv4, []string{`-j NFLOG`, `-j NFLOG --nflog-group 0 --nflog-threshold 1`},
+			`-j NFLOG`},
+		{IPv4, []string{`-j NFLOG --nflog-size 5 --nflog-threshold 2 --nflog-prefix x --nflog-group 0x3`, `-j NFLOG --nflog-prefix x --nflog-group 3 --nflog-size 5 --nflog-threshold 2`},
+			`-j NFLOG --nflog-prefix x --nflog-group 3 --nflog-size 5 --nflog-threshold 2`},
+		{IPv4, []string{`-p tcp -j MASQUERADE --random-fully --to-ports 10-20 --random`, `-p tcp -j MASQUERADE --to-ports 10-20 --random --random-fully`},
+			`-p tcp -j MASQUERADE --to-ports 10-20 --random --random-fully`},
+		{IPv4, []string{`-p tcp -j MASQUERADE --to-ports 80-80`, `-p tcp -j MASQUERADE --to-ports http`},
+			`-p tcp -j MASQUERADE --to-ports 80`},
+		{IPv4, []string{`-p tcp -j SNAT --to 1.2.3.4-1.2.3.4:5-5 --persistent --random`, `-p tcp -j SNAT --to-source 1.2.3.4:5 --random --persistent`},
+			`-p tcp -j SNAT --to-source 1.2.3.4:5 --random --persistent`},
+		{IPv6, []string{`-j SNAT --to-source [fec0:0::1]`, `-j SNAT --to-source fec0::1`},
+			`-j SNAT --to-source fec0::1`},
+		{IPv6, []string{`-p udp -j DNAT --to-destination [fec0:0::1]:80-81`, `-p udp -j DNAT --to [FEC0::1]:80-81`},
+			`-p udp -j DNAT --to-destination [fec0::1]:80-81`},
+		{IPv4, []string{`-p tcp -j DNAT --to-destination :80`, `-p tcp -j DNAT --to :http`},
+			`-p tcp -j DNAT --to-destination :80`},
+		{IPv4, []string{`-p tcp -j REDIRECT --to-ports 10-10`, `-p tcp -j REDIRECT --to-ports 10`},
+			`-p tcp -j REDIRECT --to-ports 10`},
+		{IPv4, []string{`-j MARK --set-mark 64`, `-j MARK --set-xmark 0x40`, `-j MARK --set-xmark 0x40/0xffffffff`, `-j MARK --set-mark 0100`},
+			`-j MARK --set-xmark 0x40/0xffffffff`},
+		{IPv4, []string{`-j MARK --set-mark 0x40/0x32`, `-j MARK --set-xmark 0x40/0x72`},
+			`-j MARK --set-xmark 0x40/0x72`},
+		{IPv4, []string{`-j MARK --or-mark 3`, `-j MARK --set-xmark 3/3`},
+			`-j MARK --set-xmark 0x3/0x3`},
+		{IPv4, []string{`-j MARK --and-mark 3`, `-j MARK --set-xmark 0/0xfffffffc`},
+			`-j MARK --set-xmark 0x0/0xfffffffc`},
+		{IPv4, []string{`-j MARK --xor-mark 3`, `-j MARK --set-xmark 3/0`},
+			`-j MARK --set-xmark 0x3/0x0`},
+		{IPv4, []string{`-j CONNMARK --set-mark 5`, `-j CONNMARK --set-xmark 5/0xffffffff`},
+			`-j CONNMARK --set-xmark 0x5/0xffffffff`},
+		{IPv4, []string{`-j CONNMARK --or-mark 3`, `-j CONNMARK --set-xmark 3/3`},
+			`-j CONNMARK --set-xmark 0x3/0x3`},
+		{IPv4, []string{`-j CONNMARK --save-mark`, `-j CONNMARK --save-mark --mask 0xffffffff`, `-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff`},
+			`-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff`},
+		{IPv4, []string{`-j CONNMARK --restore-mark --mask 0xff`, `-j CONNMARK --restore-mark --ctmask 255 --nfmask 0xff`},
+			`-j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff`},
+		{IPv4, []string{`-j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5`, `-j CONNMARK --set-xmark 0x23/0x63 --right-shift-mark 5`},
+			`-j CONNMARK --set-xmark 0x23/0x63 --right-shift-mark 5`},
+		{IPv4, []string{`-p tcp -j TCPMSS --set-mss 0x578`, `-p tcp -j TCPMSS --set-mss 1400`},
+			`-p tcp -j TCPMSS --set-mss 1400`},
+		{IPv4, []string{`-j CT --notrack`},
+			`-j CT --notrack`},
+		{IPv4, []string{`-j NOTRACK`},
+			`-j NOTRACK`},
+	} {
+		var first *Rule
+		for _, s := range c.spellings {
+			r, err := ParseString(c.fam, s)
+			if err != nil {
+				t.Errorf("%s: %v", s, err)
+				continue
+			}
+			if got := r.String(); got != c.want {
+				t.Errorf("%s: String() = %q, want %q", s, got, c.want)
+			}
+			// The canonical form must parse back to the same rule.
+			back, err := Parse(c.fam, r.Args())
+			if err != nil {
+				t.Errorf("%s: canonical form %q does not parse: %v", s, r.String(), err)
+			} else if !back.Equal(r) {
+				t.Errorf("%s: round trip changed the rule: %q", s, back.Key())
+			}
+			if first == nil {
+				first = r
+			} else if !first.Equal(r) {
+				t.Errorf("%s: Key %q differs from %q", s, r.Key(), first.Key())
+			}
+		}
+	}
+}
+
+// TestTargetDistinct checks that rules with different meanings do not
+// compare equal.
+func TestTargetDistinct(t *testing.T) {
+	for _, pair := range [][2]string{
+		{`-p tcp -j REJECT`, `-p tcp -j REJECT --reject-with tcp-reset`},
+		{`-j LOG --log-level 3`, `-j LOG --log-level 4`},
+		{`-j LOG --log-prefix a`, `-j LOG --log-prefix b`},
+		{`-j NFLOG --nflog-group 1`, `-j NFLOG --nflog-group 2`},
+		{`-j MARK --set-mark 1`, `-j MARK --or-mark 1`},
+		{`-j CONNMARK --save-mark`, `-j CONNMARK --restore-mark`},
+		{`-j SNAT --to-source 1.2.3.4`, `-j DNAT --to-destination 1.2.3.4`},
+		{`-j SNAT --to-source 1.2.3.4`, `-j SNAT --to-source 1.2.3.4 --persistent`},
+		{`-j MASQUERADE`, `-j MASQUERADE --random`},
+	} {
+		a, err := ParseString(IPv4, pair[0])
+		if err != nil {
+			t.Fatalf("%s: %v", pair[0], err)
+		}
+		b, err := ParseString(IPv4, pair[1])
+		if err != nil {
+			t.Fatalf("%s: %v", pair[1], err)
+		}
+		if a.Equal(b) {
+			t.Errorf("%q and %q compare equal (Key %q)", pair[0], pair[1], a.Key())
+		}
+	}
+}
+
+// TestTargetUnsupported checks that valid rules nftsync cannot translate
+// exactly fail with ErrUnsupported rather than translating into something
+// weaker or different.
+func TestTargetUnsupported(t *testing.T) {
+	for _, c := range []struct {
+		fam  Family
+		args string
+	}{
+		{IPv4, `-p tcp -j MASQUERADE --to-ports 10`},
+		{IPv6, `-p udp -j MASQUERADE --to-ports 10-20 --random`},
+		{IPv4, `-j CONNMARK --set-xmark 0x16/0x12`},
+		{IPv4, `-j CONNMARK --set-mark 0x23/0x42`},
+		{IPv4, `-j CONNMARK --save-mark --right-shift-mark 5`},
+		{IPv4, `-j CONNMARK --save-mark --mask 0xff`},
+		{IPv4, `-j CONNMARK --restore-mark --nfmask 0xff`},
+		{IPv6, `-p tcp -j DNAT --to-destination [fec0::1234-fec0::2000]:1-20`},
+		{IPv4, `-j LOG --log-prefix 'a"b'`},
+		{IPv4, `-j NFLOG --nflog-prefix a\\b`},
+	} {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: parse: %v", c.args, err)
+			continue
+		}
+		tr, err := r.Translate()
+		if !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s: Translate() = %v, %v; want an error wrapping ErrUnsupported", c.args, tr, err)
+		}
+	}
+}
+
+// TestTargetTranslate checks translations the corpus does not show.
+func TestTargetTranslate(t *testing.T) {
+	for _, c := range []struct {
+		fam  Family
+		args string
+		want string
+	}{
+		{IPv4, `-j REJECT --reject-with icmp-proto-unreachable`, `counter reject with icmp type prot-unreachable`},
+		{IPv4, `-j REJECT --reject-with icmp-admin-prohibited`, `counter reject with icmp type admin-prohibited`},
+		{IPv6, `-j REJECT --reject-with icmp6-adm-prohibited`, `counter reject with icmpv6 type admin-prohibited`},
+		{IPv4, `-j LOG --log-level 4`, `counter log`},
+		{IPv4, `-j LOG --log-tcp-options --log-macdecode --log-prefix "a b" --log-level 1`, `counter log prefix "a b" level alert flags tcp options flags ether`},
+		{IPv4, `-j LOG --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid`, `counter log flags tcp sequence,options flags ip options flags skuid`},
+		{IPv4, `-j LOG --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-macdecode`, `counter log flags all`},
+		{IPv4, `-j NFLOG --nflog-range 5`, `counter log group 0`},
+		{IPv4, `-p udp -j SNAT --to-source 1.2.3.4-1.2.3.6:80-90 --random-fully`, `ip protocol udp counter snat to 1.2.3.4-1.2.3.6:80-90 fully-random`},
+		{IPv4, `-p tcp -j DNAT --to-destination :80`, `ip protocol tcp counter dnat to :80`},
+		{IPv6, `-j DNAT --to-destination [fec0::1]`, `counter dnat to fec0::1`},
+		{IPv4, `-j MARK --set-xmark 0/0`, `counter meta mark set mark and 0xffffffff`},
+		{IPv4, `-p tcp --syn -j TCPMSS --set-mss 1400`, `tcp flags syn / fin,syn,rst,ack counter tcp option maxseg size set 1400`},
+		{IPv4, `-j CT --notrack`, `counter notrack`},
+	} {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		tr, err := r.Translate()
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		if got := tr.Text(); got != c.want {
+			t.Errorf("%s:\n  got  %s\n  want %s", c.args, got, c.want)
+		}
+	}
+}
