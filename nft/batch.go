@@ -1,0 +1,154 @@
+package nft
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/firewall"
+	"golang.org/x/sys/unix"
+)
+
+// batch is an nftables transaction being built: the messages and, for each,
+// what it does in words, so that a refusal by the kernel names the rule.
+type batch struct {
+	msgs   []netlink.Message
+	labels []string
+	// rule is true for messages that install or remove a rule: their
+	// refusal becomes a *firewall.RuleError.
+	rule  []bool
+	size  int
+	setID uint32
+}
+
+func (b *batch) add(msg int, flags netlink.HeaderFlags, family uint8, data attrs, label string, isRule bool) {
+	data = append(nfgen(family, 0), data...)
+	b.msgs = append(b.msgs, netlink.Message{
+		Header: netlink.Header{Type: nftType(msg), Flags: netlink.Request | flags},
+		Data:   data,
+	})
+	b.labels = append(b.labels, label)
+	b.rule = append(b.rule, isRule)
+	b.size += unix.NLMSG_HDRLEN + len(data)
+}
+
+// empty reports whether the batch changes nothing.
+func (b *batch) empty() bool { return len(b.msgs) == 0 }
+
+// errRestart says the ruleset changed between the read and the write: the
+// kernel refused the batch because of its generation id.
+var errRestart = errors.New("ruleset changed since it was read (ERESTART)")
+
+// errBroken wraps failures after which the socket's state is unknown: it is
+// closed and the next operation re-reads everything.
+type errBroken struct{ err error }
+
+func (e *errBroken) Error() string { return e.err.Error() }
+func (e *errBroken) Unwrap() error { return e.err }
+
+// sender sends batches over one socket.
+type sender struct {
+	c       *netlink.Conn
+	sndbuf  int
+	onBatch func()
+}
+
+// send commits the batch atomically, refused by the kernel when the ruleset
+// generation is no longer genID. It returns the generation the commit
+// created, or 0 when the kernel did not report it.
+//
+// No message asks for an ACK: the kernel processes the whole batch inside
+// sendmsg and queues a reply only for a failing message (and the new
+// generation, see below). A GETGEN
+// sent right after serves as a barrier: its reply comes after all of them.
+func (s *sender) send(b *batch, genID uint32) (uint32, error) {
+	head := nfgen(unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES)
+	if genID != 0 {
+		head = head.u32(unix.NFNL_BATCH_GENID, genID)
+	}
+	msgs := make([]netlink.Message, 0, len(b.msgs)+2)
+	msgs = append(msgs, netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), Flags: netlink.Request},
+		Data:   head,
+	})
+	msgs = append(msgs, b.msgs...)
+	// The kernel reports the new generation to the sender of the first
+	// message after the batch begin when that message asks for an echo
+	// (the message itself is echoed too, and ignored).
+	msgs[1].Header.Flags |= netlink.Echo
+	msgs = append(msgs, netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_END), Flags: netlink.Request},
+		Data:   head,
+	})
+	// netlink refuses a message larger than the send buffer; the kernel
+	// doubles the value set.
+	if need := b.size + 2*(unix.NLMSG_HDRLEN+len(head)) + 4096; need > s.sndbuf {
+		if err := s.c.SetWriteBuffer(need); err != nil {
+			return 0, &errBroken{fmt.Errorf("sizing the netlink send buffer to %d bytes: %w", need, err)}
+		}
+		s.sndbuf = need
+	}
+	sent, err := s.c.SendMessages(msgs)
+	if err != nil {
+		return 0, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(msgs), b.size, err)}
+	}
+	s.onBatch()
+	beginSeq := sent[0].Header.Sequence
+	barrier, err := s.c.Send(getGenMsg())
+	if err != nil {
+		return 0, &errBroken{fmt.Errorf("sending the barrier after a batch: %w", err)}
+	}
+	var gen uint32
+	var first error
+	for {
+		replies, err := s.c.Receive()
+		if err != nil {
+			var op *netlink.OpError
+			if !errors.As(err, &op) || op.Sequence == 0 {
+				return 0, &errBroken{fmt.Errorf("receiving the batch's replies: %w", err)}
+			}
+			if first == nil {
+				first = s.refusal(b, op, beginSeq)
+			}
+			continue
+		}
+		for _, m := range replies {
+			id, ok := genOf(m)
+			if !ok {
+				continue
+			}
+			switch m.Header.Sequence {
+			case beginSeq + 1:
+				gen = id
+			case barrier.Header.Sequence:
+				if first != nil {
+					return 0, first
+				}
+				return gen, nil
+			}
+		}
+	}
+}
+
+// refusal turns the kernel's error for one message into an error naming
+// what that message did.
+func (s *sender) refusal(b *batch, op *netlink.OpError, beginSeq uint32) error {
+	reason := op.Err
+	if op.Message != "" {
+		reason = fmt.Errorf("%s: %w", op.Message, op.Err)
+	}
+	if op.Sequence == beginSeq {
+		if errors.Is(op.Err, unix.ERESTART) {
+			return errRestart
+		}
+		return fmt.Errorf("kernel refused the batch: %w", reason)
+	}
+	i := int(op.Sequence - beginSeq - 1)
+	if i < 0 || i >= len(b.msgs) {
+		return fmt.Errorf("kernel refused message %d of the batch: %w", op.Sequence-beginSeq, reason)
+	}
+	if b.rule[i] {
+		return &firewall.RuleError{Rule: b.labels[i], Err: reason}
+	}
+	return fmt.Errorf("kernel refused %s: %w", b.labels[i], reason)
+}

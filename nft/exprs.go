@@ -1,0 +1,187 @@
+package nft
+
+import (
+	"fmt"
+
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+)
+
+// Rules are compared by their expressions in a normal form: each expression
+// marshalled after removing what legitimately differs between the rule
+// nftsync builds and the rule the kernel dumps (live counters, anonymous set
+// names and ids, defaults the kernel fills in).
+
+// newExpr returns an empty expression for a kernel expression name, or nil
+// when google/nftables cannot decode it. The list follows the library's own
+// decoder; an unknown name makes the rule count as drift.
+func newExpr(name string) expr.Any {
+	switch name {
+	case "ct":
+		return &expr.Ct{}
+	case "range":
+		return &expr.Range{}
+	case "meta":
+		return &expr.Meta{}
+	case "cmp":
+		return &expr.Cmp{}
+	case "counter":
+		return &expr.Counter{}
+	case "objref":
+		return &expr.Objref{}
+	case "payload":
+		return &expr.Payload{}
+	case "lookup":
+		return &expr.Lookup{}
+	case "immediate":
+		return &expr.Immediate{}
+	case "bitwise":
+		return &expr.Bitwise{}
+	case "redir":
+		return &expr.Redir{}
+	case "nat":
+		return &expr.NAT{}
+	case "limit":
+		return &expr.Limit{}
+	case "quota":
+		return &expr.Quota{}
+	case "dynset":
+		return &expr.Dynset{}
+	case "log":
+		return &expr.Log{}
+	case "exthdr":
+		return &expr.Exthdr{}
+	case "match":
+		return &expr.Match{}
+	case "target":
+		return &expr.Target{}
+	case "connlimit":
+		return &expr.Connlimit{}
+	case "queue":
+		return &expr.Queue{}
+	case "reject":
+		return &expr.Reject{}
+	case "masq":
+		return &expr.Masq{}
+	case "hash":
+		return &expr.Hash{}
+	case "fib":
+		return &expr.Fib{}
+	case "numgen":
+		return &expr.Numgen{}
+	case "socket":
+		return &expr.Socket{}
+	case "tproxy":
+		return &expr.TProxy{}
+	case "notrack":
+		return &expr.Notrack{}
+	case "synproxy":
+		return &expr.SynProxy{}
+	case "secmark":
+		return &expr.SecMark{}
+	}
+	return nil
+}
+
+// decodeElem decodes one NFTA_LIST_ELEM of a rule's expression list.
+func decodeElem(fam byte, elem []byte) (expr.Any, error) {
+	var name string
+	var data []byte
+	err := walkAttrs(elem, func(typ uint16, b []byte) error {
+		switch typ {
+		case unix.NFTA_EXPR_NAME:
+			name = cstring(b)
+		case unix.NFTA_EXPR_DATA:
+			data = b
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := newExpr(name)
+	if e == nil {
+		return nil, fmt.Errorf("expression %q is unknown to nftsync", name)
+	}
+	if _, ok := e.(*expr.Notrack); ok {
+		return e, nil
+	}
+	if err := expr.Unmarshal(fam, data, e); err != nil {
+		return nil, fmt.Errorf("decoding %s expression: %w", name, err)
+	}
+	// A verdict is an immediate into the verdict register.
+	if imm, ok := e.(*expr.Immediate); ok && imm.Register == unix.NFT_REG_VERDICT && len(imm.Data) == 0 {
+		v := &expr.Verdict{}
+		if err := expr.Unmarshal(fam, data, v); err != nil {
+			return nil, fmt.Errorf("decoding verdict: %w", err)
+		}
+		e = v
+	}
+	return e, nil
+}
+
+// normalize returns e without what may differ between two installs of the
+// same rule. It never modifies e.
+func normalize(e expr.Any) expr.Any {
+	switch v := e.(type) {
+	case *expr.Counter:
+		return &expr.Counter{}
+	case *expr.Lookup:
+		cp := *v
+		cp.SetName, cp.SetID = "", 0
+		return &cp
+	case *expr.NAT:
+		cp := *v
+		if cp.RegAddrMax == 0 {
+			cp.RegAddrMax = cp.RegAddrMin
+		}
+		if cp.RegProtoMax == 0 {
+			cp.RegProtoMax = cp.RegProtoMin
+		}
+		if cp.RegProtoMin != 0 {
+			cp.Specified = true
+		}
+		return &cp
+	case *expr.Masq:
+		cp := *v
+		if cp.RegProtoMax == 0 {
+			cp.RegProtoMax = cp.RegProtoMin
+		}
+		return &cp
+	case *expr.Log:
+		cp := *v
+		if cp.Key&(1<<unix.NFTA_LOG_GROUP) == 0 && cp.Key&(1<<unix.NFTA_LOG_LEVEL) == 0 {
+			cp.Key |= 1 << unix.NFTA_LOG_LEVEL
+			cp.Level = expr.LogLevelWarning
+		}
+		return &cp
+	case *expr.Limit:
+		cp := *v
+		if cp.Type == expr.LimitTypePkts && cp.Burst == 0 {
+			cp.Burst = 5
+		}
+		return &cp
+	}
+	return e
+}
+
+// normBytes returns the normal form of e, marshalled.
+func normBytes(fam byte, e expr.Any) ([]byte, error) {
+	return expr.Marshal(fam, normalize(e))
+}
+
+// counterName is the expression name of a counter as the kernel dumps it.
+const counterName = "counter"
+
+// elemName returns the expression name of a list element without decoding
+// its data.
+func elemName(elem []byte) string {
+	var name string
+	_ = walkAttrs(elem, func(typ uint16, b []byte) error {
+		if typ == unix.NFTA_EXPR_NAME {
+			name = cstring(b)
+		}
+		return nil
+	})
+	return name
+}

@@ -1,0 +1,95 @@
+package nft
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// counts is an Observer that counts by kind.
+type counts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counts) Observe(kind string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[kind] += n
+}
+
+func (c *counts) get(kind string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[kind]
+}
+
+func (c *counts) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n = nil
+}
+
+// newBackend opens a backend in ns with an observer.
+func newBackend(t testing.TB, ns *netnstest.NS, opts ...Option) (*Backend, *counts) {
+	t.Helper()
+	obs := &counts{}
+	b, err := New(append([]Option{WithNetNS(ns.Path), WithObserver(obs)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b, obs
+}
+
+// chain builds a chain from iptables rule strings.
+func chain(t testing.TB, fam rule.Family, table, name, policy string, rules ...string) *firewall.Chain {
+	t.Helper()
+	c := &firewall.Chain{Family: fam, Table: table, Name: name, Policy: policy}
+	for _, s := range rules {
+		r, err := rule.ParseString(fam, s)
+		if err != nil {
+			t.Fatalf("parsing %q: %v", s, err)
+		}
+		c.Rules = append(c.Rules, firewall.Rule{Spec: r})
+	}
+	return c
+}
+
+func apply(t testing.TB, b *Backend, rs *firewall.Ruleset) *firewall.Plan {
+	t.Helper()
+	p, err := b.Apply(context.Background(), rs)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	return p
+}
+
+var (
+	handleRe  = regexp.MustCompile(` # handle \d+`)
+	counterRe = regexp.MustCompile(`counter packets \d+ bytes \d+`)
+)
+
+// listing returns `nft list table` output without handles and counter
+// values, so that two installs of the same rules compare equal.
+func listing(ns *netnstest.NS, fam, table string) string {
+	out := ns.Exec("nft", "list", "table", fam, table)
+	out = handleRe.ReplaceAllString(out, "")
+	return counterRe.ReplaceAllString(out, "counter")
+}
+
+// handles returns `nft -a list table` output.
+func handles(ns *netnstest.NS, fam, table string) string {
+	return ns.Exec("nft", "-a", "list", "table", fam, table)
+}
+
+func lines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }

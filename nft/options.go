@@ -1,0 +1,32 @@
+package nft
+
+import (
+	"log/slog"
+
+	"github.com/nftsync/nftsync/firewall"
+)
+
+// Option configures a Backend.
+type Option func(*Backend)
+
+// WithOwner sets the owner: the backend's tables are named OWNER-TABLE
+// (e.g. "kilo-nat") and it touches no other table. Default DefaultOwner.
+func WithOwner(name string) Option { return func(b *Backend) { b.owner = name } }
+
+// WithNetNS makes the backend work in the network namespace at path (e.g.
+// /run/netns/NAME or /proc/PID/ns/net). The netlink socket is opened inside
+// it; the calling threads never switch namespace.
+func WithNetNS(path string) Option { return func(b *Backend) { b.nsPath = path } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(b *Backend) { b.log = l } }
+
+// WithObserver reports counts of what the backend does: "getgen" (each
+// generation check), "dump" (each netlink dump: the table list, and the
+// chains and rules of each owned table), "batch" (each batch sent), "drift"
+// (changes repairing what someone else changed).
+func WithObserver(o firewall.Observer) Option { return func(b *Backend) { b.obs = o } }
+
+// WithMaxRetries bounds how often Apply re-reads and re-plans when the
+// ruleset changed between its read and its write (default 5).
+func WithMaxRetries(n int) Option { return func(b *Backend) { b.maxRetries = n } }

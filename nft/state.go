@@ -1,0 +1,194 @@
+package nft
+
+import (
+	"fmt"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// haveRule is a rule as dumped from an owned table.
+type haveRule struct {
+	handle uint64
+	udata  []byte
+	elems  [][]byte // NFTA_LIST_ELEM contents, undecoded
+}
+
+// haveChain is a chain of an owned table as dumped.
+type haveChain struct {
+	name   string
+	base   *baseSpec // nil for a regular chain
+	policy uint32
+	rules  []*haveRule
+}
+
+// haveTable is an owned table as dumped.
+type haveTable struct {
+	id     tableID
+	name   string
+	flags  uint32
+	chains []*haveChain
+	byName map[string]*haveChain
+}
+
+// actual is the owned part of the ruleset at generation gen.
+type actual struct {
+	gen    uint32
+	tables map[tableID]*haveTable
+}
+
+// reader performs the dumps of one read and counts them.
+type reader struct {
+	c      *netlink.Conn
+	owner  string
+	onDump func()
+}
+
+// read dumps the owned tables: one table dump, then one chain dump and one
+// rule dump per owned table. Foreign tables are only seen by name.
+func (r *reader) read() (*actual, error) {
+	st := &actual{tables: map[tableID]*haveTable{}}
+	msgs, err := dump(r.c, unix.NFT_MSG_GETTABLE, unix.NFPROTO_UNSPEC, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dumping tables: %w", err)
+	}
+	r.onDump()
+	for _, m := range msgs {
+		if m.Header.Type != nftType(unix.NFT_MSG_NEWTABLE) || len(m.Data) < 4 {
+			continue
+		}
+		fam, ok := famOf(m.Data[0])
+		if !ok {
+			continue
+		}
+		t := &haveTable{byName: map[string]*haveChain{}}
+		if err := attrList(m.Data, func(typ uint16, b []byte) error {
+			switch typ {
+			case unix.NFTA_TABLE_NAME:
+				t.name = cstring(b)
+			case unix.NFTA_TABLE_FLAGS:
+				t.flags = be32(b)
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("decoding table: %w", err)
+		}
+		ipt, owned := ownedTable(r.owner, t.name)
+		if !owned {
+			continue
+		}
+		t.id = tableID{fam, ipt}
+		st.tables[t.id] = t
+	}
+	for _, t := range st.tables {
+		if err := r.readChains(t); err != nil {
+			return nil, err
+		}
+		if err := r.readRules(t); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// readChains dumps the chains of one table.
+func (r *reader) readChains(t *haveTable) error {
+	msgs, err := dump(r.c, unix.NFT_MSG_GETCHAIN, nfproto(t.id.Fam), attrs(nil).str(unix.NFTA_CHAIN_TABLE, t.name))
+	if err != nil {
+		return fmt.Errorf("dumping chains of %s %s: %w", t.id.Fam, t.name, err)
+	}
+	r.onDump()
+	for _, m := range msgs {
+		if m.Header.Type != nftType(unix.NFT_MSG_NEWCHAIN) {
+			continue
+		}
+		var table, typ string
+		var hook *baseSpec
+		c := &haveChain{}
+		err := attrList(m.Data, func(at uint16, b []byte) error {
+			switch at {
+			case unix.NFTA_CHAIN_TABLE:
+				table = cstring(b)
+			case unix.NFTA_CHAIN_NAME:
+				c.name = cstring(b)
+			case unix.NFTA_CHAIN_POLICY:
+				c.policy = be32(b)
+			case unix.NFTA_CHAIN_TYPE:
+				typ = cstring(b)
+			case unix.NFTA_CHAIN_HOOK:
+				hook = &baseSpec{}
+				return walkAttrs(b, func(ht uint16, hb []byte) error {
+					switch ht {
+					case unix.NFTA_HOOK_HOOKNUM:
+						hook.Hook = be32(hb)
+					case unix.NFTA_HOOK_PRIORITY:
+						hook.Priority = int32(be32(hb))
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("decoding chain of %s: %w", t.name, err)
+		}
+		if table != t.name || m.Data[0] != nfproto(t.id.Fam) {
+			continue
+		}
+		if hook != nil {
+			hook.Type = typ
+			c.base = hook
+		}
+		t.chains = append(t.chains, c)
+		t.byName[c.name] = c
+	}
+	return nil
+}
+
+// readRules dumps all rules of one table with a single GETRULE dump.
+func (r *reader) readRules(t *haveTable) error {
+	msgs, err := dump(r.c, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), attrs(nil).str(unix.NFTA_RULE_TABLE, t.name))
+	if err != nil {
+		return fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
+	}
+	r.onDump()
+	for _, m := range msgs {
+		if m.Header.Type != nftType(unix.NFT_MSG_NEWRULE) {
+			continue
+		}
+		var table, chain string
+		hr := &haveRule{}
+		err := attrList(m.Data, func(at uint16, b []byte) error {
+			switch at {
+			case unix.NFTA_RULE_TABLE:
+				table = cstring(b)
+			case unix.NFTA_RULE_CHAIN:
+				chain = cstring(b)
+			case unix.NFTA_RULE_HANDLE:
+				hr.handle = be64(b)
+			case unix.NFTA_RULE_USERDATA:
+				hr.udata = b
+			case unix.NFTA_RULE_EXPRESSIONS:
+				return walkAttrs(b, func(et uint16, eb []byte) error {
+					if et == unix.NFTA_LIST_ELEM {
+						hr.elems = append(hr.elems, eb)
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("decoding rule of %s: %w", t.name, err)
+		}
+		if table != t.name {
+			continue
+		}
+		c := t.byName[chain]
+		if c == nil {
+			return fmt.Errorf("%w: rule %d of %s is in chain %q, which the chain dump did not list", errInterrupted, hr.handle, t.name, chain)
+		}
+		c.rules = append(c.rules, hr)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package nft
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nftsync/nftsync/rule"
+)
+
+// Rule userdata is a list of TLVs (type byte, length byte, value). nft
+// prints type 0 as the rule's comment and ignores types it does not know;
+// nftsync adds its own type holding the rule's iptables form, so that Read
+// returns iptables rules without any cache and a dumped rule is recognised
+// as one nftsync wrote.
+const (
+	udComment = 0
+	// udSpec holds version byte, comment position byte, then the rule in
+	// iptables-save form without its -m comment match (the comment is in
+	// udComment already). Specs longer than one TLV continue in further
+	// udSpec TLVs.
+	udSpec        = 0x8
+	udSpecVersion = 1
+	noComment     = 0xff
+	// maxUserData is NFT_USERDATA_MAXLEN: the kernel refuses more.
+	maxUserData = 256
+)
+
+// ruleUserData returns the userdata nftsync stores with a rule: the comment
+// TLV nft shows plus the spec TLVs.
+func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
+	if len(r.Matches) >= noComment {
+		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
+	}
+	ud := tr.UserData()
+	stripped := *r
+	stripped.Matches = nil
+	pos := byte(noComment)
+	for i, m := range r.Matches {
+		if _, ok := m.(*rule.Comment); ok && pos == noComment {
+			pos = byte(i)
+			continue
+		}
+		stripped.Matches = append(stripped.Matches, m)
+	}
+	payload := append([]byte{udSpecVersion, pos}, stripped.String()...)
+	for len(payload) > 0 {
+		n := min(len(payload), 255)
+		ud = append(ud, udSpec, byte(n))
+		ud = append(ud, payload[:n]...)
+		payload = payload[n:]
+	}
+	if len(ud) > maxUserData {
+		return nil, fmt.Errorf("rule and comment need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
+	}
+	return ud, nil
+}
+
+// errNoSpec says a rule carries no nftsync spec: someone else wrote it.
+var errNoSpec = errors.New("rule has no nftsync spec in its userdata")
+
+// parseUserData recovers the iptables rule nftsync stored in a rule's
+// userdata. Malformed or foreign userdata is an error, never a panic.
+func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
+	var comment, payload []byte
+	haveComment := false
+	for len(ud) > 0 {
+		if len(ud) < 2 || int(ud[1]) > len(ud)-2 {
+			return nil, fmt.Errorf("malformed rule userdata")
+		}
+		typ, val := ud[0], ud[2:2+int(ud[1])]
+		switch typ {
+		case udComment:
+			comment, haveComment = val, true
+		case udSpec:
+			payload = append(payload, val...)
+		}
+		ud = ud[2+int(ud[1]):]
+	}
+	if len(payload) < 2 || payload[0] != udSpecVersion {
+		return nil, errNoSpec
+	}
+	r, err := rule.ParseString(fam, string(payload[2:]))
+	if err != nil {
+		return nil, fmt.Errorf("parsing stored spec %q: %w", payload[2:], err)
+	}
+	pos := int(payload[1])
+	if pos == noComment {
+		return r, nil
+	}
+	if !haveComment || pos > len(r.Matches) {
+		return nil, fmt.Errorf("stored spec names a comment the rule does not have")
+	}
+	text := cstring(comment)
+	c, err := rule.Parse(fam, []string{"-m", "comment", "--comment", text})
+	if err != nil {
+		return nil, fmt.Errorf("parsing stored comment %q: %w", text, err)
+	}
+	r.Matches = append(r.Matches[:pos], append([]rule.Match{c.Matches[0]}, r.Matches[pos:]...)...)
+	return r, nil
+}
