@@ -104,4 +104,3 @@ func TestExecCountLarge(t *testing.T) {
 		checkState(t, ns, mode, rs)
 	})
 }
-
