@@ -19,4 +19,8 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"TCPMSS":     newTCPMSS,
 	"NOTRACK":    newNoTrack,
 	"CT":         newCT,
+	"TRACE":      newTrace,
+	"CLASSIFY":   newClassify,
+	"DSCP":       newDSCP,
+	"NFQUEUE":    newNFQueue,
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // targetOracleCases cover every statement form the target extensions
-// produce: nft builds each from our text, we install our expressions, and
+// produce (except NFQUEUE: kernels without nft_queue refuse it): nft builds each from our text, we install our expressions, and
 // the kernel must return the same for both.
 var targetOracleCases = []OracleCase{
 	{IPv4, `-p tcp --dport 22 -j REJECT`},
@@ -77,6 +77,14 @@ var targetOracleCases = []OracleCase{
 	{IPv6, `-j DNAT --to-destination [fec0::1]`},
 	{IPv4, `-p dccp -j SNAT --to-source 10.0.0.1:1024-65535`},
 	{IPv4, `-p tcp --syn -j TCPMSS --set-mss 1400`},
+	{IPv4, `-j TRACE`},
+	{IPv4, `-j CLASSIFY --set-class 0:0`},
+	{IPv4, `-j CLASSIFY --set-class ffff:ffff`},
+	{IPv6, `-j CLASSIFY --set-class 1:234`},
+	{IPv4, `-j DSCP --set-dscp 1`},
+	{IPv4, `-j DSCP --set-dscp-class EF`},
+	{IPv6, `-j DSCP --set-dscp 6`},
+	{IPv6, `-j DSCP --set-dscp 63`},
 	{IPv4, `-j NOTRACK`},
 	{IPv6, `-j CT --notrack`},
 }

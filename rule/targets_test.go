@@ -62,6 +62,20 @@ func TestTargetParseErrors(t *testing.T) {
 		{IPv4, `-j CT --zone 5`, "--zone", "not supported", true},
 		{IPv4, `-j CT`, "-j CT", "only -j CT --notrack", true},
 		{IPv4, `-j NOTRACK --notrack`, "--notrack", "unknown option", false},
+		{IPv4, `-j CLASSIFY`, "-j CLASSIFY", "needs --set-class", false},
+		{IPv4, `-j CLASSIFY --set-class 10000:1`, "10000:1", "bad class", false},
+		{IPv4, `-j CLASSIFY --set-class 1`, "1", "bad class", false},
+		{IPv4, `-j DSCP --set-dscp 64`, "64", "at most 63", false},
+		{IPv4, `-j DSCP --set-dscp-class af44`, "af44", "unknown DSCP class", false},
+		{IPv4, `-j DSCP`, "-j DSCP", "needs --set-dscp", false},
+		{IPv4, `-j NFQUEUE --queue-balance 2:2`, "2:2", "bad queue range", false},
+		{IPv4, `-j NFQUEUE --queue-num 70000`, "70000", "at most 65535", false},
+		{IPv4, `-j NFQUEUE --queue-num 1 --queue-cpu-fanout`, "--queue-cpu-fanout", "needs --queue-balance", false},
+		{IPv4, `-j NFQUEUE --queue-num 1 --queue-balance 0:3`, "--queue-balance", "together with --queue-num", false},
+		{IPv4, `-j TRACE --foo`, "--foo", "unknown option", false},
+		{IPv4, `-j masquerade`, "masquerade", "unknown target", false},
+		{IPv4, `-j nflog`, "nflog", "unknown target", false},
+		{IPv4, `-g REJECT`, "REJECT", "-g needs a chain", false},
 	} {
 		_, err := ParseString(c.fam, c.args)
 		if err == nil {
@@ -150,6 +164,16 @@ func TestTargetCanonical(t *testing.T) {
 			`-j CT --notrack`},
 		{IPv4, []string{`-j NOTRACK`},
 			`-j NOTRACK`},
+		{IPv4, []string{`-j TRACE`},
+			`-j TRACE`},
+		{IPv4, []string{`-j CLASSIFY --set-class 1:234`, `-j CLASSIFY --set-class 0x1:0234`},
+			`-j CLASSIFY --set-class 0001:0234`},
+		{IPv4, []string{`-j DSCP --set-dscp-class ef`, `-j DSCP --set-dscp 46`, `-j DSCP --set-dscp 0x2e`},
+			`-j DSCP --set-dscp 0x2e`},
+		{IPv4, []string{`-j NFQUEUE`, `-j NFQUEUE --queue-num 0`},
+			`-j NFQUEUE --queue-num 0`},
+		{IPv4, []string{`-j NFQUEUE --queue-cpu-fanout --queue-bypass --queue-balance 0:3`, `-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout`},
+			`-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout`},
 	} {
 		var first *Rule
 		for _, s := range c.spellings {
@@ -257,6 +281,10 @@ func TestTargetTranslate(t *testing.T) {
 		{IPv4, `-j MARK --set-xmark 0/0`, `counter meta mark set mark and 0xffffffff`},
 		{IPv4, `-p tcp --syn -j TCPMSS --set-mss 1400`, `tcp flags syn / fin,syn,rst,ack counter tcp option maxseg size set 1400`},
 		{IPv4, `-j CT --notrack`, `counter notrack`},
+		{IPv4, `-j CLASSIFY --set-class 0x10:00ff`, `counter meta priority set 10:ff`},
+		{IPv4, `-j DSCP --set-dscp-class EF`, `counter ip dscp set 0x2e`},
+		{IPv4, `-j NFQUEUE --queue-balance 1:3 --queue-cpu-fanout`, `counter queue num 1-3 fanout`},
+		{IPv4, `-j NFQUEUE --queue-num 5 --queue-bypass`, `counter queue num 5 bypass`},
 	} {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
