@@ -3,6 +3,7 @@ package nft
 import (
 	"context"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +86,25 @@ func listing(ns *netnstest.NS, fam, table string) string {
 	out := ns.Exec("nft", "list", "table", fam, table)
 	out = handleRe.ReplaceAllString(out, "")
 	return counterRe.ReplaceAllString(out, "counter")
+}
+
+// sortedListing is listing with the chains sorted by name: nft lists
+// chains in creation order, which a repair that re-creates one chain
+// changes without changing what the table does.
+func sortedListing(ns *netnstest.NS, fam, table string) string {
+	l := listing(ns, fam, table)
+	parts := strings.Split(l, "\n\n")
+	if len(parts) < 2 {
+		return l
+	}
+	// Each chain block starts with "\tchain NAME {"; the first also
+	// carries the table line, the last the closing brace.
+	first, last := parts[0], parts[len(parts)-1]
+	head, firstChain, _ := strings.Cut(first, "\n")
+	lastChain, tail, _ := strings.Cut(last, "\n}\n")
+	parts[0], parts[len(parts)-1] = firstChain, lastChain
+	sort.Strings(parts)
+	return head + "\n" + strings.Join(parts, "\n\n") + "\n}\n" + tail
 }
 
 // handles returns `nft -a list table` output.

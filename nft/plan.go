@@ -7,7 +7,12 @@ import (
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
+	"golang.org/x/sys/unix"
 )
+
+// WakeTable is the change that clears the dormant flag someone set on an
+// owned table (its chains were unhooked).
+const WakeTable firewall.Op = "wake-table"
 
 // planner computes the batch that takes the actual owned state to the
 // desired one, and the same changes in iptables terms.
@@ -64,9 +69,10 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 	if ht == nil {
 		p.tables.newTable(fam, wt.name)
 		ht = &haveTable{id: wt.id, name: wt.name, byName: map[string]*haveChain{}}
-	} else if ht.flags != 0 {
+	} else if ht.flags&unix.NFT_TABLE_F_DORMANT != 0 {
 		// Someone made the table dormant: wake it up.
 		p.tables.newTable(fam, wt.name)
+		p.change(WakeTable, wt.id, "", "", 0)
 	}
 	for _, wc := range wt.chains {
 		hc := ht.byName[wc.name]
