@@ -19,4 +19,10 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"iprange":   func(*Rule) (Match, error) { return &IPRangeMatch{}, nil },
 	"pkttype":   func(*Rule) (Match, error) { return &PktType{}, nil },
 	"length":    func(*Rule) (Match, error) { return &Length{}, nil },
+	"ttl":       newTTL,
+	"hl":        newHL,
+	"cpu":       func(*Rule) (Match, error) { return &CPU{}, nil },
+	"cgroup":    func(*Rule) (Match, error) { return &Cgroup{}, nil },
+	"helper":    func(*Rule) (Match, error) { return &Helper{}, nil },
+	"devgroup":  func(*Rule) (Match, error) { return &DevGroup{}, nil },
 }

@@ -84,6 +84,16 @@ var matchOracleCases = []OracleCase{
 	{IPv4, `-p udp -m length ! --length :400`},
 	{IPv6, `-m length --length 40`},
 	{IPv6, `-m length ! --length 40`},
+	// ttl, hl, cpu, cgroup, helper, devgroup
+	{IPv4, `-m ttl --ttl-eq 3 -j ACCEPT`},
+	{IPv4, `-m ttl ! --ttl-eq 3`},
+	{IPv4, `-m ttl --ttl-lt 5`},
+	{IPv6, `-m hl --hl-gt 3`},
+	{IPv4, `-p tcp --dport 80 -m cpu ! --cpu 1 -j ACCEPT`},
+	{IPv6, `-m cgroup --cgroup 0x100001`},
+	{IPv4, `-m helper ! --helper ftp`},
+	{IPv6, `-m helper --helper sip`},
+	{IPv4, `-m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT`},
 }
 
 func TestKernelMatchExtensions(t *testing.T) {

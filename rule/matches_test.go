@@ -71,6 +71,16 @@ func TestMatchParseErrors(t *testing.T) {
 		{IPv4, `-m length --length 9:1`, "9:1", "inverted"},
 		{IPv4, `-m length`, "-m length", "needs --length"},
 		{IPv4, `-m nosuchmatch`, "nosuchmatch", "unknown"},
+		{IPv6, `-m ttl --ttl-eq 1`, "ttl", "IPv4 match"},
+		{IPv4, `-m hl --hl-eq 1`, "hl", "IPv6 match"},
+		{IPv4, `-m ttl ! --ttl-lt 5`, "--ttl-lt", "cannot be negated"},
+		{IPv4, `-m ttl --ttl-lt 5 --ttl-gt 1`, "--ttl-gt", "only one of"},
+		{IPv4, `-m ttl --ttl-eq 256`, "256", "0 to 255"},
+		{IPv4, `-m cpu --cpu x`, "x", "not a CPU number"},
+		{IPv4, `-m cgroup --path /sys`, "--path", "not supported"},
+		{IPv4, `-m helper --helper "a b"`, "a b", "spaces"},
+		{IPv4, `-m helper --helper abcdefghijklmnop`, "abcdefghijklmnop", "longer than 15"},
+		{IPv4, `-m devgroup`, "-m devgroup", "needs --src-group"},
 	}
 	for _, c := range cases {
 		_, err := ParseString(c.fam, c.args)
@@ -119,6 +129,11 @@ func TestMatchCanonical(t *testing.T) {
 		{IPv4, `-m length --length 86:0xffff -m length ! --length 40 -m length --length 9:9 -m length --length :400`, `-m length --length 86:65535 -m length ! --length 40 -m length --length 9 -m length --length 0:400`},
 		{IPv4, `-p sctp --dport 80 --sport 1:5 --chunk-types any INIT,DATA:iUbE,SACK,ABORT:T`, `-p sctp -m sctp --sport 1:5 --dport 80 --chunk-types any DATA:iUbE,INIT,SACK,ABORT:T`},
 		{IPv4, `-p sctp ! --chunk-types all data`, `-p sctp -m sctp ! --chunk-types all DATA`},
+		{IPv4, `-m ttl ! --ttl-eq 03`, `-m ttl ! --ttl-eq 3`},
+		{IPv6, `-m hl --hl-lt 9`, `-m hl --hl-lt 9`},
+		{IPv4, `-m cpu ! --cpu 1 -m cgroup --cgroup 0x10`, `-m cpu ! --cpu 1 -m cgroup --cgroup 16`},
+		{IPv4, `-m helper --helper ftp`, `-m helper --helper ftp`},
+		{IPv4, `-m devgroup --dst-group 12/0xc ! --src-group 2`, `-m devgroup ! --src-group 0x2 --dst-group 0xc/0xc`},
 	}
 	for _, c := range cases {
 		r, err := ParseString(c.fam, c.args)
@@ -214,6 +229,11 @@ func TestMatchTranslate(t *testing.T) {
 		{IPv4, `-m length --length 0:65535`, `meta length 0-65535 counter`},
 		{IPv4, `-p sctp`, `ip protocol sctp counter`},
 		{IPv4, `-p sctp -m sctp --chunk-types any INIT`, `sctp chunk init exists counter`},
+		{IPv4, `-m ttl --ttl-lt 5`, `ip ttl lt 5 counter`},
+		{IPv6, `-m hl ! --hl-eq 3`, `ip6 hoplimit != 3 counter`},
+		// iptables-translate 1.8.11 prints the --dst-group test inverted
+		// here; the meaning of the rule is this.
+		{IPv4, `-m devgroup ! --src-group 0x2 --dst-group 0xc/0xc`, `iifgroup != 0x2 oifgroup and 0xc == 0xc counter`},
 	}
 	for _, c := range cases {
 		r, err := ParseString(c.fam, c.args)
