@@ -32,12 +32,9 @@ func dial(nsfd int) (*netlink.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("enabling extended netlink ACKs: %w", err)
 	}
-	// Errors need not echo the refused message: a big refused batch
-	// would otherwise overflow the receive buffer.
-	if err := c.SetOption(netlink.CapAcknowledge, true); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("capping netlink ACKs: %w", err)
-	}
+	// NETLINK_CAP_ACK is not set: mdlayher/netlink v1.11 misparses capped
+	// extended ACKs (it loses the sequence). Only refused messages are
+	// echoed, so the receive buffer below holds them.
 	if err := c.SetReadBuffer(readBuffer); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("sizing netlink receive buffer: %w", err)

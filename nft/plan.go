@@ -48,8 +48,10 @@ func makePlan(d *desired, st *actual) (*batch, []firewall.Change, error) {
 		return a.Fam < b.Fam || a.Fam == b.Fam && a.Table < b.Table
 	})
 	for _, ht := range stale {
+		// Deleting a table deletes its chains and rules.
 		for _, hc := range ht.chains {
-			p.dropChain(ht, hc)
+			p.describeDeletes(ht, hc)
+			p.change(firewall.DeleteChain, ht.id, hc.name, "", 0)
 		}
 		p.tables.delTable(ht.id.Fam, ht.name)
 	}
