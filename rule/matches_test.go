@@ -76,7 +76,7 @@ func TestMatchParseErrors(t *testing.T) {
 		{IPv4, `-m ttl ! --ttl-lt 5`, "--ttl-lt", "cannot be negated"},
 		{IPv4, `-m ttl --ttl-lt 5 --ttl-gt 1`, "--ttl-gt", "only one of"},
 		{IPv4, `-m ttl --ttl-eq 256`, "256", "0 to 255"},
-		{IPv4, `-m cpu --cpu x`, "x", "not a CPU number"},
+		{IPv4, `-m cpu --cpu x`, "x", "not a number"},
 		{IPv4, `-m cgroup --path /sys`, "--path", "not supported"},
 		{IPv4, `-m helper --helper "a b"`, "a b", "spaces"},
 		{IPv4, `-m helper --helper abcdefghijklmnop`, "abcdefghijklmnop", "longer than 15"},
