@@ -1,9 +1,13 @@
 package controller
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 
+	"github.com/nftsync/nftsync/compat"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/nft"
 )
 
 // newEngine builds the engine the options ask for.
@@ -14,5 +18,52 @@ func newEngine(o options, obs firewall.Observer) (firewall.Backend, error) {
 		}
 		return newClientEngine(o.v4, o.v6), nil
 	}
-	return nil, fmt.Errorf("backend %q is not available yet", o.backend)
+	logger := o.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	choice, mode := o.backend, ""
+	switch o.backend {
+	case BackendNFTables:
+	case BackendAuto, BackendIPTables, "iptables-nft", "iptables-legacy":
+		// Detect decides between the engines (auto) or between the
+		// iptables flavours (iptables), and logs its reason.
+		copts := []compat.Option{compat.WithPreference(o.backend), compat.WithLogger(logger)}
+		if o.netns != "" {
+			copts = append(copts, compat.WithNetNS(o.netns))
+		}
+		d, err := compat.Detect(context.Background(), copts...)
+		if err != nil {
+			return nil, err
+		}
+		choice, mode = d.Backend, d.Mode
+	default:
+		return nil, fmt.Errorf("unknown backend %q (want %s, %s or %s)", o.backend, BackendAuto, BackendNFTables, BackendIPTables)
+	}
+	if choice == BackendNFTables {
+		nopts := []nft.Option{nft.WithOwner(o.owner), nft.WithLogger(logger)}
+		if o.netns != "" {
+			nopts = append(nopts, nft.WithNetNS(o.netns))
+		}
+		if obs != nil {
+			nopts = append(nopts, nft.WithObserver(obs))
+		}
+		b, err := nft.New(nopts...)
+		if err != nil {
+			return nil, fmt.Errorf("starting the nftables engine: %w", err)
+		}
+		return b, nil
+	}
+	copts := []compat.Option{compat.WithMode(mode), compat.WithLogger(logger)}
+	if o.netns != "" {
+		copts = append(copts, compat.WithNetNS(o.netns))
+	}
+	if obs != nil {
+		copts = append(copts, compat.WithObserver(obs))
+	}
+	b, err := compat.New(copts...)
+	if err != nil {
+		return nil, fmt.Errorf("starting the iptables engine: %w", err)
+	}
+	return b, nil
 }
