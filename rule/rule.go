@@ -94,9 +94,10 @@ type extension interface {
 
 // String returns the rule in iptables-save form (without "-A CHAIN"): the
 // header matches first, then each match module with its options in canonical
-// order, then the target.
+// order, then the target. Arguments with spaces or quotes are quoted as
+// iptables-save quotes them, so SplitArgs(String()) gives Args().
 func (r *Rule) String() string {
-	return strings.Join(r.Args(), " ")
+	return quoteArgs(r.Args())
 }
 
 // Args is String as an argument list, suitable for exec or go-iptables; a
@@ -211,7 +212,7 @@ func quoteArgs(args []string) string {
 }
 
 func quoteArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\"'\\") {
+	if a != "" && !strings.ContainsAny(a, " \t\n\r\"'\\") {
 		return a
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`

@@ -117,7 +117,7 @@ func TestTargetCanonical(t *testing.T) {
 		{IPv4, []string{`-j LOG`, `-j LOG --log-level 4`, `-j LOG --log-level warning`, `-j LOG --log-level 0x4`},
 			`-j LOG`},
 		{IPv4, []string{`-j LOG --log-level error --log-prefix "a b" --log-uid --log-tcp-sequence`, `-j LOG --log-tcp-sequence --log-uid --log-level 3 --log-prefix "a b"`, `-j LOG --log-prefix "a b" --log-level 03 --log-uid --log-tcp-sequence`},
-			`-j LOG --log-prefix a b --log-level 3 --log-tcp-sequence --log-uid`},
+			`-j LOG --log-prefix "a b" --log-level 3 --log-tcp-sequence --log-uid`},
 		{IPv4, []string{`-j LOG --log-level emerg`, `-j LOG --log-level panic`, `-j LOG --log-level 0`},
 			`-j LOG --log-level 0`},
 		{IPv4, []string{`-j NFLOG`, `-j NFLOG --nflog-group 0 --nflog-threshold 1`},
