@@ -79,8 +79,50 @@ func newExpr(name string) expr.Any {
 		return &expr.SynProxy{}
 	case "secmark":
 		return &expr.SecMark{}
+	case "dup":
+		return &expr.Dup{}
+	case "flow_offload":
+		return &expr.FlowOffload{}
+	case "rt":
+		return &expr.Rt{}
+	case "byteorder":
+		return &expr.Byteorder{}
 	}
 	return nil
+}
+
+// decodeOwn decodes the expressions whose google/nftables decoder is not
+// implemented; ok is false for all others.
+func decodeOwn(e expr.Any, data []byte) (bool, error) {
+	switch v := e.(type) {
+	case *expr.Rt:
+		return true, walkAttrs(data, func(typ uint16, b []byte) error {
+			switch typ {
+			case unix.NFTA_RT_DREG:
+				v.Register = be32(b)
+			case unix.NFTA_RT_KEY:
+				v.Key = expr.RtKey(be32(b))
+			}
+			return nil
+		})
+	case *expr.Byteorder:
+		return true, walkAttrs(data, func(typ uint16, b []byte) error {
+			switch typ {
+			case unix.NFTA_BYTEORDER_SREG:
+				v.SourceRegister = be32(b)
+			case unix.NFTA_BYTEORDER_DREG:
+				v.DestRegister = be32(b)
+			case unix.NFTA_BYTEORDER_OP:
+				v.Op = expr.ByteorderOp(be32(b))
+			case unix.NFTA_BYTEORDER_LEN:
+				v.Len = be32(b)
+			case unix.NFTA_BYTEORDER_SIZE:
+				v.Size = be32(b)
+			}
+			return nil
+		})
+	}
+	return false, nil
 }
 
 // decodeElem decodes one NFTA_LIST_ELEM of a rule's expression list.
@@ -104,6 +146,12 @@ func decodeElem(fam byte, elem []byte) (expr.Any, error) {
 		return nil, fmt.Errorf("expression %q is unknown to nftsync", name)
 	}
 	if _, ok := e.(*expr.Notrack); ok {
+		return e, nil
+	}
+	if own, err := decodeOwn(e, data); own || err != nil {
+		if err != nil {
+			return nil, fmt.Errorf("decoding %s expression: %w", name, err)
+		}
 		return e, nil
 	}
 	if err := expr.Unmarshal(fam, data, e); err != nil {
@@ -140,6 +188,12 @@ func normalize(e expr.Any) expr.Any {
 		}
 		if cp.RegProtoMin != 0 {
 			cp.Specified = true
+		}
+		return &cp
+	case *expr.Redir:
+		cp := *v
+		if cp.RegisterProtoMax == 0 {
+			cp.RegisterProtoMax = cp.RegisterProtoMin
 		}
 		return &cp
 	case *expr.Masq:

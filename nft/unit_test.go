@@ -1,0 +1,167 @@
+package nft
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+	"golang.org/x/sys/unix"
+)
+
+// lcsLen is the textbook O(nm) LCS length, the oracle for matchRules.
+func lcsLen(a, b []int) int {
+	dp := make([][]int, len(a)+1)
+	for i := range dp {
+		dp[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				dp[i][j] = dp[i+1][j+1] + 1
+			} else {
+				dp[i][j] = max(dp[i+1][j], dp[i][j+1])
+			}
+		}
+	}
+	return dp[0][0]
+}
+
+func TestMatchRules(t *testing.T) {
+	cases := []struct{ have, want []int }{
+		{nil, nil},
+		{nil, []int{1, 2}},
+		{[]int{1, 2}, nil},
+		{[]int{1, 2, 3}, []int{1, 2, 3}},
+		{[]int{1, 2, 3}, []int{3, 1, 2}},
+		{[]int{1, 2, 3, 4, 5}, []int{1, 3, 2, 4, 5}},
+		{[]int{-1, 1, -2, 2, 3}, []int{1, 2, 4, 3}},
+		{[]int{1, 1, 2, 2}, []int{2, 1, 2, 1}},
+	}
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 200; i++ {
+		a, b := make([]int, rng.Intn(30)), make([]int, rng.Intn(30))
+		for j := range a {
+			a[j] = rng.Intn(8)
+		}
+		for j := range b {
+			b[j] = rng.Intn(8)
+		}
+		cases = append(cases, struct{ have, want []int }{a, b})
+	}
+	for _, c := range cases {
+		m := matchRules(c.have, c.want)
+		n, last := 0, -1
+		for j, i := range m {
+			if i < 0 {
+				continue
+			}
+			if i <= last || c.have[i] != c.want[j] {
+				t.Fatalf("matchRules(%v, %v) = %v: not an increasing matching of equal elements", c.have, c.want, m)
+			}
+			last = i
+			n++
+		}
+		if want := lcsLen(c.have, c.want); n != want {
+			t.Errorf("matchRules(%v, %v) keeps %d, LCS is %d", c.have, c.want, n, want)
+		}
+	}
+}
+
+func TestUserDataRoundTrip(t *testing.T) {
+	long := strings.Repeat("x", 120)
+	cases := []struct {
+		args    string
+		wantErr bool
+	}{
+		{`-s 10.0.0.0/8 -j ACCEPT`, false},
+		{`-p tcp --dport 22 -m comment --comment "a \"b\" c" -j DROP`, true}, // quotes are refused by the parser
+		{`-m comment --comment "with space" -p udp --dport 53 -j ACCEPT`, false},
+		{`-p tcp -m comment --comment "` + long + `" --dport 22 -j ACCEPT`, false},
+		{`-m limit --limit 5/min -j LOG --log-prefix "in: "`, false},
+	}
+	for _, c := range cases {
+		r, err := rule.ParseString(rule.IPv4, c.args)
+		if err != nil {
+			if !c.wantErr {
+				t.Errorf("%s: %v", c.args, err)
+			}
+			continue
+		}
+		tr, err := r.Translate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ud, err := ruleUserData(r, tr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		got, err := parseUserData(rule.IPv4, ud)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		if got.String() != r.String() {
+			t.Errorf("round trip of %q gave %q", r, got)
+		}
+	}
+	// A spec too long for the kernel's 256 bytes of userdata is refused.
+	big := `-s 10.100.100.100/32 -d 10.200.200.200/32 -i interface0123 -o interface4567 -p tcp ` +
+		`-m multiport --dports 1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,1014 ` +
+		`-m comment --comment "` + long + `" -j LOG --log-prefix "a-long-log-prefix-for-tests"`
+	r, err := rule.ParseString(rule.IPv4, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := r.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ruleUserData(r, tr); err == nil {
+		t.Error("oversized userdata accepted")
+	}
+}
+
+func TestParseUserDataMalformed(t *testing.T) {
+	for _, ud := range [][]byte{nil, {0}, {0, 5, 'a'}, {8, 1, 1}, {8, 3, 1, 0, 'x'}, {8, 2, 9, 9}, {0, 2, 'a', 0, 8, 4, 1, 7, '-', 'j'}} {
+		if _, err := parseUserData(rule.IPv4, ud); err == nil {
+			t.Errorf("parseUserData(%v) accepted", ud)
+		}
+	}
+}
+
+// TestUnknownExpressionIsDrift: a dumped rule whose expressions cannot be
+// decoded is never kept, even with nftsync's userdata.
+func TestUnknownExpressionIsDrift(t *testing.T) {
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "INPUT", "", `-s 10.0.0.0/8 -j ACCEPT`)}}
+	d, err := compile("o", rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wr := d.tables[0].chains[0].rules[0]
+	p := &planner{d: d}
+	same := &haveRule{udata: wr.udata, elems: wr.elems}
+	if k, ok := p.key(rule.IPv4, same); !ok || k != wr.key {
+		t.Fatal("identical rule not recognised")
+	}
+	alien := attrs(nil).str(unix.NFTA_EXPR_NAME, "frobnicate").nested(unix.NFTA_EXPR_DATA, attrs(nil).u32(1, 1))
+	extra := &haveRule{udata: wr.udata, elems: append(append([][]byte{}, wr.elems...), alien)}
+	if k, ok := p.key(rule.IPv4, extra); ok && k == wr.key {
+		t.Error("rule with an unknown expression taken for the desired one")
+	}
+	shorter := &haveRule{udata: wr.udata, elems: wr.elems[:len(wr.elems)-1]}
+	if k, _ := p.key(rule.IPv4, shorter); k == wr.key {
+		t.Error("shorter rule taken for the desired one")
+	}
+	c, _ := expr.Marshal(unix.NFPROTO_IPV4, &expr.Counter{Packets: 7, Bytes: 700})
+	counted := &haveRule{udata: wr.udata, elems: append([][]byte{}, wr.elems...)}
+	for i, e := range wr.exprs {
+		if _, ok := e.(*expr.Counter); ok {
+			counted.elems[i] = c
+		}
+	}
+	if k, ok := p.key(rule.IPv4, counted); !ok || k != wr.key {
+		t.Error("live counter values make a rule differ")
+	}
+}
