@@ -85,6 +85,9 @@ func newFixture(t *testing.T, backend string, ns *netnstest.NS) *fixture {
 			t.Errorf("Close: %v", err)
 		}
 	})
+	if got := ctl.Backend(); got != backend {
+		t.Fatalf("controller.New(WithBackend(%q)) runs the %q engine", backend, got)
+	}
 	return &fixture{backend: backend, ns: ns, ctl: ctl, obs: obs}
 }
 
