@@ -48,6 +48,19 @@ func (m *memory) tables() map[tableID]bool {
 	return out
 }
 
+// keyCache remembers the keys of desired rules for one call: computing a
+// key is the dominant cost of a no-op Apply.
+type keyCache map[*rule.Rule]string
+
+func (k keyCache) of(r *rule.Rule) string {
+	if s, ok := k[r]; ok {
+		return s
+	}
+	s := r.Key()
+	k[r] = s
+	return s
+}
+
 // tablePlan is what one table needs: the changes for the caller and the
 // iptables-restore lines that make them.
 type tablePlan struct {
@@ -57,7 +70,7 @@ type tablePlan struct {
 
 // planTable compares one saved table with the desired chains of that table
 // (in declared order) and plans the changes, touching only what is owned.
-func planTable(id tableID, cur *savedTable, desired []*firewall.Chain, mem *memory) (*tablePlan, error) {
+func planTable(id tableID, cur *savedTable, desired []*firewall.Chain, mem *memory, keys keyCache) (*tablePlan, error) {
 	p := &tablePlan{}
 	change := func(c firewall.Change) {
 		c.Family, c.Table = id.fam, id.table
@@ -100,7 +113,7 @@ func planTable(id tableID, cur *savedTable, desired []*firewall.Chain, mem *memo
 		}
 	}
 	for _, c := range chains {
-		if err := planRules(id, cur.chain(c.Name), c, mem, p); err != nil {
+		if err := planRules(id, cur.chain(c.Name), c, mem, keys, p); err != nil {
 			return nil, err
 		}
 	}
@@ -126,14 +139,14 @@ func planTable(id tableID, cur *savedTable, desired []*firewall.Chain, mem *memo
 
 // planRules plans one chain's rule changes. sc is the chain as saved (nil
 // for a chain that does not exist yet).
-func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, p *tablePlan) error {
+func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, keys keyCache, p *tablePlan) error {
 	var cur []entry
 	var owned []bool
 	if sc != nil {
 		if sc.builtin {
 			budget := map[string]int{}
 			for _, r := range c.Rules {
-				budget[r.Spec.Key()]++
+				budget[keys.of(r.Spec)]++
 			}
 			for k, n := range mem.rules[chainID{id.fam, id.table, c.Name}] {
 				budget[k] = max(budget[k], n)
@@ -148,13 +161,10 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, p *ta
 			})
 		}
 	}
+	// Only rules that get inserted need their text and label.
 	wants := make([]want, len(c.Rules))
 	for i, r := range c.Rules {
-		text, err := restoreArgs(r.Spec.Args())
-		if err != nil {
-			return &firewall.RuleError{Rule: c.Label(i), Err: err}
-		}
-		wants[i] = want{key: r.Spec.Key(), text: text, label: c.Label(i)}
+		wants[i] = want{key: keys.of(r.Spec)}
 	}
 	ops, _ := diffChain(cur, wants)
 	n := len(cur) // rules in the chain while the commands run
@@ -166,13 +176,18 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, p *ta
 			n--
 			continue
 		}
-		p.changes = append(p.changes, firewall.Change{Op: firewall.AddRule, Family: id.fam, Table: id.table,
-			Chain: c.Name, Rule: c.Rules[op.e.want].Spec.String(), Position: op.pos - 1})
-		text := fmt.Sprintf("-I %s %d %s", c.Name, op.pos, op.e.text)
-		if op.pos == n+1 {
-			text = fmt.Sprintf("-A %s %s", c.Name, op.e.text)
+		spec := c.Rules[op.e.want].Spec
+		args, err := restoreArgs(spec.Args())
+		if err != nil {
+			return &firewall.RuleError{Rule: c.Label(op.e.want), Err: err}
 		}
-		p.lines = append(p.lines, restoreLine{text: text, label: op.e.label})
+		p.changes = append(p.changes, firewall.Change{Op: firewall.AddRule, Family: id.fam, Table: id.table,
+			Chain: c.Name, Rule: spec.String(), Position: op.pos - 1})
+		text := fmt.Sprintf("-I %s %d %s", c.Name, op.pos, args)
+		if op.pos == n+1 {
+			text = fmt.Sprintf("-A %s %s", c.Name, args)
+		}
+		p.lines = append(p.lines, restoreLine{text: text, chain: c, idx: op.e.want})
 		n++
 	}
 	return nil

@@ -38,7 +38,7 @@ COMMIT
 		chain(t, rule.IPv4, "filter", "NEW", `-j RETURN`),
 		fwd,
 	}
-	p, err := planTable(tableID{rule.IPv4, "filter"}, cur, desired, mem)
+	p, err := planTable(tableID{rule.IPv4, "filter"}, cur, desired, mem, keyCache{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ COMMIT
 	if pos := p.changes[3].Position; pos != 1 {
 		t.Errorf("the ssh rule lands at index %d, want 1 (after the foreign lo rule)", pos)
 	}
-	if p.lines[3].label != desired[0].Label(0) {
-		t.Errorf("label %q", p.lines[3].label)
+	if p.lines[3].name() != desired[0].Label(0) {
+		t.Errorf("label %q", p.lines[3].name())
 	}
 }

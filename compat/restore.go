@@ -11,10 +11,21 @@ import (
 )
 
 // restoreLine is one line of iptables-restore input and the rule (or chain)
-// that errors on it name; label is "" for structural lines.
+// that errors on it name: label, or rule idx of chain (computed only when
+// needed); neither for structural lines.
 type restoreLine struct {
 	text  string
 	label string
+	chain *firewall.Chain
+	idx   int
+}
+
+// name returns how errors name the line's rule, or "".
+func (l restoreLine) name() string {
+	if l.chain != nil {
+		return l.chain.Label(l.idx)
+	}
+	return l.label
 }
 
 // restoreInput is the input of one iptables-restore --noflush run: one
@@ -66,10 +77,10 @@ func (in *restoreInput) blame(err error) error {
 		return err
 	}
 	l := in.lines[n-1]
-	if l.label == "" {
+	if l.name() == "" {
 		return fmt.Errorf("input line %d %q: %w", n, l.text, err)
 	}
-	return &firewall.RuleError{Rule: l.label, Err: fmt.Errorf("input line %d %q: %w", n, l.text, err)}
+	return &firewall.RuleError{Rule: l.name(), Err: fmt.Errorf("input line %d %q: %w", n, l.text, err)}
 }
 
 // restoreArgs joins rule arguments for iptables-restore, which groups words

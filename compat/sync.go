@@ -18,6 +18,7 @@ type fullPlan struct {
 	inputs map[rule.Family]*restoreInput
 	// policies built-in chains have before this plan first sets them.
 	origPolicy map[chainID]string
+	keys       keyCache
 }
 
 // Plan reads the tables in use and returns what Apply would change.
@@ -60,7 +61,7 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 	if err != nil {
 		return nil, err
 	}
-	sum := fingerprint(desired)
+	sum := fingerprint(desired, fp.keys)
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 		in := fp.inputs[fam]
 		if in == nil || in.empty() {
@@ -68,12 +69,12 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 		}
 		if err := b.restore(ctx, fam, in); err != nil {
 			// Some tables may have been committed: own both states.
-			b.remember(desired, fp.origPolicy, true)
+			b.remember(desired, fp, true)
 			b.last = ""
 			return nil, err
 		}
 	}
-	b.remember(desired, fp.origPolicy, false)
+	b.remember(desired, fp, false)
 	if n := len(fp.plan.Changes); n > 0 {
 		if sum == b.last && b.cfg.obs != nil {
 			b.cfg.obs.Observe("drift", n)
@@ -123,7 +124,7 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 	if err := check(desired); err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
-	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{}, origPolicy: map[chainID]string{}}
+	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{}, origPolicy: map[chainID]string{}, keys: keyCache{}}
 	for _, id := range b.tablesInUse(desired) {
 		cur, err := b.save(ctx, id)
 		if err != nil {
@@ -140,7 +141,7 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 				fp.origPolicy[cid] = cur.chains[c.Name].policy
 			}
 		}
-		tp, err := planTable(id, cur, chains, b.mem)
+		tp, err := planTable(id, cur, chains, b.mem, fp.keys)
 		if err != nil {
 			return nil, fmt.Errorf("compat: %w", err)
 		}
@@ -155,7 +156,7 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 
 // remember records what the backend owns once desired is applied; with
 // union set (a failed apply) it keeps owning what it owned before, too.
-func (b *Backend) remember(desired *firewall.Ruleset, origPolicy map[chainID]string, union bool) {
+func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) {
 	m := newMemory()
 	if union {
 		for id := range b.mem.user {
@@ -177,7 +178,7 @@ func (b *Backend) remember(desired *firewall.Ruleset, origPolicy map[chainID]str
 		}
 		counts := map[string]int{}
 		for _, r := range c.Rules {
-			counts[r.Spec.Key()]++
+			counts[fp.keys.of(r.Spec)]++
 		}
 		for k, n := range counts {
 			m.rules[id][k] = max(m.rules[id][k], n)
@@ -187,7 +188,7 @@ func (b *Backend) remember(desired *firewall.Ruleset, origPolicy map[chainID]str
 		}
 		if orig, ok := b.mem.policy[id]; ok {
 			m.policy[id] = orig
-		} else if orig, ok := origPolicy[id]; ok {
+		} else if orig, ok := fp.origPolicy[id]; ok {
 			m.policy[id] = orig
 		}
 	}
@@ -209,12 +210,12 @@ func (b *Backend) remember(desired *firewall.Ruleset, origPolicy map[chainID]str
 
 // fingerprint identifies a desired ruleset by meaning, to tell a repair of
 // someone else's change from a change of the desired state.
-func fingerprint(rs *firewall.Ruleset) string {
+func fingerprint(rs *firewall.Ruleset, keys keyCache) string {
 	h := sha256.New()
 	for _, c := range rs.Chains {
 		fmt.Fprintf(h, "%s %s %s %s\n", c.Family, c.Table, c.Name, c.Policy)
 		for _, r := range c.Rules {
-			fmt.Fprintf(h, "\t%s\n", r.Spec.Key())
+			fmt.Fprintf(h, "\t%s\n", keys.of(r.Spec))
 		}
 	}
 	return string(h.Sum(nil))
