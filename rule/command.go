@@ -134,6 +134,12 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case r.Out.Name != "" && (c.Chain == "INPUT" || c.Chain == "PREROUTING"):
+		return nil, argError("-o", "can't use -o with %s: packets there have no output interface yet", c.Chain)
+	case r.In.Name != "" && (c.Chain == "OUTPUT" || c.Chain == "POSTROUTING"):
+		return nil, argError("-i", "can't use -i with %s: locally generated packets have no input interface", c.Chain)
+	}
 	if v, ok := r.Target.(*Verdict); ok && v.Kind == "DROP" && c.Table == "nat" {
 		return nil, argError("DROP", `the "nat" table is not intended for filtering, the use of DROP is therefore inhibited`)
 	}
