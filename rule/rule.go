@@ -215,5 +215,8 @@ func quoteArg(a string) string {
 	if a != "" && !strings.ContainsAny(a, " \t\n\r\"'\\") {
 		return a
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`
+	return `"` + argEscaper.Replace(a) + `"`
 }
+
+// argEscaper escapes what SplitArgs unescapes inside double quotes.
+var argEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
