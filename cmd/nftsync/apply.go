@@ -31,12 +31,12 @@ no rules. A bad file is reported as FILE:LINE and nothing is changed.`,
 			if err != nil {
 				return err
 			}
-			c, _, err := flags.open(cmd, "change the firewall", nil)
+			c, _, err := flags.open(cmd, "changing the firewall", nil)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			return explain(c.SetRuleset(rs), "change the firewall")
+			return explain(c.SetRuleset(rs), "changing the firewall")
 		},
 	}
 	flags.register(cmd.Flags())

@@ -16,12 +16,12 @@ there is nothing to remove is not an error.`,
   nftsync cleanup --netns blue`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, _, err := flags.open(cmd, "change the firewall", nil)
+			c, _, err := flags.open(cmd, "changing the firewall", nil)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			return explain(c.CleanUp(), "change the firewall")
+			return explain(c.CleanUp(), "changing the firewall")
 		},
 	}
 	flags.register(cmd.Flags())

@@ -76,8 +76,8 @@ func (f *commonFlags) register(fs *pflag.FlagSet) {
 }
 
 // open builds the logger (on the command's stderr) and the controller.
-// doing completes "nftsync needs CAP_NET_ADMIN to ..." if the kernel
-// refuses. reg may be nil.
+// doing names what needs CAP_NET_ADMIN if the kernel refuses
+// ("changing the firewall"). reg may be nil.
 func (f *commonFlags) open(cmd *cobra.Command, doing string, reg prometheus.Registerer, extra ...controller.Option) (*controller.Controller, *slog.Logger, error) {
 	logger, err := f.logs.logger(cmd.ErrOrStderr())
 	if err != nil {
@@ -212,7 +212,8 @@ func (o *outputFlag) check() error {
 }
 
 // permissionError is what a command returns when the kernel refused it for
-// lack of privileges: one sentence that says what to do.
+// lack of privileges: one sentence that says what to do. main prints it
+// after "nftsync: ".
 type permissionError struct {
 	doing string
 	err   error
@@ -224,14 +225,14 @@ func (e *permissionError) Error() string {
 	if errors.As(e.err, &errno) {
 		reason = errno.Error()
 	}
-	return fmt.Sprintf("nftsync needs CAP_NET_ADMIN (run as root) to %s: %s", e.doing, reason)
+	return fmt.Sprintf("%s: %s needs CAP_NET_ADMIN (run as root)", reason, e.doing)
 }
 
 func (e *permissionError) Unwrap() error { return e.err }
 
 // explain turns a permission failure into a permissionError; other errors
-// are returned unchanged. doing completes "nftsync needs CAP_NET_ADMIN to
-// ...", e.g. "change the firewall".
+// are returned unchanged. doing is what needs the capability, e.g.
+// "changing the firewall".
 func explain(err error, doing string) error {
 	if err == nil {
 		return nil

@@ -110,6 +110,16 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
+// readFile returns a file's content.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // eventually polls cond every 50ms for up to 20s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -150,16 +160,16 @@ func TestExplain(t *testing.T) {
 		want string // substring; "" means err comes back unchanged
 	}{
 		{"eperm", fmt.Errorf("failed to set rules: netlink: %w", syscall.EPERM),
-			"nftsync needs CAP_NET_ADMIN (run as root) to change the firewall: operation not permitted"},
+			"operation not permitted: changing the firewall needs CAP_NET_ADMIN (run as root)"},
 		{"eacces", fmt.Errorf("open: %w", syscall.EACCES),
-			"nftsync needs CAP_NET_ADMIN (run as root) to change the firewall: permission denied"},
+			"permission denied: changing the firewall needs CAP_NET_ADMIN (run as root)"},
 		{"fs", &fs.PathError{Op: "open", Path: "/run/netns/x", Err: fs.ErrPermission},
-			"nftsync needs CAP_NET_ADMIN (run as root) to change the firewall: operation not permitted"},
+			"operation not permitted: changing the firewall needs CAP_NET_ADMIN (run as root)"},
 		{"other", fmt.Errorf("boom: %w", syscall.EINVAL), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := explain(tt.err, "change the firewall")
+			got := explain(tt.err, "changing the firewall")
 			if tt.want == "" {
 				if got != tt.err {
 					t.Fatalf("explain changed a non-permission error: %v", got)

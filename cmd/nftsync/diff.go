@@ -40,14 +40,14 @@ Exit status: 0 when there is nothing to change, 2 when there are changes,
 			if err != nil {
 				return err
 			}
-			c, _, err := flags.open(cmd, "read the firewall", nil)
+			c, _, err := flags.open(cmd, "reading the firewall", nil)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			plan, err := c.PlanRuleset(rs)
 			if err != nil {
-				return explain(err, "read the firewall")
+				return explain(err, "reading the firewall")
 			}
 			if output.format == "json" {
 				err = writePlanJSON(cmd.OutOrStdout(), plan)

@@ -38,14 +38,14 @@ Feeding the output back to apply changes nothing.`,
 			if ipv6 {
 				fam = rule.IPv6
 			}
-			c, _, err := flags.open(cmd, "read the firewall", nil)
+			c, _, err := flags.open(cmd, "reading the firewall", nil)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			rs, err := c.Current()
 			if err != nil {
-				return explain(err, "read the firewall")
+				return explain(err, "reading the firewall")
 			}
 			if output.format == "json" {
 				err = writeRulesetJSON(cmd.OutOrStdout(), rs, fam)
@@ -65,14 +65,15 @@ Feeding the output back to apply changes nothing.`,
 }
 
 type jsonChain struct {
-	Table  string   `json:"table"`
-	Chain  string   `json:"chain"`
-	Policy string   `json:"policy,omitempty"`
-	Rules  []string `json:"rules"`
+	Table  string     `json:"table"`
+	Chain  string     `json:"chain"`
+	Policy string     `json:"policy,omitempty"`
+	Rules  [][]string `json:"rules"`
 }
 
 // writeRulesetJSON prints {"family": "ip", "chains": [...]} with each rule
-// in iptables-save form without its "-A CHAIN" prefix.
+// as its iptables argument list without "-A CHAIN" (a comment with spaces
+// is one argument).
 func writeRulesetJSON(w io.Writer, rs *firewall.Ruleset, fam rule.Family) error {
 	out := struct {
 		Family string      `json:"family"`
@@ -82,9 +83,9 @@ func writeRulesetJSON(w io.Writer, rs *firewall.Ruleset, fam rule.Family) error 
 		if c.Family != fam {
 			continue
 		}
-		jc := jsonChain{Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: []string{}}
+		jc := jsonChain{Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: [][]string{}}
 		for _, r := range c.Rules {
-			jc.Rules = append(jc.Rules, r.Spec.String())
+			jc.Rules = append(jc.Rules, r.Spec.Args())
 		}
 		out.Chains = append(out.Chains, jc)
 	}

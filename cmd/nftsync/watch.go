@@ -75,7 +75,7 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	wm := newWatchMetrics(reg)
-	c, logger, err := o.flags.open(cmd, "change the firewall", reg, controller.WithResyncPeriod(o.interval))
+	c, logger, err := o.flags.open(cmd, "changing the firewall", reg, controller.WithResyncPeriod(o.interval))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 
 	health := newHealth(3*o.interval + 10*time.Second)
 	if err := c.SetRuleset(rs); err != nil {
-		return explain(err, "change the firewall")
+		return explain(err, "changing the firewall")
 	}
 	health.record(nil)
 	wm.record(nil)
@@ -119,7 +119,7 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 			health.record(err)
 			wm.record(err)
 			if err != nil {
-				logger.Error("reconcile failed", "err", explain(err, "change the firewall"))
+				logger.Error("reconcile failed", "err", explain(err, "changing the firewall"))
 			}
 		case s := <-sigs:
 			if s == syscall.SIGHUP {
@@ -151,7 +151,7 @@ func reload(c *controller.Controller, o *watchOptions, logger *slog.Logger, heal
 	wm.record(err)
 	if err != nil {
 		wm.reloads.WithLabelValues("error").Inc()
-		logger.Error("applying reloaded rules failed", "err", explain(err, "change the firewall"))
+		logger.Error("applying reloaded rules failed", "err", explain(err, "changing the firewall"))
 		return
 	}
 	wm.reloads.WithLabelValues("ok").Inc()
@@ -163,7 +163,7 @@ func stop(c *controller.Controller, o *watchOptions, logger *slog.Logger) error 
 		return nil
 	}
 	if err := c.CleanUp(); err != nil {
-		return explain(err, "change the firewall")
+		return explain(err, "changing the firewall")
 	}
 	logger.Info("removed the owner's rules", "owner", o.flags.target.owner)
 	return nil
