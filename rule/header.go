@@ -49,20 +49,30 @@ func (x *xlator) header() error {
 	return nil
 }
 
-// protoImplied reports whether a loaded match carries the protocol's name
+// protoImplied reports whether a loaded match is named like the protocol
 // (-p tcp -m tcp): iptables-translate then leaves "ip protocol" out and nft
-// adds the dependency itself.
+// adds the dependency itself. As in iptables, the names that count are
+// iptables' own protocol names and the /etc/protocols name; so "-p
+// ipv6-icmp -m icmp6" keeps "meta l4proto ipv6-icmp" (the match is "icmp6").
 func (x *xlator) protoImplied() bool {
 	if x.rule.Proto.Invert {
 		return false
 	}
-	name := protoName(x.rule.Proto.Num)
+	names := append([]string{protoName(x.rule.Proto.Num)}, chainProtoNames[x.rule.Proto.Num]...)
 	for _, m := range x.rule.Matches {
-		if m.Name() == name || (name == "ipv6-icmp" && m.Name() == "icmp6") {
-			return true
+		for _, n := range names {
+			if m.Name() == n {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// chainProtoNames are iptables' built-in protocol names (xtables_chain_protos).
+var chainProtoNames = map[uint8][]string{
+	6: {"tcp"}, 132: {"sctp"}, 17: {"udp"}, 136: {"udplite"}, 1: {"icmp"},
+	58: {"icmpv6", "ipv6-icmp"}, 50: {"esp"}, 51: {"ah"}, 135: {"ipv6-mh", "mh"},
 }
 
 // iface translates -i/-o. iptables' "+" suffix is nft's "*" wildcard; a

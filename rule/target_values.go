@@ -19,7 +19,9 @@ func tgUint(v string, max uint64) (uint64, error) {
 	case len(s) > 1 && s[0] == '0':
 		s, base = s[1:], 8
 	}
-	if s == "" || strings.ContainsAny(s, "+-_ xXoObB") {
+	// ParseUint with an explicit base already refuses prefixes and
+	// underscores; signs and spaces are refused here.
+	if s == "" || strings.ContainsAny(s, "+-_ ") {
 		return 0, argError(v, "not a number")
 	}
 	n, err := strconv.ParseUint(s, base, 64)
