@@ -103,6 +103,9 @@ func (rs *Ruleset) Validate() error {
 	}
 	for _, c := range rs.Chains {
 		for i, r := range c.Rules {
+			if err := checkIfaces(c, r.Spec); err != nil {
+				return fmt.Errorf("rule %q: %w", c.Label(i), err)
+			}
 			j, ok := r.Spec.Target.(*rule.Jump)
 			if !ok {
 				continue
@@ -111,6 +114,22 @@ func (rs *Ruleset) Validate() error {
 				return fmt.Errorf("rule %q: jumps to chain %s, which is not a user-defined chain of table %s", c.Label(i), j.Chain, c.Table)
 			}
 		}
+	}
+	return nil
+}
+
+// checkIfaces refuses what iptables refuses: an input interface where
+// packets have none yet (OUTPUT, POSTROUTING) and an output interface where
+// they have none yet (PREROUTING, INPUT).
+func checkIfaces(c *Chain, r *rule.Rule) error {
+	if !c.Builtin() {
+		return nil
+	}
+	switch {
+	case r.In.Name != "" && (c.Name == "OUTPUT" || c.Name == "POSTROUTING"):
+		return fmt.Errorf("-i cannot be used in the %s chain", c.Name)
+	case r.Out.Name != "" && (c.Name == "PREROUTING" || c.Name == "INPUT"):
+		return fmt.Errorf("-o cannot be used in the %s chain", c.Name)
 	}
 	return nil
 }

@@ -133,7 +133,9 @@ func (r *Rule) Key() string {
 		run = append(run, s)
 	}
 	flush()
-	out = append(out, quoteArgs(r.targetArgs()))
+	if t := r.targetArgs(); len(t) > 0 {
+		out = append(out, quoteArgs(t))
+	}
 	return r.Family.String() + " " + strings.Join(out, " ")
 }
 
