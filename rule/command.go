@@ -253,36 +253,54 @@ func CheckTable(name string) error {
 // Translate returns the nft command iptables-translate prints for c, e.g.
 // `nft 'add rule ip filter INPUT counter accept'` or `nft flush table ip nat`.
 func (c *Command) Translate() (string, error) {
-	s, err := c.nft()
+	s, _, err := c.TranslateWithWarnings()
+	return s, err
+}
+
+// TranslateWithWarnings is Translate, and also returns a warning for each
+// statement of the printed text that nft reads with another meaning than
+// the iptables rule's, or cannot read (see Translation.Warnings): the
+// printed text stays what iptables-translate prints.
+func (c *Command) TranslateWithWarnings() (string, []string, error) {
+	s, warns, err := c.nft()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if c.Op == OpAppend || c.Op == OpInsert {
-		return "nft '" + s + "'", nil
+		return "nft '" + s + "'", warns, nil
 	}
-	return "nft " + s, nil
+	return "nft " + s, warns, nil
 }
 
 // nft returns the command in nft syntax, without the "nft" program name
-// and quotes: the form iptables-restore-translate prints.
-func (c *Command) nft() (string, error) {
+// and quotes: the form iptables-restore-translate prints; and the
+// translation's warnings.
+func (c *Command) nft() (string, []string, error) {
 	fam := c.Family
 	where := fmt.Sprintf("%s %s %s", fam, c.Table, c.Chain)
-	switch c.Op {
-	case OpAppend, OpInsert:
+	if c.Op == OpAppend || c.Op == OpInsert {
 		verb := "add"
 		if c.Op == OpInsert {
 			verb = "insert"
 		}
 		t, err := c.Rule.Translate()
 		if err != nil {
-			return "", fmt.Errorf("translating rule %q: %w", c.Rule.String(), err)
+			return "", nil, fmt.Errorf("translating rule %q: %w", c.Rule.String(), err)
 		}
 		s := verb + " rule " + where
 		if body := t.Text(); body != "" {
 			s += " " + body
 		}
-		return s, nil
+		return s, t.Warnings(), nil
+	}
+	s, err := c.nftCommand(where)
+	return s, nil, err
+}
+
+// nftCommand translates the commands that carry no rule.
+func (c *Command) nftCommand(where string) (string, error) {
+	fam := c.Family
+	switch c.Op {
 	case OpFlush:
 		if c.Chain == "" {
 			return fmt.Sprintf("flush table %s %s", fam, c.Table), nil

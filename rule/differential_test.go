@@ -204,7 +204,10 @@ var targetGens = map[string]targetGen{
 	}},
 	"DNAT": {"nat", "PREROUTING", func(g *gen) []string {
 		if g.fam == IPv6 {
-			return []string{"--to-destination", g.pick("fd00::1", "[fd00::1]:80")}
+			if g.proto == "tcp" || g.proto == "udp" {
+				return []string{"--to-destination", g.pick("fd00::1", "[fd00::1]:80", "[fd00::1-fd00::9]:80-90")}
+			}
+			return []string{"--to-destination", g.pick("fd00::1", "fd00::1-fd00::9")}
 		}
 		if g.proto == "tcp" || g.proto == "udp" {
 			return []string{"--to-destination", g.pick("10.0.0.1", "10.0.0.1:8080", "10.0.0.1-10.0.0.2:80-90")}
@@ -221,7 +224,12 @@ var targetGens = map[string]targetGen{
 		return []string{g.pick("--set-mark", "--set-xmark", "--and-mark", "--or-mark"), g.pick("0x1", "0x4000", "0x10/0xff")}
 	}},
 	"CONNMARK": {"mangle", "PREROUTING", func(g *gen) []string {
-		return g.pick2([]string{"--set-mark", g.mark()}, []string{"--save-mark"}, []string{"--restore-mark"})
+		out := g.pick2([]string{"--set-mark", g.mark()}, []string{"--set-xmark", g.pick("0x16/0x12", "0x1/0xff", "0x4000/0")},
+			[]string{g.pick("--and-mark", "--or-mark", "--xor-mark"), g.pick("0x16", "0xff00")}, []string{"--save-mark"}, []string{"--restore-mark"})
+		if g.chance(0.3) {
+			out = append(out, g.pick("--left-shift-mark", "--right-shift-mark"), g.pick("1", "5", "31"))
+		}
+		return out
 	}},
 	"NOTRACK": {"raw", "PREROUTING", func(*gen) []string { return []string{} }},
 	"TCPMSS": {"mangle", "FORWARD", func(g *gen) []string {

@@ -87,6 +87,28 @@ var targetOracleCases = []OracleCase{
 	{IPv6, `-j DSCP --set-dscp 63`},
 	{IPv4, `-j NOTRACK`},
 	{IPv6, `-j CT --notrack`},
+	// Masquerade ports: self-marshalled (MasqPorts), installed raw.
+	{IPv4, `-p tcp -j MASQUERADE --to-ports 10`},
+	{IPv6, `-p tcp -j MASQUERADE --to-ports 10-20 --random`},
+	{IPv4, `-p udp -j MASQUERADE --to-ports 1024-65535 --random-fully --random`},
+	// CONNMARK forms iptables-translate prints with another meaning: nft
+	// builds from the exact text.
+	{IPv4, `-j CONNMARK --set-xmark 0x16/0x12`},
+	{IPv6, `-j CONNMARK --set-mark 0x12/0x16`},
+	{IPv4, `-j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5`},
+	{IPv4, `-j CONNMARK --set-xmark 0x16/0x12 --left-shift-mark 3`},
+	{IPv4, `-j CONNMARK --and-mark 0x16 --right-shift-mark 2`},
+	{IPv4, `-j CONNMARK --or-mark 0x16 --left-shift-mark 2`},
+	{IPv4, `-j CONNMARK --xor-mark 0x16 --left-shift-mark 31`},
+	{IPv4, `-j CONNMARK --set-mark 0x16 --right-shift-mark 1`},
+	{IPv4, `-j CONNMARK --set-mark 0x40000016 --left-shift-mark 3`},
+	{IPv4, `-j CONNMARK --save-mark --right-shift-mark 5`},
+	{IPv6, `-j CONNMARK --restore-mark --left-shift-mark 5`},
+	// IPv6 address ranges with ports: iptables-translate's text does not
+	// parse in nft 1.0.6, nft's own form does.
+	{IPv6, `-p tcp -j DNAT --to-destination [fec0::1234-fec0::2000]:1-20`},
+	{IPv6, `-p udp -j DNAT --to-destination [fec0::1-fec0::5]:80 --random --persistent`},
+	{IPv6, `-p tcp -j SNAT --to-source [fec0::1-fec0::5]:1024-2048 --random-fully`},
 }
 
 func TestKernelTargetsMatchNft(t *testing.T) {

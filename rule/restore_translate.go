@@ -40,7 +40,16 @@ func baseChainSpec(table, chain string) baseChain {
 // labels errors (FILE:LINE: ...). The header and footer comments carry no
 // date, so the output is reproducible.
 func TranslateRestore(r io.Reader, name string, fam Family) (string, error) {
+	s, _, err := TranslateRestoreWithWarnings(r, name, fam)
+	return s, err
+}
+
+// TranslateRestoreWithWarnings is TranslateRestore, and also returns the
+// warnings of the translated rules (see Command.TranslateWithWarnings),
+// each prefixed with "NAME:LINE: ".
+func TranslateRestoreWithWarnings(r io.Reader, name string, fam Family) (string, []string, error) {
 	var b strings.Builder
+	var warns []string
 	fmt.Fprintf(&b, "# Translated by nftsync from %s\n", name)
 	err := ScanRestore(r, name, fam, func(l *RestoreLine) error {
 		switch l.Kind {
@@ -55,17 +64,20 @@ func TranslateRestore(r io.Reader, name string, fam Family) (string, error) {
 			}
 			b.WriteByte('\n')
 		case RestoreCommand:
-			s, err := l.Cmd.nft()
+			s, w, err := l.Cmd.nft()
 			if err != nil {
 				return err
+			}
+			for _, w := range w {
+				warns = append(warns, fmt.Sprintf("%s:%d: %s", name, l.Line, w))
 			}
 			b.WriteString(s + "\n")
 		}
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	b.WriteString("# Completed\n")
-	return b.String(), nil
+	return b.String(), warns, nil
 }

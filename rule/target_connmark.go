@@ -108,34 +108,73 @@ func (c *ConnMark) args() []string {
 }
 
 func (c *ConnMark) xlate(x *xlator) error {
-	if c.Shift != 0 {
-		// iptables-translate's "( ... ) >> N" is parsed by nft 1.0.6 into
-		// something else than the shift of the masked mark.
-		return unsupported("CONNMARK with a mark shift")
-	}
 	ctLoad := &expr.Ct{Key: expr.CtKeyMARK, Register: 1}
 	ctStore := &expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1}
 	full := c.NFMask == 0xffffffff && c.CTMask == 0xffffffff
+	// text is the value iptables-translate prints, exact the one nft reads
+	// with CONNMARK's meaning; exprs leave that value in register 1.
+	var text, exact string
+	var exprs []expr.Any
+	dst, store := "ct mark set ", expr.Any(ctStore)
+	// wrong is set when nft reads text as something else: what it reads and
+	// what CONNMARK does.
+	var wrong [2]string
 	switch c.Mode {
-	case "save":
+	case "save", "restore":
 		if !full {
-			return unsupported("CONNMARK --save-mark with masks")
+			// iptables-translate prints "mark and M", which drops the bits
+			// of the destination outside M instead of keeping them.
+			return unsupported("CONNMARK --%s-mark with masks", c.Mode)
 		}
-		x.add("ct mark set mark", meta(expr.MetaKeyMARK), ctStore)
-		return nil
-	case "restore":
-		if !full {
-			return unsupported("CONNMARK --restore-mark with masks")
+		text, exprs = "mark", []expr.Any{meta(expr.MetaKeyMARK)}
+		if c.Mode == "restore" {
+			dst, store = "meta mark set ", &expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1}
+			text, exprs = "ct mark", []expr.Any{ctLoad}
 		}
-		x.add("meta mark set ct mark", ctLoad, &expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1})
+		exact = text
+	default:
+		exact, exprs = xmark("ct mark", ctLoad, c.Value, c.CTMask)
+		text = exact
+		if c.CTMask == 0xffffffff && c.Shift != 0 {
+			// iptables-translate prints "( 0xV  ) >> N", on which nft
+			// 1.0.6 aborts; the shifted constant is the same value.
+			var v uint32
+			if c.Shift < 0 {
+				v = c.Value >> -c.Shift
+			} else {
+				v = c.Value << c.Shift
+			}
+			text = fmt.Sprintf("( 0x%x  ) %s", c.Value, shiftText(c.Shift))
+			x.addExact(dst+text, fmt.Sprintf("%s0x%x", dst, v), "on which nft 1.0.6 aborts (a shifted constant)",
+				&expr.Immediate{Register: 1, Data: ne32(v)}, store)
+			return nil
+		}
+		if c.Value != 0 && c.Value != c.CTMask && c.CTMask != 0 && c.CTMask != 0xffffffff {
+			// iptables-translate prints "ct mark xor V and ^M", which nft
+			// reads as ct mark ^ (V & ^M), not as (ct mark & ^M) ^ V.
+			text = fmt.Sprintf("ct mark xor 0x%x and 0x%x", c.Value, ^c.CTMask)
+			wrong = [2]string{fmt.Sprintf("ct mark ^ (0x%x & 0x%x)", c.Value, ^c.CTMask), fmt.Sprintf("(ct mark & 0x%x) ^ 0x%x", ^c.CTMask, c.Value)}
+		}
+	}
+	if c.Shift != 0 {
+		text = "( " + text + " ) " + shiftText(c.Shift)
+		exact = "( " + exact + " ) " + shiftText(c.Shift)
+		exprs = append(exprs, shiftMark(c.Shift))
+		wrong = [2]string{"(" + wrong[0] + ") " + shiftText(c.Shift), "(" + wrong[1] + ") " + shiftText(c.Shift)}
+	}
+	exprs = append(exprs, store)
+	if text == exact {
+		x.add(dst+text, exprs...)
 		return nil
 	}
-	if c.CTMask != 0xffffffff && c.Value != 0 && c.Value != c.CTMask && c.CTMask != 0 {
-		// iptables-translate prints "ct mark xor V and ^M", which nft reads
-		// as ct mark ^ (V & ^M): not (ct mark & ^M) ^ V, what CONNMARK does.
-		return unsupported("CONNMARK --set-xmark 0x%x/0x%x (the translation iptables prints has another meaning)", c.Value, c.CTMask)
-	}
-	text, exprs := xmark("ct mark", ctLoad, c.Value, c.CTMask)
-	x.add("ct mark set "+text, append(exprs, ctStore)...)
+	x.addExact(dst+text, dst+exact, fmt.Sprintf("which nft reads as %s, not as CONNMARK's %s", wrong[0], wrong[1]), exprs...)
 	return nil
+}
+
+// shiftText prints a mark shift as nft writes it (negative: right).
+func shiftText(n int) string {
+	if n < 0 {
+		return ">> " + strconv.Itoa(-n)
+	}
+	return "<< " + strconv.Itoa(n)
 }

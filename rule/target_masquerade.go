@@ -44,6 +44,17 @@ func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *
 	return true, nil
 }
 
+// load returns the expressions that load the port range into registers as
+// nft does for "to :P-Q", and the registers of the low and high port (0 for
+// the high one when the range is a single port).
+func (r PortRange) load() (exprs []expr.Any, lo, hi uint32) {
+	exprs = []expr.Any{&expr.Immediate{Register: 1, Data: be16(r.Lo)}}
+	if r.Hi == r.Lo {
+		return exprs, 1, 0
+	}
+	return append(exprs, &expr.Immediate{Register: 2, Data: be16(r.Hi)}), 1, 2
+}
+
 func (m *Masquerade) finish(r *Rule) error {
 	if m.PortsSet && !l4PortProto(r) {
 		return argError("--to-ports", "needs -p tcp, udp, sctp or dccp")
@@ -60,12 +71,14 @@ func (m *Masquerade) args() []string {
 }
 
 func (m *Masquerade) xlate(x *xlator) error {
-	if m.PortsSet {
-		// nft sends the port registers together with the "ports given"
-		// flag; google/nftables' Masq drops the flags whenever it carries
-		// ports, and without that flag the kernel ignores the ports.
-		return unsupported("MASQUERADE --to-ports (google/nftables cannot encode masquerade ports with their flags)")
+	if !m.PortsSet {
+		x.add("masquerade"+m.NATFlags.nft(), &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})
+		return nil
 	}
-	x.add("masquerade"+m.NATFlags.nft(), &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})
+	// nft loads the ports into registers and sends them with the "ports
+	// given" flag, which google/nftables' Masq leaves out: MasqPorts adds it.
+	exprs, lo, hi := m.Ports.load()
+	mq := &MasqPorts{Masq: expr.Masq{ToPorts: true, RegProtoMin: lo, RegProtoMax: hi, Random: m.Random, FullyRandom: m.FullyRandom}}
+	x.add("masquerade to :"+m.Ports.nft()+m.NATFlags.nft(), append(exprs, mq)...)
 	return nil
 }

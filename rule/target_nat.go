@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -242,10 +243,6 @@ func (n *NAT) args() []string {
 }
 
 func (n *NAT) xlate(x *xlator) error {
-	if n.Range.Min.Is6() && n.Range.Min != n.Range.Max && n.Range.Ports {
-		// iptables-translate prints [A-B]:P, which nft 1.0.6 cannot read.
-		return unsupported("an IPv6 address range with ports")
-	}
 	e := &expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4}
 	kw := "snat"
 	if n.Kind == "DNAT" {
@@ -275,6 +272,15 @@ func (n *NAT) xlate(x *xlator) error {
 		e.Specified = true
 	}
 	e.Random, e.FullyRandom, e.Persistent = n.Random, n.FullyRandom, n.Persistent
-	x.add(kw+" to "+n.Range.String()+n.NATFlags.nft(), append(exprs, e)...)
+	exprs = append(exprs, e)
+	text := kw + " to " + n.Range.String() + n.NATFlags.nft()
+	if n.Range.Min.Is6() && n.Range.Min != n.Range.Max && n.Range.Ports {
+		// iptables-translate prints [A-B]:P, which nft 1.0.6 cannot parse;
+		// nft reads (and lists) the same range as [A]-[B]:P.
+		exact := fmt.Sprintf("%s to [%s]-[%s]:%s%s", kw, n.Range.Min, n.Range.Max, n.Range.PortRange.nft(), n.NATFlags.nft())
+		x.addExact(text, exact, "which nft 1.0.6 cannot parse", exprs...)
+		return nil
+	}
+	x.add(text, exprs...)
 	return nil
 }

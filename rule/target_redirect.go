@@ -46,12 +46,7 @@ func (d *Redirect) xlate(x *xlator) error {
 	e := &expr.Redir{Flags: d.NATFlags.bits(d.PortsSet)}
 	if d.PortsSet {
 		text += " to :" + d.Ports.nft()
-		exprs = append(exprs, &expr.Immediate{Register: 1, Data: be16(d.Ports.Lo)})
-		e.RegisterProtoMin = 1
-		if d.Ports.Hi != d.Ports.Lo {
-			exprs = append(exprs, &expr.Immediate{Register: 2, Data: be16(d.Ports.Hi)})
-			e.RegisterProtoMax = 2
-		}
+		exprs, e.RegisterProtoMin, e.RegisterProtoMax = d.Ports.load()
 	}
 	x.add(text+d.NATFlags.nft(), append(exprs, e)...)
 	return nil

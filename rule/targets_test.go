@@ -237,14 +237,12 @@ func TestTargetUnsupported(t *testing.T) {
 		fam  Family
 		args string
 	}{
-		{IPv4, `-p tcp -j MASQUERADE --to-ports 10`},
-		{IPv6, `-p udp -j MASQUERADE --to-ports 10-20 --random`},
-		{IPv4, `-j CONNMARK --set-xmark 0x16/0x12`},
-		{IPv4, `-j CONNMARK --set-mark 0x23/0x42`},
-		{IPv4, `-j CONNMARK --save-mark --right-shift-mark 5`},
+		// iptables-translate prints "mark and 0xff", which loses the bits of
+		// the destination mark outside the mask; nft 1.0.6 cannot combine
+		// two marks.
 		{IPv4, `-j CONNMARK --save-mark --mask 0xff`},
 		{IPv4, `-j CONNMARK --restore-mark --nfmask 0xff`},
-		{IPv6, `-p tcp -j DNAT --to-destination [fec0::1234-fec0::2000]:1-20`},
+		{IPv4, `-j CONNMARK --save-mark --mask 0xff --right-shift-mark 2`},
 		{IPv4, `-j LOG --log-prefix 'a"b'`},
 		{IPv4, `-j NFLOG --nflog-prefix a\\b`},
 	} {

@@ -12,12 +12,20 @@ import (
 // MaxCommentLen is the longest comment nft accepts.
 const MaxCommentLen = 128
 
-// Stmt is one nftables statement: the text nft reads and the expressions nft
-// builds from that text (including the dependencies it adds on its own, such
-// as "meta l4proto tcp" before "tcp dport 22").
+// Stmt is one nftables statement: the text iptables-translate prints and the
+// expressions nft builds from the text that keeps iptables' meaning
+// (including the dependencies nft adds on its own, such as "meta l4proto tcp"
+// before "tcp dport 22").
 type Stmt struct {
-	Text  string
-	Exprs []expr.Any
+	// Text is the statement byte for byte as iptables-translate prints it.
+	Text string
+	// Exact, when set, is the text nft must read to build Exprs, because
+	// nft reads Text differently (CONNMARK's "ct mark xor V and M" means
+	// ct mark ^ (V & M)) or cannot read it at all. Empty: Text is exact.
+	Exact string
+	// Warning explains, when Exact is set, what is wrong with Text.
+	Warning string
+	Exprs   []expr.Any
 }
 
 // AnonSet is an anonymous set a rule looks up (tcp dport { 22, 80 }). Its
@@ -43,16 +51,46 @@ type Translation struct {
 // Text returns the rule's statements as iptables-translate prints them,
 // e.g. `ip saddr 10.4.0.0/16 counter accept comment "x"`.
 func (t *Translation) Text() string {
+	return t.join(func(s Stmt) string { return s.Text })
+}
+
+// join joins the chosen text of each statement and the comment.
+func (t *Translation) join(text func(Stmt) string) string {
 	parts := make([]string, 0, len(t.Stmts)+1)
 	for _, s := range t.Stmts {
-		if s.Text != "" {
-			parts = append(parts, s.Text)
+		if s := text(s); s != "" {
+			parts = append(parts, s)
 		}
 	}
 	if t.Comment != "" {
 		parts = append(parts, fmt.Sprintf("comment %q", t.Comment))
 	}
 	return strings.Join(parts, " ")
+}
+
+// NftText is Text with each statement in the form nft reads with iptables'
+// meaning (Stmt.Exact where it is set): the text to feed nft when the rule
+// must do what the iptables rule does. Exprs are what nft builds from it.
+func (t *Translation) NftText() string {
+	return t.join(func(s Stmt) string {
+		if s.Exact != "" {
+			return s.Exact
+		}
+		return s.Text
+	})
+}
+
+// Warnings returns, for each statement whose iptables-translate text nft
+// reads differently or not at all, a sentence naming that text, what nft
+// makes of it and the exact text that keeps iptables' meaning.
+func (t *Translation) Warnings() []string {
+	var out []string
+	for _, s := range t.Stmts {
+		if s.Warning != "" {
+			out = append(out, s.Warning)
+		}
+	}
+	return out
 }
 
 // Exprs returns the expressions of all statements, in order.
@@ -125,6 +163,15 @@ type xlator struct {
 // add appends a statement.
 func (x *xlator) add(text string, exprs ...expr.Any) {
 	x.stmts = append(x.stmts, Stmt{Text: text, Exprs: exprs})
+}
+
+// addExact appends a statement whose iptables-translate text nft reads
+// differently (or not at all): exact is what nft reads with iptables'
+// meaning, and the expressions are built from it. meaning says what nft
+// makes of text ("which nft reads as ...").
+func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
+	w := fmt.Sprintf("iptables-translate prints '%s', %s; '%s' keeps the iptables rule's meaning (nftsync installs that)", text, meaning, exact)
+	x.stmts = append(x.stmts, Stmt{Text: text, Exact: exact, Warning: w, Exprs: exprs})
 }
 
 // needL4 returns the dependency nft inserts before a transport header
