@@ -13,7 +13,7 @@ import (
 // what it does in words, so that a refusal by the kernel names the rule.
 type batch struct {
 	msgs   []netlink.Message
-	labels []string
+	labels []func() string
 	// rule is true for messages that install or remove a rule: their
 	// refusal becomes a *firewall.RuleError.
 	rule  []bool
@@ -21,7 +21,7 @@ type batch struct {
 	setID uint32
 }
 
-func (b *batch) add(msg int, flags netlink.HeaderFlags, family uint8, data attrs, label string, isRule bool) {
+func (b *batch) add(msg int, flags netlink.HeaderFlags, family uint8, data attrs, label func() string, isRule bool) {
 	data = append(nfgen(family, 0), data...)
 	b.msgs = append(b.msgs, netlink.Message{
 		Header: netlink.Header{Type: nftType(msg), Flags: netlink.Request | flags},
@@ -30,6 +30,11 @@ func (b *batch) add(msg int, flags netlink.HeaderFlags, family uint8, data attrs
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
 	b.size += unix.NLMSG_HDRLEN + len(data)
+}
+
+// text is a label that is known in advance.
+func text(format string, a ...any) func() string {
+	return func() string { return fmt.Sprintf(format, a...) }
 }
 
 // empty reports whether the batch changes nothing.
@@ -148,7 +153,7 @@ func (s *sender) refusal(b *batch, op *netlink.OpError, beginSeq uint32) error {
 		return fmt.Errorf("kernel refused message %d of the batch: %w", op.Sequence-beginSeq, reason)
 	}
 	if b.rule[i] {
-		return &firewall.RuleError{Rule: b.labels[i], Err: reason}
+		return &firewall.RuleError{Rule: b.labels[i](), Err: reason}
 	}
-	return fmt.Errorf("kernel refused %s: %w", b.labels[i], reason)
+	return fmt.Errorf("kernel refused %s: %w", b.labels[i](), reason)
 }

@@ -19,7 +19,12 @@ const readBuffer = 16 << 20
 // dial opens a netfilter netlink socket, inside the network namespace nsfd
 // when it is not -1.
 func dial(nsfd int) (*netlink.Conn, error) {
-	cfg := &netlink.Config{}
+	// A large receive buffer per recvmsg makes the kernel fill each dump
+	// reply up to its 32 KB maximum; with mdlayher's default (a buffer
+	// sized by peeking) replies stay small, and since a rule dump restarts
+	// from the head of the chain for every reply, a 50k-rule dump took
+	// 7x longer.
+	cfg := &netlink.Config{MessageBufferSize: 256 << 10}
 	if nsfd >= 0 {
 		cfg.NetNS = nsfd
 	}

@@ -14,8 +14,8 @@ import (
 
 // wantRule is a desired rule compiled to what nftsync installs.
 type wantRule struct {
-	label string
-	spec  string // Spec.String(), for plans
+	src   *firewall.Chain // the rule is src.Rules[idx]
+	idx   int
 	fam   rule.Family
 	exprs []expr.Any
 	elems [][]byte // marshalled expressions as built
@@ -132,30 +132,32 @@ func compileRule(c *firewall.Chain, i int, r firewall.Rule) (*wantRule, error) {
 	if r.Spec == nil {
 		return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
 	}
-	label := c.Label(i)
+	label := func() string { return c.Label(i) }
 	if r.Spec.Family != c.Family {
-		return nil, &firewall.RuleError{Rule: label, Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
+		return nil, &firewall.RuleError{Rule: label(), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 	}
 	tr, err := r.Spec.Translate()
 	if err != nil {
-		return nil, &firewall.RuleError{Rule: label, Err: err}
+		return nil, &firewall.RuleError{Rule: label(), Err: err}
 	}
 	ud, err := ruleUserData(r.Spec, tr)
 	if err != nil {
-		return nil, &firewall.RuleError{Rule: label, Err: err}
+		return nil, &firewall.RuleError{Rule: label(), Err: err}
 	}
-	wr := &wantRule{label: label, spec: r.Spec.String(), fam: c.Family, exprs: tr.Exprs(), udata: ud, sets: tr.Sets}
+	wr := &wantRule{src: c, idx: i, fam: c.Family, exprs: tr.Exprs(), udata: ud, sets: tr.Sets}
 	fam := nfproto(c.Family)
 	var key strings.Builder
 	key.Write(ud)
 	for _, e := range wr.exprs {
 		b, err := expr.Marshal(fam, e)
 		if err != nil {
-			return nil, &firewall.RuleError{Rule: label, Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
+			return nil, &firewall.RuleError{Rule: label(), Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
 		}
-		nb, err := normBytes(fam, e)
-		if err != nil {
-			return nil, &firewall.RuleError{Rule: label, Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
+		nb := b
+		if n := normalize(e); n != e {
+			if nb, err = expr.Marshal(fam, n); err != nil {
+				return nil, &firewall.RuleError{Rule: label(), Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
+			}
 		}
 		wr.elems = append(wr.elems, b)
 		wr.norms = append(wr.norms, nb)
@@ -163,6 +165,12 @@ func compileRule(c *firewall.Chain, i int, r firewall.Rule) (*wantRule, error) {
 	wr.key = ruleKey(ud, wr.norms)
 	return wr, nil
 }
+
+// label names the rule in errors.
+func (w *wantRule) label() string { return w.src.Label(w.idx) }
+
+// spec is the rule in iptables-save form, for plans.
+func (w *wantRule) spec() string { return w.src.Rules[w.idx].Spec.String() }
 
 // udKey indexes a rule by family and userdata.
 func (w *wantRule) udKey() string { return udKey(w.fam, w.udata) }

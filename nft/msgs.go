@@ -18,13 +18,13 @@ import (
 func (b *batch) newTable(fam rule.Family, name string) {
 	b.add(unix.NFT_MSG_NEWTABLE, netlink.Create, nfproto(fam),
 		attrs(nil).str(unix.NFTA_TABLE_NAME, name).u32(unix.NFTA_TABLE_FLAGS, 0),
-		fmt.Sprintf("table %s %s", fam, name), false)
+		text("table %s %s", fam, name), false)
 }
 
 func (b *batch) delTable(fam rule.Family, name string) {
 	b.add(unix.NFT_MSG_DELTABLE, 0, nfproto(fam),
 		attrs(nil).str(unix.NFTA_TABLE_NAME, name),
-		fmt.Sprintf("deleting table %s %s", fam, name), false)
+		text("deleting table %s %s", fam, name), false)
 }
 
 // newChain creates a chain; a base chain gets its hook, type and policy.
@@ -35,30 +35,30 @@ func (b *batch) newChain(fam rule.Family, table string, c *wantChain) {
 		a = a.nested(unix.NFTA_CHAIN_HOOK, hook).u32(unix.NFTA_CHAIN_POLICY, c.policy).str(unix.NFTA_CHAIN_TYPE, c.base.Type)
 	}
 	b.add(unix.NFT_MSG_NEWCHAIN, netlink.Create, nfproto(fam), a,
-		fmt.Sprintf("chain %s %s %s", fam, table, c.name), false)
+		text("chain %s %s %s", fam, table, c.name), false)
 }
 
 // setPolicy changes the policy of an existing base chain.
 func (b *batch) setPolicy(fam rule.Family, table string, c *wantChain) {
 	b.add(unix.NFT_MSG_NEWCHAIN, 0, nfproto(fam),
 		attrs(nil).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, c.name).u32(unix.NFTA_CHAIN_POLICY, c.policy),
-		fmt.Sprintf("policy of chain %s %s %s", fam, table, c.name), false)
+		text("policy of chain %s %s %s", fam, table, c.name), false)
 }
 
 func (b *batch) delChain(fam rule.Family, table, chain string) {
 	b.add(unix.NFT_MSG_DELCHAIN, 0, nfproto(fam),
 		attrs(nil).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, chain),
-		fmt.Sprintf("deleting chain %s %s %s", fam, table, chain), false)
+		text("deleting chain %s %s %s", fam, table, chain), false)
 }
 
 // flushChain deletes all rules of a chain.
 func (b *batch) flushChain(fam rule.Family, table, chain string) {
 	b.add(unix.NFT_MSG_DELRULE, 0, nfproto(fam),
 		attrs(nil).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain),
-		fmt.Sprintf("flushing chain %s %s %s", fam, table, chain), false)
+		text("flushing chain %s %s %s", fam, table, chain), false)
 }
 
-func (b *batch) delRule(fam rule.Family, table, chain string, handle uint64, label string) {
+func (b *batch) delRule(fam rule.Family, table, chain string, handle uint64, label func() string) {
 	b.add(unix.NFT_MSG_DELRULE, 0, nfproto(fam),
 		attrs(nil).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain).u64(unix.NFTA_RULE_HANDLE, handle),
 		label, true)
@@ -86,7 +86,7 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 		for i, e := range exprs {
 			eb, err := expr.Marshal(nfproto(fam), e)
 			if err != nil {
-				return &firewall.RuleError{Rule: r.label, Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
+				return &firewall.RuleError{Rule: r.label(), Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
 			}
 			elems[i] = eb
 		}
@@ -111,7 +111,7 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 const nftaSetFieldLen = 1
 
 // newSet creates a rule's anonymous constant set and its elements.
-func (b *batch) newSet(fam rule.Family, table string, s *rule.AnonSet, id uint32, label string) {
+func (b *batch) newSet(fam rule.Family, table string, s *rule.AnonSet, id uint32, label func() string) {
 	flags := uint32(unix.NFT_SET_ANONYMOUS | unix.NFT_SET_CONSTANT)
 	if s.Interval {
 		flags |= unix.NFT_SET_INTERVAL

@@ -165,8 +165,9 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain) error {
 	}
 	for i, hr := range hc.rules {
 		if !kept[i] {
-			p.dels.delRule(fam, wt.name, wc.name, hr.handle, "deleting "+describe(fam, hr))
-			p.change(firewall.DeleteRule, wt.id, wc.name, describe(fam, hr), i)
+			d := describe(fam, hr)
+			p.dels.delRule(fam, wt.name, wc.name, hr.handle, func() string { return "deleting " + d })
+			p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
 		}
 	}
 	// before[j] is the handle of the next kept rule after j (0: none).
@@ -185,7 +186,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain) error {
 		if err := p.adds.newRule(fam, wt.name, wc.name, wr, before[j]); err != nil {
 			return err
 		}
-		p.change(firewall.AddRule, wt.id, wc.name, wr.spec, j)
+		p.change(firewall.AddRule, wt.id, wc.name, wr.spec(), j)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package nft
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nftsync/nftsync/rule"
 )
@@ -43,7 +42,7 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 		}
 		stripped.Matches = append(stripped.Matches, m)
 	}
-	payload := append([]byte{udSpecVersion, pos}, quoteArgs(stripped.Args())...)
+	payload := append([]byte{udSpecVersion, pos}, stripped.String()...)
 	for len(payload) > 0 {
 		n := min(len(payload), 255)
 		ud = append(ud, udSpec, byte(n))
@@ -98,20 +97,4 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	}
 	r.Matches = append(r.Matches[:pos], append([]rule.Match{c.Matches[0]}, r.Matches[pos:]...)...)
 	return r, nil
-}
-
-// quoteArgs joins arguments so that rule.SplitArgs splits them back.
-func quoteArgs(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if a != "" && !strings.ContainsAny(a, " \t\n\r\"'\\") {
-			b.WriteString(a)
-			continue
-		}
-		b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`)
-	}
-	return b.String()
 }
