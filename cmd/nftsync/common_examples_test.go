@@ -45,3 +45,51 @@ func TestExamplesParse(t *testing.T) {
 		})
 	}
 }
+
+// TestDeployConfigMapParses parses the rule files embedded in
+// deploy/configmap.yaml (block scalars "rules.v4: |" and "rules.v6: |").
+func TestDeployConfigMapParses(t *testing.T) {
+	files := configMapFiles(t, readFile(t, "../../deploy/configmap.yaml"))
+	if len(files) != 2 {
+		t.Fatalf("found %d rule files in the ConfigMap, want rules.v4 and rules.v6", len(files))
+	}
+	for name, content := range files {
+		fam := rule.IPv4
+		if strings.HasSuffix(name, ".v6") {
+			fam = rule.IPv6
+		}
+		rs, err := iptsave.Parse(strings.NewReader(content), "configmap "+name, fam)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if len(rs.Chains) == 0 {
+			t.Errorf("%s declares no chains", name)
+		}
+	}
+}
+
+// configMapFiles returns the "rules.*: |" block scalars of a ConfigMap's
+// data, unindented.
+func configMapFiles(t *testing.T, yaml string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	var name, indent string
+	for _, line := range strings.Split(yaml, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "rules.") && strings.HasSuffix(trimmed, ": |") {
+			name = strings.TrimSuffix(trimmed, ": |")
+			indent = line[:len(line)-len(strings.TrimLeft(line, " "))] + "  "
+			continue
+		}
+		if name == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, indent) && trimmed != "" {
+			name = ""
+			continue
+		}
+		files[name] += strings.TrimPrefix(line, indent) + "\n"
+	}
+	return files
+}
