@@ -69,15 +69,3 @@ add rule ip t mangle ct mark set ct mark << 31
 		}
 	}
 }
-
-// TestKernelMasqPortsTranslation checks the whole translated rule: what
-// nft installs for iptables-translate's text and what nftsync installs
-// for the same iptables rule are the same bytes in the kernel.
-func TestKernelMasqPortsTranslation(t *testing.T) {
-	netnstest.RequireBinary(t, "nft")
-	ns := netnstest.New(t)
-	runOracle(t, ns, []OracleCase{
-		{IPv4, `-p tcp -j MASQUERADE --to-ports 10 --random`},
-		{IPv6, `-p sctp -j MASQUERADE --to-ports 1-65535 --random-fully`},
-	})
-}

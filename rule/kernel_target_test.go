@@ -91,6 +91,7 @@ var targetOracleCases = []OracleCase{
 	{IPv4, `-p tcp -j MASQUERADE --to-ports 10`},
 	{IPv6, `-p tcp -j MASQUERADE --to-ports 10-20 --random`},
 	{IPv4, `-p udp -j MASQUERADE --to-ports 1024-65535 --random-fully --random`},
+	{IPv6, `-p sctp -j MASQUERADE --to-ports 1-65535 --random-fully`},
 	// CONNMARK forms iptables-translate prints with another meaning: nft
 	// builds from the exact text.
 	{IPv4, `-j CONNMARK --set-xmark 0x16/0x12`},

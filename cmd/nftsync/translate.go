@@ -23,7 +23,13 @@ in the comment lines.
 
 The arguments after the options are iptables arguments, not nftsync flags:
 they are read exactly as iptables reads them. A rule nftsync cannot translate
-is an error naming the argument; nothing is printed on stdout then.`,
+is an error naming the argument; nothing is printed on stdout then.
+
+Where nft reads the printed text with another meaning than the iptables
+rule's (CONNMARK --set-xmark V/M prints "ct mark xor V and M", which nft
+reads as ct mark ^ (V & M)) or cannot read it (an IPv6 address range with
+ports), stdout still gets iptables-translate's text, and stderr gets a
+warning with the text that keeps the rule's meaning.`,
 		Example: `  nftsync translate -A INPUT -p tcp --dport 22 -j ACCEPT
   nft 'add rule ip filter INPUT tcp dport 22 counter accept'
 
@@ -36,9 +42,12 @@ is an error naming the argument; nothing is printed on stdout then.`,
 			if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 				return cmd.Help()
 			}
-			out, err := translate(args, cmd.InOrStdin())
+			out, warns, err := translate(args, cmd.InOrStdin())
 			if err != nil {
 				return err
+			}
+			for _, w := range warns {
+				fmt.Fprintf(cmd.ErrOrStderr(), "nftsync: warning: %s\n", w)
 			}
 			_, err = io.WriteString(cmd.OutOrStdout(), out)
 			return err
@@ -47,35 +56,35 @@ is an error naming the argument; nothing is printed on stdout then.`,
 }
 
 // translate runs the translate command on its raw arguments and returns
-// what to print.
-func translate(args []string, stdin io.Reader) (string, error) {
+// what to print, and the warnings for stderr.
+func translate(args []string, stdin io.Reader) (string, []string, error) {
 	fam, file, rest, err := translateOptions(args)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if file == "" {
 		cmd, err := rule.ParseCommand(fam, rest)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		s, err := cmd.Translate()
+		s, warns, err := cmd.TranslateWithWarnings()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		return s + "\n", nil
+		return s + "\n", warns, nil
 	}
 	if len(rest) > 0 {
-		return "", fmt.Errorf("%q: -f FILE takes no other arguments", rest[0])
+		return "", nil, fmt.Errorf("%q: -f FILE takes no other arguments", rest[0])
 	}
 	if file == "-" {
-		return rule.TranslateRestore(stdin, "stdin", fam)
+		return rule.TranslateRestoreWithWarnings(stdin, "stdin", fam)
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return "", fmt.Errorf("reading rules: %w", err)
+		return "", nil, fmt.Errorf("reading rules: %w", err)
 	}
 	defer f.Close()
-	return rule.TranslateRestore(f, file, fam)
+	return rule.TranslateRestoreWithWarnings(f, file, fam)
 }
 
 // translateOptions reads -4/-6 and -f FILE from the options that come
