@@ -112,9 +112,10 @@ func (r *Rule) Args() []string {
 }
 
 // Key is the canonical form used for equality. It is String, except that
-// stateless matches are sorted between stateful ones: the order of stateless
+// stateless matches are sorted between stateful ones (the order of stateless
 // matches does not change what a rule matches, but a stateful match (limit)
-// only sees the packets that earlier matches let through.
+// only sees the packets that earlier matches let through), and that a target
+// with several spellings of one meaning is in its canonical spelling.
 func (r *Rule) Key() string {
 	out := r.headerArgs()
 	var run []string
@@ -133,10 +134,21 @@ func (r *Rule) Key() string {
 		run = append(run, s)
 	}
 	flush()
-	if t := r.targetArgs(); len(t) > 0 {
+	t := r.targetArgs()
+	if k, ok := r.Target.(keyTarget); ok {
+		t = k.keyArgs()
+	}
+	if len(t) > 0 {
 		out = append(out, quoteArgs(t))
 	}
 	return r.Family.String() + " " + strings.Join(out, " ")
+}
+
+// keyTarget is a target that has several spellings of one meaning (-j
+// NOTRACK and -j CT --notrack): keyArgs is the canonical spelling Key uses,
+// while String keeps the one written.
+type keyTarget interface {
+	keyArgs() []string
 }
 
 // Equal reports whether two rules have the same meaning.

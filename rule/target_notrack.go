@@ -60,6 +60,10 @@ func (n *NoTrack) args() []string {
 	return nil
 }
 
+// keyArgs spells both forms as -j CT --notrack, which is what -j NOTRACK
+// is an alias of.
+func (n *NoTrack) keyArgs() []string { return []string{"-j", "CT", "--notrack"} }
+
 func (n *NoTrack) xlate(x *xlator) error {
 	x.add("notrack", &expr.Notrack{})
 	return nil

@@ -299,3 +299,40 @@ func TestTargetTranslate(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTrackSpellings checks that -j NOTRACK and -j CT --notrack, one
+// meaning written two ways, compare equal but print as written.
+func TestNoTrackSpellings(t *testing.T) {
+	for _, fam := range []Family{IPv4, IPv6} {
+		a, err := ParseString(fam, `-p udp --dport 53 -j NOTRACK`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ParseString(fam, `-p udp --dport 53 -j CT --notrack`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Equal(b) || a.Key() != b.Key() {
+			t.Errorf("%s: NOTRACK and CT --notrack differ:\n  %s\n  %s", fam, a.Key(), b.Key())
+		}
+		if a.String() != `-p udp -m udp --dport 53 -j NOTRACK` || b.String() != `-p udp -m udp --dport 53 -j CT --notrack` {
+			t.Errorf("%s: String lost the spelling: %q, %q", fam, a.String(), b.String())
+		}
+		c, err := ParseString(fam, `-p udp --dport 54 -j NOTRACK`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Equal(b) {
+			t.Errorf("%s: different ports compare equal (Key %q)", fam, c.Key())
+		}
+		for _, other := range []string{`-p udp --dport 53 -j TRACE`, `-p udp --dport 53`} {
+			o, err := ParseString(fam, other)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Equal(a) {
+				t.Errorf("%s: %q equals NOTRACK (Key %q)", fam, other, o.Key())
+			}
+		}
+	}
+}
