@@ -223,19 +223,3 @@ func normalize(e expr.Any) expr.Any {
 func normBytes(fam byte, e expr.Any) ([]byte, error) {
 	return expr.Marshal(fam, normalize(e))
 }
-
-// counterName is the expression name of a counter as the kernel dumps it.
-const counterName = "counter"
-
-// elemName returns the expression name of a list element without decoding
-// its data.
-func elemName(elem []byte) string {
-	var name string
-	_ = walkAttrs(elem, func(typ uint16, b []byte) error {
-		if typ == unix.NFTA_EXPR_NAME {
-			name = cstring(b)
-		}
-		return nil
-	})
-	return name
-}

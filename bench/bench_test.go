@@ -1,0 +1,217 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/nft"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// results collects one duration per measurement for the summary table.
+type results struct {
+	mu sync.Mutex
+	d  map[string]time.Duration
+}
+
+func (r *results) put(b *testing.B, name string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.d[name] = d
+	b.ReportMetric(float64(d.Microseconds())/1000, "ms")
+}
+
+// ruleset returns n distinct rules (`-s X -p tcp --dport P -m comment ... -j
+// ACCEPT`) in the IPv4 filter chain BIG, jumped to from FORWARD.
+func ruleset(b *testing.B, n int) *firewall.Ruleset {
+	b.Helper()
+	big := &firewall.Chain{Family: rule.IPv4, Table: "filter", Name: "BIG"}
+	for i := 0; i < n; i++ {
+		big.Rules = append(big.Rules, firewall.Rule{Spec: mustParse(b, specOf(i))})
+	}
+	fwd := &firewall.Chain{Family: rule.IPv4, Table: "filter", Name: "FORWARD",
+		Rules: []firewall.Rule{{Spec: mustParse(b, "-j BIG")}}}
+	return &firewall.Ruleset{Chains: []*firewall.Chain{fwd, big}}
+}
+
+func specOf(i int) string {
+	return fmt.Sprintf(`-s 10.%d.%d.%d/32 -p tcp --dport %d -m comment --comment "rule %d" -j ACCEPT`,
+		i>>16&255, i>>8&255, i&255, 1024+i%50000, i)
+}
+
+func mustParse(b *testing.B, s string) *rule.Rule {
+	r, err := rule.ParseString(rule.IPv4, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// nftScript is the ruleset as the nft script iptables-restore-translate
+// would give, in the engine's table.
+func nftScript(b *testing.B, rs *firewall.Ruleset) string {
+	var s strings.Builder
+	s.WriteString("add table ip nftsync-filter\n")
+	s.WriteString("add chain ip nftsync-filter FORWARD { type filter hook forward priority 0; policy accept; }\n")
+	s.WriteString("add chain ip nftsync-filter BIG\n")
+	for _, c := range rs.Chains {
+		for _, r := range c.Rules {
+			tr, err := r.Spec.Translate()
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintf(&s, "add rule ip nftsync-filter %s %s\n", c.Name, tr.Text())
+		}
+	}
+	return s.String()
+}
+
+// restoreFile is the ruleset as an iptables-restore file.
+func restoreFile(rs *firewall.Ruleset) string {
+	var s strings.Builder
+	s.WriteString("*filter\n:FORWARD ACCEPT [0:0]\n:BIG - [0:0]\n")
+	for _, c := range rs.Chains {
+		for _, r := range c.Rules {
+			fmt.Fprintf(&s, "-A %s %s\n", c.Name, r.Spec)
+		}
+	}
+	s.WriteString("COMMIT\n")
+	return s.String()
+}
+
+// run times one command inside ns reading file on stdin.
+func run(b *testing.B, ns *netnstest.NS, file string, name string, args ...string) time.Duration {
+	p := filepath.Join(b.TempDir(), "in")
+	if err := os.WriteFile(p, []byte(file), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.Name, name}, append(args, p)...)...)
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(t0)
+	if err != nil {
+		b.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	return d
+}
+
+func backend(b *testing.B, ns *netnstest.NS) *nft.Backend {
+	be, err := nft.New(nft.WithNetNS(ns.Path))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { be.Close() })
+	return be
+}
+
+func timed(b *testing.B, f func() (*firewall.Plan, error)) (time.Duration, *firewall.Plan) {
+	t0 := time.Now()
+	p, err := f()
+	d := time.Since(t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d, p
+}
+
+// BenchmarkEngine runs every measurement once and prints a table with the
+// engine's times next to `nft -f` and `iptables-nft-restore` of the same
+// rules.
+func BenchmarkEngine(b *testing.B) {
+	netnstest.RequireBinary(b, "nft")
+	netnstest.RequireBinary(b, "iptables-nft-restore")
+	res := &results{d: map[string]time.Duration{}}
+	ctx := context.Background()
+	sizes := []int{1000, 10000, 100000}
+	if testing.Short() {
+		sizes = sizes[:2]
+	}
+	for _, n := range sizes {
+		rs := ruleset(b, n)
+		b.Run(fmt.Sprintf("cold-apply/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				ns := netnstest.New(b)
+				be := backend(b, ns)
+				d, p := timed(b, func() (*firewall.Plan, error) { return be.Apply(ctx, rs) })
+				if len(p.Changes) != n+3 {
+					b.Fatalf("cold apply made %d changes", len(p.Changes))
+				}
+				res.put(b, fmt.Sprintf("cold-apply/%d", n), d)
+			}
+		})
+		b.Run(fmt.Sprintf("nft-f/%d", n), func(b *testing.B) {
+			script := nftScript(b, rs)
+			for i := 0; i < b.N; i++ {
+				res.put(b, fmt.Sprintf("nft-f/%d", n), run(b, netnstest.New(b), script, "nft", "-f"))
+			}
+		})
+		b.Run(fmt.Sprintf("iptables-nft-restore/%d", n), func(b *testing.B) {
+			file := restoreFile(rs)
+			for i := 0; i < b.N; i++ {
+				res.put(b, fmt.Sprintf("iptables-nft-restore/%d", n), run(b, netnstest.New(b), file, "iptables-nft-restore"))
+			}
+		})
+	}
+	rs := ruleset(b, 10000)
+	b.Run("warm/10000", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			ns := netnstest.New(b)
+			be := backend(b, ns)
+			if _, err := be.Apply(ctx, rs); err != nil {
+				b.Fatal(err)
+			}
+			d, p := timed(b, func() (*firewall.Plan, error) { return be.Apply(ctx, rs) })
+			if !p.Empty() {
+				b.Fatalf("no-op apply changed %d", len(p.Changes))
+			}
+			res.put(b, "noop-apply/10000", d)
+			ns.NFT("add table ip unrelated")
+			d, p = timed(b, func() (*firewall.Plan, error) { return be.Apply(ctx, rs) })
+			if !p.Empty() {
+				b.Fatalf("forced-dump apply changed %d", len(p.Changes))
+			}
+			res.put(b, "forced-dump-apply/10000", d)
+			changed := ruleset(b, 10000)
+			changed.Chains[1].Rules[5000] = firewall.Rule{Spec: mustParse(b, "-s 192.0.2.1 -j DROP")}
+			d, p = timed(b, func() (*firewall.Plan, error) { return be.Apply(ctx, changed) })
+			if len(p.Changes) != 2 {
+				b.Fatalf("one-rule change made %d changes", len(p.Changes))
+			}
+			res.put(b, "one-rule-change/10000", d)
+		}
+	})
+	printTable(res)
+}
+
+func printTable(res *results) {
+	res.mu.Lock()
+	defer res.mu.Unlock()
+	names := make([]string, 0, len(res.d))
+	for k := range res.d {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Printf("\n%-28s %12s %12s %12s\n", "measurement", "ms", "÷ nft -f", "÷ ipt-restore")
+	for _, k := range names {
+		d := res.d[k]
+		size := k[strings.LastIndex(k, "/")+1:]
+		ratio := func(ref string) string {
+			r, ok := res.d[ref+"/"+size]
+			if !ok || r == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", float64(d)/float64(r))
+		}
+		fmt.Printf("%-28s %12.1f %12s %12s\n", k, float64(d.Microseconds())/1000, ratio("nft-f"), ratio("iptables-nft-restore"))
+	}
+}
