@@ -167,6 +167,9 @@ func TestPackets(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		for _, pc := range packetCases {
 			t.Run(pc.name, func(t *testing.T) {
+				// Blocked probes wait out their timeout; the cases
+				// have namespaces of their own and can wait together.
+				t.Parallel()
 				n := newNetwork(t)
 				f := newFixture(t, backend, n.Router)
 				f.set(t, caseRules(pc))
