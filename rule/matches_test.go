@@ -218,7 +218,7 @@ func TestMatchTranslate(t *testing.T) {
 		{IPv6, `-p tcp -m multiport --dports 80,443`, `meta l4proto tcp tcp dport { 80, 443 } counter`},
 		{IPv4, `-p icmp --icmp-type echo-request`, `icmp type echo-request counter`},
 		{IPv4, `-p icmp -m icmp --icmp-type any`, `ip protocol icmp counter`},
-		{IPv6, `-p icmpv6 --icmpv6-type router-advertisement`, `icmpv6 type nd-router-advert counter`},
+		{IPv6, `-p icmpv6 --icmpv6-type router-advertisement`, `meta l4proto ipv6-icmp icmpv6 type nd-router-advert counter`}, // as ip6tables-translate 1.8.9 prints it
 		{IPv4, `-m addrtype --src-type LOCAL --dst-type UNICAST`, `fib saddr type local fib daddr type unicast counter`},
 		{IPv4, `-m addrtype ! --src-type UNICAST --limit-iface-out`, `fib saddr . oif type != unicast counter`},
 		{IPv4, `-m limit --limit 7/sec`, `limit rate 7/second burst 5 packets counter`},
