@@ -149,3 +149,26 @@ func TestNoCapNetAdmin(t *testing.T) {
 		t.Errorf("ruleset changed without capabilities:\n%s", after)
 	}
 }
+
+// TestIPTablesBackend applies through iptables' own tables; list and
+// cleanup refuse that backend instead of silently seeing nothing.
+func TestIPTablesBackend(t *testing.T) {
+	ns := netnstest.New(t)
+	netnstest.RequireBinary(t, "iptables-save")
+	mustRun(t, 0, ns, "", "apply", "--backend", "iptables", "-4", kiloV4, "-6", kiloV6)
+	saved := ns.Exec("iptables-save", "-t", "nat")
+	if !strings.Contains(saved, `-A KILO-NAT -m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`) {
+		t.Errorf("iptables-save lacks the MASQUERADE rule:\n%s", saved)
+	}
+	if r := nftsync(t, ns, "", "diff", "--backend", "iptables", "-4", kiloV4, "-6", kiloV6); r.code != 0 {
+		t.Errorf("diff after apply with the iptables backend: %s", r)
+	}
+	for _, args := range [][]string{{"list", "--backend", "iptables"}, {"cleanup", "--backend", "iptables"}} {
+		if r := nftsync(t, ns, "", args...); r.code != 1 || !strings.Contains(r.stderr, "works with the nftables backend only") {
+			t.Errorf("%v: want exit 1 explaining the backend, got %s", args, r)
+		}
+	}
+	if got := ns.Exec("iptables-save", "-t", "nat"); !strings.Contains(got, "KILO-NAT") {
+		t.Errorf("refused cleanup removed rules:\n%s", got)
+	}
+}

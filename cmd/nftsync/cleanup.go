@@ -9,9 +9,11 @@ func newCleanupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cleanup",
 		Short: "Remove everything the owner has in the firewall",
-		Long: `cleanup deletes the owner's tables (nftables backend) or chains and rules
-(iptables backend). Nothing owned by anyone else is touched. Running it when
-there is nothing to remove is not an error.`,
+		Long: `cleanup deletes the owner's nftables tables. Nothing owned by anyone else is
+touched. Running it when there is nothing to remove is not an error.
+
+It needs the nftables backend: the iptables backend knows which rules it owns
+only while it runs, so with it use ` + "`nftsync watch --cleanup-on-exit`" + `.`,
 		Example: `  nftsync cleanup --owner kilo
   nftsync cleanup --netns blue`,
 		Args: cobra.NoArgs,
@@ -21,6 +23,9 @@ there is nothing to remove is not an error.`,
 				return err
 			}
 			defer c.Close()
+			if err := needsKernelOwnership(c, "cleanup"); err != nil {
+				return err
+			}
 			return explain(c.CleanUp(), "changing the firewall")
 		},
 	}

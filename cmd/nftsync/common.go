@@ -120,6 +120,17 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 	return c, nil
 }
 
+// needsKernelOwnership refuses a command that must know what the owner has
+// from the kernel alone (list, cleanup) when the iptables backend was
+// chosen: that backend knows which rules it owns only while it runs.
+func needsKernelOwnership(c *controller.Controller, command string) error {
+	if c.Backend() != controller.BackendIPTables {
+		return nil
+	}
+	return fmt.Errorf("%s works with the nftables backend only: the iptables backend knows which rules it owns only while it runs "+
+		"(use `nftsync watch --cleanup-on-exit` with it, or iptables itself)", command)
+}
+
 // inputFlags are the rule files of apply, diff and watch.
 type inputFlags struct {
 	v4, v6 string

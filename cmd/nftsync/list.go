@@ -22,7 +22,8 @@ func newListCmd() *cobra.Command {
 		Short: "Print the owned state, read from the kernel, in iptables-save format",
 		Long: `list reads the owner's chains and rules from the kernel (not from any cache)
 and prints them in iptables-save format, IPv4 by default, IPv6 with -6.
-Feeding the output back to apply changes nothing.`,
+Feeding the output back to apply changes nothing. Needs the nftables
+backend: the iptables backend knows which rules it owns only while it runs.`,
 		Example: `  nftsync list --owner kilo
   nftsync list -6 --owner kilo --output json
 
@@ -43,6 +44,9 @@ Feeding the output back to apply changes nothing.`,
 				return err
 			}
 			defer c.Close()
+			if err := needsKernelOwnership(c, "list"); err != nil {
+				return err
+			}
 			rs, err := c.Current()
 			if err != nil {
 				return explain(err, "reading the firewall")
