@@ -48,6 +48,6 @@ in built-in chains and that are no longer in the files stay.`,
 		},
 	}
 	flags.register(cmd.Flags())
-	input.register(cmd.Flags())
+	input.register(cmd.Flags(), true)
 	return cmd
 }

@@ -136,9 +136,14 @@ type inputFlags struct {
 	v4, v6 string
 }
 
-func (in *inputFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&in.v4, "ipv4", "4", "", "IPv4 rules in iptables-save format (- reads stdin)")
-	fs.StringVarP(&in.v6, "ipv6", "6", "", "IPv6 rules in ip6tables-save format (- reads stdin)")
+// register adds -4 and -6; stdin says whether "-" (stdin) is allowed.
+func (in *inputFlags) register(fs *pflag.FlagSet, stdin bool) {
+	dash := ""
+	if stdin {
+		dash = " (- reads stdin)"
+	}
+	fs.StringVarP(&in.v4, "ipv4", "4", "", "IPv4 rules in iptables-save format"+dash)
+	fs.StringVarP(&in.v6, "ipv6", "6", "", "IPv6 rules in ip6tables-save format"+dash)
 }
 
 // load parses the rule files into one desired state. Parse errors name the

@@ -64,7 +64,7 @@ Exit status: 0 when there is nothing to change, 2 when there are changes,
 		},
 	}
 	flags.register(cmd.Flags())
-	input.register(cmd.Flags())
+	input.register(cmd.Flags(), true)
 	output.register(cmd.Flags())
 	return cmd
 }
