@@ -55,14 +55,8 @@ func TestExactTranslations(t *testing.T) {
 		{IPv6, `-p tcp -j DNAT --to-destination [fec0::1234]:1-20`, `meta l4proto tcp counter dnat to [fec0::1234]:1-20`, ``, nil},
 		{IPv6, `-j DNAT --to-destination fec0::1-fec0::2`, `counter dnat to fec0::1-fec0::2`, ``, nil},
 	} {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: parse: %v", c.args, err)
-			continue
-		}
-		tr, err := r.Translate()
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
+		tr := translateArgs(t, c.fam, c.args)
+		if tr == nil {
 			continue
 		}
 		wantNft := c.nft

@@ -85,14 +85,8 @@ func runOracle(t *testing.T, ns *netnstest.NS, cases []OracleCase) {
 	}
 	var pairs, rawPairs []pair
 	for i, c := range cases {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: parse: %v", c.args, err)
-			continue
-		}
-		tr, err := r.Translate()
-		if err != nil {
-			t.Errorf("%s: translate: %v", c.args, err)
+		tr := translateArgs(t, c.fam, c.args)
+		if tr == nil {
 			continue
 		}
 		tb := tables[c.fam]

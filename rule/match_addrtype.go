@@ -86,13 +86,21 @@ func formatAddrTypes(mask uint16) string {
 	return strings.Join(names, ",")
 }
 
+// addrTypeSide is the source or the destination test of an addrtype match.
+type addrTypeSide struct {
+	opt, field string // iptables option, nft field
+	mask       uint16
+	invert     bool
+}
+
+// sides returns the source and the destination tests.
+func (a *AddrType) sides() []addrTypeSide {
+	return []addrTypeSide{{"--src-type", "saddr", a.Src, a.SrcInvert}, {"--dst-type", "daddr", a.Dst, a.DstInvert}}
+}
+
 func (a *AddrType) args() []string {
 	var out []string
-	for _, t := range []struct {
-		opt    string
-		mask   uint16
-		invert bool
-	}{{"--src-type", a.Src, a.SrcInvert}, {"--dst-type", a.Dst, a.DstInvert}} {
+	for _, t := range a.sides() {
 		if t.mask == 0 {
 			continue
 		}
@@ -108,11 +116,7 @@ func (a *AddrType) args() []string {
 }
 
 func (a *AddrType) xlate(x *xlator) error {
-	for _, t := range []struct {
-		field  string
-		mask   uint16
-		invert bool
-	}{{"saddr", a.Src, a.SrcInvert}, {"daddr", a.Dst, a.DstInvert}} {
+	for _, t := range a.sides() {
 		if t.mask == 0 {
 			continue
 		}

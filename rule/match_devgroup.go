@@ -33,10 +33,7 @@ func (m *DevGroup) parse(p *parser, opt string, invert bool) (bool, error) {
 	default:
 		return false, nil
 	}
-	if g.Set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, g.Set)
 	if err != nil {
 		return true, err
 	}

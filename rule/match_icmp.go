@@ -119,10 +119,7 @@ func (m *ICMP) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt != m.option() {
 		return false, nil
 	}
-	if m.set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, m.set)
 	if err != nil {
 		return true, err
 	}

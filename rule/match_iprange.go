@@ -33,10 +33,7 @@ func (m *IPRangeMatch) parse(p *parser, opt string, invert bool) (bool, error) {
 	default:
 		return false, nil
 	}
-	if r.Set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, r.Set)
 	if err != nil {
 		return true, err
 	}

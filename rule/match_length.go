@@ -22,10 +22,7 @@ func (l *Length) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt != "--length" {
 		return false, nil
 	}
-	if l.set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, l.set)
 	if err != nil {
 		return true, err
 	}

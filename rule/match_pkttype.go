@@ -29,10 +29,7 @@ func (m *PktType) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt != "--pkt-type" {
 		return false, nil
 	}
-	if m.set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, m.set)
 	if err != nil {
 		return true, err
 	}

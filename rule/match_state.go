@@ -19,10 +19,7 @@ func (s *State) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt != "--state" {
 		return false, nil
 	}
-	if s.set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, s.set)
 	if err != nil {
 		return true, err
 	}

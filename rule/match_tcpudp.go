@@ -33,10 +33,7 @@ func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
 	default:
 		return false, nil
 	}
-	if target.Set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, target.Set)
 	if err != nil {
 		return true, err
 	}

@@ -236,19 +236,7 @@ func TestMatchTranslate(t *testing.T) {
 		{IPv4, `-m devgroup ! --src-group 0x2 --dst-group 0xc/0xc`, `iifgroup != 0x2 oifgroup and 0xc == 0xc counter`},
 	}
 	for _, c := range cases {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
-			continue
-		}
-		tr, err := r.Translate()
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
-			continue
-		}
-		if got := tr.Text(); got != c.want {
-			t.Errorf("%s:\n got  %s\n want %s", c.args, got, c.want)
-		}
+		wantText(t, c.fam, c.args, c.want)
 	}
 }
 
@@ -278,14 +266,6 @@ func TestMatchUnsupported(t *testing.T) {
 		{IPv4, `-p tcp --tcp-flags SYN SYN,ACK`},
 	}
 	for _, c := range cases {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: parse: %v", c.args, err)
-			continue
-		}
-		tr, err := r.Translate()
-		if !errors.Is(err, ErrUnsupported) {
-			t.Errorf("%s: got (%v, %v), want ErrUnsupported", c.args, tr, err)
-		}
+		wantUnsupported(t, c.fam, c.args)
 	}
 }

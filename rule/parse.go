@@ -69,6 +69,15 @@ func (p *parser) value(opt string) (string, error) {
 }
 
 // optionalValue returns the next argument if it is not an option itself.
+// onceValue returns the value of an option that may only be given once;
+// given says whether it already was.
+func (p *parser) onceValue(opt string, given bool) (string, error) {
+	if given {
+		return "", argError(opt, "may only be given once")
+	}
+	return p.value(opt)
+}
+
 func (p *parser) optionalValue() (string, bool) {
 	if p.pos+1 >= len(p.args) {
 		return "", false

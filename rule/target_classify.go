@@ -27,10 +27,7 @@ func (c *Classify) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err := noInvert(opt, invert); err != nil {
 		return true, err
 	}
-	if c.set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, c.set)
 	if err != nil {
 		return true, err
 	}

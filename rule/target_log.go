@@ -66,58 +66,46 @@ func (l *Log) once(opt string) error {
 }
 
 func (l *Log) parse(p *parser, opt string, invert bool) (bool, error) {
+	var flag uint8
 	for _, f := range logFlagOptions {
 		if opt == f.opt {
-			if err := noInvert(opt, invert); err != nil {
-				return true, err
-			}
-			if err := l.once(opt); err != nil {
-				return true, err
-			}
-			l.Flags |= f.flag
-			return true, nil
+			flag = f.flag
 		}
 	}
-	switch opt {
-	case "--log-prefix":
-		if err := noInvert(opt, invert); err != nil {
-			return true, err
-		}
-		if err := l.once(opt); err != nil {
-			return true, err
-		}
-		v, err := p.value(opt)
-		if err != nil {
-			return true, err
-		}
+	if flag == 0 && opt != "--log-prefix" && opt != "--log-level" {
+		return false, nil
+	}
+	if err := noInvert(opt, invert); err != nil {
+		return true, err
+	}
+	if err := l.once(opt); err != nil {
+		return true, err
+	}
+	if flag != 0 {
+		l.Flags |= flag
+		return true, nil
+	}
+	v, err := p.value(opt)
+	if err != nil {
+		return true, err
+	}
+	if opt == "--log-prefix" {
 		if err := checkLogPrefix(v, MaxLogPrefixLen); err != nil {
 			return true, err
 		}
 		l.Prefix = v
 		return true, nil
-	case "--log-level":
-		if err := noInvert(opt, invert); err != nil {
-			return true, err
-		}
-		if err := l.once(opt); err != nil {
-			return true, err
-		}
-		v, err := p.value(opt)
-		if err != nil {
-			return true, err
-		}
-		if n, ok := logLevelNames[v]; ok {
-			l.Level = n
-			return true, nil
-		}
-		n, err := tgUint(v, 7)
-		if err != nil {
-			return true, argError(v, "unknown log level (0-7 or emerg, alert, crit, error, warning, notice, info, debug)")
-		}
-		l.Level = uint8(n)
+	}
+	if n, ok := logLevelNames[v]; ok {
+		l.Level = n
 		return true, nil
 	}
-	return false, nil
+	n, err := tgUint(v, 7)
+	if err != nil {
+		return true, argError(v, "unknown log level (0-7 or emerg, alert, crit, error, warning, notice, info, debug)")
+	}
+	l.Level = uint8(n)
+	return true, nil
 }
 
 // checkLogPrefix validates a log prefix as iptables does.

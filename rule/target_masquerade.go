@@ -30,10 +30,7 @@ func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *
 	if err := noInvert(opt, invert); err != nil {
 		return true, err
 	}
-	if *set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, *set)
 	if err != nil {
 		return true, err
 	}

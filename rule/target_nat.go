@@ -52,10 +52,7 @@ func (n *NAT) parse(p *parser, opt string, invert bool) (bool, error) {
 		if err := noInvert(opt, invert); err != nil {
 			return true, err
 		}
-		if n.set {
-			return true, argError(opt, "may only be given once")
-		}
-		v, err := p.value(opt)
+		v, err := p.onceValue(opt, n.set)
 		if err != nil {
 			return true, err
 		}
@@ -96,35 +93,31 @@ func (f *NATFlags) parse(opt string, invert, fully, persistent bool) (bool, erro
 }
 
 func (f NATFlags) args() []string {
-	var out []string
-	if f.Random {
-		out = append(out, "--random")
-	}
-	if f.FullyRandom {
-		out = append(out, "--random-fully")
-	}
-	if f.Persistent {
-		out = append(out, "--persistent")
-	}
-	return out
+	return f.names("--random", "--random-fully", "--persistent")
 }
 
 // nft returns the flags as nft prints them (" random,persistent").
 func (f NATFlags) nft() string {
-	var names []string
-	if f.Random {
-		names = append(names, "random")
-	}
-	if f.FullyRandom {
-		names = append(names, "fully-random")
-	}
-	if f.Persistent {
-		names = append(names, "persistent")
-	}
+	names := f.names("random", "fully-random", "persistent")
 	if len(names) == 0 {
 		return ""
 	}
 	return " " + strings.Join(names, ",")
+}
+
+// names returns the names of the flags that are set, given the names of
+// --random, --random-fully and --persistent, in that order.
+func (f NATFlags) names(random, fully, persistent string) []string {
+	var out []string
+	for _, n := range []struct {
+		set  bool
+		name string
+	}{{f.Random, random}, {f.FullyRandom, fully}, {f.Persistent, persistent}} {
+		if n.set {
+			out = append(out, n.name)
+		}
+	}
+	return out
 }
 
 // bits returns the NF_NAT_RANGE_* flags nft sends, for the expressions

@@ -79,10 +79,7 @@ func (j *Reject) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err := noInvert(opt, invert); err != nil {
 		return true, err
 	}
-	if j.set {
-		return true, argError(opt, "may only be given once")
-	}
-	v, err := p.value(opt)
+	v, err := p.onceValue(opt, j.set)
 	if err != nil {
 		return true, err
 	}

@@ -246,15 +246,7 @@ func TestTargetUnsupported(t *testing.T) {
 		{IPv4, `-j LOG --log-prefix 'a"b'`},
 		{IPv4, `-j NFLOG --nflog-prefix a\\b`},
 	} {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: parse: %v", c.args, err)
-			continue
-		}
-		tr, err := r.Translate()
-		if !errors.Is(err, ErrUnsupported) {
-			t.Errorf("%s: Translate() = %v, %v; want an error wrapping ErrUnsupported", c.args, tr, err)
-		}
+		wantUnsupported(t, c.fam, c.args)
 	}
 }
 
@@ -284,19 +276,7 @@ func TestTargetTranslate(t *testing.T) {
 		{IPv4, `-j NFQUEUE --queue-balance 1:3 --queue-cpu-fanout`, `counter queue num 1-3 fanout`},
 		{IPv4, `-j NFQUEUE --queue-num 5 --queue-bypass`, `counter queue num 5 bypass`},
 	} {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
-			continue
-		}
-		tr, err := r.Translate()
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
-			continue
-		}
-		if got := tr.Text(); got != c.want {
-			t.Errorf("%s:\n  got  %s\n  want %s", c.args, got, c.want)
-		}
+		wantText(t, c.fam, c.args, c.want)
 	}
 }
 
