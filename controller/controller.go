@@ -193,7 +193,20 @@ func (c *Controller) SetRuleset(rs *firewall.Ruleset) error {
 		return err
 	}
 	c.rules, c.desired = nil, rs
+	c.metrics.rules.Set(float64(countRules(rs)))
 	return nil
+}
+
+// countRules counts rules and user-defined chains, as Set counts its list.
+func countRules(rs *firewall.Ruleset) int {
+	n := 0
+	for _, ch := range rs.Chains {
+		n += len(ch.Rules)
+		if !ch.Builtin() {
+			n++
+		}
+	}
+	return n
 }
 
 // Current reads the owned state from the kernel (not from a cache).

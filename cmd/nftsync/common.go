@@ -46,8 +46,8 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 		"owner name: the rules live in nftables tables named OWNER-TABLE (e.g. "+controller.DefaultOwner+"-nat); nothing else is touched")
 	fs.StringVar(&t.netns, "netns", "",
 		"work in the network namespace /run/netns/NAME (or at a path starting with /) instead of the current one")
-	fs.StringVar(&t.backend, "backend", controller.BackendNFTables,
-		"engine: nftables (netlink), iptables (iptables binaries, rules in iptables' own tables) or auto")
+	fs.StringVar(&t.backend, "backend", controller.BackendAuto,
+		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
 }
 
 // netnsPath returns the namespace path for --netns ("" for the current one).
