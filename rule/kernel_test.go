@@ -35,6 +35,10 @@ var oracleCases = []struct {
 	{IPv4, `-p tcp ! --sport 1024:65535 --dport 80 --syn -j ACCEPT`},
 	{IPv4, `-p tcp --tcp-flags ACK,FIN FIN -j DROP`},
 	{IPv4, `-p udp --sport 0:65535`},
+	// nft loads both ports at once when both are single values.
+	{IPv4, `-p tcp --sport 50 --dport 80 -j ACCEPT`},
+	{IPv6, `-p udp --dport 5353 --sport 53`},
+	{IPv4, `-p sctp --sport 50 ! --dport 80`},
 	{IPv4, `-p udp -d 8.8.8.8 -j ACCEPT`},
 	{IPv6, `-s fd00::/8 ! -d ::1 -p udp --dport 51820 -j ACCEPT`},
 	{IPv6, `-s feed:babe::1/ffff:ff00:: -j ACCEPT`},
@@ -97,6 +101,11 @@ func runOracle(t *testing.T, ns *netnstest.NS, cases []OracleCase) {
 		conn.AddChain(p.goCh)
 		for _, chain := range []string{"KILO-NAT", "KILO-IPIP"} {
 			conn.AddChain(&nftables.Chain{Name: chain, Table: tb})
+		}
+		if r, err := ParseString(c.fam, c.args); err == nil {
+			if j, ok := r.Target.(*Jump); ok {
+				conn.AddChain(&nftables.Chain{Name: j.Chain, Table: tb})
+			}
 		}
 		if selfMarshalled(tr) {
 			// google/nftables cannot send these: install them raw below.

@@ -64,6 +64,14 @@ func (pm *ports) portArgs() []string {
 // xlatePorts translates the port matches. It reports whether it printed
 // anything: a full 0:65535 range matches every packet and is left out.
 func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
+	if s, d := pm.SPort, pm.DPort; s.Set && d.Set && !s.Invert && !d.Invert && s.Lo == s.Hi && d.Lo == d.Hi {
+		// nft merges two adjacent equality matches into one load of both
+		// ports: the first statement carries it, the second only its text.
+		x.add(fmt.Sprintf("%s sport %s", name, s.nft()),
+			append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, 0, 4), cmp(false, append(be16(s.Lo), be16(d.Lo)...)))...)
+		x.add(fmt.Sprintf("%s dport %s", name, d.nft()))
+		return true
+	}
 	printed := false
 	for _, p := range []struct {
 		field string
