@@ -23,6 +23,10 @@ type Backend struct {
 	tools map[rule.Family]*tools
 	mem   *memory
 	last  string // fingerprint of the last ruleset applied in full
+	// noScratch is why scratch namespaces cannot be made here (no
+	// CAP_SYS_ADMIN, no namespaces): changes are then guarded by
+	// roll-backs alone.
+	noScratch error
 }
 
 var _ firewall.Backend = (*Backend)(nil)
@@ -119,7 +123,8 @@ func (b *Backend) toolsFor(fam rule.Family) (*tools, error) {
 	return t, nil
 }
 
-// save reads one table of one family with iptables-save.
+// save reads one table of one family with iptables-save -c (the counters
+// are kept for a roll-back).
 func (b *Backend) save(ctx context.Context, id tableID) (*savedTable, error) {
 	t, err := b.toolsFor(id.fam)
 	if err != nil {
@@ -128,7 +133,7 @@ func (b *Backend) save(ctx context.Context, id tableID) (*savedTable, error) {
 	if b.cfg.obs != nil {
 		b.cfg.obs.Observe("dump", 1)
 	}
-	out, err := b.run.run(ctx, nil, t.save, "-t", id.table)
+	out, err := b.run.run(ctx, nil, t.save, "-c", "-t", id.table)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s table %s: %w", id.fam, id.table, err)
 	}
@@ -139,21 +144,30 @@ func (b *Backend) save(ctx context.Context, id tableID) (*savedTable, error) {
 	return st, nil
 }
 
-// restore runs one iptables-restore --noflush for a family.
-func (b *Backend) restore(ctx context.Context, fam rule.Family, in *restoreInput) error {
+// restoreCmd returns a family's iptables-restore and its arguments: flags,
+// then -w when the binary takes it.
+func (b *Backend) restoreCmd(fam rule.Family, flags ...string) (string, []string, error) {
 	t, err := b.toolsFor(fam)
+	if err != nil {
+		return "", nil, err
+	}
+	if t.wait {
+		flags = append(flags, "-w")
+	}
+	return t.restore, flags, nil
+}
+
+// restore runs one iptables-restore for a family with the given flags and
+// input in the configured namespace; kind is what the observer counts it
+// as.
+func (b *Backend) restore(ctx context.Context, fam rule.Family, kind string, input []byte, flags ...string) error {
+	path, args, err := b.restoreCmd(fam, flags...)
 	if err != nil {
 		return err
 	}
-	args := []string{"--noflush"}
-	if t.wait {
-		args = append(args, "-w")
-	}
 	if b.cfg.obs != nil {
-		b.cfg.obs.Observe("batch", 1)
+		b.cfg.obs.Observe(kind, 1)
 	}
-	if _, err := b.run.run(ctx, in.bytes(), t.restore, args...); err != nil {
-		return fmt.Errorf("applying %s rules: %w", fam, in.blame(err))
-	}
-	return nil
+	_, err = b.run.run(ctx, input, path, args...)
+	return err
 }

@@ -47,14 +47,57 @@
 // -m tcp, comment quoting, option order) are not differences. Rules that do
 // not parse are foreign in built-in chains and undesired in owned chains.
 //
-// Every Plan or Apply runs one `iptables-save -t TABLE` per family and table
-// in use; when nothing differs, that is all. Changes are made by one
+// Every Plan or Apply runs one `iptables-save -c -t TABLE` per family and
+// table in use; when nothing differs, that is all. Changes are made by one
 // `iptables-restore --noflush` per family whose input holds -N, -P, -D NUM,
-// -I NUM / -A, -F and -X lines, one section per table, each committed
-// atomically. Rule numbers come from the iptables-save just read: a change
-// someone makes between that read and the restore (milliseconds) can make a
-// numbered command hit a neighbouring rule; the next Apply repairs owned
-// rules, as it repairs any drift. When iptables-restore refuses its input,
-// the line it blames is mapped back to the rule (a *firewall.RuleError
-// carrying the rule's Label).
+// -I NUM / -A, -F and -X lines, one section per table. Rule numbers come
+// from the iptables-save just read: a change someone makes between that
+// read and the restore (milliseconds) can make a numbered command hit a
+// neighbouring rule; the next Apply repairs owned rules, as it repairs any
+// drift.
+//
+// # All or nothing
+//
+// iptables-restore commits each table section on its own, so a refusal in
+// a later section, or in the second family, would leave the earlier ones
+// committed. Apply therefore first runs each family's input in a scratch
+// network namespace (unshared on a locked, thrown-away OS thread) after a
+// copy of the tables it touches (`iptables-restore --noflush -c`, the saved
+// sections then the planned ones), families and tables with more rules to
+// add first, stopping at the first refusal. The kernel's own checks (a
+// target outside the table or hook it is valid in) happen there too. Only
+// when every family passes are the changes made for real, so a refused
+// change touches nothing. iptables-legacy-restore blames COMMIT for a
+// kernel refusal; the refused section is then re-run in a fresh scratch
+// namespace one command per commit to find the rule.
+//
+// The scratch check cannot decide when the namespace cannot be made (no
+// CAP_SYS_ADMIN: remembered, not retried), when the saved tables do not
+// restore there (rules referring to ipsets or other per-namespace objects
+// the copy lacks), or when the refused section uses such objects. Apply then
+// logs why and makes the change anyway, guarded by a roll-back: when a real
+// restore fails, every section it or an earlier family committed is put
+// back from the text saved at the start of the Apply, with one
+// `iptables-restore -c` (no --noflush: each section replaces its whole
+// table atomically) per family. The roll-back restores rules, policies and
+// counters as they were read; what someone else changed in those tables,
+// and the packets counted, between that read and the roll-back (tens of
+// milliseconds) is lost, and other processes can see the partial state in
+// between. With iptables-nft the rolled-back tables are rebuilt, so
+// `nft list ruleset` may show their chains in another order. A roll-back
+// that fails too is reported with the refusal, and the backend then owns
+// both the old and the new state.
+//
+// Process counts, for T tables in use and F families with changes (F <= 2):
+//
+//   - no-op Apply or Plan: T iptables-save.
+//   - Apply with changes: T iptables-save + F scratch checks + F restores.
+//   - refused Apply: T iptables-save + at most F scratch checks (+1 to find
+//     the rule under iptables-legacy), no real restore.
+//   - without a conclusive check: T iptables-save + at most F scratch
+//     checks (none when namespaces cannot be made) + F restores, and on a
+//     refusal at most F roll-back restores.
+//
+// When iptables-restore refuses its input, the line it blames is mapped
+// back to the rule (a *firewall.RuleError carrying the rule's Label).
 package compat

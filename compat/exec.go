@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/nftsync/nftsync/firewall"
 )
@@ -75,23 +76,60 @@ func (e *execError) Error() string {
 
 func (e *execError) Unwrap() error { return e.err }
 
-// run starts path with args (and stdin, if not nil) and returns its stdout.
+// run starts path with args (and stdin, if not nil) in the configured
+// namespace and returns its stdout.
 func (r *runner) run(ctx context.Context, stdin []byte, path string, args ...string) ([]byte, error) {
-	var stdout, stderr bytes.Buffer
+	var out []byte
 	err := r.do(func() error {
-		cmd := exec.CommandContext(ctx, path, args...)
-		if stdin != nil {
-			cmd.Stdin = bytes.NewReader(stdin)
-		}
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if r.obs != nil {
-			r.obs.Observe("exec", 1)
-		}
-		r.log.Debug("exec", "cmd", path, "args", args, "netns", r.netns)
-		return cmd.Run()
+		var err error
+		out, err = r.start(ctx, stdin, r.netns, path, args...)
+		return err
 	})
-	if err != nil {
+	return out, err
+}
+
+// start runs path with args (and stdin, if not nil) on the calling thread,
+// in whatever network namespace the thread is in (where only says which,
+// for the log), and returns its stdout.
+func (r *runner) start(ctx context.Context, stdin []byte, where, path string, args ...string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if r.obs != nil {
+		r.obs.Observe("exec", 1)
+	}
+	r.log.Debug("exec", "cmd", path, "args", args, "netns", where)
+	if err := cmd.Run(); err != nil {
 		return stdout.Bytes(), &execError{cmd: path + " " + strings.Join(args, " "), err: err, stderr: stderr.String()}
 	}
 	return stdout.Bytes(), nil
 }
+
+// scratchNS names the throw-away namespace in the log.
+const scratchNS = "(scratch)"
+
+// scratch runs fn on a locked OS thread that has moved into a new, empty
+// network namespace of its own; processes fn starts with start run there.
+// Like do, it never unlocks the thread: the thread dies with its goroutine,
+// and the namespace goes away with its last process.
+func (r *runner) scratch(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- &scratchError{fmt.Errorf("creating a scratch network namespace: %w", err)}
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// scratchError is a scratch namespace that could not be made.
+type scratchError struct{ err error }
+
+func (e *scratchError) Error() string { return e.err.Error() }
+func (e *scratchError) Unwrap() error { return e.err }

@@ -15,7 +15,8 @@ import (
 
 // TestExecCount counts the processes through wrapper scripts: a no-op Apply
 // runs one iptables-save per family and table in use and nothing else; a
-// repair adds one iptables-restore per family that changed.
+// repair adds, per family that changed, one iptables-restore in a scratch
+// namespace (--noflush -c) and one for real (--noflush).
 func TestExecCount(t *testing.T) {
 	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
 		dir, log := wrapDir(t, mode)
@@ -27,9 +28,12 @@ func TestExecCount(t *testing.T) {
 			t.Errorf("first Apply: observer counted %d execs, wrappers logged %d: %q", obs.get("exec"), len(got), got)
 		}
 		saves := []string{
-			"ip6tables-" + mode + "-save -t filter",
-			"iptables-" + mode + "-save -t filter",
-			"iptables-" + mode + "-save -t nat",
+			"ip6tables-" + mode + "-save -c -t filter",
+			"iptables-" + mode + "-save -c -t filter",
+			"iptables-" + mode + "-save -c -t nat",
+		}
+		restores := func(base string) []string {
+			return []string{base + "-" + mode + "-restore --noflush -c -w", base + "-" + mode + "-restore --noflush -w"}
 		}
 		check := func(what string, want []string) {
 			t.Helper()
@@ -57,13 +61,16 @@ func TestExecCount(t *testing.T) {
 		ipt(t, ns, mode, rule.IPv4, "-t", "nat", "-F", "KILO-NAT")
 		_ = os.Remove(log)
 		apply(t, b, rs)
-		check("a repair of two IPv4 tables", append(append([]string(nil), saves...), "iptables-"+mode+"-restore --noflush -w"))
+		check("a repair of two IPv4 tables", append(append([]string(nil), saves...), restores("iptables")...))
 
 		rs.Chains = append(rs.Chains, chain(t, rule.IPv6, "filter", "FORWARD", `-d fd00::/64 -j ACCEPT`))
 		rs.Chains[1].Rules = rs.Chains[1].Rules[:1]
 		apply(t, b, rs)
-		check("a change in both families", append(append([]string(nil), saves...),
-			"iptables-"+mode+"-restore --noflush -w", "ip6tables-"+mode+"-restore --noflush -w"))
+		check("a change in both families", append(append(append([]string(nil), saves...),
+			restores("iptables")...), restores("ip6tables")...))
+		if got := obs.get("check"); got != 5 {
+			t.Errorf("observer counted %d scratch checks, want 5 (one per family and change: 2+1+2)", got)
+		}
 
 		// Plan only reads.
 		_, err := b.Plan(t.Context(), &firewall.Ruleset{})
@@ -89,17 +96,17 @@ func TestExecCountLarge(t *testing.T) {
 		checkState(t, ns, mode, rs)
 		_ = os.Remove(log)
 		apply(t, b, rs)
-		if got := execLog(t, log); len(got) != 1 || !strings.Contains(got[0], "-save -t filter") {
+		if got := execLog(t, log); len(got) != 1 || !strings.Contains(got[0], "-save -c -t filter") {
 			t.Errorf("no-op Apply of 1001 rules ran %q, want one iptables-save", got)
 		}
-		// Reverse the chain: still one restore.
+		// Reverse the chain: still one restore, after its scratch check.
 		for i, j := 0, len(c.Rules)-1; i < j; i, j = i+1, j-1 {
 			c.Rules[i], c.Rules[j] = c.Rules[j], c.Rules[i]
 		}
 		_ = os.Remove(log)
 		apply(t, b, rs)
-		if got := execLog(t, log); len(got) != 2 {
-			t.Errorf("reversing 1000 rules ran %q, want one save and one restore", got)
+		if got := execLog(t, log); len(got) != 3 {
+			t.Errorf("reversing 1000 rules ran %q, want one save, one check and one restore", got)
 		}
 		checkState(t, ns, mode, rs)
 	})

@@ -54,7 +54,9 @@ func WithBinDir(dir string) Option { return func(c *config) { c.binDir = dir } }
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
 // WithObserver receives "exec" (one per process started), "dump" (one per
-// iptables-save), "batch" (one per iptables-restore) and "drift" (changes
+// iptables-save), "batch" (one per iptables-restore making changes),
+// "check" (one per iptables-restore in a scratch namespace), "rollback"
+// (one per iptables-restore undoing a refused change) and "drift" (changes
 // that repaired someone else's edits) counts.
 func WithObserver(o firewall.Observer) Option { return func(c *config) { c.obs = o } }
 

@@ -30,14 +30,20 @@ type savedTable struct {
 	name   string
 	chains map[string]*savedChain
 	order  []string // chain names in the order printed
+	// section is the table's section from "*TABLE" to "COMMIT" as printed
+	// (with counters when saved with -c), each line ending in a newline;
+	// nil when the output had none. It is iptables-restore input that puts
+	// the table back as it was.
+	section []byte
 }
 
 // chain returns the named chain, or nil.
 func (t *savedTable) chain(name string) *savedChain { return t.chains[name] }
 
-// parseSave reads the output of `iptables-save -t TABLE` for one family. It
-// accepts output with no table section at all (a table that does not exist
-// yet has only its built-in chains, with policy ACCEPT).
+// parseSave reads the output of `iptables-save [-c] -t TABLE` for one
+// family (rule counters, "[PKTS:BYTES] -A ...", are skipped). It accepts
+// output with no table section at all (a table that does not exist yet has
+// only its built-in chains, with policy ACCEPT).
 func parseSave(fam rule.Family, table string, data []byte) (*savedTable, error) {
 	t := &savedTable{name: table, chains: map[string]*savedChain{}}
 	add := func(c *savedChain) {
@@ -50,10 +56,21 @@ func parseSave(fam rule.Family, table string, data []byte) (*savedTable, error) 
 		add(&savedChain{name: b, builtin: true, policy: "ACCEPT"})
 	}
 	in := ""
+	var section bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
+		if in == table || line == "*"+table {
+			section.WriteString(line)
+			section.WriteByte('\n')
+		}
+		if strings.HasPrefix(line, "[") {
+			// Rule counters: "[PKTS:BYTES] -A CHAIN ...".
+			if _, rest, ok := strings.Cut(line, "] "); ok {
+				line = rest
+			}
+		}
 		switch {
 		case line == "" || strings.HasPrefix(line, "#"):
 		case strings.HasPrefix(line, "*"):
@@ -89,6 +106,12 @@ func parseSave(fam rule.Family, table string, data []byte) (*savedTable, error) 
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading iptables-save output: %w", err)
+	}
+	if in == table {
+		return nil, fmt.Errorf("iptables-save output: table %s has no COMMIT", table)
+	}
+	if section.Len() > 0 {
+		t.section = section.Bytes()
 	}
 	return t, nil
 }

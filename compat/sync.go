@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -16,6 +17,8 @@ import (
 type fullPlan struct {
 	plan   *firewall.Plan
 	inputs map[rule.Family]*restoreInput
+	// saved holds every table in use as read, for checks and roll-backs.
+	saved map[tableID]*savedTable
 	// policies built-in chains have before this plan first sets them.
 	origPolicy map[chainID]string
 	keys       keyCache
@@ -33,8 +36,10 @@ func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewal
 }
 
 // Apply makes the owned state equal desired: one iptables-save per table in
-// use, and, when something differs, one iptables-restore --noflush per
-// family.
+// use, and, when something differs, per family one iptables-restore in a
+// scratch network namespace to check the change and one --noflush to make
+// it. A refused change leaves the tables as they were (see the package
+// doc).
 func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -62,17 +67,14 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 		return nil, err
 	}
 	sum := fingerprint(desired, fp.keys)
-	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
-		in := fp.inputs[fam]
-		if in == nil || in.empty() {
-			continue
-		}
-		if err := b.restore(ctx, fam, in); err != nil {
-			// Some tables may have been committed: own both states.
+	if dirty, err := b.commit(ctx, fp); err != nil {
+		if dirty {
+			// The roll-back failed: some tables may hold part of the
+			// change. Own both states.
 			b.remember(desired, fp, true)
 			b.last = ""
-			return nil, err
 		}
+		return nil, err
 	}
 	b.remember(desired, fp, false)
 	if n := len(fp.plan.Changes); n > 0 {
@@ -124,12 +126,15 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 	if err := check(desired); err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
-	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{}, origPolicy: map[chainID]string{}, keys: keyCache{}}
+	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{},
+		saved: map[tableID]*savedTable{}, origPolicy: map[chainID]string{}, keys: keyCache{}}
+	sections := map[rule.Family][]tableLines{}
 	for _, id := range b.tablesInUse(desired) {
 		cur, err := b.save(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("compat: %w", err)
 		}
+		fp.saved[id] = cur
 		var chains []*firewall.Chain
 		for _, c := range desired.Chains {
 			if c.Family != id.fam || c.Table != id.table {
@@ -146,12 +151,24 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 			return nil, fmt.Errorf("compat: %w", err)
 		}
 		fp.plan.Changes = append(fp.plan.Changes, tp.changes...)
-		if fp.inputs[id.fam] == nil {
-			fp.inputs[id.fam] = &restoreInput{}
+		sections[id.fam] = append(sections[id.fam], tableLines{id.table, tp.lines})
+	}
+	for fam, secs := range sections {
+		// The riskier tables first: when a fall-back run without a scratch
+		// check is refused there, nothing is committed yet.
+		slices.SortStableFunc(secs, func(a, b tableLines) int { return cmp.Compare(risk(b.lines), risk(a.lines)) })
+		fp.inputs[fam] = &restoreInput{}
+		for _, s := range secs {
+			fp.inputs[fam].table(s.table, s.lines)
 		}
-		fp.inputs[id.fam].table(id.table, tp.lines)
 	}
 	return fp, nil
+}
+
+// tableLines are the restore lines planned for one table.
+type tableLines struct {
+	table string
+	lines []restoreLine
 }
 
 // remember records what the backend owns once desired is applied; with
