@@ -3,7 +3,9 @@ package compat
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -102,6 +104,12 @@ func decide(ctx context.Context, pref string, p Prober) (Decision, error) {
 	if err := p.ProbeNFTables(ctx); err != nil {
 		if ctx.Err() != nil {
 			return Decision{}, ctx.Err()
+		}
+		// Without CAP_NET_ADMIN the probe fails whatever the kernel
+		// supports: that says nothing about the host, so it is an error,
+		// not a vote for legacy.
+		if errors.Is(err, os.ErrPermission) {
+			return Decision{}, fmt.Errorf("probing nf_tables: %w", err)
 		}
 		return Decision{BackendIPTables, ModeLegacy, fmt.Sprintf("nf_tables probe failed (%v)", err)}, nil
 	}

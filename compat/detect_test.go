@@ -3,7 +3,10 @@ package compat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -154,5 +157,15 @@ func TestVersionMode(t *testing.T) {
 		if got := versionMode(in); got != want {
 			t.Errorf("versionMode(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Without CAP_NET_ADMIN the nf_tables probe fails with EPERM on any host;
+// that must be an error, not a decision for iptables-legacy.
+func TestDecidePermissionDenied(t *testing.T) {
+	p := &fakeProber{nftErr: fmt.Errorf("creating probe table: %w", syscall.EPERM)}
+	d, err := decide(context.Background(), "auto", p)
+	if err == nil || !errors.Is(err, os.ErrPermission) {
+		t.Fatalf("decide = %+v, %v; want a permission error", d, err)
 	}
 }
