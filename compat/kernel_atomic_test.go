@@ -1,0 +1,183 @@
+package compat
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// natRuleset is a Kilo-like state over filter and nat of both families.
+func natRuleset(t *testing.T) *firewall.Ruleset {
+	t.Helper()
+	if !parses(rule.IPv4, "-j MASQUERADE") {
+		t.Skip("package rule does not parse MASQUERADE yet")
+	}
+	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.1.0.0/16 -j ACCEPT`, `-s 10.9.0.0/16 -j DROP`),
+		chain(t, rule.IPv4, "nat", "KILO-NAT", `-d 10.1.0.0/16 -j RETURN`, `-j MASQUERADE`),
+		chain(t, rule.IPv4, "nat", "POSTROUTING", `-s 10.1.0.0/16 -j KILO-NAT`),
+		chain(t, rule.IPv6, "filter", "FORWARD", `-s fd01::/64 -j ACCEPT`),
+		chain(t, rule.IPv6, "nat", "KILO-NAT", `-j MASQUERADE`),
+		chain(t, rule.IPv6, "nat", "POSTROUTING", `-s fd01::/64 -j KILO-NAT`),
+	}}
+}
+
+// counterRE matches the counters iptables-save prints.
+var counterRE = regexp.MustCompile(`\[\d+:\d+\]`)
+
+// listing is both families' iptables-save output, without comments and
+// counters.
+func listing(t *testing.T, ns *netnstest.NS, mode string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, bin := range []string{"iptables-" + mode + "-save", "ip6tables-" + mode + "-save"} {
+		for _, l := range splitLines(ns.Exec(bin)) {
+			if !strings.HasPrefix(l, "#") {
+				b.WriteString(counterRE.ReplaceAllString(l, "[]") + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestRefusedApplyChangesNothing: a change refused in a later table, or in
+// the second family, leaves both families' tables byte-identical (counters
+// aside), whether the scratch check catches it or the roll-back undoes the
+// sections already committed.
+func TestRefusedApplyChangesNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		// bad builds the refused ruleset from the good one; it returns the
+		// label of the rule the kernel refuses.
+		bad func(t *testing.T, rs *firewall.Ruleset) string
+		// families the real run reaches when not checked first, and
+		// families it must roll back.
+		batches, rollbacks int
+	}{
+		{
+			name: "second family, later table",
+			bad: func(t *testing.T, rs *firewall.Ruleset) string {
+				// IPv4 has more to add, so it goes first; in IPv6
+				// filter has more than nat, so nat comes last.
+				rs.Chains[0] = chain(t, rule.IPv4, "filter", "FORWARD",
+					`-s 10.7.0.0/16 -j DROP`, `-s 10.1.0.0/16 -j ACCEPT`, `-s 10.8.0.0/16 -j DROP`, `-s 10.6.0.0/16 -j DROP`)
+				rs.Chains[2] = chain(t, rule.IPv4, "nat", "POSTROUTING", `-d 10.8.0.0/24 -j RETURN`, `-s 10.1.0.0/16 -j KILO-NAT`)
+				rs.Chains = append(rs.Chains,
+					chain(t, rule.IPv6, "filter", "KILO-NEW", `-j RETURN`),
+					chain(t, rule.IPv6, "filter", "INPUT", `-j KILO-NEW`),
+					chain(t, rule.IPv6, "nat", "PREROUTING", `-s fd01::/64 -j MASQUERADE`))
+				return "nat -A PREROUTING -s fd01::/64 -j MASQUERADE"
+			},
+			batches: 2, rollbacks: 2,
+		},
+		{
+			name: "first family, later table",
+			bad: func(t *testing.T, rs *firewall.Ruleset) string {
+				rs.Chains[0] = chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.7.0.0/16 -j DROP`, `-s 10.1.0.0/16 -j ACCEPT`, `-s 10.8.0.0/16 -j DROP`)
+				rs.Chains = append(rs.Chains,
+					chain(t, rule.IPv4, "filter", "KILO-NEW", `-j RETURN`),
+					chain(t, rule.IPv4, "nat", "PREROUTING", `-s 10.1.0.0/16 -j MASQUERADE`),
+					chain(t, rule.IPv6, "filter", "INPUT", `-s fd07::/64 -j DROP`))
+				rs.Chains[3] = chain(t, rule.IPv6, "filter", "FORWARD")
+				return "nat -A PREROUTING -s 10.1.0.0/16 -j MASQUERADE"
+			},
+			batches: 1, rollbacks: 1,
+		},
+	}
+	for _, tc := range cases {
+		for _, checked := range []bool{true, false} {
+			name := tc.name + ", rolled back"
+			if checked {
+				name = tc.name + ", checked"
+			}
+			t.Run(name, func(t *testing.T) {
+				forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
+					testRefused(t, ns, mode, checked, tc.bad, tc.batches, tc.rollbacks)
+				})
+			})
+		}
+	}
+}
+
+func testRefused(t *testing.T, ns *netnstest.NS, mode string, checked bool,
+	bad func(*testing.T, *firewall.Ruleset) string, batches, rollbacks int) {
+	ctx := context.Background()
+	// Foreign rules in both families, to be kept as they are.
+	ipt(t, ns, mode, rule.IPv4, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT")
+	ipt(t, ns, mode, rule.IPv6, "-t", "nat", "-A", "POSTROUTING", "-o", "eth9", "-j", "ACCEPT")
+	var obs counter
+	b := newBackend(t, ns, mode, WithObserver(&obs))
+	if !checked {
+		b.noScratch = errors.New("scratch check disabled by the test")
+	}
+	good := natRuleset(t)
+	apply(t, b, good)
+	before, ruleset := listing(t, ns, mode), ns.Exec("nft", "list", "ruleset")
+	read, err := b.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	rs := natRuleset(t)
+	want := bad(t, rs)
+	obs = counter{}
+	_, err = b.Apply(ctx, rs)
+	var re *firewall.RuleError
+	if !errors.As(err, &re) || re.Rule != want {
+		t.Fatalf("Apply error %v does not name %q", err, want)
+	}
+	t.Logf("Apply error: %v", err)
+	if now := listing(t, ns, mode); now != before {
+		t.Errorf("the refused Apply changed the tables:\nbefore:\n%s\nafter:\n%s", before, now)
+	}
+	if now := ns.Exec("nft", "list", "ruleset"); now != ruleset {
+		// A roll-back rebuilds iptables-nft tables: same meaning, maybe
+		// another chain order. A scratch check touches nothing.
+		report := t.Logf
+		if checked {
+			report = t.Errorf
+		}
+		report("the refused Apply changed nft list ruleset:\nbefore:\n%s\nafter:\n%s", ruleset, now)
+	}
+	wantCounts := map[string]int{"batch": 0, "rollback": 0}
+	if !checked {
+		wantCounts = map[string]int{"batch": batches, "rollback": rollbacks, "check": 0}
+	}
+	for kind, n := range wantCounts {
+		if got := obs.get(kind); got != n {
+			t.Errorf("%d %q restores, want %d", got, kind, n)
+		}
+	}
+	if checked && obs.get("check") == 0 {
+		t.Error("no scratch check ran")
+	}
+
+	// The backend owns what it owned: Read and Plan are as before.
+	now, err := b.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readKeys(now), readKeys(read); !reflect.DeepEqual(got, want) {
+		t.Errorf("Read after the refused Apply:\n%q\nwant\n%q", got, want)
+	}
+	mustEmptyPlan(t, b, good)
+}
+
+// readKeys lists a ruleset's chains and rule keys.
+func readKeys(rs *firewall.Ruleset) []string {
+	var out []string
+	for _, c := range rs.Chains {
+		out = append(out, c.Family.String()+" "+c.Table+" :"+c.Name+" "+c.Policy)
+		for _, k := range chainKeys(c) {
+			out = append(out, "  "+k)
+		}
+	}
+	return out
+}
