@@ -14,23 +14,10 @@ import (
 
 // BuiltinChains lists each iptables table's built-in chains, in the order
 // iptables-save prints them.
-var BuiltinChains = map[string][]string{
-	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
-	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
-	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
-	"raw":      {"PREROUTING", "OUTPUT"},
-	"security": {"INPUT", "FORWARD", "OUTPUT"},
-}
+var BuiltinChains = rule.BuiltinChains
 
 // IsBuiltin reports whether chain is a built-in chain of table.
-func IsBuiltin(table, chain string) bool {
-	for _, c := range BuiltinChains[table] {
-		if c == chain {
-			return true
-		}
-	}
-	return false
-}
+func IsBuiltin(table, chain string) bool { return rule.IsBuiltinChain(table, chain) }
 
 // Rule is one rule of a chain: the parsed rule and how errors name it.
 type Rule struct {

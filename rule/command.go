@@ -118,7 +118,7 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 	if err := CheckTable(c.Table); err != nil {
 		return nil, err
 	}
-	if c.Op == OpPolicy && !isBuiltinChain(c.Table, c.Chain) {
+	if c.Op == OpPolicy && !IsBuiltinChain(c.Table, c.Chain) {
 		return nil, argError(c.Chain, "only built-in chains of table %s have a policy", c.Table)
 	}
 	if !c.hasRule() {
@@ -218,9 +218,9 @@ func checkCommandChain(name string, isNew bool) error {
 	return nil
 }
 
-// builtinChains lists each table's built-in chains, as iptables-save prints
-// them (firewall.BuiltinChains mirrors it; package rule cannot import it).
-var builtinChains = map[string][]string{
+// BuiltinChains lists each iptables table's built-in chains, in the order
+// iptables-save prints them.
+var BuiltinChains = map[string][]string{
 	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
 	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
 	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
@@ -228,8 +228,9 @@ var builtinChains = map[string][]string{
 	"security": {"INPUT", "FORWARD", "OUTPUT"},
 }
 
-func isBuiltinChain(table, chain string) bool {
-	for _, c := range builtinChains[table] {
+// IsBuiltinChain reports whether chain is a built-in chain of table.
+func IsBuiltinChain(table, chain string) bool {
+	for _, c := range BuiltinChains[table] {
 		if c == chain {
 			return true
 		}

@@ -157,7 +157,7 @@ func (s *restoreScanner) chainLine(l *RestoreLine) error {
 	if err := checkCommandChain(l.Chain, false); err != nil {
 		return err
 	}
-	builtin := isBuiltinChain(s.table, l.Chain)
+	builtin := IsBuiltinChain(s.table, l.Chain)
 	switch {
 	case builtin && l.Policy != "ACCEPT" && l.Policy != "DROP":
 		return argError(l.Policy, "the policy of built-in chain %s must be ACCEPT or DROP", l.Chain)
@@ -180,7 +180,7 @@ func (s *restoreScanner) declare(chain string, n int) error {
 func (s *restoreScanner) track(l *RestoreLine) error {
 	c := l.Cmd
 	if c.Op == OpNewChain {
-		if isBuiltinChain(s.table, c.Chain) {
+		if IsBuiltinChain(s.table, c.Chain) {
 			return argError(c.Chain, "is a built-in chain of table %s", s.table)
 		}
 		return s.declare(c.Chain, l.Line)
@@ -188,7 +188,7 @@ func (s *restoreScanner) track(l *RestoreLine) error {
 	if c.Op == OpDeleteChain && c.Chain == "" {
 		s.declared = map[string]int{} // -X alone deletes every user chain
 	}
-	if c.Chain == "" || isBuiltinChain(s.table, c.Chain) {
+	if c.Chain == "" || IsBuiltinChain(s.table, c.Chain) {
 		if c.Op == OpDeleteChain && c.Chain != "" {
 			return argError(c.Chain, "cannot delete a built-in chain")
 		}
@@ -217,7 +217,7 @@ func (s *restoreScanner) commit() error {
 	for _, l := range s.jumps {
 		j := l.Cmd.Rule.Target.(*Jump)
 		var err error
-		if isBuiltinChain(s.table, j.Chain) {
+		if IsBuiltinChain(s.table, j.Chain) {
 			err = argError(j.Chain, "cannot jump to a built-in chain")
 		} else if _, ok := s.declared[j.Chain]; !ok {
 			err = argError(j.Chain, "chain does not exist in table %s", s.table)
