@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nftsync/nftsync/rule"
 )
@@ -225,3 +226,39 @@ type RuleError struct {
 
 func (e *RuleError) Error() string { return fmt.Sprintf("rule %q rejected: %v", e.Rule, e.Err) }
 func (e *RuleError) Unwrap() error { return e.Err }
+
+// Counter is an Observer that adds up the counts by kind; it is safe for
+// concurrent use. Tests and tools use it to check what an engine did.
+type Counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// Observe adds n to kind.
+func (c *Counter) Observe(kind string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[kind] += n
+}
+
+// Get returns the count of kind.
+func (c *Counter) Get(kind string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[kind]
+}
+
+// Take returns all counts and starts again from zero.
+func (c *Counter) Take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.n
+	if out == nil {
+		out = map[string]int{}
+	}
+	c.n = nil
+	return out
+}

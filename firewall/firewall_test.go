@@ -86,3 +86,20 @@ func TestLabel(t *testing.T) {
 		t.Errorf("Label = %q, want the explicit label", got)
 	}
 }
+
+func TestCounter(t *testing.T) {
+	var c Counter
+	var o Observer = &c
+	o.Observe("dump", 2)
+	o.Observe("dump", 1)
+	o.Observe("batch", 1)
+	if c.Get("dump") != 3 || c.Get("batch") != 1 || c.Get("getgen") != 0 {
+		t.Fatalf("counts: dump %d batch %d", c.Get("dump"), c.Get("batch"))
+	}
+	if got := c.Take(); got["dump"] != 3 || len(got) != 2 {
+		t.Fatalf("Take = %v", got)
+	}
+	if c.Get("dump") != 0 {
+		t.Fatal("Take did not reset")
+	}
+}
