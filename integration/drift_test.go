@@ -166,11 +166,11 @@ func TestDrift(t *testing.T) {
 					t.Errorf("Current() does not show the drift (listing after the drift:\n%s)", f.listing(t))
 				}
 
-				f.obs.take()
+				f.obs.Take()
 				if err := f.ctl.Reconcile(); err != nil {
 					t.Fatalf("Reconcile: %v", err)
 				}
-				t.Logf("repair counts: %v", f.obs.take())
+				t.Logf("repair counts: %v", f.obs.Take())
 				f.assertKeys(t, "after Reconcile", want)
 				if after := f.listing(t); after != before {
 					t.Errorf("listing after Reconcile differs from the one after Set:%s\nafter Set:\n%s\nafter Reconcile:\n%s", lineDiff(before, after), before, after)

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nftsync/nftsync/controller"
@@ -27,35 +26,12 @@ func eachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
 	}
 }
 
-// observer counts the operations a backend reports (getgen, dump, batch,
-// exec, drift).
-type observer struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-// Observe implements firewall.Observer.
-func (o *observer) Observe(kind string, n int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.counts[kind] += n
-}
-
-// take returns the counts since the last take and starts again from zero.
-func (o *observer) take() map[string]int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	c := o.counts
-	o.counts = map[string]int{}
-	return c
-}
-
 // fixture is a controller working in one namespace with one backend.
 type fixture struct {
 	backend string
 	ns      *netnstest.NS
 	ctl     *controller.Controller
-	obs     *observer
+	obs     *firewall.Counter
 }
 
 // newFixture makes a controller for backend in ns, owner "kilo".
@@ -67,7 +43,7 @@ func newFixture(t *testing.T, backend string, ns *netnstest.NS) *fixture {
 			netnstest.RequireBinary(t, b)
 		}
 	}
-	obs := &observer{counts: map[string]int{}}
+	obs := &firewall.Counter{}
 	ctl, err := controller.New(
 		controller.WithNetNS(ns.Path),
 		controller.WithBackend(backend),
@@ -233,11 +209,11 @@ func (f *fixture) assertNoopReconcile(t *testing.T, tables int) {
 	if checkGen {
 		gen = generation(t, f.ns)
 	}
-	f.obs.take()
+	f.obs.Take()
 	if err := f.ctl.Reconcile(); err != nil {
 		t.Fatalf("no-op Reconcile: %v", err)
 	}
-	c := f.obs.take()
+	c := f.obs.Take()
 	switch f.backend {
 	case controller.BackendNFTables:
 		if c["dump"] != 0 || c["batch"] != 0 {
