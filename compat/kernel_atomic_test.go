@@ -3,8 +3,11 @@ package compat
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,4 +183,57 @@ func readKeys(rs *firewall.Ruleset) []string {
 		}
 	}
 	return out
+}
+
+// TestFailedRollBack: when the roll-back fails too, the error says so and
+// still names the refused rule; the backend owns both states, Read shows no
+// chain it owns nothing in, and the next Apply puts the old state back.
+func TestFailedRollBack(t *testing.T) {
+	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
+		ctx := context.Background()
+		dir, _ := wrapDir(t, mode)
+		for _, base := range []string{"iptables", "ip6tables"} {
+			name := base + "-" + mode + "-restore"
+			script := "#!/bin/sh\ncase \"$*\" in *--noflush*) ;; *) echo 'refused by the test' >&2; exit 1;; esac\nexec " +
+				netnstest.RequireBinary(t, name) + " \"$@\"\n"
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := newBackend(t, ns, mode, WithBinDir(dir))
+		b.noScratch = errors.New("scratch check disabled by the test")
+		good := natRuleset(t)
+		apply(t, b, good)
+		before := listing(t, ns, mode)
+
+		rs := natRuleset(t)
+		rs.Chains[0] = chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.7.0.0/16 -j DROP`, `-s 10.1.0.0/16 -j ACCEPT`)
+		rs.Chains = append(rs.Chains,
+			chain(t, rule.IPv4, "filter", "KILO-NEW", `-j RETURN`),
+			chain(t, rule.IPv6, "nat", "PREROUTING", `-s fd01::/64 -j MASQUERADE`))
+		_, err := b.Apply(ctx, rs)
+		var re *firewall.RuleError
+		if !errors.As(err, &re) || re.Rule != "nat -A PREROUTING -s fd01::/64 -j MASQUERADE" || !strings.Contains(err.Error(), "rolling back ip tables filter") {
+			t.Fatalf("Apply error %v: want the refused rule and the failed roll-back of ip filter", err)
+		}
+		if listing(t, ns, mode) == before {
+			t.Fatal("the roll-back was not refused: the test proves nothing")
+		}
+		got, err := b.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got.Chains {
+			if c.Family == rule.IPv6 && c.Table == "nat" && c.Name == "PREROUTING" {
+				t.Errorf("Read shows ip6 nat PREROUTING, where nothing owned is: %q", readKeys(got))
+			}
+		}
+		if !slices.ContainsFunc(got.Chains, func(c *firewall.Chain) bool { return c.Name == "KILO-NEW" }) {
+			t.Errorf("Read does not show KILO-NEW, owned and committed: %q", readKeys(got))
+		}
+		apply(t, b, good)
+		if now := listing(t, ns, mode); now != before {
+			t.Errorf("Apply after the failed roll-back did not restore the state:\nbefore:\n%s\nafter:\n%s", before, now)
+		}
+	})
 }

@@ -12,7 +12,9 @@ import (
 // Read returns the owned state as iptables-save prints it now: the owned
 // user chains with all their rules, and the built-in chains of the last
 // applied ruleset with the rules the backend owns in them (and their policy
-// when the ruleset set one). Chains come in the order they were declared.
+// when the ruleset set one). Chains come in the order they were declared;
+// other built-in chains the backend may own rules in (after an Apply that
+// failed half-way) follow, only when something owned is there.
 // Rules of owned chains that nftsync cannot parse are left out and logged.
 func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	b.mu.Lock()
@@ -22,6 +24,7 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	for _, id := range ids {
 		seen[id] = true
 	}
+	declared := len(ids)
 	for _, extra := range []map[chainID]bool{b.mem.user, keysOf(b.mem.rules), keysOf(b.mem.policy)} {
 		for _, id := range sortedIDs(extra) {
 			if !seen[id] {
@@ -32,7 +35,7 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	}
 	saved := map[tableID]*savedTable{}
 	rs := &firewall.Ruleset{}
-	for _, id := range ids {
+	for n, id := range ids {
 		tid := tableID{id.fam, id.table}
 		st := saved[tid]
 		if st == nil {
@@ -57,6 +60,11 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 			for i := range owned {
 				owned[i] = true
 			}
+		}
+		if n >= declared && sc.builtin && c.Policy == "" && !slices.Contains(owned, true) {
+			// Not declared by the last ruleset applied in full (a chain of
+			// one that failed half-way) and nothing owned in it: not shown.
+			continue
 		}
 		for i, r := range sc.rules {
 			switch {

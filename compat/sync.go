@@ -172,7 +172,8 @@ type tableLines struct {
 }
 
 // remember records what the backend owns once desired is applied; with
-// union set (a failed apply) it keeps owning what it owned before, too.
+// union set (an apply that failed half-way) it keeps owning what it owned
+// before, too, and keeps the declared chain order of before.
 func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) {
 	m := newMemory()
 	if union {
@@ -185,7 +186,9 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 	}
 	for _, c := range desired.Chains {
 		id := chainID{c.Family, c.Table, c.Name}
-		m.order = append(m.order, id)
+		if !union {
+			m.order = append(m.order, id)
+		}
 		if !c.Builtin() {
 			m.user[id] = true
 			continue
@@ -216,11 +219,9 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 				m.policy[id] = orig
 			}
 		}
-		for _, id := range b.mem.order {
-			if !slices.Contains(m.order, id) {
-				m.order = append(m.order, id)
-			}
-		}
+		// Read lists the chains of the last ruleset applied in full, then
+		// the others only where it finds something owned.
+		m.order = slices.Clone(b.mem.order)
 	}
 	b.mem = m
 }
