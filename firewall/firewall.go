@@ -195,6 +195,13 @@ type Backend interface {
 	// Apply makes the owned state equal desired and returns what it
 	// changed. It should be cheap when nothing changed since its last
 	// Apply (the nftables engine checks the ruleset generation only).
+	//
+	// The caller must not modify desired, its chains or the rules they
+	// hold once passed: a backend may remember the pointer and treat the
+	// same pointer as the same desired state (the nftables engine answers
+	// an Apply of the same Ruleset with one generation check, and caches
+	// each *rule.Rule's translation). Pass a new Ruleset to change the
+	// desired state; it may share the unchanged rules with the old one.
 	Apply(ctx context.Context, desired *Ruleset) (*Plan, error)
 	// Read returns the owned state as it is now, read from the kernel.
 	Read(ctx context.Context) (*Ruleset, error)

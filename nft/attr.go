@@ -40,12 +40,16 @@ func (a attrs) str(typ uint16, s string) attrs {
 
 // u32 appends a big-endian 32-bit attribute, as nftables expects.
 func (a attrs) u32(typ uint16, v uint32) attrs {
-	return a.bytes(typ, binary.BigEndian.AppendUint32(nil, v))
+	a = binary.NativeEndian.AppendUint16(a, unix.NLA_HDRLEN+4)
+	a = binary.NativeEndian.AppendUint16(a, typ)
+	return binary.BigEndian.AppendUint32(a, v)
 }
 
 // u64 appends a big-endian 64-bit attribute.
 func (a attrs) u64(typ uint16, v uint64) attrs {
-	return a.bytes(typ, binary.BigEndian.AppendUint64(nil, v))
+	a = binary.NativeEndian.AppendUint16(a, unix.NLA_HDRLEN+8)
+	a = binary.NativeEndian.AppendUint16(a, typ)
+	return binary.BigEndian.AppendUint64(a, v)
 }
 
 // nested appends a nested attribute holding inner.

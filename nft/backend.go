@@ -34,18 +34,21 @@ type Backend struct {
 	obs        firewall.Observer
 	maxRetries int
 
-	mu   sync.Mutex
-	nsfd int
-	conn *netlink.Conn
-	snd  sender
-	// verified is true when the owned state was equal to the desired state
-	// with fingerprint lastFP at generation lastGen.
+	mu    sync.Mutex
+	nsfd  int
+	conn  *netlink.Conn
+	snd   sender
+	cache *ruleCache
+	// model is the owned state as of generation lastGen, with every
+	// rule's handle, when verified; nil when unknown.
 	verified bool
 	lastGen  uint32
-	lastFP   [32]byte
-	applied  bool // lastFP holds the last desired state applied
-	compFP   [32]byte
-	comp     *desired
+	model    *actual
+	// lastRS is the desired state of the last successful Apply and lastD
+	// its compilation (lastD stays across failures, to tell drift repairs
+	// from changes of the desired state).
+	lastRS *firewall.Ruleset
+	lastD  *desired
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
@@ -55,7 +58,7 @@ var _ firewall.Backend = (*Backend)(nil)
 
 // New returns a Backend; it opens the netlink socket right away.
 func New(opts ...Option) (*Backend, error) {
-	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1}
+	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache()}
 	for _, o := range opts {
 		o(b)
 	}
@@ -124,7 +127,27 @@ func (b *Backend) dropConn() {
 		b.conn.Close()
 		b.conn = nil
 	}
-	b.verified = false
+	b.forget()
+}
+
+// forget drops the in-memory owned state: the next Apply dumps.
+func (b *Backend) forget() {
+	b.verified, b.model = false, nil
+}
+
+// known returns the owned state when the in-memory one is current at
+// generation gen, else nil.
+func (b *Backend) known(gen uint32) *actual {
+	if b.verified && b.model != nil && gen == b.lastGen {
+		return b.model
+	}
+	return nil
+}
+
+// remember records the owned state after a write or check at generation
+// gen (0: unknown generation).
+func (b *Backend) remember(model *actual, gen uint32) {
+	b.model, b.lastGen, b.verified = model, gen, gen != 0 && model != nil
 }
 
 func (b *Backend) getGen() (uint32, error) {
@@ -163,25 +186,21 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 	}
 }
 
-// compiled returns the desired state compiled, reusing the last compilation
-// when the fingerprint is unchanged.
-func (b *Backend) compiled(fp [32]byte, rs *firewall.Ruleset) (*desired, error) {
-	if b.comp != nil && fp == b.compFP {
-		return b.comp, nil
+// state returns the owned state at generation gen: the in-memory one when
+// it is current, else a dump.
+func (b *Backend) state(ctx context.Context, gen uint32) (*actual, bool, error) {
+	if st := b.known(gen); st != nil {
+		return st, true, nil
 	}
-	d, err := compile(b.owner, rs)
-	if err != nil {
-		return nil, err
-	}
-	b.comp, b.compFP = d, fp
-	return d, nil
+	st, err := b.readState(ctx, gen)
+	return st, false, err
 }
 
 // Plan returns what Apply would change now, changing nothing.
 func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, err := b.compiled(fingerprint(rs), rs)
+	d, err := compile(b.owner, rs, b.cache)
 	if err != nil {
 		return nil, err
 	}
@@ -189,51 +208,56 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	if err != nil {
 		return nil, err
 	}
-	st, err := b.readState(ctx, gen)
+	st, _, err := b.state(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
-	_, changes, err := makePlan(d, st)
+	pl, err := makePlan(d, st)
 	if err != nil {
 		return nil, err
 	}
-	return &firewall.Plan{Changes: changes}, nil
+	return &firewall.Plan{Changes: pl.changes}, nil
 }
 
 // Apply makes the owned tables equal rs in one atomic batch for both
-// families and returns the changes made. When the ruleset generation is the
-// one of its last write or check and rs is unchanged, it returns an empty
-// plan after a single GETGEN round trip.
+// families and returns the changes made.
+//
+// When rs is the Ruleset of its last successful Apply (the same pointer:
+// see firewall.Backend) and the ruleset generation is the one it wrote or
+// verified, it returns an empty plan after a single GETGEN round trip.
+// When only the desired state changed, it diffs it against the state it
+// wrote, kept in memory, and sends the differences without dumping. When
+// the generation moved (someone else changed the ruleset), it dumps the
+// owned tables and repairs them.
 func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	fp := fingerprint(rs)
 	gen, err := b.getGen()
 	if err != nil {
 		return nil, err
 	}
-	if b.verified && gen == b.lastGen && fp == b.lastFP {
+	if rs == b.lastRS && b.known(gen) != nil {
 		return &firewall.Plan{}, nil
 	}
-	d, err := b.compiled(fp, rs)
+	d, err := compile(b.owner, rs, b.cache)
 	if err != nil {
 		return nil, err
 	}
-	drift := b.applied && fp == b.lastFP
 	for try := 0; ; try++ {
-		st, err := b.readState(ctx, gen)
+		st, fromModel, err := b.state(ctx, gen)
 		if err != nil {
 			return nil, err
 		}
-		bt, changes, err := makePlan(d, st)
+		pl, err := makePlan(d, st)
 		if err != nil {
 			return nil, err
 		}
-		if bt.empty() {
-			b.verified, b.lastGen, b.lastFP, b.applied = true, st.gen, fp, true
+		if pl.batch.empty() {
+			b.remember(pl.next, gen)
+			b.lastRS, b.lastD = rs, d
 			return &firewall.Plan{}, nil
 		}
 		if b.beforeSend != nil {
@@ -242,9 +266,10 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		newGen, err := b.snd.send(bt, st.gen)
+		res, err := b.snd.send(pl.batch, gen, pl.echoes())
 		if errors.Is(err, errRestart) && try < b.maxRetries {
 			b.log.Debug("ruleset changed during apply, planning again", "try", try+1)
+			b.forget()
 			if gen, err = b.getGen(); err != nil {
 				return nil, err
 			}
@@ -252,15 +277,20 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		}
 		if err != nil {
 			b.dropConn()
-			return nil, fmt.Errorf("applying %d changes: %w", len(changes), err)
+			return nil, fmt.Errorf("applying %d changes: %w", len(pl.changes), err)
 		}
-		b.lastFP, b.applied = fp, true
-		b.verified, b.lastGen = newGen != 0, newGen
-		if drift {
-			b.observe("drift", len(changes))
+		if pl.learnHandles(res.handles) {
+			b.remember(pl.next, res.gen)
+		} else {
+			b.log.Debug("handles of new rules unknown; the next change dumps")
+			b.remember(nil, 0)
 		}
-		b.log.Info("applied nftables changes", "changes", len(changes), "messages", len(bt.msgs), "bytes", bt.size)
-		return &firewall.Plan{Changes: changes}, nil
+		if !fromModel && sameDesired(d, b.lastD) {
+			b.observe("drift", len(pl.changes))
+		}
+		b.lastRS, b.lastD = rs, d
+		b.log.Info("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
+		return &firewall.Plan{Changes: pl.changes}, nil
 	}
 }
 
@@ -268,6 +298,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 func (b *Backend) CleanUp(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.lastRS, b.lastD = nil, nil
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -276,26 +307,28 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		st, err := b.readState(ctx, gen)
+		st, _, err := b.state(ctx, gen)
 		if err != nil {
 			return err
 		}
-		bt, _, err := makePlan(&desired{byID: map[tableID]*wantTable{}}, st)
+		pl, err := makePlan(&desired{byID: map[tableID]*wantTable{}}, st)
 		if err != nil {
 			return err
 		}
-		b.verified, b.applied = false, false
-		if bt.empty() {
+		if pl.batch.empty() {
+			b.remember(pl.next, gen)
 			return nil
 		}
-		_, err = b.snd.send(bt, gen)
+		res, err := b.snd.send(pl.batch, gen, nil)
 		if errors.Is(err, errRestart) && try < b.maxRetries {
+			b.forget()
 			continue
 		}
 		if err != nil {
 			b.dropConn()
 			return fmt.Errorf("deleting owned tables: %w", err)
 		}
+		b.remember(pl.next, res.gen)
 		return nil
 	}
 }

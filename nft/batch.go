@@ -6,6 +6,7 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,19 +17,26 @@ type batch struct {
 	labels []func() string
 	// rule is true for messages that install or remove a rule: their
 	// refusal becomes a *firewall.RuleError.
-	rule  []bool
-	size  int
-	setID uint32
+	rule []bool
+	// allocs is true for messages that take a handle from their table's
+	// counter (new rules and sets).
+	allocs []bool
+	size   int
+	setID  uint32
 }
 
-func (b *batch) add(msg int, flags netlink.HeaderFlags, family uint8, data attrs, label func() string, isRule bool) {
-	data = append(nfgen(family, 0), data...)
+// head starts the data of a message for family fam: the nfgenmsg header.
+func head(fam rule.Family) attrs { return nfgen(nfproto(fam), 0) }
+
+// add appends a message; data starts with its nfgenmsg header.
+func (b *batch) add(msg int, flags netlink.HeaderFlags, data attrs, label func() string, isRule bool) {
 	b.msgs = append(b.msgs, netlink.Message{
 		Header: netlink.Header{Type: nftType(msg), Flags: netlink.Request | flags},
 		Data:   data,
 	})
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
+	b.allocs = append(b.allocs, msg == unix.NFT_MSG_NEWRULE || msg == unix.NFT_MSG_NEWSET)
 	b.size += unix.NLMSG_HDRLEN + len(data)
 }
 
@@ -58,15 +66,24 @@ type sender struct {
 	onBatch func()
 }
 
+// sent is what the kernel reported about a committed batch.
+type sent struct {
+	// gen is the generation the commit created (0: not reported).
+	gen uint32
+	// handles maps the index of an echoed NEWRULE message to the handle
+	// of the rule it created.
+	handles map[int]uint64
+}
+
 // send commits the batch atomically, refused by the kernel when the ruleset
-// generation is no longer genID. It returns the generation the commit
-// created, or 0 when the kernel did not report it.
+// generation is no longer genID. The messages at the indexes in echo ask
+// for an echo, which tells the handles of the rules they create.
 //
 // No message asks for an ACK: the kernel processes the whole batch inside
-// sendmsg and queues a reply only for a failing message (and the new
-// generation, see below). A GETGEN
-// sent right after serves as a barrier: its reply comes after all of them.
-func (s *sender) send(b *batch, genID uint32) (uint32, error) {
+// sendmsg and queues a reply only for a failing message, an echo and the
+// new generation (see below). A GETGEN sent right after serves as a
+// barrier: its reply comes after all of them.
+func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	head := nfgen(unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES)
 	if genID != 0 {
 		head = head.u32(unix.NFNL_BATCH_GENID, genID)
@@ -79,8 +96,11 @@ func (s *sender) send(b *batch, genID uint32) (uint32, error) {
 	msgs = append(msgs, b.msgs...)
 	// The kernel reports the new generation to the sender of the first
 	// message after the batch begin when that message asks for an echo
-	// (the message itself is echoed too, and ignored).
+	// (the message itself is echoed too, and ignored unless it is a rule).
 	msgs[1].Header.Flags |= netlink.Echo
+	for _, i := range echo {
+		msgs[i+1].Header.Flags |= netlink.Echo
+	}
 	msgs = append(msgs, netlink.Message{
 		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_END), Flags: netlink.Request},
 		Data:   head,
@@ -89,28 +109,28 @@ func (s *sender) send(b *batch, genID uint32) (uint32, error) {
 	// doubles the value set.
 	if need := b.size + 2*(unix.NLMSG_HDRLEN+len(head)) + 4096; need > s.sndbuf {
 		if err := s.c.SetWriteBuffer(need); err != nil {
-			return 0, &errBroken{fmt.Errorf("sizing the netlink send buffer to %d bytes: %w", need, err)}
+			return sent{}, &errBroken{fmt.Errorf("sizing the netlink send buffer to %d bytes: %w", need, err)}
 		}
 		s.sndbuf = need
 	}
-	sent, err := s.c.SendMessages(msgs)
+	out, err := s.c.SendMessages(msgs)
 	if err != nil {
-		return 0, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(msgs), b.size, err)}
+		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(msgs), b.size, err)}
 	}
 	s.onBatch()
-	beginSeq := sent[0].Header.Sequence
+	beginSeq := out[0].Header.Sequence
 	barrier, err := s.c.Send(getGenMsg())
 	if err != nil {
-		return 0, &errBroken{fmt.Errorf("sending the barrier after a batch: %w", err)}
+		return sent{}, &errBroken{fmt.Errorf("sending the barrier after a batch: %w", err)}
 	}
-	var gen uint32
+	res := sent{handles: make(map[int]uint64, len(echo))}
 	var first error
 	for {
 		replies, err := s.c.Receive()
 		if err != nil {
 			var op *netlink.OpError
 			if !errors.As(err, &op) || op.Sequence == 0 {
-				return 0, &errBroken{fmt.Errorf("receiving the batch's replies: %w", err)}
+				return sent{}, &errBroken{fmt.Errorf("receiving the batch's replies: %w", err)}
 			}
 			if first == nil {
 				first = s.refusal(b, op, beginSeq)
@@ -118,21 +138,42 @@ func (s *sender) send(b *batch, genID uint32) (uint32, error) {
 			continue
 		}
 		for _, m := range replies {
+			if m.Header.Type == nftType(unix.NFT_MSG_NEWRULE) {
+				if i := int(m.Header.Sequence - beginSeq - 1); i >= 0 && i < len(b.msgs) {
+					if h, ok := ruleHandle(m); ok {
+						res.handles[i] = h
+					}
+				}
+				continue
+			}
 			id, ok := genOf(m)
 			if !ok {
 				continue
 			}
 			switch m.Header.Sequence {
 			case beginSeq + 1:
-				gen = id
+				res.gen = id
 			case barrier.Header.Sequence:
 				if first != nil {
-					return 0, first
+					return sent{}, first
 				}
-				return gen, nil
+				return res, nil
 			}
 		}
 	}
+}
+
+// ruleHandle decodes the handle of a NEWRULE message.
+func ruleHandle(m netlink.Message) (uint64, bool) {
+	var h uint64
+	found := false
+	_ = attrList(m.Data, func(typ uint16, b []byte) error {
+		if typ == unix.NFTA_RULE_HANDLE && len(b) == 8 {
+			h, found = be64(b), true
+		}
+		return nil
+	})
+	return h, found
 }
 
 // refusal turns the kernel's error for one message into an error naming

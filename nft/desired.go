@@ -1,28 +1,19 @@
 package nft
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"strings"
 
-	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
-	"golang.org/x/sys/unix"
 )
 
-// wantRule is a desired rule compiled to what nftsync installs.
+// wantRule is a desired rule: where it comes from and its compiled entry.
 type wantRule struct {
-	src   *firewall.Chain // the rule is src.Rules[idx]
-	idx   int
-	fam   rule.Family
-	exprs []expr.Any
-	elems [][]byte // marshalled expressions as built
-	norms [][]byte // marshalled normal forms
-	udata []byte
-	sets  []*rule.AnonSet
-	key   string // identity: userdata and normal forms
+	src *firewall.Chain // the rule is src.Rules[idx]
+	idx int
+	ent *entry
 }
 
 // wantChain is a desired chain in its owned table.
@@ -45,44 +36,44 @@ type wantTable struct {
 type desired struct {
 	tables []*wantTable
 	byID   map[tableID]*wantTable
+	rules  int
 	// byUdata finds the desired rule a dumped rule claims to be, so that
-	// its expressions are compared without decoding when they are equal.
-	byUdata map[string]*wantRule
-	rules   int
+	// its expressions are compared without decoding when they are equal;
+	// byKey finds the entry of a dumped rule's identity. Both are built
+	// on the first dump that needs them.
+	byUdata map[string]*entry
+	byKey   map[string]*entry
 }
 
-// fingerprint hashes everything of a Ruleset that compile reads, so that
-// an unchanged desired state is recognised without translating it.
-func fingerprint(rs *firewall.Ruleset) [32]byte {
-	h := sha256.New()
-	var n [8]byte
-	str := func(s string) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+// index builds byUdata and byKey.
+func (d *desired) index() {
+	if d.byKey != nil {
+		return
 	}
-	for _, c := range rs.Chains {
-		str(fmt.Sprintf("%d %s %s %s %d", c.Family, c.Table, c.Name, c.Policy, len(c.Rules)))
-		for _, r := range c.Rules {
-			str(r.Label)
-			if r.Spec != nil {
-				str(r.Spec.String())
+	d.byUdata = make(map[string]*entry, d.rules)
+	d.byKey = make(map[string]*entry, d.rules)
+	for _, t := range d.tables {
+		for _, c := range t.chains {
+			for _, w := range c.rules {
+				if _, dup := d.byUdata[w.ent.udKey()]; !dup {
+					d.byUdata[w.ent.udKey()] = w.ent
+				}
+				d.byKey[w.ent.key] = w.ent
 			}
 		}
 	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
 }
 
 // compile translates a Ruleset into the owned layout of owner. It checks
 // what it must to build messages, not what the kernel checks anyway (a
 // jump to a missing chain is the kernel's to refuse).
-func compile(owner string, rs *firewall.Ruleset) (*desired, error) {
-	d := &desired{byID: map[tableID]*wantTable{}, byUdata: map[string]*wantRule{}}
+func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, error) {
+	d := &desired{byID: map[tableID]*wantTable{}}
 	if rs == nil {
 		return d, nil
 	}
+	cache.begin()
+	var misses []*wantRule
 	for _, c := range rs.Chains {
 		if err := rule.CheckTable(c.Table); err != nil {
 			return nil, fmt.Errorf("chain %s: %w", c.Name, err)
@@ -112,68 +103,42 @@ func compile(owner string, rs *firewall.Ruleset) (*desired, error) {
 		}
 		t.byName[c.Name] = wc
 		t.chains = append(t.chains, wc)
+		wc.rules = make([]*wantRule, len(c.Rules))
+		ws := make([]wantRule, len(c.Rules))
 		for i, r := range c.Rules {
-			wr, err := compileRule(c, i, r)
-			if err != nil {
-				return nil, err
+			if r.Spec == nil {
+				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
 			}
-			wc.rules = append(wc.rules, wr)
-			if _, dup := d.byUdata[wr.udKey()]; !dup {
-				d.byUdata[wr.udKey()] = wr
+			if r.Spec.Family != c.Family {
+				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 			}
-			d.rules++
+			ws[i] = wantRule{src: c, idx: i, ent: cache.byPtr[r.Spec]}
+			wc.rules[i] = &ws[i]
+			if ws[i].ent == nil {
+				misses = append(misses, &ws[i])
+			}
+		}
+		d.rules += len(c.Rules)
+	}
+	if err := cache.fill(misses); err != nil {
+		return nil, err
+	}
+	for _, t := range d.tables {
+		for _, c := range t.chains {
+			for _, w := range c.rules {
+				cache.use(w.ent)
+			}
 		}
 	}
+	cache.end()
 	return d, nil
-}
-
-// compileRule translates one rule and computes its identity.
-func compileRule(c *firewall.Chain, i int, r firewall.Rule) (*wantRule, error) {
-	if r.Spec == nil {
-		return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
-	}
-	label := func() string { return c.Label(i) }
-	if r.Spec.Family != c.Family {
-		return nil, &firewall.RuleError{Rule: label(), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
-	}
-	tr, err := r.Spec.Translate()
-	if err != nil {
-		return nil, &firewall.RuleError{Rule: label(), Err: err}
-	}
-	ud, err := ruleUserData(r.Spec, tr)
-	if err != nil {
-		return nil, &firewall.RuleError{Rule: label(), Err: err}
-	}
-	wr := &wantRule{src: c, idx: i, fam: c.Family, exprs: tr.Exprs(), udata: ud, sets: tr.Sets}
-	fam := nfproto(c.Family)
-	var key strings.Builder
-	key.Write(ud)
-	for _, e := range wr.exprs {
-		b, err := expr.Marshal(fam, e)
-		if err != nil {
-			return nil, &firewall.RuleError{Rule: label(), Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
-		}
-		nb := b
-		if n := normalize(e); n != e {
-			if nb, err = expr.Marshal(fam, n); err != nil {
-				return nil, &firewall.RuleError{Rule: label(), Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
-			}
-		}
-		wr.elems = append(wr.elems, b)
-		wr.norms = append(wr.norms, nb)
-	}
-	wr.key = ruleKey(ud, wr.norms)
-	return wr, nil
 }
 
 // label names the rule in errors.
 func (w *wantRule) label() string { return w.src.Label(w.idx) }
 
-// spec is the rule in iptables-save form, for plans.
-func (w *wantRule) spec() string { return w.src.Rules[w.idx].Spec.String() }
-
 // udKey indexes a rule by family and userdata.
-func (w *wantRule) udKey() string { return udKey(w.fam, w.udata) }
+func (e *entry) udKey() string { return udKey(e.fam, e.udata) }
 
 func udKey(fam rule.Family, ud []byte) string { return string(rune('0'+fam)) + string(ud) }
 
@@ -192,13 +157,4 @@ func ruleKey(ud []byte, norms [][]byte) string {
 		out = append(out, b...)
 	}
 	return string(out)
-}
-
-// exprList encodes a rule's expressions as NFTA_RULE_EXPRESSIONS content.
-func exprList(elems [][]byte) attrs {
-	var a attrs
-	for _, e := range elems {
-		a = a.nested(unix.NFTA_LIST_ELEM, e)
-	}
-	return a
 }

@@ -163,9 +163,13 @@ func TestKeepsHandlesAndCounters(t *testing.T) {
 		t.Fatalf("no packet counted:\n%s", before)
 	}
 	ns.NFT("delete rule ip nftsync-filter OUTPUT handle " + strings.Fields(before[2])[0])
-	// Also change the desired state: drop rule 1, add one at the end.
-	rs.Chains[0].Rules = append(rs.Chains[0].Rules[:1:1], rs.Chains[0].Rules[2:]...)
-	rs.Chains[0].Rules = append(rs.Chains[0].Rules, chain(t, rule.IPv4, "filter", "OUTPUT", "", `-d 10.4.0.0/16 -j DROP`).Rules...)
+	// Also change the desired state (in a new Ruleset, as Apply's callers
+	// do): drop rule 1, add one at the end.
+	old := rs.Chains[0]
+	c := &firewall.Chain{Family: old.Family, Table: old.Table, Name: old.Name}
+	c.Rules = append(append(c.Rules, old.Rules[0]), old.Rules[2:]...)
+	c.Rules = append(c.Rules, chain(t, rule.IPv4, "filter", "OUTPUT", "", `-d 10.4.0.0/16 -j DROP`).Rules...)
+	rs = &firewall.Ruleset{Chains: []*firewall.Chain{c}}
 	p := apply(t, b, rs)
 	after := ruleHandles(t, ns, "ip", "nftsync-filter", "OUTPUT")
 	if len(after) != 4 {

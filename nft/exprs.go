@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -197,11 +198,9 @@ func normalize(e expr.Any) expr.Any {
 		}
 		return &cp
 	case *expr.Masq:
-		cp := *v
-		if cp.RegProtoMax == 0 {
-			cp.RegProtoMax = cp.RegProtoMin
-		}
-		return &cp
+		return normMasq(*v)
+	case *rule.MasqPorts:
+		return normMasq(v.Masq)
 	case *expr.Log:
 		cp := *v
 		if cp.Key&(1<<unix.NFTA_LOG_GROUP) == 0 && cp.Key&(1<<unix.NFTA_LOG_LEVEL) == 0 {
@@ -219,7 +218,17 @@ func normalize(e expr.Any) expr.Any {
 	return e
 }
 
+// normMasq is the normal form of a masquerade, built as nftsync installs
+// one (rule.MasqPorts keeps the flags google/nftables drops when ports are
+// given) with the kernel's default for the upper port.
+func normMasq(m expr.Masq) expr.Any {
+	if m.RegProtoMax == 0 {
+		m.RegProtoMax = m.RegProtoMin
+	}
+	return &rule.MasqPorts{Masq: m}
+}
+
 // normBytes returns the normal form of e, marshalled.
 func normBytes(fam byte, e expr.Any) ([]byte, error) {
-	return expr.Marshal(fam, normalize(e))
+	return rule.MarshalExpr(fam, normalize(e))
 }

@@ -119,6 +119,8 @@ func TestRestartRetries(t *testing.T) {
 			ns.NFT("add table ip bump\nadd chain ip nftsync-filter FOREIGN")
 		}
 	}
+	// A new Ruleset: Apply's caller never modifies one it passed.
+	rs = kiloRuleset(t)
 	rs.Chains = append(rs.Chains, chain(t, rule.IPv4, "filter", "OUTPUT", "", `-j ACCEPT`))
 	obs.reset()
 	apply(t, b, rs)

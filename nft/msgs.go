@@ -16,93 +16,94 @@ import (
 // never carry NLM_F_ACK or NLM_F_ECHO (see sender.send).
 
 func (b *batch) newTable(fam rule.Family, name string) {
-	b.add(unix.NFT_MSG_NEWTABLE, netlink.Create, nfproto(fam),
-		attrs(nil).str(unix.NFTA_TABLE_NAME, name).u32(unix.NFTA_TABLE_FLAGS, 0),
+	b.add(unix.NFT_MSG_NEWTABLE, netlink.Create,
+		head(fam).str(unix.NFTA_TABLE_NAME, name).u32(unix.NFTA_TABLE_FLAGS, 0),
 		text("table %s %s", fam, name), false)
 }
 
 func (b *batch) delTable(fam rule.Family, name string) {
-	b.add(unix.NFT_MSG_DELTABLE, 0, nfproto(fam),
-		attrs(nil).str(unix.NFTA_TABLE_NAME, name),
+	b.add(unix.NFT_MSG_DELTABLE, 0,
+		head(fam).str(unix.NFTA_TABLE_NAME, name),
 		text("deleting table %s %s", fam, name), false)
 }
 
 // newChain creates a chain; a base chain gets its hook, type and policy.
 func (b *batch) newChain(fam rule.Family, table string, c *wantChain) {
-	a := attrs(nil).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, c.name)
+	a := head(fam).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, c.name)
 	if c.base != nil {
 		hook := attrs(nil).u32(unix.NFTA_HOOK_HOOKNUM, c.base.Hook).u32(unix.NFTA_HOOK_PRIORITY, uint32(c.base.Priority))
 		a = a.nested(unix.NFTA_CHAIN_HOOK, hook).u32(unix.NFTA_CHAIN_POLICY, c.policy).str(unix.NFTA_CHAIN_TYPE, c.base.Type)
 	}
-	b.add(unix.NFT_MSG_NEWCHAIN, netlink.Create, nfproto(fam), a,
+	b.add(unix.NFT_MSG_NEWCHAIN, netlink.Create, a,
 		text("chain %s %s %s", fam, table, c.name), false)
 }
 
 // setPolicy changes the policy of an existing base chain.
 func (b *batch) setPolicy(fam rule.Family, table string, c *wantChain) {
-	b.add(unix.NFT_MSG_NEWCHAIN, 0, nfproto(fam),
-		attrs(nil).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, c.name).u32(unix.NFTA_CHAIN_POLICY, c.policy),
+	b.add(unix.NFT_MSG_NEWCHAIN, 0,
+		head(fam).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, c.name).u32(unix.NFTA_CHAIN_POLICY, c.policy),
 		text("policy of chain %s %s %s", fam, table, c.name), false)
 }
 
 func (b *batch) delChain(fam rule.Family, table, chain string) {
-	b.add(unix.NFT_MSG_DELCHAIN, 0, nfproto(fam),
-		attrs(nil).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, chain),
+	b.add(unix.NFT_MSG_DELCHAIN, 0,
+		head(fam).str(unix.NFTA_CHAIN_TABLE, table).str(unix.NFTA_CHAIN_NAME, chain),
 		text("deleting chain %s %s %s", fam, table, chain), false)
 }
 
 // flushChain deletes all rules of a chain.
 func (b *batch) flushChain(fam rule.Family, table, chain string) {
-	b.add(unix.NFT_MSG_DELRULE, 0, nfproto(fam),
-		attrs(nil).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain),
+	b.add(unix.NFT_MSG_DELRULE, 0,
+		head(fam).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain),
 		text("flushing chain %s %s %s", fam, table, chain), false)
 }
 
 func (b *batch) delRule(fam rule.Family, table, chain string, handle uint64, label func() string) {
-	b.add(unix.NFT_MSG_DELRULE, 0, nfproto(fam),
-		attrs(nil).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain).u64(unix.NFTA_RULE_HANDLE, handle),
+	b.add(unix.NFT_MSG_DELRULE, 0,
+		head(fam).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain).u64(unix.NFTA_RULE_HANDLE, handle),
 		label, true)
 }
 
 // newRule adds a rule before the rule with handle before, or at the end of
 // the chain when before is 0. Its anonymous sets are created first.
 func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, before uint64) error {
-	elems := r.elems
-	if len(r.sets) > 0 {
-		exprs := append([]expr.Any(nil), r.exprs...)
-		for _, s := range r.sets {
+	e := r.ent
+	body := e.body
+	if len(e.sets) > 0 {
+		exprs := append([]expr.Any(nil), e.exprs...)
+		for _, s := range e.sets {
 			b.setID++
 			id := b.setID
 			b.newSet(fam, table, s, id, r.label)
-			for i, e := range exprs {
-				if l, ok := e.(*expr.Lookup); ok && l.SetName == s.SetName {
+			for i, x := range exprs {
+				if l, ok := x.(*expr.Lookup); ok && l.SetName == s.SetName {
 					cp := *l
 					cp.SetName, cp.SetID = "__set%d", id
 					exprs[i] = &cp
 				}
 			}
 		}
-		elems = make([][]byte, len(exprs))
-		for i, e := range exprs {
-			eb, err := expr.Marshal(nfproto(fam), e)
+		elems := make([][]byte, len(exprs))
+		for i, x := range exprs {
+			eb, err := rule.MarshalExpr(nfproto(fam), x)
 			if err != nil {
-				return &firewall.RuleError{Rule: r.label(), Err: fmt.Errorf("marshalling expression %T: %w", e, err)}
+				return &firewall.RuleError{Rule: r.label(), Err: fmt.Errorf("marshalling expression %T: %w", x, err)}
 			}
 			elems[i] = eb
 		}
+		body = ruleBody(elems, e.udata)
 	}
-	a := attrs(nil).str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain)
+	a := make(attrs, 0, 4+2*unix.NLA_HDRLEN+nlaAlign(len(table)+1)+nlaAlign(len(chain)+1)+12+len(body))
+	a = append(a, nfgen(nfproto(fam), 0)...)
+	a = a.str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain)
 	flags := netlink.Create
 	if before != 0 {
 		a = a.u64(unix.NFTA_RULE_POSITION, before)
 	} else {
 		flags |= netlink.Append
 	}
-	a = a.nested(unix.NFTA_RULE_EXPRESSIONS, exprList(elems))
-	if len(r.udata) > 0 {
-		a = a.bytes(unix.NFTA_RULE_USERDATA, r.udata)
-	}
-	b.add(unix.NFT_MSG_NEWRULE, flags, nfproto(fam), a, r.label, true)
+	a = append(a, body...)
+	b.add(unix.NFT_MSG_NEWRULE, flags, a, r.label, true)
 	return nil
 }
 
@@ -128,14 +129,14 @@ func (b *batch) newSet(fam rule.Family, table string, s *rule.AnonSet, id uint32
 		}
 		desc = desc.nested(nftables.NFTA_SET_DESC_CONCAT, concat)
 	}
-	a := attrs(nil).str(unix.NFTA_SET_TABLE, table).str(unix.NFTA_SET_NAME, "__set%d").
+	a := head(fam).str(unix.NFTA_SET_TABLE, table).str(unix.NFTA_SET_NAME, "__set%d").
 		u32(unix.NFTA_SET_FLAGS, flags).
 		u32(unix.NFTA_SET_KEY_TYPE, s.KeyType.GetNFTMagic()).
 		u32(unix.NFTA_SET_KEY_LEN, s.KeyType.Bytes).
 		u32(unix.NFTA_SET_ID, id).
 		nested(unix.NFTA_SET_DESC, desc).
 		bytes(unix.NFTA_SET_USERDATA, userdata.AppendUint32(nil, userdata.NFTNL_UDATA_SET_KEYBYTEORDER, 2))
-	b.add(unix.NFT_MSG_NEWSET, netlink.Create, nfproto(fam), a, label, true)
+	b.add(unix.NFT_MSG_NEWSET, netlink.Create, a, label, true)
 	if len(s.Elements) == 0 {
 		return
 	}
@@ -151,8 +152,8 @@ func (b *batch) newSet(fam rule.Family, table string, s *rule.AnonSet, id uint32
 		}
 		list = list.nested(unix.NFTA_LIST_ELEM, item)
 	}
-	b.add(unix.NFT_MSG_NEWSETELEM, netlink.Create, nfproto(fam),
-		attrs(nil).str(unix.NFTA_SET_ELEM_LIST_SET, "__set%d").u32(unix.NFTA_SET_ELEM_LIST_SET_ID, id).
+	b.add(unix.NFT_MSG_NEWSETELEM, netlink.Create,
+		head(fam).str(unix.NFTA_SET_ELEM_LIST_SET, "__set%d").u32(unix.NFTA_SET_ELEM_LIST_SET_ID, id).
 			str(unix.NFTA_SET_ELEM_LIST_TABLE, table).nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, list),
 		label, true)
 }

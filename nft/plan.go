@@ -15,7 +15,8 @@ import (
 const WakeTable firewall.Op = "wake-table"
 
 // planner computes the batch that takes the actual owned state to the
-// desired one, and the same changes in iptables terms.
+// desired one, the same changes in iptables terms, and the state the
+// kernel holds once the batch is committed.
 //
 // The batch is ordered so that every message is valid where it stands:
 // tables, then chains (so that jumps find their targets), then stale rules
@@ -27,15 +28,43 @@ type planner struct {
 	// phases of the batch, concatenated at the end
 	tables, chains, dels, adds, chainDels batch
 	changes                               []firewall.Change
+	next                                  *actual
+	// added lists the new rules of next with the index of the NEWRULE
+	// message in adds that creates them; their handles are learnt once
+	// the batch is committed.
+	added []pendingRule
+	// tableAdds is, per owned table, the range of adds it uses.
+	tableAdds [][2]int
+}
+
+// pendingRule is a rule of the next state waiting for its handle.
+type pendingRule struct {
+	hr  *haveRule
+	msg int
+}
+
+// plan is the result of makePlan.
+type plan struct {
+	batch   *batch
+	changes []firewall.Change
+	// next is the owned state once the batch is committed; its new rules
+	// have handle 0 until learnt (see learnHandles).
+	next  *actual
+	added []pendingRule
+	// groups are the ranges of batch messages that allocate handles from
+	// one table's counter, in order.
+	groups [][2]int
 }
 
 // makePlan diffs desired against actual.
-func makePlan(d *desired, st *actual) (*batch, []firewall.Change, error) {
-	p := &planner{d: d, st: st}
+func makePlan(d *desired, st *actual) (*plan, error) {
+	p := &planner{d: d, st: st, next: &actual{tables: make(map[tableID]*haveTable, len(d.tables))}}
 	for _, wt := range d.tables {
+		start := len(p.adds.msgs)
 		if err := p.table(wt, st.tables[wt.id]); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
+		p.tableAdds = append(p.tableAdds, [2]int{start, len(p.adds.msgs)})
 	}
 	var stale []*haveTable
 	for id, ht := range st.tables {
@@ -56,13 +85,27 @@ func makePlan(d *desired, st *actual) (*batch, []firewall.Change, error) {
 		p.tables.delTable(ht.id.Fam, ht.name)
 	}
 	out := &p.tables
+	addsAt := 0
 	for _, ph := range []*batch{&p.chains, &p.dels, &p.adds, &p.chainDels} {
+		if ph == &p.adds {
+			addsAt = len(out.msgs)
+		}
 		out.msgs = append(out.msgs, ph.msgs...)
 		out.labels = append(out.labels, ph.labels...)
 		out.rule = append(out.rule, ph.rule...)
+		out.allocs = append(out.allocs, ph.allocs...)
 		out.size += ph.size
 	}
-	return out, p.changes, nil
+	for i := range p.added {
+		p.added[i].msg += addsAt
+	}
+	pl := &plan{batch: out, changes: p.changes, next: p.next, added: p.added}
+	for _, r := range p.tableAdds {
+		if r[1] > r[0] {
+			pl.groups = append(pl.groups, [2]int{r[0] + addsAt, r[1] + addsAt})
+		}
+	}
+	return pl, nil
 }
 
 // table plans one desired table; ht is nil when it does not exist.
@@ -76,6 +119,8 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 		p.tables.newTable(fam, wt.name)
 		p.change(WakeTable, wt.id, "", "", 0)
 	}
+	nt := &haveTable{id: wt.id, name: wt.name, byName: make(map[string]*haveChain, len(wt.chains))}
+	p.next.tables[wt.id] = nt
 	for _, wc := range wt.chains {
 		hc := ht.byName[wc.name]
 		if hc != nil && !sameHook(hc.base, wc.base) {
@@ -91,7 +136,10 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 			p.chains.setPolicy(fam, wt.name, wc)
 			p.change(firewall.SetPolicy, wt.id, wc.name, policyName(wc.policy), 0)
 		}
-		if err := p.rules(wt, wc, hc); err != nil {
+		nc := &haveChain{name: wc.name, base: wc.base, policy: wc.policy}
+		nt.chains = append(nt.chains, nc)
+		nt.byName[nc.name] = nc
+		if err := p.rules(wt, wc, hc, nc); err != nil {
 			return err
 		}
 	}
@@ -135,23 +183,24 @@ func (p *planner) describeDeletes(ht *haveTable, hc *haveChain) {
 
 // rules plans the rules of one chain: kept rules keep their handles, stale
 // ones are deleted by handle, new ones inserted before the next kept rule.
-func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain) error {
+// nc receives the chain's rules as they will be.
+func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveChain) error {
 	fam := wt.id.Fam
-	ids := make(map[string]int, len(wc.rules))
+	ids := make(map[*entry]int, len(wc.rules))
 	want := make([]int, len(wc.rules))
 	for j, wr := range wc.rules {
-		id, ok := ids[wr.key]
+		id, ok := ids[wr.ent]
 		if !ok {
 			id = len(ids)
-			ids[wr.key] = id
+			ids[wr.ent] = id
 		}
 		want[j] = id
 	}
 	have := make([]int, len(hc.rules))
 	for i, hr := range hc.rules {
 		have[i] = -1 - i
-		if key, ok := p.key(fam, hr); ok {
-			if id, found := ids[key]; found {
+		if e := p.identify(fam, hr); e != nil {
+			if id, found := ids[e]; found {
 				have[i] = id
 			}
 		}
@@ -179,14 +228,24 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain) error {
 			next = hc.rules[match[j]].handle
 		}
 	}
+	nrs := make([]haveRule, len(wc.rules))
+	nc.rules = make([]*haveRule, len(wc.rules))
 	for j, wr := range wc.rules {
+		nr := &nrs[j]
+		nr.ent = wr.ent
+		nc.rules[j] = nr
 		if match[j] >= 0 {
+			nr.handle = hc.rules[match[j]].handle
 			continue
 		}
+		p.added = append(p.added, pendingRule{hr: nr, msg: len(p.adds.msgs)})
 		if err := p.adds.newRule(fam, wt.name, wc.name, wr, before[j]); err != nil {
 			return err
 		}
-		p.change(firewall.AddRule, wt.id, wc.name, wr.spec(), j)
+		// newRule may add the rule's sets first: the rule is the last
+		// message.
+		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
+		p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
 	}
 	return nil
 }
@@ -195,9 +254,30 @@ func (p *planner) change(op firewall.Op, id tableID, chain, r string, pos int) {
 	p.changes = append(p.changes, firewall.Change{Op: op, Family: id.Fam, Table: id.Table, Chain: chain, Rule: r, Position: pos})
 }
 
-// key returns the identity of a dumped rule, comparable with wantRule.key;
-// false when the rule cannot be decoded (it is then never kept).
+// identify returns the desired entry a rule of the actual state is, or
+// nil when it is none of them (or cannot be decoded: it is then never
+// kept).
+func (p *planner) identify(fam rule.Family, hr *haveRule) *entry {
+	if hr.ent != nil {
+		return hr.ent
+	}
+	p.d.index()
+	key, ok := p.key(fam, hr)
+	if !ok {
+		return nil
+	}
+	e := p.d.byKey[key]
+	if e != nil && e.fam == fam {
+		hr.ent = e
+		return e
+	}
+	return nil
+}
+
+// key returns the identity of a dumped rule, comparable with entry.key;
+// false when the rule cannot be decoded.
 func (p *planner) key(fam rule.Family, hr *haveRule) (string, bool) {
+	p.d.index()
 	cand := p.d.byUdata[udKey(fam, hr.udata)]
 	f := nfproto(fam)
 	norms := make([][]byte, len(hr.elems))
@@ -216,7 +296,7 @@ func (p *planner) key(fam rule.Family, hr *haveRule) (string, bool) {
 			return "", false
 		}
 		norms[i] = nb
-		fast = fast && bytes.Equal(nb, cand.norms[i])
+		fast = fast && i < len(cand.norms) && bytes.Equal(nb, cand.norms[i])
 	}
 	if fast {
 		return cand.key, true
@@ -226,6 +306,9 @@ func (p *planner) key(fam rule.Family, hr *haveRule) (string, bool) {
 
 // describe names a dumped rule in iptables terms for plans and errors.
 func describe(fam rule.Family, hr *haveRule) string {
+	if hr.ent != nil {
+		return hr.ent.spec
+	}
 	if r, err := parseUserData(fam, hr.udata); err == nil {
 		return r.String()
 	}

@@ -12,6 +12,9 @@ type haveRule struct {
 	handle uint64
 	udata  []byte
 	elems  [][]byte // NFTA_LIST_ELEM contents, undecoded
+	// ent is the desired rule this one is known to be: set for the rules
+	// of the state nftsync wrote, and for dumped rules once recognised.
+	ent *entry
 }
 
 // haveChain is a chain of an owned table as dumped.

@@ -135,11 +135,11 @@ func TestParseUserDataMalformed(t *testing.T) {
 // decoded is never kept, even with nftsync's userdata.
 func TestUnknownExpressionIsDrift(t *testing.T) {
 	rs := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "INPUT", "", `-s 10.0.0.0/8 -j ACCEPT`)}}
-	d, err := compile("o", rs)
+	d, err := compile("o", rs, newRuleCache())
 	if err != nil {
 		t.Fatal(err)
 	}
-	wr := d.tables[0].chains[0].rules[0]
+	wr := d.tables[0].chains[0].rules[0].ent
 	p := &planner{d: d}
 	same := &haveRule{udata: wr.udata, elems: wr.elems}
 	if k, ok := p.key(rule.IPv4, same); !ok || k != wr.key {

@@ -1,0 +1,213 @@
+package nft
+
+import (
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+	"golang.org/x/sys/unix"
+)
+
+// entry is one distinct rule compiled: what nftsync installs for it and
+// how it recognises it after a dump. It is computed once and reused by
+// every Apply whose desired state holds the rule, so that an Apply that
+// changes one rule of 10k translates one rule.
+type entry struct {
+	fam   rule.Family
+	spec  string // iptables-save form (Spec.String()), for plans
+	exprs []expr.Any
+	sets  []*rule.AnonSet
+	elems [][]byte // marshalled expressions as installed
+	norms [][]byte // marshalled normal forms
+	udata []byte
+	// key is the identity of the rule after a dump: userdata and normal
+	// forms (see ruleKey).
+	key string
+	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
+	// attributes, ready to append to a NEWRULE message; nil when the rule
+	// has anonymous sets (their ids differ per batch).
+	body attrs
+	// used is the compile epoch that last used the entry.
+	used uint64
+}
+
+// ruleCache maps rules to their entries: by the *rule.Rule pointer (the
+// controller passes the same rules again; a rule is never modified once
+// passed to Apply) and by family and iptables-save form (a rule parsed
+// again). Entries unused by the latest compile are dropped once they are
+// as many as the used ones.
+type ruleCache struct {
+	byPtr  map[*rule.Rule]*entry
+	bySpec map[string]*entry
+	epoch  uint64
+	live   int // entries used by the latest compile
+}
+
+func newRuleCache() *ruleCache {
+	return &ruleCache{byPtr: map[*rule.Rule]*entry{}, bySpec: map[string]*entry{}}
+}
+
+// begin starts a compile.
+func (c *ruleCache) begin() {
+	c.epoch++
+	c.live = 0
+}
+
+// end finishes a compile: stale entries go when they outnumber live ones.
+func (c *ruleCache) end() {
+	if len(c.bySpec) <= 2*c.live+64 && len(c.byPtr) <= 2*c.live+64 {
+		return
+	}
+	for p, e := range c.byPtr {
+		if e.used != c.epoch {
+			delete(c.byPtr, p)
+		}
+	}
+	for k, e := range c.bySpec {
+		if e.used != c.epoch {
+			delete(c.bySpec, k)
+		}
+	}
+}
+
+// use marks an entry as used by the current compile.
+func (c *ruleCache) use(e *entry) {
+	if e.used != c.epoch {
+		e.used = c.epoch
+		c.live++
+	}
+}
+
+// parallelMin is the number of rules below which fill works on one
+// goroutine.
+const parallelMin = 512
+
+// fill sets the entries of rules not found by pointer: found by their
+// iptables-save form, or compiled. Both steps run on all CPUs when there
+// are many rules (a cold apply of 10k rules).
+func (c *ruleCache) fill(misses []*wantRule) error {
+	if len(misses) == 0 {
+		return nil
+	}
+	specs := make([]string, len(misses))
+	parallel(len(misses), func(i int) {
+		specs[i] = string(rune('0'+misses[i].src.Family)) + misses[i].src.Rules[misses[i].idx].Spec.String()
+	})
+	var build []*wantRule
+	var buildSpecs []string
+	pending := map[string]int{}
+	for i, w := range misses {
+		if w.ent = c.bySpec[specs[i]]; w.ent != nil {
+			continue
+		}
+		if _, dup := pending[specs[i]]; !dup {
+			pending[specs[i]] = len(build)
+			build = append(build, w)
+			buildSpecs = append(buildSpecs, specs[i])
+		}
+	}
+	built := make([]*entry, len(build))
+	errs := make([]error, len(build))
+	parallel(len(build), func(i int) {
+		w := build[i]
+		built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:])
+	})
+	for i, err := range errs {
+		if err != nil {
+			w := build[i]
+			return &firewall.RuleError{Rule: w.label(), Err: err}
+		}
+		c.bySpec[buildSpecs[i]] = built[i]
+	}
+	for i, w := range misses {
+		if w.ent == nil {
+			w.ent = built[pending[specs[i]]]
+		}
+		c.byPtr[w.src.Rules[w.idx].Spec] = w.ent
+	}
+	return nil
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelMin+1)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min(n, (w+1)*chunk)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// newEntry translates and marshals one rule.
+func newEntry(r *rule.Rule, spec string) (*entry, error) {
+	tr, err := r.Translate()
+	if err != nil {
+		return nil, err
+	}
+	ud, err := ruleUserData(r, tr)
+	if err != nil {
+		return nil, err
+	}
+	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets}
+	exprs := tr.Exprs()
+	fam := nfproto(r.Family)
+	e.elems = make([][]byte, len(exprs))
+	e.norms = make([][]byte, len(exprs))
+	for i, x := range exprs {
+		b, err := rule.MarshalExpr(fam, x)
+		if err != nil {
+			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+		}
+		nb := b
+		if n := normalize(x); n != x {
+			if nb, err = rule.MarshalExpr(fam, n); err != nil {
+				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+			}
+		}
+		e.elems[i], e.norms[i] = b, nb
+	}
+	e.key = ruleKey(ud, e.norms)
+	if len(e.sets) > 0 {
+		e.exprs = exprs
+	} else {
+		e.body = ruleBody(e.elems, ud)
+	}
+	return e, nil
+}
+
+// ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,
+// in one allocation.
+func ruleBody(elems [][]byte, ud []byte) attrs {
+	list := 0
+	for _, e := range elems {
+		list += unix.NLA_HDRLEN + nlaAlign(len(e))
+	}
+	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud)))
+	a = binary.NativeEndian.AppendUint16(a, uint16(unix.NLA_HDRLEN+list))
+	a = binary.NativeEndian.AppendUint16(a, unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED)
+	for _, e := range elems {
+		a = a.nested(unix.NFTA_LIST_ELEM, e)
+	}
+	if len(ud) > 0 {
+		a = a.bytes(unix.NFTA_RULE_USERDATA, ud)
+	}
+	return a
+}
