@@ -193,6 +193,9 @@ func (s *sender) refusal(b *batch, op *netlink.OpError, beginSeq uint32) error {
 	if i < 0 || i >= len(b.msgs) {
 		return fmt.Errorf("kernel refused message %d of the batch: %w", op.Sequence-beginSeq, reason)
 	}
+	if op.Message == "" {
+		reason = hint(b.msgs[i].Header.Type, op.Err)
+	}
 	if b.rule[i] {
 		return &firewall.RuleError{Rule: b.labels[i](), Err: reason}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/rule"
+	"golang.org/x/sys/unix"
 )
 
 // TestForeignTablesUntouched checks that iptables-nft's tables and other
@@ -69,9 +70,13 @@ func TestRejectedBatch(t *testing.T) {
 		name  string
 		bad   *firewall.Chain
 		label string
+		errno unix.Errno
+		hint  string
 	}{
-		{"jump to missing chain", chain(t, rule.IPv4, "filter", "FORWARD", "DROP", `-i kilo0 -j ACCEPT`, `-o kilo0 -j ACCEPT`, `-s 10.9.0.0/16 -j MISSING`), "MISSING"},
-		{"masquerade in filter chain", chain(t, rule.IPv4, "filter", "FORWARD", "DROP", `-i kilo0 -j ACCEPT`, `-o kilo0 -j ACCEPT`, `-o eth0 -j MASQUERADE`), "MASQUERADE"},
+		{"jump to missing chain", chain(t, rule.IPv4, "filter", "FORWARD", "DROP", `-i kilo0 -j ACCEPT`, `-o kilo0 -j ACCEPT`, `-s 10.9.0.0/16 -j MISSING`), "MISSING",
+			unix.ENOENT, "a chain, set or table the rule refers to does not exist"},
+		{"masquerade in filter chain", chain(t, rule.IPv4, "filter", "FORWARD", "DROP", `-i kilo0 -j ACCEPT`, `-o kilo0 -j ACCEPT`, `-o eth0 -j MASQUERADE`), "MASQUERADE",
+			unix.EOPNOTSUPP, "NAT outside a nat chain"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +98,9 @@ func TestRejectedBatch(t *testing.T) {
 				t.Fatalf("Apply: %v, want a RuleError naming the %s rule", err, tc.label)
 			}
 			t.Logf("error: %v", err)
+			if !errors.Is(err, tc.errno) || !strings.Contains(err.Error(), tc.hint) {
+				t.Errorf("Apply: %v, want %v with the hint %q", err, tc.errno, tc.hint)
+			}
 			if after := ns.Exec("nft", "-a", "list", "ruleset"); after != before {
 				t.Errorf("refused batch changed the ruleset:\n%s\nwant:\n%s", after, before)
 			}

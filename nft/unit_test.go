@@ -1,6 +1,8 @@
 package nft
 
 import (
+	"errors"
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -163,5 +165,35 @@ func TestUnknownExpressionIsDrift(t *testing.T) {
 	}
 	if k, ok := p.key(rule.IPv4, counted); !ok || k != wr.key {
 		t.Error("live counter values make a rule differ")
+	}
+}
+
+func TestHint(t *testing.T) {
+	cases := []struct {
+		msg   int
+		err   error
+		want  string // "" means no hint
+		errno unix.Errno
+	}{
+		{unix.NFT_MSG_NEWRULE, unix.ENOENT, "(a chain, set or table the rule refers to does not exist)", unix.ENOENT},
+		{unix.NFT_MSG_DELRULE, unix.ENOENT, "(the rule or its chain no longer exists)", unix.ENOENT},
+		{unix.NFT_MSG_NEWCHAIN, unix.ENOENT, "(its table or set does not exist)", unix.ENOENT},
+		{unix.NFT_MSG_NEWRULE, unix.EOPNOTSUPP, "NAT outside a nat chain", unix.EOPNOTSUPP},
+		{unix.NFT_MSG_DELCHAIN, unix.EBUSY, "still in use", unix.EBUSY},
+		{unix.NFT_MSG_NEWRULE, unix.EMLINK, "jumps nest too deeply", unix.EMLINK},
+		{unix.NFT_MSG_NEWRULE, unix.EIO, "", unix.EIO},
+		{unix.NFT_MSG_NEWRULE, fmt.Errorf("wrapped: %w", unix.ELOOP), "form a loop", unix.ELOOP},
+	}
+	for _, c := range cases {
+		got := hint(nftType(c.msg), c.err)
+		if !errors.Is(got, c.errno) {
+			t.Errorf("hint(%d, %v) = %v: lost the errno", c.msg, c.err, got)
+		}
+		if c.want == "" && got.Error() != c.err.Error() || c.want != "" && !strings.Contains(got.Error(), c.want) {
+			t.Errorf("hint(%d, %v) = %q, want %q", c.msg, c.err, got, c.want)
+		}
+	}
+	if got := hint(nftType(unix.NFT_MSG_NEWRULE), errors.New("plain")); got.Error() != "plain" {
+		t.Errorf("hint of a non-errno error = %q", got)
 	}
 }
