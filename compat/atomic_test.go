@@ -147,3 +147,64 @@ func TestJudge(t *testing.T) {
 		})
 	}
 }
+
+func TestParts(t *testing.T) {
+	in := twoTables()
+	parts := in.parts()
+	if len(parts) != 2 || !reflect.DeepEqual(parts[0].tables(), []string{"filter"}) || !reflect.DeepEqual(parts[1].tables(), []string{"nat"}) {
+		t.Fatalf("parts: %+v", parts)
+	}
+	if got := join([]*restoreInput{parts[1], parts[0]}).bytes(); string(got) != "*nat\n-A PREROUTING -j MASQUERADE\nCOMMIT\n*filter\n-N NEW\n-A NEW -j RETURN\nCOMMIT\n" {
+		t.Errorf("join:\n%s", got)
+	}
+	if string(in.bytes()) != "*filter\n-N NEW\n-A NEW -j RETURN\nCOMMIT\n*nat\n-A PREROUTING -j MASQUERADE\nCOMMIT\n" {
+		t.Errorf("parts and join changed the input:\n%s", in.bytes())
+	}
+}
+
+// TestSchedule: the biggest table's section is made first and unchecked;
+// everything else is checked, the riskier family first.
+func TestSchedule(t *testing.T) {
+	sizes := func(ipFilter, ipNat, ip6Filter int) map[tableID]*savedTable {
+		return map[tableID]*savedTable{
+			{rule.IPv4, "filter"}: {section: make([]byte, ipFilter)},
+			{rule.IPv4, "nat"}:    {section: make([]byte, ipNat)},
+			{rule.IPv6, "filter"}: {section: make([]byte, ip6Filter)},
+		}
+	}
+	v6 := &restoreInput{}
+	v6.table("filter", []restoreLine{{text: "-A INPUT -j DROP"}, {text: "-A INPUT -j ACCEPT"}, {text: "-A INPUT -j RETURN"}})
+	str := func(fis []famInput) []string {
+		var out []string
+		for _, f := range fis {
+			out = append(out, f.fam.String()+" "+strings.Join(f.in.tables(), ","))
+		}
+		return out
+	}
+	tests := []struct {
+		saved        map[tableID]*savedTable
+		inputs       map[rule.Family]*restoreInput
+		runs, checks []string
+	}{
+		{sizes(10, 100, 1), map[rule.Family]*restoreInput{rule.IPv4: twoTables(), rule.IPv6: v6},
+			[]string{"ip nat,filter", "ip6 filter"}, []string{"ip6 filter", "ip filter"}},
+		{sizes(100, 10, 1), map[rule.Family]*restoreInput{rule.IPv4: twoTables(), rule.IPv6: v6},
+			[]string{"ip filter,nat", "ip6 filter"}, []string{"ip6 filter", "ip nat"}},
+		{sizes(1, 1, 100), map[rule.Family]*restoreInput{rule.IPv4: twoTables(), rule.IPv6: v6},
+			[]string{"ip6 filter", "ip filter,nat"}, []string{"ip filter,nat"}},
+		// One table: nothing to check.
+		{sizes(1, 1, 1), map[rule.Family]*restoreInput{rule.IPv6: v6}, []string{"ip6 filter"}, nil},
+		// Equal sizes and risk: the first section leads.
+		{sizes(5, 5, 0), map[rule.Family]*restoreInput{rule.IPv4: twoTables()}, []string{"ip filter,nat"}, []string{"ip nat"}},
+		{nil, nil, nil, nil},
+	}
+	for i, tc := range tests {
+		runs, checks := (&fullPlan{saved: tc.saved, inputs: tc.inputs}).schedule()
+		if got := str(runs); !reflect.DeepEqual(got, tc.runs) {
+			t.Errorf("case %d: runs %q, want %q", i, got, tc.runs)
+		}
+		if got := str(checks); !reflect.DeepEqual(got, tc.checks) {
+			t.Errorf("case %d: checks %q, want %q", i, got, tc.checks)
+		}
+	}
+}

@@ -60,16 +60,19 @@
 //
 // iptables-restore commits each table section on its own, so a refusal in
 // a later section, or in the second family, would leave the earlier ones
-// committed. Apply therefore first runs each family's input in a scratch
-// network namespace (unshared on a locked, thrown-away OS thread) after a
-// copy of the tables it touches (`iptables-restore --noflush -c`, the saved
-// sections then the planned ones), families and tables with more rules to
-// add first, stopping at the first refusal. The kernel's own checks (a
-// target outside the table or hook it is valid in) happen there too. Only
-// when every family passes are the changes made for real, so a refused
-// change touches nothing. iptables-legacy-restore blames COMMIT for a
-// kernel refusal; the refused section is then re-run in a fresh scratch
-// namespace one command per commit to find the rule.
+// committed. Apply therefore makes first, unchecked, the section of the
+// table whose saved text is the biggest (the costliest to copy; its refusal
+// commits nothing), and runs every other section beforehand in a scratch
+// network namespace (unshared on a locked, thrown-away OS thread): one
+// `iptables-restore --noflush -c` per family holding such sections, fed the
+// saved tables they touch and then the planned sections, the family with
+// more rules to add first, stopping at the first refusal. The kernel's own
+// checks (a target outside the table or hook it is valid in) happen there
+// too. Only when every check passes are the changes made for real, so a
+// refused change touches nothing, and a change to one table costs no check
+// at all. iptables-legacy-restore blames COMMIT for a kernel refusal; the
+// refused section is then re-run in a fresh scratch namespace one command
+// per commit to find the rule.
 //
 // The scratch check cannot decide when the namespace cannot be made (no
 // CAP_SYS_ADMIN: remembered, not retried), when the saved tables do not
@@ -79,22 +82,26 @@
 // restore fails, every section it or an earlier family committed is put
 // back from the text saved at the start of the Apply, with one
 // `iptables-restore -c` (no --noflush: each section replaces its whole
-// table atomically) per family. The roll-back restores rules, policies and
-// counters as they were read; what someone else changed in those tables,
-// and the packets counted, between that read and the roll-back (tens of
-// milliseconds) is lost, and other processes can see the partial state in
-// between. With iptables-nft the rolled-back tables are rebuilt, so
-// `nft list ruleset` may show their chains in another order. A roll-back
-// that fails too is reported with the refusal, and the backend then owns
-// both the old and the new state.
+// table atomically) per family. The same guard covers a check that passed
+// but a real run that fails (someone changed the tables in between). The
+// roll-back restores rules, policies and counters as they were read; what
+// someone else changed in those tables, and the packets counted, between
+// that read and the roll-back (tens of milliseconds) is lost, and other
+// processes can see the partial state in between. With iptables-nft the
+// rolled-back tables are rebuilt, so `nft list ruleset` may show their
+// chains in another order. A roll-back that fails too is reported with the
+// refusal, and the backend then owns both the old and the new state.
 //
-// Process counts, for T tables in use and F families with changes (F <= 2):
+// Process counts, for T tables in use, F families with changes (F <= 2) and
+// C families holding a changed table other than the one made first
+// (C <= F, and C = 0 when one table changes):
 //
 //   - no-op Apply or Plan: T iptables-save.
-//   - Apply with changes: T iptables-save + F scratch checks + F restores.
-//   - refused Apply: T iptables-save + at most F scratch checks (+1 to find
-//     the rule under iptables-legacy), no real restore.
-//   - without a conclusive check: T iptables-save + at most F scratch
+//   - Apply with changes: T iptables-save + C scratch checks + F restores.
+//   - refused Apply: T iptables-save + at most C scratch checks + at most
+//     one real restore (the refused first section), +1 scratch run to find
+//     the rule under iptables-legacy; no roll-back.
+//   - without a conclusive check: T iptables-save + at most C scratch
 //     checks (none when namespaces cannot be made) + F restores, and on a
 //     refusal at most F roll-back restores.
 //

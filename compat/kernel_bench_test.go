@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -62,5 +63,45 @@ func BenchmarkApply(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkChange measures an Apply that changes one rule next to 10k
+// others, with the scratch check and with the roll-back guard alone: the
+// difference is what all-or-nothing costs.
+func BenchmarkChange(b *testing.B) {
+	for _, mode := range modes {
+		for _, checked := range []bool{true, false} {
+			name := mode + "/checked"
+			if !checked {
+				name = mode + "/unchecked"
+			}
+			b.Run(name, func(b *testing.B) {
+				ns := netnstest.New(b)
+				be, err := New(WithMode(mode), WithNetNS(ns.Name))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !checked {
+					be.noScratch = errors.New("scratch check disabled by the benchmark")
+				}
+				rs := benchRuleset(b, 10000)
+				in := rs.Chains[1]
+				extra, err := rule.ParseString(rule.IPv4, "-s 192.0.2.1 -j DROP")
+				if err != nil {
+					b.Fatal(err)
+				}
+				base := in.Rules
+				for i := 0; b.Loop(); i++ {
+					in.Rules = base
+					if i%2 == 0 {
+						in.Rules = append([]firewall.Rule{{Spec: extra}}, base...)
+					}
+					if _, err := be.Apply(context.Background(), rs); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

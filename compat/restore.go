@@ -172,6 +172,27 @@ func (in *restoreInput) split() *restoreInput {
 	return out
 }
 
+// parts splits the input into one input per section.
+func (in *restoreInput) parts() []*restoreInput {
+	var out []*restoreInput
+	for i, l := range in.lines {
+		if strings.HasPrefix(l.text, "*") {
+			_, to := in.section(i + 1)
+			out = append(out, &restoreInput{lines: in.lines[i:to:to]})
+		}
+	}
+	return out
+}
+
+// join concatenates inputs.
+func join(parts []*restoreInput) *restoreInput {
+	out := &restoreInput{}
+	for _, p := range parts {
+		out.lines = append(out.lines, p.lines...)
+	}
+	return out
+}
+
 // risk counts the commands of lines the kernel checks rule by rule (-I and
 // -A): the more there are, the likelier a refusal.
 func risk(lines []restoreLine) int {

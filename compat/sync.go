@@ -36,10 +36,10 @@ func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewal
 }
 
 // Apply makes the owned state equal desired: one iptables-save per table in
-// use, and, when something differs, per family one iptables-restore in a
-// scratch network namespace to check the change and one --noflush to make
-// it. A refused change leaves the tables as they were (see the package
-// doc).
+// use, and, when something differs, one iptables-restore --noflush per
+// family, after a check in a scratch network namespace of every changed
+// table but the one changed first. A refused change leaves the tables as
+// they were (see the package doc).
 func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
