@@ -197,3 +197,46 @@ func TestHint(t *testing.T) {
 		t.Errorf("hint of a non-errno error = %q", got)
 	}
 }
+
+// TestLearnHandles: the handles of new rules are counted from the first
+// echoed one across the sets between them, and refused when the last echo
+// disagrees with the count.
+func TestLearnHandles(t *testing.T) {
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "INPUT", "", `-s 10.0.0.0/8 -j ACCEPT`, `-p tcp -m multiport --dports 22,80 -j ACCEPT`, `-j DROP`),
+		chain(t, rule.IPv4, "nat", "POSTROUTING", "", `-j MASQUERADE`),
+	}}
+	d, err := compile("o", rs, newRuleCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := func() *plan {
+		pl, err := makePlan(d, &actual{tables: map[tableID]*haveTable{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pl
+	}
+	pl := plan()
+	echo := pl.echoes()
+	if len(echo) != 3 {
+		t.Fatalf("echoes %v: want first and last rule of filter, the one rule of nat", echo)
+	}
+	// filter: rule 10, set 11, rule 12, rule 13; nat: rule 7.
+	if !pl.learnHandles(map[int]uint64{echo[0]: 10, echo[1]: 13, echo[2]: 7}) {
+		t.Fatal("consistent echoes refused")
+	}
+	var got []uint64
+	for _, a := range pl.added {
+		got = append(got, a.hr.handle)
+	}
+	if fmt.Sprint(got) != "[10 12 13 7]" {
+		t.Errorf("handles %v, want [10 12 13 7]", got)
+	}
+	if pl := plan(); pl.learnHandles(map[int]uint64{echo[0]: 10, echo[1]: 12, echo[2]: 7}) {
+		t.Error("last echo off the count accepted")
+	}
+	if pl := plan(); pl.learnHandles(map[int]uint64{echo[0]: 10, echo[2]: 7}) {
+		t.Error("missing echo accepted")
+	}
+}
