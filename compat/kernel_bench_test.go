@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -66,9 +67,11 @@ func BenchmarkApply(b *testing.B) {
 	}
 }
 
-// BenchmarkChange measures an Apply that changes one rule next to 10k
-// others, with the scratch check and with the roll-back guard alone: the
-// difference is what all-or-nothing costs.
+// BenchmarkChange measures an Apply that changes one rule in each of ip
+// filter, ip nat and ip6 filter, next to 10k rules in ip filter and 10k in
+// ip6 filter, with scratch checks (of ip nat and of ip6 filter, whose 10k
+// rules are copied) and with the roll-back guard alone: the difference is
+// what all-or-nothing costs at worst for two big tables.
 func BenchmarkChange(b *testing.B) {
 	for _, mode := range modes {
 		for _, checked := range []bool{true, false} {
@@ -86,19 +89,47 @@ func BenchmarkChange(b *testing.B) {
 					be.noScratch = errors.New("scratch check disabled by the benchmark")
 				}
 				rs := benchRuleset(b, 10000)
-				in := rs.Chains[1]
-				extra, err := rule.ParseString(rule.IPv4, "-s 192.0.2.1 -j DROP")
-				if err != nil {
+				v6 := benchRuleset(b, 10000)
+				for _, c := range v6.Chains {
+					c.Family = rule.IPv6
+					for i, r := range c.Rules {
+						args := r.Spec.Args()
+						for j, a := range args {
+							if strings.HasPrefix(a, "10.") {
+								args[j] = "fd00::" + strings.ReplaceAll(a[3:], ".", ":")
+							}
+						}
+						if c.Rules[i].Spec, err = rule.Parse(rule.IPv6, args); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				nat := &firewall.Chain{Family: rule.IPv4, Table: "nat", Name: "POSTROUTING"}
+				rs.Chains = append(rs.Chains, append(v6.Chains, nat)...)
+				toggle := []*firewall.Chain{rs.Chains[1], rs.Chains[3], nat}
+				base := make([][]firewall.Rule, len(toggle))
+				extra := make([]firewall.Rule, len(toggle))
+				for i, c := range toggle {
+					base[i] = c.Rules
+					r, err := rule.ParseString(c.Family, "-m mark --mark 7 -j RETURN")
+					if err != nil {
+						b.Fatal(err)
+					}
+					extra[i] = firewall.Rule{Spec: r}
+				}
+				if _, err := be.Apply(context.Background(), rs); err != nil {
 					b.Fatal(err)
 				}
-				base := in.Rules
 				for i := 0; b.Loop(); i++ {
-					in.Rules = base
-					if i%2 == 0 {
-						in.Rules = append([]firewall.Rule{{Spec: extra}}, base...)
+					for j, c := range toggle {
+						c.Rules = base[j]
+						if i%2 == 0 {
+							c.Rules = append([]firewall.Rule{extra[j]}, base[j]...)
+						}
 					}
-					if _, err := be.Apply(context.Background(), rs); err != nil {
-						b.Fatal(err)
+					p, err := be.Apply(context.Background(), rs)
+					if err != nil || len(p.Changes) != 3 {
+						b.Fatalf("Apply: %v, %v", p, err)
 					}
 				}
 			})
