@@ -125,12 +125,13 @@ func (b *Backend) commit(ctx context.Context, fp *fullPlan) (dirty bool, err err
 			continue
 		}
 		n := failedLine(raw)
-		err := fmt.Errorf("applying %s rules: %w", r.fam, b.blame(ctx, fp, r, raw, n))
 		undo := map[rule.Family][]string{r.fam: r.in.committed(n)}
 		for _, d := range done {
 			undo[d.fam] = d.in.tables()
 		}
-		if rerr := b.rollback(ctx, fp, undo); rerr != nil {
+		rerr := b.rollback(ctx, fp, undo) // first: keep the partial state short
+		err := fmt.Errorf("applying %s rules: %w", r.fam, b.blame(ctx, fp, r, raw, n))
+		if rerr != nil {
 			return true, errors.Join(err, rerr)
 		}
 		return false, err
