@@ -213,7 +213,8 @@ type Backend interface {
 
 // Observer receives counts of what a backend does, for metrics and tests.
 // Kinds used: "getgen", "dump", "batch", "exec" (one per process spawned),
-// "drift" (a repaired difference). A nil Observer is allowed.
+// "drift" (a repaired difference), and for the iptables engine "check" (a
+// dry run in a scratch namespace) and "rollback". A nil Observer is allowed.
 type Observer interface {
 	Observe(kind string, n int)
 }
