@@ -20,9 +20,12 @@ import (
 // Each (family, iptables table) with chains is the table OWNER-TABLE in
 // family ip or ip6; built-in chains are base chains hooked as iptables-nft
 // hooks them. Every rule carries its iptables form in its userdata, so the
-// state is read back from the kernel alone. Apply checks the ruleset
-// generation first and dumps nothing when neither the ruleset nor the
-// desired state changed since its last write or check.
+// state is read back from the kernel alone. The backend also keeps the
+// state it wrote (or verified), with each rule's handle, in memory: Apply
+// checks the ruleset generation first, does nothing more when the desired
+// Ruleset is the one it last applied, diffs a new desired state against
+// the state in memory when nobody else changed the ruleset, and dumps the
+// owned tables only when someone did. Translations are cached per rule.
 //
 // Note that an accept verdict in an owned table does not stop other tables'
 // base chains on the same hook (iptables-nft's own tables, Docker's DROP

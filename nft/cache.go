@@ -25,7 +25,7 @@ type entry struct {
 	norms [][]byte // marshalled normal forms
 	udata []byte
 	// key is the identity of the rule after a dump: userdata and normal
-	// forms (see ruleKey).
+	// forms (see ruleKey); computed by identity() when a dump needs it.
 	key string
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message; nil when the rule
@@ -184,13 +184,30 @@ func newEntry(r *rule.Rule, spec string) (*entry, error) {
 		}
 		e.elems[i], e.norms[i] = b, nb
 	}
-	e.key = ruleKey(ud, e.norms)
 	if len(e.sets) > 0 {
 		e.exprs = exprs
 	} else {
 		e.body = ruleBody(e.elems, ud)
+		// The expressions live on inside the body: share its memory.
+		off := 2 * unix.NLA_HDRLEN
+		for i, b := range e.elems {
+			shared := e.body[off : off+len(b) : off+len(b)]
+			if len(b) > 0 && len(e.norms[i]) > 0 && &e.norms[i][0] == &b[0] {
+				e.norms[i] = shared
+			}
+			e.elems[i] = shared
+			off += nlaAlign(len(b)) + unix.NLA_HDRLEN
+		}
 	}
 	return e, nil
+}
+
+// identity returns the entry's key, computing it on first use.
+func (e *entry) identity() string {
+	if e.key == "" {
+		e.key = ruleKey(e.udata, e.norms)
+	}
+	return e.key
 }
 
 // ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,

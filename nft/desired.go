@@ -39,7 +39,8 @@ type desired struct {
 	rules  int
 	// byUdata finds the desired rule a dumped rule claims to be, so that
 	// its expressions are compared without decoding when they are equal;
-	// byKey finds the entry of a dumped rule's identity. Both are built
+	// byKey finds the entry of a dumped rule's family and identity
+	// (famKey). Both are built
 	// on the first dump that needs them.
 	byUdata map[string]*entry
 	byKey   map[string]*entry
@@ -58,7 +59,7 @@ func (d *desired) index() {
 				if _, dup := d.byUdata[w.ent.udKey()]; !dup {
 					d.byUdata[w.ent.udKey()] = w.ent
 				}
-				d.byKey[w.ent.key] = w.ent
+				d.byKey[famKey(w.ent.fam, w.ent.identity())] = w.ent
 			}
 		}
 	}
@@ -141,6 +142,10 @@ func (w *wantRule) label() string { return w.src.Label(w.idx) }
 func (e *entry) udKey() string { return udKey(e.fam, e.udata) }
 
 func udKey(fam rule.Family, ud []byte) string { return string(rune('0'+fam)) + string(ud) }
+
+// famKey indexes a rule identity by family: the same rule text in both
+// families has the same identity.
+func famKey(fam rule.Family, key string) string { return string(rune('0'+fam)) + key }
 
 // ruleKey is the identity of a rule: its userdata and the normal forms of
 // its expressions, length-prefixed so that no two lists collide.

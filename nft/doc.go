@@ -2,5 +2,6 @@
 // tables of one owner equal to a desired Ruleset over netlink, reading the
 // state with one dump per table, writing only the differences in one atomic
 // batch, and checking the ruleset generation to do nothing when nothing
-// changed.
+// changed (and to diff against the state it wrote, kept in memory, when
+// only the desired state changed).
 package nft

@@ -60,7 +60,7 @@ func TestMasqueradePorts(t *testing.T) {
 		t.Fatalf("dumped %d rules, want %d", len(have), len(want))
 	}
 	for i, hr := range have {
-		if k, ok := p.key(rule.IPv4, hr); !ok || k != want[i].ent.key {
+		if k, ok := p.key(rule.IPv4, hr); !ok || k != want[i].ent.identity() {
 			t.Errorf("rule %q: decoded and normalised, it differs from the desired one", want[i].ent.spec)
 		}
 	}
@@ -76,7 +76,7 @@ func TestMasqueradePorts(t *testing.T) {
 			}
 		}
 	}
-	if k, ok := p.key(rule.IPv4, alt); ok && k == e.key {
+	if k, ok := p.key(rule.IPv4, alt); ok && k == e.identity() {
 		t.Error("masquerade without its random flag taken for the desired one")
 	}
 }

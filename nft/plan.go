@@ -266,8 +266,7 @@ func (p *planner) identify(fam rule.Family, hr *haveRule) *entry {
 	if !ok {
 		return nil
 	}
-	e := p.d.byKey[key]
-	if e != nil && e.fam == fam {
+	if e := p.d.byKey[famKey(fam, key)]; e != nil {
 		hr.ent = e
 		return e
 	}
@@ -299,7 +298,7 @@ func (p *planner) key(fam rule.Family, hr *haveRule) (string, bool) {
 		fast = fast && i < len(cand.norms) && bytes.Equal(nb, cand.norms[i])
 	}
 	if fast {
-		return cand.key, true
+		return cand.identity(), true
 	}
 	return ruleKey(hr.udata, norms), true
 }
