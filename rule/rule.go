@@ -1,9 +1,9 @@
 package rule
 
 import (
-	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -97,7 +97,15 @@ type extension interface {
 // order, then the target. Arguments with spaces or quotes are quoted as
 // iptables-save quotes them, so SplitArgs(String()) gives Args().
 func (r *Rule) String() string {
-	return quoteArgs(r.Args())
+	var b strings.Builder
+	b.Grow(96)
+	for i, a := range r.Args() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeArg(&b, a)
+	}
+	return b.String()
 }
 
 // Args is String as an argument list, suitable for exec or go-iptables; a
@@ -210,7 +218,7 @@ func (r *Rule) targetArgs() []string {
 // the mask is a prefix, the dotted mask otherwise.
 func formatAddr(a Addr) string {
 	if bits, ok := prefixLen(a.Mask); ok {
-		return fmt.Sprintf("%s/%d", a.IP, bits)
+		return a.IP.String() + "/" + strconv.Itoa(bits)
 	}
 	return a.IP.String() + "/" + a.Mask.String()
 }
@@ -218,18 +226,34 @@ func formatAddr(a Addr) string {
 // quoteArgs joins arguments, quoting those that need it for a shell-like
 // reader (iptables-save quotes comments the same way).
 func quoteArgs(args []string) string {
-	q := make([]string, len(args))
+	var b strings.Builder
 	for i, a := range args {
-		q[i] = quoteArg(a)
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeArg(&b, a)
 	}
-	return strings.Join(q, " ")
+	return b.String()
 }
 
-func quoteArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\n\r\"'\\") {
-		return a
+// writeArg writes a, quoted if it is empty or holds white space, quotes or
+// backslashes. (A loop, not strings.ContainsAny: this runs for every
+// argument of every rule whenever rules are compared.)
+func writeArg(b *strings.Builder, a string) {
+	plain := a != ""
+	for i := 0; i < len(a) && plain; i++ {
+		switch a[i] {
+		case ' ', '\t', '\n', '\r', '"', '\'', '\\':
+			plain = false
+		}
 	}
-	return `"` + argEscaper.Replace(a) + `"`
+	if plain {
+		b.WriteString(a)
+		return
+	}
+	b.WriteByte('"')
+	argEscaper.WriteString(b, a)
+	b.WriteByte('"')
 }
 
 // argEscaper escapes what SplitArgs unescapes inside double quotes.
