@@ -22,6 +22,7 @@ type Controller struct {
 	mu         sync.Mutex
 	rules      []Rule
 	desired    *firewall.Ruleset
+	cache      ruleCache // the parsed rules of the last Set, by their text
 	subscribed bool
 }
 
@@ -104,18 +105,18 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 // is validated before anything is changed; if any is invalid, or the engine
 // refuses the change, nothing is changed and the error names the rule.
 func (c *Controller) Set(rules []Rule) error {
-	desired, err := Desired(rules)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	desired, cache, err := desired(rules, c.cache)
 	if err != nil {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err := c.apply("set", desired); err != nil {
 		return err
 	}
 	c.rules = append([]Rule(nil), rules...)
-	c.desired = desired
+	c.desired, c.cache = desired, cache
 	c.metrics.rules.Set(float64(len(rules)))
 	return nil
 }
@@ -157,7 +158,7 @@ func (c *Controller) CleanUp() error {
 		c.metrics.errors.WithLabelValues("cleanup").Inc()
 		return fmt.Errorf("failed to clean up: %w", err)
 	}
-	c.rules, c.desired = nil, &firewall.Ruleset{}
+	c.rules, c.desired, c.cache = nil, &firewall.Ruleset{}, nil
 	return nil
 }
 
@@ -192,7 +193,7 @@ func (c *Controller) SetRuleset(rs *firewall.Ruleset) error {
 	if err := c.apply("set", rs); err != nil {
 		return err
 	}
-	c.rules, c.desired = nil, rs
+	c.rules, c.desired, c.cache = nil, rs, nil
 	c.metrics.rules.Set(float64(countRules(rs)))
 	return nil
 }

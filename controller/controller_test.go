@@ -351,3 +351,42 @@ func TestClientEngineIsSemantic(t *testing.T) {
 		t.Fatalf("CleanUp left %v", v4.chains)
 	}
 }
+
+// Kilo rebuilds its whole list for every Set: rules whose text did not
+// change must reach the engine as the same parsed rule (the engine then
+// recognises them by pointer), changed ones as new ones.
+func TestSetReusesParsedRules(t *testing.T) {
+	fe := &fakeEngine{}
+	c, _ := New(WithEngine(fe))
+	build := func(last string) []Rule {
+		return []Rule{
+			NewIPv4Rule("filter", "FORWARD", "-s", "10.4.0.0/16", "-j", "ACCEPT"),
+			NewIPv4Rule("filter", "FORWARD", "-d", last, "-j", "DROP"),
+		}
+	}
+	if err := c.Set(build("10.9.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(build("10.9.0.2")); err != nil {
+		t.Fatal(err)
+	}
+	first, second := fe.applied[0].Chains[0].Rules, fe.applied[1].Chains[0].Rules
+	if first[0].Spec != second[0].Spec {
+		t.Error("an unchanged rule was not reused")
+	}
+	if first[1].Spec == second[1].Spec || second[1].Spec.String() != "-d 10.9.0.2/32 -j DROP" {
+		t.Errorf("the changed rule is %q", second[1].Spec)
+	}
+	// A failed Set must not poison the cache.
+	fe.err = errors.New("refused")
+	if err := c.Set(build("10.9.0.3")); err == nil {
+		t.Fatal("want an error")
+	}
+	fe.err = nil
+	if err := c.Set(build("10.9.0.2")); err != nil {
+		t.Fatal(err)
+	}
+	if fe.applied[2].Chains[0].Rules[1].Spec != second[1].Spec {
+		t.Error("after a failed Set the cache of the last good Set was lost")
+	}
+}

@@ -66,6 +66,8 @@ type ruleSpec struct {
 	// parsed is the typed rule, or nil when parsing failed (err says why).
 	parsed *rule.Rule
 	err    error
+	// key is cacheKey, computed once by NewRule.
+	key string
 }
 
 // NewRule creates a rule for iptables or ip6tables, depending on proto, in
@@ -80,6 +82,7 @@ func NewRule(proto Protocol, table, chain string, spec ...string) Rule {
 	if r.err == nil && chain == "" {
 		r.err = errors.New("empty chain name")
 	}
+	r.key = r.cacheKey()
 	return r
 }
 
@@ -140,6 +143,29 @@ func (r *ruleSpec) String() string {
 
 // Proto returns the rule's protocol.
 func (r *ruleSpec) Proto() Protocol { return r.proto }
+
+// cacheKey identifies the rule's text exactly (unlike String, which quotes
+// only comments and so can make two argument lists look alike).
+func (r *ruleSpec) cacheKey() string {
+	if r.key != "" {
+		return r.key
+	}
+	n := len(r.table) + len(r.chain) + 2
+	for _, s := range r.spec {
+		n += len(s) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte(byte(r.proto))
+	b.WriteString(r.table)
+	b.WriteByte(0)
+	b.WriteString(r.chain)
+	for _, s := range r.spec {
+		b.WriteByte(0)
+		b.WriteString(s)
+	}
+	return b.String()
+}
 
 func (r *ruleSpec) invalid() error {
 	return fmt.Errorf("invalid rule %q: %w", r, r.err)

@@ -12,6 +12,20 @@ import (
 // holds rules exists even if it was not declared (a built-in chain never
 // needs declaring). The first invalid rule is reported by its String().
 func Desired(rules []Rule) (*firewall.Ruleset, error) {
+	rs, _, err := desired(rules, nil)
+	return rs, err
+}
+
+// ruleCache maps a rule's text (protocol, table, chain and arguments) to the
+// firewall.Rule built for it by the previous Set.
+type ruleCache map[string]firewall.Rule
+
+// desired is Desired with a cache: Kilo rebuilds its whole rule list for
+// every Set, and a rule whose text did not change keeps the *rule.Rule of
+// the previous Set, so the engine recognises it by pointer instead of
+// comparing canonical forms. It returns the cache for the next Set.
+func desired(rules []Rule, prev ruleCache) (*firewall.Ruleset, ruleCache, error) {
+	next := make(ruleCache, len(rules))
 	rs := &firewall.Ruleset{}
 	chain := func(p Protocol, table, name string) *firewall.Chain {
 		fam := p.family()
@@ -26,29 +40,35 @@ func Desired(rules []Rule) (*firewall.Ruleset, error) {
 		switch v := r.(type) {
 		case *ruleSpec:
 			if v.err != nil {
-				return nil, v.invalid()
+				return nil, nil, v.invalid()
 			}
+			key := v.cacheKey()
+			fr, ok := prev[key]
+			if !ok {
+				fr = firewall.Rule{Spec: v.parsed, Label: v.String()}
+			}
+			next[key] = fr
 			c := chain(v.proto, v.table, v.chain)
-			c.Rules = append(c.Rules, firewall.Rule{Spec: v.parsed, Label: v.String()})
+			c.Rules = append(c.Rules, fr)
 		case *chainSpec:
 			if err := rule.CheckTable(v.table); err != nil {
-				return nil, fmt.Errorf("invalid chain %q: %w", v, err)
+				return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)
 			}
 			if firewall.IsBuiltin(v.table, v.chain) {
-				return nil, fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
+				return nil, nil, fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
 			}
 			if len(v.chain) == 0 || len(v.chain) > rule.MaxChainNameLen {
-				return nil, fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
+				return nil, nil, fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
 			}
 			chain(v.proto, v.table, v.chain)
 		case nil:
-			return nil, fmt.Errorf("nil rule in list")
+			return nil, nil, fmt.Errorf("nil rule in list")
 		default:
-			return nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
+			return nil, nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
 		}
 	}
 	if err := rs.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return rs, nil
+	return rs, next, nil
 }
