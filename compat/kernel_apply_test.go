@@ -12,20 +12,17 @@ import (
 )
 
 // kiloRuleset is a Kilo-like ruleset over filter and nat, IPv4 and IPv6.
-// Rules whose extensions package rule does not know yet are left out.
 func kiloRuleset(t *testing.T) *firewall.Ruleset {
 	t.Helper()
 	input := []string{
+		`-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
 		`-p tcp --dport 22 -m comment --comment "nftsync: ssh" -j ACCEPT`,
 		`-p udp -m udp --dport 51820 -j ACCEPT`,
 		`-j NFTSYNC-IN`,
 	}
-	if s := `-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`; parses(rule.IPv4, s) {
-		input = append([]string{s}, input...)
-	}
-	natChain := []string{`-d 10.4.0.0/16 -m comment --comment "Kilo: do not NAT packets destined for the local Pod subnet" -j RETURN`}
-	if s := `-m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`; parses(rule.IPv4, s) {
-		natChain = append(natChain, s)
+	natChain := []string{
+		`-d 10.4.0.0/16 -m comment --comment "Kilo: do not NAT packets destined for the local Pod subnet" -j RETURN`,
+		`-m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`,
 	}
 	return &firewall.Ruleset{Chains: []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "INPUT", input...),

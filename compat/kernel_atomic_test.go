@@ -20,9 +20,6 @@ import (
 // natRuleset is a Kilo-like state over filter and nat of both families.
 func natRuleset(t *testing.T) *firewall.Ruleset {
 	t.Helper()
-	if !parses(rule.IPv4, "-j MASQUERADE") {
-		t.Skip("package rule does not parse MASQUERADE yet")
-	}
 	return &firewall.Ruleset{Chains: []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.1.0.0/16 -j ACCEPT`, `-s 10.9.0.0/16 -j DROP`),
 		chain(t, rule.IPv4, "nat", "KILO-NAT", `-d 10.1.0.0/16 -j RETURN`, `-j MASQUERADE`),

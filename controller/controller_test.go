@@ -307,7 +307,7 @@ func TestClientEngineIsSemantic(t *testing.T) {
 		NewIPv4Rule("filter", "FORWARD", "-p", "tcp", "--dport", "http", "-s", "10.4.0.1", "-j", "ACCEPT"),
 	}
 	if err := c.Set(rules); err != nil {
-		t.Skipf("needs MASQUERADE support in the parser: %v", err)
+		t.Fatal(err)
 	}
 	if got := v4.chains["filter/FORWARD"]; len(got) != 1 || got[0] != "-s 10.4.0.1/32 -p tcp -m tcp --dport 80 -j ACCEPT" {
 		t.Fatalf("FORWARD = %q", got)

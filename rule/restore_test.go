@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nftsync/nftsync/internal/netnstest"
 )
 
 // stripComments drops the "#" lines, whose dates and versions differ.
@@ -69,10 +71,7 @@ func TestTranslateRestoreOracle(t *testing.T) {
 		if g.fam == IPv6 {
 			tool = "ip6tables-restore-translate"
 		}
-		bin, err := exec.LookPath(tool)
-		if err != nil {
-			t.Skipf("%s not installed", tool)
-		}
+		bin := netnstest.RequireBinary(t, tool)
 		path := filepath.Join("testdata", "restore", g.file+".rules")
 		out, err := exec.Command(bin, "-f", path).Output()
 		if err != nil {

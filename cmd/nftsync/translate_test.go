@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/nftsync/nftsync/rule"
+
+	"github.com/nftsync/nftsync/internal/netnstest"
 )
 
 // runPure runs the binary with an empty PATH (through env, by absolute
@@ -67,10 +69,7 @@ func TestTranslateCLIMatchesIptablesTranslate(t *testing.T) {
 		} else if len(args) > 2 && args[2] == "-6" {
 			tool, args = "ip6tables-translate", append(args[:2:2], args[3:]...)
 		}
-		bin, err := exec.LookPath(tool)
-		if err != nil {
-			t.Skipf("%s not installed", tool)
-		}
+		bin := netnstest.RequireBinary(t, tool)
 		out, err := exec.Command(bin, args...).Output()
 		if err != nil {
 			t.Errorf("%s %s: %v", tool, c.args, err)
