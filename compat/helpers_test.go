@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -26,27 +25,6 @@ func forModes(t *testing.T, fn func(t *testing.T, ns *netnstest.NS, mode string)
 			fn(t, ns, mode)
 		})
 	}
-}
-
-// counter is an Observer that counts by kind.
-type counter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *counter) Observe(kind string, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[kind] += n
-}
-
-func (c *counter) get(kind string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[kind]
 }
 
 func newBackend(t *testing.T, ns *netnstest.NS, mode string, opts ...Option) *Backend {

@@ -50,7 +50,7 @@ func checkState(t *testing.T, ns *netnstest.NS, mode string, rs *firewall.Rulese
 func TestApplyReadCleanUp(t *testing.T) {
 	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
 		ctx := context.Background()
-		var obs counter
+		var obs firewall.Counter
 		b := newBackend(t, ns, mode, WithObserver(&obs))
 		rs := kiloRuleset(t)
 		p := apply(t, b, rs)
@@ -77,7 +77,7 @@ func TestApplyReadCleanUp(t *testing.T) {
 		if p := apply(t, b, rs); !p.Empty() {
 			t.Errorf("second Apply changed:\n%s", p)
 		}
-		if n := obs.get("batch"); n != 2 {
+		if n := obs.Get("batch"); n != 2 {
 			t.Errorf("%d iptables-restore runs, want 2 (one per family, first Apply only)", n)
 		}
 

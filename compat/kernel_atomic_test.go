@@ -138,7 +138,7 @@ func testRefused(t *testing.T, ns *netnstest.NS, mode string, checked bool, tc r
 	// gets the most, so that its section is the one made first, unchecked.
 	bulk(t, ns, mode)
 	ipt(t, ns, mode, rule.IPv6, "-t", "nat", "-A", "POSTROUTING", "-o", "eth9", "-j", "ACCEPT")
-	var obs counter
+	var obs firewall.Counter
 	b := newBackend(t, ns, mode, WithObserver(&obs))
 	want := tc.checked
 	if !checked {
@@ -155,7 +155,7 @@ func testRefused(t *testing.T, ns *netnstest.NS, mode string, checked bool, tc r
 
 	rs := natRuleset(t)
 	label := tc.bad(t, rs)
-	obs = counter{}
+	obs.Take()
 	_, err = b.Apply(ctx, rs)
 	t.Logf("Apply error: %v", err)
 	var re *firewall.RuleError
@@ -178,13 +178,13 @@ func testRefused(t *testing.T, ns *netnstest.NS, mode string, checked bool, tc r
 		}
 		report("the refused Apply changed nft list ruleset:\nbefore:\n%s\nafter:\n%s", ruleset, now)
 	}
-	if got := obs.get("batch"); got != want.batches {
+	if got := obs.Get("batch"); got != want.batches {
 		t.Errorf("%d restores, want %d", got, want.batches)
 	}
-	if got := obs.get("rollback"); got != want.rollbacks {
+	if got := obs.Get("rollback"); got != want.rollbacks {
 		t.Errorf("%d roll-back restores, want %d", got, want.rollbacks)
 	}
-	if got := obs.get("check"); checked != (got > 0) {
+	if got := obs.Get("check"); checked != (got > 0) {
 		t.Errorf("%d scratch checks", got)
 	}
 

@@ -21,12 +21,12 @@ import (
 func TestExecCount(t *testing.T) {
 	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
 		dir, log := wrapDir(t, mode)
-		var obs counter
+		var obs firewall.Counter
 		b := newBackend(t, ns, mode, WithBinDir(dir), WithObserver(&obs))
 		rs := kiloRuleset(t) // ip filter, ip nat, ip6 filter
 		apply(t, b, rs)
-		if got := execLog(t, log); len(got) == 0 || obs.get("exec") != len(got) {
-			t.Errorf("first Apply: observer counted %d execs, wrappers logged %d: %q", obs.get("exec"), len(got), got)
+		if got := execLog(t, log); len(got) == 0 || obs.Get("exec") != len(got) {
+			t.Errorf("first Apply: observer counted %d execs, wrappers logged %d: %q", obs.Get("exec"), len(got), got)
 		}
 		saves := []string{
 			"ip6tables-" + mode + "-save -c -t filter",
@@ -49,12 +49,12 @@ func TestExecCount(t *testing.T) {
 			}
 		}
 		_ = os.Remove(log)
-		before := obs.get("exec")
+		before := obs.Get("exec")
 		for i := 0; i < 3; i++ {
 			apply(t, b, rs)
 		}
 		check("three no-op Applies", append(append(append([]string(nil), saves...), saves...), saves...))
-		if got := obs.get("exec") - before; got != 9 {
+		if got := obs.Get("exec") - before; got != 9 {
 			t.Errorf("observer counted %d execs for three no-op Applies, want 9", got)
 		}
 
@@ -70,7 +70,7 @@ func TestExecCount(t *testing.T) {
 		// The biggest table's section (ip filter) runs first, unchecked.
 		check("a change in both families", append(append(append([]string(nil), saves...),
 			"iptables-"+mode+"-restore --noflush -w"), restores("ip6tables")...))
-		if got := obs.get("check"); got != 4 {
+		if got := obs.Get("check"); got != 4 {
 			t.Errorf("observer counted %d scratch checks, want 4 (2 for the first Apply's 3 tables, 1 for nat, 1 for ip6)", got)
 		}
 

@@ -137,7 +137,7 @@ func TestPolicy(t *testing.T) {
 
 func TestDriftRepair(t *testing.T) {
 	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
-		var obs counter
+		var obs firewall.Counter
 		b := newBackend(t, ns, mode, WithObserver(&obs))
 		ipt(t, ns, mode, rule.IPv4, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT")
 		rs := &firewall.Ruleset{Chains: []*firewall.Chain{
@@ -145,7 +145,7 @@ func TestDriftRepair(t *testing.T) {
 			chain(t, rule.IPv4, "filter", "OWN", `-s 10.0.0.1 -j ACCEPT`, `-s 10.0.0.2 -j ACCEPT`, `-s 10.0.0.3 -j DROP`),
 		}}
 		apply(t, b, rs)
-		if n := obs.get("drift"); n != 0 {
+		if n := obs.Get("drift"); n != 0 {
 			t.Errorf("drift counted %d on the first Apply", n)
 		}
 		edits := []struct {
@@ -169,9 +169,9 @@ func TestDriftRepair(t *testing.T) {
 			if len(p.Changes) != e.ops {
 				t.Errorf("%s: plan has %d changes, want %d:\n%s", e.name, len(p.Changes), e.ops, p)
 			}
-			before := obs.get("drift")
+			before := obs.Get("drift")
 			apply(t, b, rs)
-			if got := obs.get("drift") - before; got != e.ops {
+			if got := obs.Get("drift") - before; got != e.ops {
 				t.Errorf("%s: drift counted %d, want %d", e.name, got, e.ops)
 			}
 			checkState(t, ns, mode, &firewall.Ruleset{Chains: rs.Chains[1:]})

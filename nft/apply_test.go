@@ -38,7 +38,7 @@ func TestColdApply(t *testing.T) {
 	if p.Empty() {
 		t.Fatal("cold apply changed nothing")
 	}
-	if got := obs.get("batch"); got != 1 {
+	if got := obs.Get("batch"); got != 1 {
 		t.Errorf("cold apply sent %d batches, want 1", got)
 	}
 	got := listing(ns, "ip", "kilo-nat")
@@ -57,11 +57,11 @@ func TestColdApply(t *testing.T) {
 	t.Log(got)
 	t.Log(listing(ns, "ip", "kilo-filter"))
 	t.Log(listing(ns, "ip6", "kilo-filter"))
-	obs.reset()
+	obs.Take()
 	if p := apply(t, b, kiloRuleset(t)); !p.Empty() {
 		t.Errorf("second apply changed:\n%s", p)
 	}
-	if d := obs.get("dump"); d != 0 {
+	if d := obs.Get("dump"); d != 0 {
 		t.Errorf("second apply dumped %d times, want 0", d)
 	}
 }

@@ -111,13 +111,13 @@ func TestDriftRepaired(t *testing.T) {
 				ref[tb[0]+" "+tb[1]] = sortedListing(ns, tb[0], tb[1])
 			}
 			ns.NFT(tc.inject(t, ns))
-			obs.reset()
+			obs.Take()
 			p := apply(t, b, want)
 			if p.Empty() {
 				t.Fatal("Apply repaired nothing")
 			}
-			if obs.get("drift") == 0 || obs.get("batch") != 1 {
-				t.Errorf("observed %v, want drift > 0 and one batch", obs.n)
+			if obs.Get("drift") == 0 || obs.Get("batch") != 1 {
+				t.Errorf("observed %v, want drift > 0 and one batch", obs.Take())
 			}
 			for tb, l := range ref {
 				f := strings.Fields(tb)
@@ -125,9 +125,9 @@ func TestDriftRepaired(t *testing.T) {
 					t.Errorf("%s after repair:\n%s\nwant:\n%s\nplan:\n%s", tb, got, l, p)
 				}
 			}
-			obs.reset()
-			if p := apply(t, b, want); !p.Empty() || obs.get("dump") != 0 {
-				t.Errorf("Apply after repair: plan %q, %d dumps", p, obs.get("dump"))
+			obs.Take()
+			if p := apply(t, b, want); !p.Empty() || obs.Get("dump") != 0 {
+				t.Errorf("Apply after repair: plan %q, %d dumps", p, obs.Get("dump"))
 			}
 		})
 	}

@@ -130,10 +130,10 @@ func TestRestartRetries(t *testing.T) {
 	// A new Ruleset: Apply's caller never modifies one it passed.
 	rs = kiloRuleset(t)
 	rs.Chains = append(rs.Chains, chain(t, rule.IPv4, "filter", "OUTPUT", "", `-j ACCEPT`))
-	obs.reset()
+	obs.Take()
 	apply(t, b, rs)
-	if bumps != 2 || obs.get("batch") != 3 {
-		t.Errorf("bumps %d, batches %d: want 2 refused batches and 1 committed", bumps, obs.get("batch"))
+	if bumps != 2 || obs.Get("batch") != 3 {
+		t.Errorf("bumps %d, batches %d: want 2 refused batches and 1 committed", bumps, obs.Get("batch"))
 	}
 	if strings.Contains(ns.Exec("nft", "list", "table", "ip", "nftsync-filter"), "FOREIGN") {
 		t.Error("chain added during the apply survived it")

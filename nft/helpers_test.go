@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -13,37 +12,10 @@ import (
 	"github.com/nftsync/nftsync/rule"
 )
 
-// counts is an Observer that counts by kind.
-type counts struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *counts) Observe(kind string, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[kind] += n
-}
-
-func (c *counts) get(kind string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[kind]
-}
-
-func (c *counts) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n = nil
-}
-
 // newBackend opens a backend in ns with an observer.
-func newBackend(t testing.TB, ns *netnstest.NS, opts ...Option) (*Backend, *counts) {
+func newBackend(t testing.TB, ns *netnstest.NS, opts ...Option) (*Backend, *firewall.Counter) {
 	t.Helper()
-	obs := &counts{}
+	obs := &firewall.Counter{}
 	b, err := New(append([]Option{WithNetNS(ns.Path), WithObserver(obs)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

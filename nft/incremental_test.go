@@ -72,10 +72,10 @@ func TestIncrementalApply(t *testing.T) {
 	checkModel(t, b, ns, "after the cold apply")
 
 	next := nextRuleset(t)
-	obs.reset()
+	obs.Take()
 	p := apply(t, b, next)
-	if obs.get("dump") != 0 || obs.get("batch") != 1 {
-		t.Errorf("change after own write: %v, want no dump and one batch", obs.n)
+	if obs.Get("dump") != 0 || obs.Get("batch") != 1 {
+		t.Errorf("change after own write: %v, want no dump and one batch", obs.Take())
 	}
 	if len(p.Changes) != 7 {
 		t.Errorf("want 7 changes (policy, 1 rule deleted, 2 added, the IPv6 chain and its 2 rules deleted), got:\n%s", p)
@@ -91,15 +91,15 @@ func TestIncrementalApply(t *testing.T) {
 	// The state in memory matches the kernel's, rule by rule: a forced
 	// dump finds nothing to do, and another change from memory works.
 	ns.NFT("add table ip unrelated")
-	obs.reset()
-	if p := apply(t, b, next); !p.Empty() || obs.get("dump") == 0 {
-		t.Errorf("forced dump after incremental apply: plan %q, %d dumps", p, obs.get("dump"))
+	obs.Take()
+	if p := apply(t, b, next); !p.Empty() || obs.Get("dump") == 0 {
+		t.Errorf("forced dump after incremental apply: plan %q, %d dumps", p, obs.Get("dump"))
 	}
 	back := incrementalRuleset(t)
-	obs.reset()
+	obs.Take()
 	apply(t, b, back)
-	if obs.get("dump") != 0 {
-		t.Errorf("second change dumped %d times", obs.get("dump"))
+	if obs.Get("dump") != 0 {
+		t.Errorf("second change dumped %d times", obs.Get("dump"))
 	}
 	checkModel(t, b, ns, "after changing back")
 	if got, want := sortedListing(ns, "ip", "nftsync-filter"), sortedListingOf(t, incrementalRuleset(t), "ip", "nftsync-filter"); got != want {
@@ -137,32 +137,32 @@ func TestNoopApply(t *testing.T) {
 	b, obs := newBackend(t, ns)
 	rs := incrementalRuleset(t)
 	apply(t, b, rs)
-	obs.reset()
+	obs.Take()
 	if p := apply(t, b, rs); !p.Empty() {
 		t.Errorf("same Ruleset: %s", p)
 	}
-	if obs.get("getgen") != 1 || obs.get("dump") != 0 || obs.get("batch") != 0 {
-		t.Errorf("same Ruleset observed %v, want one getgen only", obs.n)
+	if obs.Get("getgen") != 1 || obs.Get("dump") != 0 || obs.Get("batch") != 0 {
+		t.Errorf("same Ruleset observed %v, want one getgen only", obs.Take())
 	}
-	obs.reset()
+	obs.Take()
 	if p := apply(t, b, incrementalRuleset(t)); !p.Empty() {
 		t.Errorf("equal Ruleset: %s", p)
 	}
-	if obs.get("dump") != 0 || obs.get("batch") != 0 {
-		t.Errorf("equal Ruleset observed %v, want no dump or batch", obs.n)
+	if obs.Get("dump") != 0 || obs.Get("batch") != 0 {
+		t.Errorf("equal Ruleset observed %v, want no dump or batch", obs.Take())
 	}
-	obs.reset()
+	obs.Take()
 	p, err := b.Plan(context.Background(), incrementalRuleset(t, `-j DROP`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Changes) != 1 || p.Changes[0].Op != firewall.AddRule || obs.get("dump") != 0 {
-		t.Errorf("Plan from memory: %q with %d dumps, want one added rule and no dump", p, obs.get("dump"))
+	if len(p.Changes) != 1 || p.Changes[0].Op != firewall.AddRule || obs.Get("dump") != 0 {
+		t.Errorf("Plan from memory: %q with %d dumps, want one added rule and no dump", p, obs.Get("dump"))
 	}
 	// After someone else's change, the same Ruleset is checked again.
 	ns.NFT("flush chain ip nftsync-filter USER")
-	obs.reset()
-	if p := apply(t, b, rs); len(p.Changes) != 3 || obs.get("dump") == 0 || obs.get("drift") != 3 {
-		t.Errorf("repair: %q, observed %v; want 3 rules re-added after a dump, counted as drift", p, obs.n)
+	obs.Take()
+	if p := apply(t, b, rs); len(p.Changes) != 3 || obs.Get("dump") == 0 || obs.Get("drift") != 3 {
+		t.Errorf("repair: %q, observed %v; want 3 rules re-added after a dump, counted as drift", p, obs.Take())
 	}
 }

@@ -43,15 +43,15 @@ func Test100kRulesOneBatch(t *testing.T) {
 	b, obs := newBackend(t, ns)
 	rs := largeRuleset(t, 100000)
 	p := apply(t, b, rs)
-	if len(p.Changes) != 100003 || obs.get("batch") != 1 {
-		t.Fatalf("cold apply: %d changes in %d batches, want 100003 in 1", len(p.Changes), obs.get("batch"))
+	if len(p.Changes) != 100003 || obs.Get("batch") != 1 {
+		t.Fatalf("cold apply: %d changes in %d batches, want 100003 in 1", len(p.Changes), obs.Get("batch"))
 	}
 	ns.NFT("add table ip unrelated")
-	obs.reset()
+	obs.Take()
 	if p := apply(t, b, rs); !p.Empty() {
 		t.Errorf("forced re-read of 100k rules: %d changes", len(p.Changes))
 	}
-	if obs.get("dump") != 3 || obs.get("batch") != 0 {
-		t.Errorf("forced re-read observed %v, want 3 dumps and no batch", obs.n)
+	if obs.Get("dump") != 3 || obs.Get("batch") != 0 {
+		t.Errorf("forced re-read observed %v, want 3 dumps and no batch", obs.Take())
 	}
 }

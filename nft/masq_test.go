@@ -33,9 +33,9 @@ func TestMasqueradePorts(t *testing.T) {
 		}
 	}
 	ns.NFT("add table ip unrelated")
-	obs.reset()
-	if p := apply(t, b, rs); !p.Empty() || obs.get("dump") == 0 {
-		t.Errorf("forced dump: plan %q after %d dumps, want an empty plan after a dump", p, obs.get("dump"))
+	obs.Take()
+	if p := apply(t, b, rs); !p.Empty() || obs.Get("dump") == 0 {
+		t.Errorf("forced dump: plan %q after %d dumps, want an empty plan after a dump", p, obs.Get("dump"))
 	}
 	// The slow path: without the desired userdata index, every
 	// expression is decoded and normalised.

@@ -59,12 +59,12 @@ func TestForcedDumpIsNoop(t *testing.T) {
 	}
 	apply(t, b, rs)
 	ns.NFT("add table ip unrelated")
-	obs.reset()
+	obs.Take()
 	p := apply(t, b, rs)
 	if !p.Empty() {
 		t.Errorf("forced dump found differences in rules it installed:\n%s", p)
 	}
-	if obs.get("dump") == 0 {
+	if obs.Get("dump") == 0 {
 		t.Error("no dump after an unrelated change")
 	}
 	got, err := b.Read(context.Background())
