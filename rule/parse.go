@@ -94,9 +94,11 @@ func (p *parser) run() error {
 	r := p.rule
 	invert := false
 	seen := map[string]bool{}
-	once := func(opt string) error {
+	// once refuses a repeated header option; the error names the option
+	// as the user wrote it.
+	once := func(opt, arg string) error {
 		if seen[opt] {
-			return argError(opt, "may only be given once")
+			return argError(arg, "may only be given once")
 		}
 		seen[opt] = true
 		return nil
@@ -114,7 +116,7 @@ func (p *parser) run() error {
 		var err error
 		switch opt {
 		case "--source", "--destination":
-			if err = once(opt); err != nil {
+			if err = once(opt, arg); err != nil {
 				return err
 			}
 			var v string
@@ -128,7 +130,7 @@ func (p *parser) run() error {
 			*a, err = parseAddr(r.Family, v)
 			a.Invert = invert
 		case "--in-interface", "--out-interface":
-			if err = once(opt); err != nil {
+			if err = once(opt, arg); err != nil {
 				return err
 			}
 			var v string
@@ -144,7 +146,7 @@ func (p *parser) run() error {
 			}
 			*i = Iface{Name: v, Invert: invert}
 		case "--protocol":
-			if err = once(opt); err != nil {
+			if err = once(opt, arg); err != nil {
 				return err
 			}
 			var v string
@@ -164,7 +166,7 @@ func (p *parser) run() error {
 			if r.Family != IPv4 {
 				return argError(arg, "-f is only valid for IPv4")
 			}
-			if err = once(opt); err != nil {
+			if err = once(opt, arg); err != nil {
 				return err
 			}
 			r.Fragment, r.FragmentInvert = true, invert
