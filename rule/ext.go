@@ -8,10 +8,20 @@ import (
 // one of its options.
 func implicitMatch(name string) bool {
 	switch name {
-	case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "dccp", "udplite":
+	case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "dccp", "udplite", "esp", "ah", "mh":
 		return true
 	}
 	return false
+}
+
+// implicitName is the match -p NUM loads on first use of one of its
+// options: iptables names it after xtables_chain_protos where that list has
+// the protocol (mh for mobility-header), else after /etc/protocols.
+func implicitName(num uint8) string {
+	if num == 135 {
+		return "mh"
+	}
+	return protoName(num)
 }
 
 func newMatch(r *Rule, name string) (Match, error) {

@@ -25,4 +25,11 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"cgroup":    func(*Rule) (Match, error) { return &Cgroup{}, nil },
 	"helper":    func(*Rule) (Match, error) { return &Helper{}, nil },
 	"devgroup":  func(*Rule) (Match, error) { return &DevGroup{}, nil },
+	"esp":       newESP,
+	"ah":        newAH,
+	"ipcomp":    func(*Rule) (Match, error) { return &IPComp{}, nil },
+	"mh":        newMH,
+	"frag":      newFrag,
+	"hbh":       newHBH,
+	"rt":        newRT,
 }

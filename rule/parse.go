@@ -247,7 +247,7 @@ func (p *parser) extensionOption(arg string, invert bool) error {
 	// iptables loads the match named like the protocol on first use of
 	// one of its options (-p tcp --dport 22 means -p tcp -m tcp --dport 22).
 	if p.rule.Proto.Set && !p.rule.Proto.Invert {
-		if name := protoName(p.rule.Proto.Num); implicitMatch(name) && !p.loaded(name) {
+		if name := implicitName(p.rule.Proto.Num); implicitMatch(name) && !p.loaded(name) {
 			m, err := newMatch(p.rule, name)
 			if err != nil {
 				return err

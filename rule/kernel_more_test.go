@@ -1,0 +1,44 @@
+package rule
+
+import (
+	"testing"
+
+	"github.com/nftsync/nftsync/internal/netnstest"
+)
+
+// moreOracleCases cover the statement forms of the extensions beyond tier 1,
+// including the texts nft reads differently (the oracle installs nft's side
+// from NftText, so Exact is what is checked there).
+var moreOracleCases = []OracleCase{
+	// esp, ah, ipcomp
+	{IPv4, `-p esp -m esp --espspi 500 -j DROP`},
+	{IPv4, `-p esp -m esp ! --espspi 500:600`},
+	{IPv4, `-p esp -m esp --espspi 0:4294967295`},
+	{IPv6, `-p esp -m esp --espspi 0:4294967295`},
+	{IPv6, `-p esp -m esp ! --espspi 7`},
+	{IPv4, `-p ah -m ah --ahspi 500:600 -j DROP`},
+	{IPv4, `-p ah -m ah ! --ahspi 0:4294967295`},
+	{IPv6, `-m ah --ahspi 500 ! --ahlen 120 --ahres -j ACCEPT`},
+	{IPv6, `-m ah --ahlen 16`},
+	{IPv6, `-m ah`},
+	{IPv4, `-p ipcomp -m ipcomp --ipcompspi 0x12 -j ACCEPT`},
+	{IPv6, `-m ipcomp ! --ipcompspi 5:9`},
+	// mh, frag, hbh, rt
+	{IPv6, `-p mh --mh-type home-test:5 -j ACCEPT`},
+	{IPv6, `-p mh ! --mh-type 3`},
+	{IPv6, `-m mh --mh-type 0:255`},
+	{IPv6, `-m frag --fragid 100 --fragfirst --fragmore -j ACCEPT`},
+	{IPv6, `-m frag ! --fragid 100:200 --fraglast`},
+	{IPv6, `-m frag`},
+	{IPv6, `-m hbh ! --hbh-len 16`},
+	{IPv6, `-m hbh`},
+	{IPv6, `-m rt --rt-type 0 ! --rt-segsleft 13:300 --rt-len 24 -j DROP`},
+	{IPv6, `-m rt ! --rt-type 2 --rt-segsleft 4`},
+	{IPv6, `-m rt`},
+}
+
+func TestKernelMoreExtensions(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	runOracle(t, ns, moreOracleCases)
+}

@@ -1,0 +1,120 @@
+package rule
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestMoreMatchTranslate checks the text, the text nft must read instead
+// (Exact, empty when Text is exact) and the canonical form of the
+// extensions beyond tier 1.
+func TestMoreMatchTranslate(t *testing.T) {
+	cases := []struct {
+		fam         Family
+		args        string
+		text, exact string
+		save        string // String(); "" means the input
+	}{
+		{IPv4, `-p esp -m esp --espspi 500:600 -j DROP`, `esp spi 500-600 counter drop`, "", ""},
+		{IPv4, `-p esp --espspi 0:4294967295`, `meta l4proto esp counter`, "", `-p esp -m esp`},
+		{IPv6, `-p esp -m esp --espspi 0:4294967295`, `exthdr esp exists counter`, `meta l4proto esp counter`, `-p esp -m esp`},
+		{IPv6, `-p esp -m esp ! --espspi 0:4294967295`, `esp spi != 0-4294967295 counter`, "", ""},
+		{IPv4, `-p 51 -m ah ! --ahspi 0x32`, `ah spi != 50 counter`, "", `-p ah -m ah ! --ahspi 50`},
+		{IPv6, `-m ah --ahspi 500 ! --ahlen 120 --ahres`, `ah spi 500 ah hdrlength != 120 ah reserved 1 counter`, `ah spi 500 ah hdrlength != 28 ah reserved 0 counter`, ""},
+		{IPv6, `-m ah`, `exthdr ah exists counter`, `meta l4proto ah counter`, ""},
+		{IPv4, `-m ipcomp --ipcompspi 0x12`, `comp cpi 18 counter`, "", `-m ipcomp --ipcompspi 18`},
+		{IPv6, `-p mh --mh-type hoti:bu -j ACCEPT`, `mh type 1-5 counter accept`, "", `-p mobility-header -m mh --mh-type 1:5 -j ACCEPT`},
+		{IPv6, `-m mh --mh-type 0:255`, `exthdr mh exists counter`, "", `-m mh`},
+		{IPv6, `-m frag --fragid 100:200 --fragfirst --fraglast`, `frag id 100-200 frag frag-off 0 frag more-fragments 0 counter`, "", ""},
+		{IPv6, `-m frag --fragid 0:4294967295`, `exthdr frag exists counter`, "", `-m frag`},
+		{IPv6, `-m hbh --hbh-len 8`, `hbh hdrlength 8 counter`, `hbh hdrlength 0 counter`, ""},
+		{IPv6, `-m hbh`, `exthdr hbh exists counter`, "", ""},
+		{IPv6, `-m rt ! --rt-segsleft 0:4294967295`, `rt seg-left != 0-4294967295 counter`, `rt seg-left != 0-255 counter`, ""},
+		{IPv6, `-m rt --rt-type 0 --rt-segsleft 3 ! --rt-len 16`, `rt type 0 rt seg-left 3 rt hdrlength != 16 counter`, `rt type 0 rt seg-left 3 rt hdrlength != 1 counter`, ""},
+	}
+	for _, c := range cases {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		tr, err := r.Translate()
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		if got := tr.Text(); got != c.text {
+			t.Errorf("%s: text\n  got  %s\n  want %s", c.args, got, c.text)
+		}
+		exact := c.exact
+		if exact == "" {
+			exact = c.text
+		}
+		if got := tr.NftText(); got != exact {
+			t.Errorf("%s: nft text\n  got  %s\n  want %s", c.args, got, exact)
+		}
+		if (c.exact != "") != (len(tr.Warnings()) > 0) {
+			t.Errorf("%s: warnings %q, want one exactly when the text is not exact", c.args, tr.Warnings())
+		}
+		save := c.save
+		if save == "" {
+			save = c.args
+		}
+		if got := r.String(); got != save {
+			t.Errorf("%s: String() = %s, want %s", c.args, got, save)
+		}
+		// The canonical form parses back to the same rule.
+		if back, err := ParseString(c.fam, r.String()); err != nil || !back.Equal(r) {
+			t.Errorf("%s: String() does not parse back to the same rule: %v", c.args, err)
+		}
+	}
+}
+
+// TestMoreMatchUnsupported checks that options whose corpus text means
+// something else in nft, and which have no exact text, are refused.
+func TestMoreMatchUnsupported(t *testing.T) {
+	for _, c := range []struct {
+		fam  Family
+		args string
+	}{
+		{IPv6, `-m ah --ahlen 22`},    // not a multiple of 4 bytes
+		{IPv6, `-m ah ! --ahlen 4`},   // shorter than any AH header
+		{IPv6, `-m hbh --hbh-len 22`}, // not a multiple of 8 bytes
+		{IPv6, `-m rt ! --rt-len 22`}, // idem
+		{IPv6, `-m rt --rt-segsleft 300:400`},
+		{IPv6, `-m frag --fragres`}, // corpus: "frag reserved 1"; --fragres wants zero
+		{IPv4, `-m ipcomp`},         // a 32-bit CPI range nft refuses
+		{IPv4, `-m ipcomp --ipcompspi 1:70000`},
+	} {
+		wantUnsupported(t, c.fam, c.args)
+	}
+}
+
+func TestMoreMatchParseErrors(t *testing.T) {
+	for _, c := range []struct {
+		fam    Family
+		args   string
+		reason string
+	}{
+		{IPv4, `-m frag --fragid 1`, "ip6tables match"},
+		{IPv4, `-m rt`, "ip6tables match"},
+		{IPv4, `-m hbh`, "ip6tables match"},
+		{IPv4, `-m mh`, "ip6tables match"},
+		{IPv4, `-m ah --ahlen 8`, "unknown option"},
+		{IPv6, `-m ah --ahspi 5 --ahspi 6`, "only be given once"},
+		{IPv6, `-m ah ! --ahres`, "cannot be negated"},
+		{IPv4, `-p esp --espspi 9:1`, "inverted"},
+		{IPv4, `-p esp --espspi 4294967296`, "32 bits"},
+		{IPv6, `-m mh --mh-type 256`, "8 bits"},
+		{IPv6, `-m mh --mh-type nope`, "not a number"},
+		{IPv6, `-m rt --rt-type x`, "not a number"},
+		{IPv6, `-m frag ! --fragmore`, "cannot be negated"},
+	} {
+		_, err := ParseString(c.fam, c.args)
+		var pe *ParseError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), c.reason) {
+			t.Errorf("%s: error %v, want a ParseError saying %q", c.args, err, c.reason)
+		}
+	}
+}
