@@ -27,6 +27,14 @@ type Backend struct {
 	// CAP_SYS_ADMIN, no namespaces): changes are then guarded by
 	// roll-backs alone.
 	noScratch error
+
+	// The ownership record (state.go): the namespace it is for, the
+	// memory it holds, its file's stamp when last read or written, and
+	// whether the file holds something else (an unusable record).
+	ns    nsIdentity
+	saved *memory
+	stamp fileStamp
+	stale bool
 }
 
 var _ firewall.Backend = (*Backend)(nil)
@@ -38,7 +46,8 @@ type tools struct {
 }
 
 // New returns an iptables backend. It checks that the binaries of the chosen
-// mode exist; their version is read on first use of each family.
+// mode exist (their version is read on first use of each family) and reads
+// the owner's ownership record for the network namespace it works in.
 func New(opts ...Option) (*Backend, error) {
 	cfg := newConfig(opts)
 	switch cfg.mode {
@@ -56,6 +65,16 @@ func New(opts ...Option) (*Backend, error) {
 		if _, err := b.lookPath(name); err != nil {
 			return nil, fmt.Errorf("compat: %w", err)
 		}
+	}
+	if cfg.stateDir != "" {
+		if err := checkOwner(cfg.owner); err != nil {
+			return nil, fmt.Errorf("compat: %w", err)
+		}
+		var err error
+		if b.ns, err = b.identify(); err != nil {
+			return nil, fmt.Errorf("compat: %w", err)
+		}
+		b.refresh()
 	}
 	return b, nil
 }

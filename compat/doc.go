@@ -6,25 +6,56 @@
 // # Where rules go and what is owned
 //
 // Each firewall.Chain lives in the iptables table and chain it names. The
-// backend only adds, moves or deletes what it owns:
+// backend only adds, moves or deletes what its owner (WithOwner) owns:
 //
 //   - user-defined chains of the desired Ruleset are owned whole: rules in
-//     them that are not desired are deleted. A user chain that was desired
-//     by an earlier Apply of the same Backend and no longer is gets flushed
-//     and deleted.
-//   - in a built-in chain only rules are owned, never the chain: for each
-//     rule key, as many rules as the desired chain has (or as the backend
-//     wrote there before, whichever is more), taking the first ones in chain
-//     order. Ownership is tracked in memory, not marked in the kernel: a
-//     marker such as a comment prefix would change the rule the caller
-//     declared. After a restart the backend therefore adopts rules equal to
-//     desired ones (so nothing is duplicated), but cannot recognise rules it
-//     wrote before the restart that are no longer desired; those stay, as
-//     with Kilo's controller. A foreign rule identical to a desired one is
-//     adopted the same way.
+//     them that are not desired are deleted. A user chain that an earlier
+//     Apply of the same owner declared and the current one does not gets
+//     flushed and deleted.
+//   - in a built-in chain only rules are owned, never the chain: the copies
+//     of each rule (by rule key) that this owner wrote there and that are
+//     still there. A rule someone else wrote is never adopted, even when a
+//     desired rule is equal to it: the owner writes its own copy. Equal
+//     copies cannot be told apart in the kernel, so they are counted: with
+//     n copies owned and m in the chain, the first min(n, m) in chain order
+//     are the owner's and the others someone else's. Deleting an owned rule
+//     deletes one copy and leaves the number of everyone else's copies as it
+//     was, though the copy that stays may be the one that was the owner's
+//     (its position, not its text, can change).
 //   - a built-in chain's policy is only changed when the desired Chain sets
 //     Policy. When a later ruleset (or CleanUp) no longer sets it, the policy
-//     the chain had before the backend first set it is restored.
+//     the chain had before the owner first set it is restored.
+//
+// Nothing marks owned rules in the kernel: a comment would change the rule
+// the caller declared, iptables-legacy keeps nothing else per rule, and
+// counters change with traffic. What is owned is kept in an ownership
+// record instead, one file per owner and network namespace in the state
+// directory (WithStateDir, default /run/nftsync, a tmpfs emptied at boot
+// like the tables): OWNER-iptables-netINODE.json, INODE being the network
+// namespace's inode. It lists, per family, table and chain, the owned rules
+// of built-in chains in iptables-save form with their number of copies, the
+// user chains owned, the policies changed (with the one from before) and the
+// chains of the last ruleset applied. New reads it, so a new process of the
+// same owner (the next `nftsync apply`, `list` or `cleanup`, a restarted
+// controller) removes its rules that are no longer desired, and no one
+// else's. It is written after every Apply or CleanUp that changed what is
+// owned (into a temporary file renamed over the old one, so it is always
+// whole), removed once nothing is owned, and read again before a call when
+// another process of the same owner replaced it. Run one process per owner
+// and namespace at a time: two at once each undo the other's changes.
+//
+// A record that is missing, unreadable, invalid, of another format version,
+// or written for another owner, namespace or boot (the namespace's cookie
+// and the boot id are in it: a namespace can reuse a deleted one's inode)
+// owns nothing: the reason is logged, and the next write replaces it. That
+// is safe: owning nothing, the backend deletes no rule it did not write in
+// this process and only leaves behind what the record listed (rules, user
+// chains no longer declared, and policies it would have restored), as a
+// backend without a record does. Refusing to work instead would stop a
+// controller from keeping the firewall up until someone removed the file.
+// A rule in the record that this version cannot parse is dropped from it
+// (and left in the kernel) the same way. With WithStateDir("") ownership is
+// kept in memory only.
 //
 // # Order
 //

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -27,9 +28,26 @@ func forModes(t *testing.T, fn func(t *testing.T, ns *netnstest.NS, mode string)
 	}
 }
 
+// stateDirs holds one temporary state directory per test namespace, so that
+// every Backend of a test shares its ownership records (as processes on one
+// host share /run/nftsync) and no test writes to /run.
+var stateDirs sync.Map // *netnstest.NS → string
+
+// stateDir returns the namespace's state directory.
+func stateDir(t testing.TB, ns *netnstest.NS) string {
+	if d, ok := stateDirs.Load(ns); ok {
+		return d.(string)
+	}
+	d, _ := stateDirs.LoadOrStore(ns, t.TempDir())
+	return d.(string)
+}
+
+// newBackend makes a Backend working in ns with the iptables-MODE binaries,
+// owner "test" and the namespace's state directory; opts come last and can
+// change any of those.
 func newBackend(t *testing.T, ns *netnstest.NS, mode string, opts ...Option) *Backend {
 	t.Helper()
-	opts = append([]Option{WithMode(mode), WithNetNS(ns.Name),
+	opts = append([]Option{WithMode(mode), WithNetNS(ns.Name), WithOwner("test"), WithStateDir(stateDir(t, ns)),
 		WithLogger(slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
 	b, err := New(opts...)
 	if err != nil {

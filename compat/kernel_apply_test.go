@@ -127,9 +127,11 @@ func containsLine(out, prefix string) bool {
 
 func TestSemanticComparison(t *testing.T) {
 	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
-		// A rule someone wrote with other spellings is adopted, not doubled:
-		// Kilo's text comparison missed it.
-		ipt(t, ns, mode, rule.IPv4, "-A", "FORWARD", "-s", "10.4.0.1", "-p", "tcp", "-m", "tcp", "--dport", "80", "-j", "ACCEPT")
+		// A rule the owner wrote with other spellings (an earlier process)
+		// is recognised, not doubled: Kilo's text comparison missed it.
+		earlier := &firewall.Ruleset{Chains: []*firewall.Chain{
+			chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.4.0.1 -p tcp -m tcp --dport 80 -j ACCEPT`)}}
+		apply(t, newBackend(t, ns, mode), earlier)
 		b := newBackend(t, ns, mode)
 		first := &firewall.Ruleset{Chains: []*firewall.Chain{
 			chain(t, rule.IPv4, "filter", "FORWARD", `-p 6 -s 10.4.0.1/32 --dport http -j ACCEPT`),

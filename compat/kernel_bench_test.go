@@ -38,7 +38,7 @@ func BenchmarkApply(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				ns := netnstest.New(b)
-				be, err := New(WithMode(mode), WithNetNS(ns.Name))
+				be, err := New(WithMode(mode), WithNetNS(ns.Name), WithStateDir(b.TempDir()))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -50,7 +50,7 @@ func BenchmarkApply(b *testing.B) {
 		})
 		b.Run(mode+"/noop", func(b *testing.B) {
 			ns := netnstest.New(b)
-			be, err := New(WithMode(mode), WithNetNS(ns.Name))
+			be, err := New(WithMode(mode), WithNetNS(ns.Name), WithStateDir(b.TempDir()))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -81,7 +81,7 @@ func BenchmarkChange(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				ns := netnstest.New(b)
-				be, err := New(WithMode(mode), WithNetNS(ns.Name))
+				be, err := New(WithMode(mode), WithNetNS(ns.Name), WithStateDir(b.TempDir()))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -187,10 +187,9 @@ func TestDriftRepair(t *testing.T) {
 	})
 }
 
-// TestRestart: a new Backend (a restarted process) adopts the rules equal
-// to desired ones instead of doubling them. A built-in chain rule that is
-// no longer desired after the restart is not recognised as owned (the
-// documented limit of in-memory ownership) and stays.
+// TestRestart: a new Backend (a restarted process) of the same owner
+// reads the ownership record: it neither doubles the rules it wrote before
+// nor leaves those that are no longer desired.
 func TestRestart(t *testing.T) {
 	forModes(t, func(t *testing.T, ns *netnstest.NS, mode string) {
 		rs := kiloRuleset(t)
@@ -200,12 +199,13 @@ func TestRestart(t *testing.T) {
 		dropped := rs.Chains[0].Rules[0]
 		rs.Chains[0].Rules = append(rs.Chains[0].Rules[1:], firewall.Rule{Spec: spec(t, rule.IPv4, `-p tcp --dport 8080 -j ACCEPT`)})
 		p := apply(t, b, rs)
-		if len(p.Changes) != 1 || p.Changes[0].Op != firewall.AddRule {
+		if len(p.Changes) != 2 || p.Changes[0].Op != firewall.DeleteRule || p.Changes[1].Op != firewall.AddRule ||
+			spec(t, rule.IPv4, p.Changes[0].Rule).Key() != dropped.Spec.Key() {
 			t.Errorf("plan after a restart, one rule dropped and one added:\n%s", p)
 		}
 		input := saved(t, ns, mode, rule.IPv4, "filter", "INPUT")
-		if rest := without(input, rule.IPv4, chainKeys(rs.Chains[0])); len(rest) != 1 || spec(t, rule.IPv4, rest[0]).Key() != dropped.Spec.Key() {
-			t.Errorf("INPUT %q: want the desired rules and the dropped one, unrecognised", input)
+		if got, want := keys(t, rule.IPv4, input), chainKeys(rs.Chains[0]); !reflect.DeepEqual(got, want) {
+			t.Errorf("INPUT %q: want exactly the desired rules", input)
 		}
 		checkState(t, ns, mode, &firewall.Ruleset{Chains: rs.Chains[1:]})
 	})

@@ -18,10 +18,12 @@ type config struct {
 	netns      string
 	preference string
 	prober     Prober
+	owner      string
+	stateDir   string
 }
 
 func newConfig(opts []Option) config {
-	c := config{}
+	c := config{owner: DefaultOwner, stateDir: DefaultStateDir}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
@@ -64,3 +66,23 @@ func WithObserver(o firewall.Observer) Option { return func(c *config) { c.obs =
 // named network namespace (/run/netns/NAME), or the namespace file at the
 // given path when the name contains a slash.
 func WithNetNS(name string) Option { return func(c *config) { c.netns = name } }
+
+// DefaultOwner is the owner New uses when WithOwner is not given.
+const DefaultOwner = "nftsync"
+
+// DefaultStateDir is where New keeps its ownership records when WithStateDir
+// is not given: /run is a tmpfs, emptied at boot like the tables themselves.
+const DefaultStateDir = "/run/nftsync"
+
+// WithOwner names the owner (default DefaultOwner). Its ownership record is
+// kept apart from other owners' (see WithStateDir), so owners working side
+// by side in the same tables never take each other's rules: a short name
+// without "/", spaces or NUL that does not start with a dot.
+func WithOwner(name string) Option { return func(c *config) { c.owner = name } }
+
+// WithStateDir sets the directory that holds the ownership record, one file
+// per owner and network namespace, OWNER-iptables-netINODE.json (default
+// DefaultStateDir; created with mode 0700 on the first write). "" keeps
+// ownership in memory only: a new Backend then owns nothing of what an
+// earlier one wrote into built-in chains.
+func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }

@@ -2,6 +2,8 @@ package compat
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
@@ -21,16 +23,32 @@ type tableID struct {
 
 // memory is what the backend owns beyond what the desired ruleset declares:
 // the user chains it created, the rules it wrote into built-in chains (keys
-// counted), and the policies built-in chains had before it set them.
+// counted), and the policies built-in chains had before it set them. A
+// memory is not changed once made; the ownership record (state.go) holds
+// the last one written.
 type memory struct {
 	user   map[chainID]bool
 	rules  map[chainID]map[string]int
 	policy map[chainID]string
 	order  []chainID // the chains of the last applied ruleset, for Read
+	// spec holds a parsed rule of each key in rules, for the record.
+	spec map[string]*rule.Rule
 }
 
 func newMemory() *memory {
-	return &memory{user: map[chainID]bool{}, rules: map[chainID]map[string]int{}, policy: map[chainID]string{}}
+	return &memory{user: map[chainID]bool{}, rules: map[chainID]map[string]int{}, policy: map[chainID]string{},
+		spec: map[string]*rule.Rule{}}
+}
+
+// empty reports whether nothing is owned or declared.
+func (m *memory) empty() bool {
+	return len(m.user) == 0 && len(m.rules) == 0 && len(m.policy) == 0 && len(m.order) == 0
+}
+
+// equal reports whether two memories own the same.
+func (m *memory) equal(o *memory) bool {
+	return maps.Equal(m.user, o.user) && maps.Equal(m.policy, o.policy) && slices.Equal(m.order, o.order) &&
+		maps.EqualFunc(m.rules, o.rules, func(a, b map[string]int) bool { return maps.Equal(a, b) })
 }
 
 // tables lists the tables the memory refers to.
@@ -144,14 +162,9 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, keys 
 	var owned []bool
 	if sc != nil {
 		if sc.builtin {
-			budget := map[string]int{}
-			for _, r := range c.Rules {
-				budget[keys.of(r.Spec)]++
-			}
-			for k, n := range mem.rules[chainID{id.fam, id.table, c.Name}] {
-				budget[k] = max(budget[k], n)
-			}
-			owned = claim(sc.rules, budget)
+			// Only the copies this owner wrote are its own: an equal rule
+			// someone else has is never adopted (see the package doc).
+			owned = claim(sc.rules, mem.rules[chainID{id.fam, id.table, c.Name}])
 		}
 		for i, r := range sc.rules {
 			cur = append(cur, entry{

@@ -19,6 +19,7 @@ import (
 func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.refresh()
 	ids := append([]chainID(nil), b.mem.order...)
 	seen := map[chainID]bool{}
 	for _, id := range ids {

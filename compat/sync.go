@@ -28,6 +28,7 @@ type fullPlan struct {
 func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.refresh()
 	fp, err := b.plan(ctx, desired)
 	if err != nil {
 		return nil, err
@@ -43,6 +44,7 @@ func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewal
 func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.refresh()
 	return b.apply(ctx, desired)
 }
 
@@ -51,6 +53,7 @@ func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 func (b *Backend) CleanUp(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.refresh()
 	if _, err := b.apply(ctx, &firewall.Ruleset{}); err != nil {
 		return fmt.Errorf("cleaning up: %w", err)
 	}
@@ -73,6 +76,9 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 			// change. Own both states.
 			b.remember(desired, fp, true)
 			b.last = ""
+			if perr := b.persist(); perr != nil {
+				err = errors.Join(err, fmt.Errorf("compat: %w", perr))
+			}
 		}
 		return nil, err
 	}
@@ -84,6 +90,11 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 		b.cfg.log.Info("iptables rules applied", "changes", n, "repair", sum == b.last)
 	}
 	b.last = sum
+	if err := b.persist(); err != nil {
+		// The tables are as desired and this Backend knows what it owns;
+		// the next Apply writes the record again.
+		return nil, fmt.Errorf("compat: the rules were applied, but another process would not know they are owner %q's: %w", b.cfg.owner, err)
+	}
 	return fp.plan, nil
 }
 
@@ -183,6 +194,7 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 		for id, keys := range b.mem.rules {
 			m.rules[id] = maps.Clone(keys)
 		}
+		maps.Copy(m.spec, b.mem.spec)
 	}
 	for _, c := range desired.Chains {
 		id := chainID{c.Family, c.Table, c.Name}
@@ -198,7 +210,9 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 		}
 		counts := map[string]int{}
 		for _, r := range c.Rules {
-			counts[fp.keys.of(r.Spec)]++
+			k := fp.keys.of(r.Spec)
+			counts[k]++
+			m.spec[k] = r.Spec
 		}
 		for k, n := range counts {
 			m.rules[id][k] = max(m.rules[id][k], n)
