@@ -32,4 +32,10 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"frag":      newFrag,
 	"hbh":       newHBH,
 	"rt":        newRT,
+	"mac":       func(*Rule) (Match, error) { return &MAC{}, nil },
+	"owner":     func(*Rule) (Match, error) { return &Owner{}, nil },
+	"dscp":      newDSCPMatch,
+	"ecn":       newECN,
+	"realm":     newRealm,
+	"quota":     func(*Rule) (Match, error) { return &Quota{}, nil },
 }

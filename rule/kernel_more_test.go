@@ -35,6 +35,21 @@ var moreOracleCases = []OracleCase{
 	{IPv6, `-m rt --rt-type 0 ! --rt-segsleft 13:300 --rt-len 24 -j DROP`},
 	{IPv6, `-m rt ! --rt-type 2 --rt-segsleft 4`},
 	{IPv6, `-m rt`},
+	// mac, owner, dscp, ecn, realm, quota
+	{IPv4, `-p tcp --dport 80 -m mac --mac-source 0a:12:3e:4f:b2:c6 -j ACCEPT`},
+	{IPv6, `-m mac ! --mac-source 0A:12:3E:4F:B2:C6`},
+	{IPv4, `-p tcp --dport 80 -m owner --uid-owner root -j ACCEPT`},
+	{IPv6, `-m owner --uid-owner 1000-2000 --gid-owner 0-10`},
+	{IPv4, `-m dscp --dscp 0x32 -j ACCEPT`},
+	{IPv6, `-m dscp ! --dscp-class af41`},
+	{IPv4, `-m ecn --ecn-ip-ect 3`},
+	{IPv4, `-m ecn ! --ecn-ip-ect 0`},
+	{IPv6, `-m ecn ! --ecn-ip-ect 2 --ecn-tcp-cwr`},
+	{IPv4, `-p tcp -m ecn ! --ecn-tcp-ece ! --ecn-tcp-cwr`},
+	{IPv4, `-m realm --realm 4`},
+	{IPv4, `-m realm ! --realm 1/0xf`},
+	{IPv4, `-m quota --quota 111`},
+	{IPv6, `-m quota ! --quota 111 -m limit --limit 1/s`},
 }
 
 func TestKernelMoreExtensions(t *testing.T) {

@@ -32,6 +32,12 @@ func TestMoreMatchTranslate(t *testing.T) {
 		{IPv6, `-m hbh`, `exthdr hbh exists counter`, "", ""},
 		{IPv6, `-m rt ! --rt-segsleft 0:4294967295`, `rt seg-left != 0-4294967295 counter`, `rt seg-left != 0-255 counter`, ""},
 		{IPv6, `-m rt --rt-type 0 --rt-segsleft 3 ! --rt-len 16`, `rt type 0 rt seg-left 3 rt hdrlength != 16 counter`, `rt type 0 rt seg-left 3 rt hdrlength != 1 counter`, ""},
+		{IPv4, `-m mac ! --mac-source 0a:12:3e:4f:b2:c6`, `ether saddr != 0a:12:3e:4f:b2:c6 counter`, "", `-m mac ! --mac-source 0A:12:3E:4F:B2:C6`},
+		{IPv4, `-m owner --uid-owner root --gid-owner 5-10`, `skuid 0 skgid 5-10 counter`, "", `-m owner --uid-owner 0 --gid-owner 5-10`},
+		{IPv6, `-m dscp ! --dscp-class ef`, `ip6 dscp != 0x2e counter`, "", `-m dscp ! --dscp 0x2e`},
+		{IPv4, `-m ecn ! --ecn-tcp-ece --ecn-tcp-cwr --ecn-ip-ect 1`, `ip ecn ect1 tcp flags != ecn tcp flags cwr counter`, `ip ecn ect1 tcp flags & ecn == 0 tcp flags cwr counter`, ""},
+		{IPv4, `-m realm --realm 5/5`, `rtclassid and 0x5 == 0x5 counter`, "", `-m realm --realm 0x5/0x5`},
+		{IPv4, `-m quota ! --quota 111`, `quota over 111 bytes counter`, "", ""},
 	}
 	for _, c := range cases {
 		r, err := ParseString(c.fam, c.args)
@@ -86,6 +92,7 @@ func TestMoreMatchUnsupported(t *testing.T) {
 		{IPv6, `-m frag --fragres`}, // corpus: "frag reserved 1"; --fragres wants zero
 		{IPv4, `-m ipcomp`},         // a 32-bit CPI range nft refuses
 		{IPv4, `-m ipcomp --ipcompspi 1:70000`},
+		{IPv4, `-m owner ! --uid-owner 1000`}, // iptables also matches socketless packets
 	} {
 		wantUnsupported(t, c.fam, c.args)
 	}
@@ -110,6 +117,19 @@ func TestMoreMatchParseErrors(t *testing.T) {
 		{IPv6, `-m mh --mh-type nope`, "not a number"},
 		{IPv6, `-m rt --rt-type x`, "not a number"},
 		{IPv6, `-m frag ! --fragmore`, "cannot be negated"},
+		{IPv4, `-m mac --mac-source 0a:12:3e:4f:b2`, "not an Ethernet address"},
+		{IPv4, `-m mac`, "needs --mac-source"},
+		{IPv4, `-m owner --uid-owner nobody`, "not a numeric user"},
+		{IPv4, `-m owner --gid-owner 9-1`, "inverted"},
+		{IPv4, `-m owner`, "needs --uid-owner"},
+		{IPv4, `-m dscp --dscp 64`, "at most 63"},
+		{IPv4, `-m dscp --dscp-class xx`, "unknown DSCP class"},
+		{IPv4, `-m ecn --ecn-ip-ect 4`, "at most 3"},
+		{IPv4, `-m ecn`, "needs --ecn-ip-ect"},
+		{IPv6, `-m realm --realm 1`, "IPv4"},
+		{IPv4, `-m realm --realm cosmos`, "not a numeric realm"},
+		{IPv4, `-m quota --quota -1`, "not a number"},
+		{IPv4, `-m quota`, "needs --quota"},
 	} {
 		_, err := ParseString(c.fam, c.args)
 		var pe *ParseError
