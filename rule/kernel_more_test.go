@@ -10,6 +10,11 @@ import (
 // including the texts nft reads differently (the oracle installs nft's side
 // from NftText, so Exact is what is checked there).
 var moreOracleCases = []OracleCase{
+	// Two negated single ports: nft 1.0.6 merges "sport != A dport != B"
+	// into one "not this pair" compare; Exact keeps them apart.
+	{IPv4, `-p tcp ! --sport 50 ! --dport 80 -j ACCEPT`},
+	{IPv6, `-p udp ! --dport 53 ! --sport 5353`},
+	{IPv4, `-p sctp ! --sport 1 ! --dport 2`},
 	// esp, ah, ipcomp
 	{IPv4, `-p esp -m esp --espspi 500 -j DROP`},
 	{IPv4, `-p esp -m esp ! --espspi 500:600`},

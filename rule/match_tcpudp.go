@@ -72,6 +72,11 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		x.add(fmt.Sprintf("%s dport %s", name, d.nft()))
 		return true
 	}
+	// nft 1.0.6 also merges two negated single ports into one 4-byte
+	// compare ("not this pair"), which matches more than iptables' two
+	// negations; a one-port range keeps the source port compare apart.
+	bothNeq := pm.SPort.Set && pm.DPort.Set && pm.SPort.Invert && pm.DPort.Invert &&
+		pm.SPort.Lo == pm.SPort.Hi && pm.DPort.Lo == pm.DPort.Hi
 	printed := false
 	for _, p := range []struct {
 		field string
@@ -82,6 +87,14 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 			continue
 		}
 		exprs := append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, p.off, 2))
+		if bothNeq && p.field == "sport" {
+			exprs = append(exprs, rangeExpr(true, be16(p.m.Lo), be16(p.m.Lo)))
+			x.addExact(fmt.Sprintf("%s sport != %d", name, p.m.Lo), fmt.Sprintf("%s sport != %d-%d", name, p.m.Lo, p.m.Lo),
+				fmt.Sprintf("which nft 1.0.6 merges with the next '%s dport !=' into one comparison of both ports (\"not this pair\", matching more than iptables)", name),
+				exprs...)
+			printed = true
+			continue
+		}
 		if p.m.Lo == p.m.Hi {
 			exprs = append(exprs, cmp(p.m.Invert, be16(p.m.Lo)))
 		} else {
