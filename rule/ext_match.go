@@ -38,4 +38,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"ecn":       newECN,
 	"realm":     newRealm,
 	"quota":     func(*Rule) (Match, error) { return &Quota{}, nil },
+	"dccp":      func(*Rule) (Match, error) { return &DCCP{}, nil },
 }

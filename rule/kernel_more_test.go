@@ -40,6 +40,13 @@ var moreOracleCases = []OracleCase{
 	{IPv6, `-m rt --rt-type 0 ! --rt-segsleft 13:300 --rt-len 24 -j DROP`},
 	{IPv6, `-m rt ! --rt-type 2 --rt-segsleft 4`},
 	{IPv6, `-m rt`},
+	// dccp
+	{IPv4, `-p dccp --sport 200 --dport 100`},
+	{IPv4, `-p dccp ! --dport 100:200 --dccp-types CLOSE`},
+	{IPv6, `-p dccp --dccp-types INVALID`},
+	{IPv4, `-p dccp --dport 100 --dccp-types REQUEST,RESPONSE,DATA,ACK,DATAACK,CLOSEREQ,CLOSE,SYNC,SYNCACK,INVALID`},
+	{IPv4, `-p dccp ! --dccp-types REQUEST,RESET`},
+	{IPv4, `-p dccp -m dccp`},
 	// mac, owner, dscp, ecn, realm, quota
 	{IPv4, `-p tcp --dport 80 -m mac --mac-source 0a:12:3e:4f:b2:c6 -j ACCEPT`},
 	{IPv6, `-m mac ! --mac-source 0A:12:3E:4F:B2:C6`},
