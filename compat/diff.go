@@ -25,18 +25,80 @@ type chainOp struct {
 	e   entry
 }
 
-// claim marks which saved rules of a built-in chain are owned: for each key,
-// the first budget[key] rules with that key, in chain order.
-func claim(rules []savedRule, budget map[string]int) []bool {
-	used := map[string]int{}
-	owned := make([]bool, len(rules))
+// claim marks which saved rules of a built-in chain are owned, given the
+// keys of the owned rules in the order they were desired (one per copy).
+// Where the chain holds no more copies of a key than are owned, all are
+// owned. Where it holds more (someone else has equal rules), each owned
+// copy is the one that fits the owned order best: between the owned rules
+// before and after it, nearest the one before (or, for the first, the one
+// after); when none fits there, the nearest to that gap. With no other
+// owned rule to go by, the first copies in chain order are owned.
+func claim(rules []savedRule, owned []string) []bool {
+	out := make([]bool, len(rules))
+	if len(owned) == 0 {
+		return out
+	}
+	copies := map[string][]int{}
 	for i, r := range rules {
-		if r.spec != nil && used[r.key] < budget[r.key] {
-			used[r.key]++
-			owned[i] = true
+		if r.spec != nil {
+			copies[r.key] = append(copies[r.key], i)
 		}
 	}
-	return owned
+	count := map[string]int{}
+	for _, k := range owned {
+		count[k]++
+	}
+	// pos[j] is the rule owned[j] is, -1 for none (yet).
+	pos := make([]int, len(owned))
+	next := map[string]int{}
+	for j, k := range owned {
+		pos[j] = -1
+		if len(copies[k]) <= count[k] && next[k] < len(copies[k]) {
+			pos[j] = copies[k][next[k]]
+			next[k]++
+			out[pos[j]] = true
+		}
+	}
+	for j, k := range owned {
+		if len(copies[k]) <= count[k] {
+			continue
+		}
+		lo, hi := -1, len(rules)
+		for p := j - 1; p >= 0 && lo < 0; p-- {
+			lo = pos[p]
+		}
+		for p := j + 1; p < len(owned) && hi == len(rules); p++ {
+			if pos[p] >= 0 {
+				hi = pos[p]
+			}
+		}
+		best, bestScore := -1, 0
+		for _, i := range copies[k] {
+			if out[i] {
+				continue
+			}
+			var score int
+			switch {
+			case lo < 0 && hi == len(rules):
+				score = i // nothing owned to fit with: the first copies
+			case i > lo && i < hi && lo >= 0:
+				score = i - lo
+			case i > lo && i < hi:
+				score = hi - i
+			case i <= lo:
+				score = len(rules) + lo - i
+			default:
+				score = len(rules) + i - hi
+			}
+			if best < 0 || score < bestScore {
+				best, bestScore = i, score
+			}
+		}
+		if best >= 0 {
+			pos[j], out[best] = best, true
+		}
+	}
+	return out
 }
 
 // diffChain plans the commands that make the owned rules of cur exactly

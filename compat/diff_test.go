@@ -142,14 +142,49 @@ func TestDiffChainRandom(t *testing.T) {
 }
 
 func TestClaim(t *testing.T) {
-	rules := []savedRule{{key: "A", spec: nil}, {key: "A"}, {key: "B"}, {key: "A"}}
-	// Only parsed rules can be owned.
-	for i := range rules[1:] {
-		rules[i+1].spec = parsedStub
+	tests := []struct {
+		name  string
+		chain string // one letter a rule, lower case: does not parse
+		owned string // owned keys in desired order
+		want  string // 1 where owned
+	}{
+		{"only parsed rules", "aABA", "AB", "0110"},
+		{"nothing owned", "AB", "", "00"},
+		{"fewer copies than owned", "BA", "AAB", "11"},
+		{"equal copy of another owner above", "XAYAB", "AB", "00011"},
+		{"equal copy of another owner below", "BAYA", "BA", "1100"},
+		{"between the owned rules before and after", "AXBXC", "ABC", "10101"},
+		{"nearest the owned rule before", "CBXB", "CB", "1100"},
+		{"first owned rule: nearest the one after", "BXBC", "BC", "0011"},
+		{"after the owned rule before", "BCXB", "CB", "0101"},
+		{"no fit between neighbours: nearest the gap", "BBC", "CB", "011"},
+		{"two copies owned of three", "BBXB", "BB", "1100"},
 	}
-	got := claim(rules, map[string]int{"A": 1, "B": 1})
-	want := []bool{false, true, true, false}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("claim = %v, want %v", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rules []savedRule
+			for _, c := range tt.chain {
+				r := savedRule{key: strings.ToUpper(string(c))}
+				if c >= 'A' && c <= 'Z' {
+					r.spec = parsedStub
+				}
+				rules = append(rules, r)
+			}
+			var owned []string
+			for _, c := range tt.owned {
+				owned = append(owned, string(c))
+			}
+			var got strings.Builder
+			for _, o := range claim(rules, owned) {
+				if o {
+					got.WriteByte('1')
+				} else {
+					got.WriteByte('0')
+				}
+			}
+			if got.String() != tt.want {
+				t.Errorf("claim(%s, %s) = %s, want %s", tt.chain, tt.owned, got.String(), tt.want)
+			}
+		})
 	}
 }

@@ -15,13 +15,15 @@
 //   - in a built-in chain only rules are owned, never the chain: the copies
 //     of each rule (by rule key) that this owner wrote there and that are
 //     still there. A rule someone else wrote is never adopted, even when a
-//     desired rule is equal to it: the owner writes its own copy. Equal
-//     copies cannot be told apart in the kernel, so they are counted: with
-//     n copies owned and m in the chain, the first min(n, m) in chain order
-//     are the owner's and the others someone else's. Deleting an owned rule
-//     deletes one copy and leaves the number of everyone else's copies as it
-//     was, though the copy that stays may be the one that was the owner's
-//     (its position, not its text, can change).
+//     desired rule is equal to it: the owner writes its own copy (so a
+//     non-terminating target such as LOG then acts twice). Equal copies
+//     cannot be told apart in the kernel, so they are counted: with n
+//     copies owned and m in the chain, min(n, m) are the owner's and the
+//     others someone else's. Which ones: those that fit between the owner's
+//     other rules in its order (see claim), else the first in chain order.
+//     Deleting an owned rule deletes one copy and always leaves everyone
+//     else's number of copies as it was; only where that guess is wrong
+//     does the copy that stays sit where the owner's was.
 //   - a built-in chain's policy is only changed when the desired Chain sets
 //     Policy. When a later ruleset (or CleanUp) no longer sets it, the policy
 //     the chain had before the owner first set it is restored.
@@ -33,7 +35,8 @@
 // directory (WithStateDir, default /run/nftsync, a tmpfs emptied at boot
 // like the tables): OWNER-iptables-netINODE.json, INODE being the network
 // namespace's inode. It lists, per family, table and chain, the owned rules
-// of built-in chains in iptables-save form with their number of copies, the
+// of built-in chains in iptables-save form (a version that computes other
+// keys from them still finds them) and desired order, once per copy; the
 // user chains owned, the policies changed (with the one from before) and the
 // chains of the last ruleset applied. New reads it, so a new process of the
 // same owner (the next `nftsync apply`, `list` or `cleanup`, a restarted

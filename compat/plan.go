@@ -22,13 +22,14 @@ type tableID struct {
 }
 
 // memory is what the backend owns beyond what the desired ruleset declares:
-// the user chains it created, the rules it wrote into built-in chains (keys
-// counted), and the policies built-in chains had before it set them. A
+// the user chains it created, the rules it wrote into built-in chains (their
+// keys in the order they were desired, one per copy), and the policies
+// built-in chains had before it set them. A
 // memory is not changed once made; the ownership record (state.go) holds
 // the last one written.
 type memory struct {
 	user   map[chainID]bool
-	rules  map[chainID]map[string]int
+	rules  map[chainID][]string
 	policy map[chainID]string
 	order  []chainID // the chains of the last applied ruleset, for Read
 	// spec holds a parsed rule of each key in rules, for the record.
@@ -36,7 +37,7 @@ type memory struct {
 }
 
 func newMemory() *memory {
-	return &memory{user: map[chainID]bool{}, rules: map[chainID]map[string]int{}, policy: map[chainID]string{},
+	return &memory{user: map[chainID]bool{}, rules: map[chainID][]string{}, policy: map[chainID]string{},
 		spec: map[string]*rule.Rule{}}
 }
 
@@ -48,7 +49,7 @@ func (m *memory) empty() bool {
 // equal reports whether two memories own the same.
 func (m *memory) equal(o *memory) bool {
 	return maps.Equal(m.user, o.user) && maps.Equal(m.policy, o.policy) && slices.Equal(m.order, o.order) &&
-		maps.EqualFunc(m.rules, o.rules, func(a, b map[string]int) bool { return maps.Equal(a, b) })
+		maps.EqualFunc(m.rules, o.rules, slices.Equal[[]string])
 }
 
 // tables lists the tables the memory refers to.
@@ -126,7 +127,7 @@ func planTable(id tableID, cur *savedTable, desired []*firewall.Chain, mem *memo
 	// only hold rules written before.
 	chains := append([]*firewall.Chain(nil), desired...)
 	for _, name := range cur.order {
-		if want[name] == nil && mem.rules[chainID{id.fam, id.table, name}] != nil && cur.chains[name].builtin {
+		if want[name] == nil && len(mem.rules[chainID{id.fam, id.table, name}]) > 0 && cur.chains[name].builtin {
 			chains = append(chains, &firewall.Chain{Family: id.fam, Table: id.table, Name: name})
 		}
 	}

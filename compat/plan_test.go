@@ -28,8 +28,8 @@ COMMIT
 	}
 	mem := newMemory()
 	mem.user[chainID{rule.IPv4, "filter", "OLD"}] = true
-	mem.rules[chainID{rule.IPv4, "filter", "INPUT"}] = map[string]int{
-		spec(t, rule.IPv4, "-j OLD").Key(): 1, spec(t, rule.IPv4, "-s 10.0.0.1 -j ACCEPT").Key(): 1,
+	mem.rules[chainID{rule.IPv4, "filter", "INPUT"}] = []string{
+		spec(t, rule.IPv4, "-s 10.0.0.1 -j ACCEPT").Key(), spec(t, rule.IPv4, "-j OLD").Key(),
 	}
 	fwd := chain(t, rule.IPv4, "filter", "FORWARD")
 	fwd.Policy = "DROP"

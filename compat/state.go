@@ -64,13 +64,8 @@ type stateChain struct {
 	// set it; empty when the owner did not set it.
 	PreviousPolicy string `json:"previous_policy,omitempty"`
 	// Rules the owner wrote into a built-in chain, in iptables-save form,
-	// with how many copies of each are its own.
-	Rules []stateRule `json:"rules,omitempty"`
-}
-
-type stateRule struct {
-	Rule  string `json:"rule"`
-	Count int    `json:"count"`
+	// in the order they were desired, once per copy it owns.
+	Rules []string `json:"rules,omitempty"`
 }
 
 // fileStamp tells whether the record's file changed since it was last read
@@ -241,22 +236,16 @@ func (b *Backend) decodeState(data []byte) (*memory, error) {
 			m.policy[id] = c.PreviousPolicy
 		}
 		for _, r := range c.Rules {
-			if r.Count < 1 {
-				return nil, fmt.Errorf("chain %s %s: rule %q has count %d", c.Table, c.Chain, r.Rule, r.Count)
-			}
-			spec, err := rule.ParseString(id.fam, r.Rule)
+			spec, err := rule.ParseString(id.fam, r)
 			if err != nil {
 				// Written by a version that knows more extensions: that
 				// rule stays where it is, unowned.
 				b.cfg.log.Warn("iptables ownership record: rule does not parse; it is no longer owned",
-					"table", c.Table, "chain", c.Chain, "rule", r.Rule, "err", err)
+					"table", c.Table, "chain", c.Chain, "rule", r, "err", err)
 				continue
 			}
-			if m.rules[id] == nil {
-				m.rules[id] = map[string]int{}
-			}
 			k := spec.Key()
-			m.rules[id][k] += r.Count
+			m.rules[id] = append(m.rules[id], k)
 			m.spec[k] = spec
 		}
 	}
@@ -302,12 +291,11 @@ func (b *Backend) encodeState(m *memory) *stateFile {
 	for _, id := range ids {
 		c := stateChain{Family: id.fam.String(), Table: id.table, Chain: id.chain, Declared: declared[id],
 			Created: m.user[id], PreviousPolicy: m.policy[id]}
-		for k, n := range m.rules[id] {
-			if spec := m.spec[k]; spec != nil && n > 0 {
-				c.Rules = append(c.Rules, stateRule{Rule: spec.String(), Count: n})
+		for _, k := range m.rules[id] {
+			if spec := m.spec[k]; spec != nil {
+				c.Rules = append(c.Rules, spec.String())
 			}
 		}
-		slices.SortFunc(c.Rules, func(a, b stateRule) int { return strings.Compare(a.Rule, b.Rule) })
 		sf.Chains = append(sf.Chains, c)
 	}
 	return sf

@@ -192,7 +192,7 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 			m.user[id] = true
 		}
 		for id, keys := range b.mem.rules {
-			m.rules[id] = maps.Clone(keys)
+			m.rules[id] = slices.Clone(keys)
 		}
 		maps.Copy(m.spec, b.mem.spec)
 	}
@@ -205,17 +205,20 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 			m.user[id] = true
 			continue
 		}
-		if len(c.Rules) > 0 && m.rules[id] == nil {
-			m.rules[id] = map[string]int{}
+		// In desired order; after a half-way failure, the copies owned
+		// before and the desired ones beyond them.
+		have := map[string]int{}
+		for _, k := range m.rules[id] {
+			have[k]++
 		}
-		counts := map[string]int{}
 		for _, r := range c.Rules {
 			k := fp.keys.of(r.Spec)
-			counts[k]++
 			m.spec[k] = r.Spec
-		}
-		for k, n := range counts {
-			m.rules[id][k] = max(m.rules[id][k], n)
+			if have[k] > 0 {
+				have[k]--
+				continue
+			}
+			m.rules[id] = append(m.rules[id], k)
 		}
 		if c.Policy == "" {
 			continue
