@@ -25,6 +25,9 @@ var moreOracleCases = []OracleCase{
 	{IPv4, `-p ah -m ah ! --ahspi 0:4294967295`},
 	{IPv6, `-m ah --ahspi 500 ! --ahlen 120 --ahres -j ACCEPT`},
 	{IPv6, `-m ah --ahlen 16`},
+	// nft merges "ah hdrlength N ah reserved 0" into one 3-byte load.
+	{IPv6, `-m ah --ahlen 16 --ahres`},
+	{IPv6, `-m rt --rt-type 0 --rt-segsleft 4`},
 	{IPv6, `-m ah`},
 	{IPv4, `-p ipcomp -m ipcomp --ipcompspi 0x12 -j ACCEPT`},
 	{IPv6, `-m ipcomp ! --ipcompspi 5:9`},

@@ -84,9 +84,23 @@ func (m *AH) xlate(x *xlator) error {
 			return unsupported("--ahlen %d (no AH header has that length in bytes; nft compares the raw length field)", m.Len)
 		}
 		raw := m.Len/4 - 2
+		merged := m.Res && !m.LenInvert
+		var exprs []expr.Any
+		if merged {
+			// nft merges the adjacent equality with "ah reserved 0" into
+			// one load of both fields: this statement carries it, the
+			// next one only its text.
+			exprs = append(field(1, 3), cmp(false, []byte{byte(raw), 0, 0}))
+		} else {
+			exprs = append(field(1, 1), cmp(m.LenInvert, []byte{byte(raw)}))
+		}
 		x.addExact(fmt.Sprintf("ah hdrlength %s%d", neq(m.LenInvert), m.Len), fmt.Sprintf("ah hdrlength %s%d", neq(m.LenInvert), raw),
 			fmt.Sprintf("which nft compares with the raw length field (%d bytes is the field value %d)", m.Len, raw),
-			append(field(1, 1), cmp(m.LenInvert, []byte{byte(raw)}))...)
+			exprs...)
+		if merged {
+			x.addExact("ah reserved 1", "ah reserved 0", "which nft reads as a reserved field of 1, while --ahres requires it to be zero")
+			return nil
+		}
 	}
 	if m.Res {
 		x.addExact("ah reserved 1", "ah reserved 0", "which nft reads as a reserved field of 1, while --ahres requires it to be zero",
