@@ -54,7 +54,7 @@ func newEngine(o options, obs firewall.Observer) (firewall.Backend, error) {
 		}
 		return b, nil
 	}
-	copts := []compat.Option{compat.WithMode(mode), compat.WithLogger(logger)}
+	copts := append([]compat.Option{compat.WithMode(mode), compat.WithLogger(logger)}, o.compatState()...)
 	if o.netns != "" {
 		copts = append(copts, compat.WithNetNS(o.netns))
 	}

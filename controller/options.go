@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nftsync/nftsync/compat"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -35,6 +36,7 @@ type options struct {
 	netns      string
 	engine     firewall.Backend
 	observer   firewall.Observer
+	stateDir   *string
 }
 
 // WithLogger sets the logger (default: slog.Default()).
@@ -52,8 +54,29 @@ func WithRegisterer(r prometheus.Registerer) Option { return func(o *options) { 
 func WithClients(v4, v6 Client) Option { return func(o *options) { o.v4, o.v6 = v4, v6 } }
 
 // WithOwner names the owner: the nftables engine keeps its rules in tables
-// named OWNER-TABLE (e.g. kilo-nat), and touches no other table.
+// named OWNER-TABLE (e.g. kilo-nat), and touches no other table; the
+// iptables engine keeps the record of what the owner has in iptables' own
+// chains under that name (see WithStateDir), and touches nothing else.
 func WithOwner(name string) Option { return func(o *options) { o.owner = name } }
+
+// WithStateDir sets where the iptables engine keeps its ownership records
+// (default compat.DefaultStateDir, /run/nftsync): one file per owner and
+// network namespace listing the rules the owner wrote into built-in chains,
+// the user chains it has and the policies it changed, so that a new process
+// of the same owner removes what it no longer wants and nothing else. ""
+// keeps them in memory only. The nftables engine needs no record: its
+// tables are its own.
+func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = &dir } }
+
+// compatState returns the iptables engine's options for the owner and the
+// state directory.
+func (o options) compatState() []compat.Option {
+	opts := []compat.Option{compat.WithOwner(o.owner)}
+	if o.stateDir != nil {
+		opts = append(opts, compat.WithStateDir(*o.stateDir))
+	}
+	return opts
+}
 
 // WithBackend picks the engine: "nftables" (the default), "iptables" (the
 // compat engine over iptables binaries) or "auto" (detect).

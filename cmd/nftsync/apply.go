@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/nftsync/nftsync/controller"
 	"github.com/spf13/cobra"
 )
 
@@ -22,9 +21,10 @@ meaning, not by text.
 The files are the whole desired state: a family without a file ends up with
 no rules. A bad file is reported as FILE:LINE and nothing is changed.
 
-With --backend iptables the rules go into iptables' own chains; that backend
-knows which rules it owns only while it runs, so rules an earlier run put
-in built-in chains and that are no longer in the files stay.`,
+With --backend iptables the rules go into iptables' own chains. What the
+owner has there is recorded in --state-dir (default /run/nftsync), so a
+later run removes the owner's rules that left the files and no one else's,
+even where someone else has an equal rule.`,
 		Example: `  # Apply Kilo's rules for both families into tables kilo-nat, kilo-filter
   nftsync apply --owner kilo -4 examples/kilo.rules.v4 -6 examples/kilo.rules.v6
 
@@ -36,14 +36,11 @@ in built-in chains and that are no longer in the files stay.`,
 			if err != nil {
 				return err
 			}
-			c, logger, err := flags.open(cmd, "changing the firewall", nil)
+			c, _, err := flags.open(cmd, "changing the firewall", nil)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			if c.Backend() == controller.BackendIPTables {
-				logger.Warn("with the iptables backend, rules an earlier run put in built-in chains and that are no longer in the files are not removed (user-defined chains are synced whole)")
-			}
 			return explain(c.SetRuleset(rs), "changing the firewall")
 		},
 	}

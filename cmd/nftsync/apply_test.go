@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -150,25 +151,74 @@ func TestNoCapNetAdmin(t *testing.T) {
 	}
 }
 
-// TestIPTablesBackend applies through iptables' own tables; list and
-// cleanup refuse that backend instead of silently seeing nothing.
+// TestIPTablesBackend applies through iptables' own tables, each command a
+// new process: a smaller apply removes exactly the owner's stale rules next
+// to a foreign rule equal to one of them, list shows the owned state, and
+// cleanup leaves iptables-save as it was before. The record goes to a
+// temporary --state-dir, never /run.
 func TestIPTablesBackend(t *testing.T) {
 	ns := netnstest.New(t)
 	netnstest.RequireBinary(t, "iptables-save")
-	mustRun(t, 0, ns, "", "apply", "--backend", "iptables", "-4", kiloV4, "-6", kiloV6)
+	state := t.TempDir()
+	ipt := func(args ...string) result {
+		return mustRun(t, 0, ns, "", append(args, "--backend", "iptables", "--state-dir", state)...)
+	}
+	foreign := "-A FORWARD -s 10.9.0.0/16 -j ACCEPT"
+	ns.Exec("iptables", strings.Fields(foreign)...)
+	before := map[string]string{"filter": save(ns, "filter"), "nat": save(ns, "nat")}
+
+	ipt("apply", "-4", kiloV4, "-6", kiloV6)
 	saved := ns.Exec("iptables-save", "-t", "nat")
 	if !strings.Contains(saved, `-A KILO-NAT -m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`) {
 		t.Errorf("iptables-save lacks the MASQUERADE rule:\n%s", saved)
 	}
-	if r := nftsync(t, ns, "", "diff", "--backend", "iptables", "-4", kiloV4, "-6", kiloV6); r.code != 0 {
+	if r := nftsync(t, ns, "", "diff", "--backend", "iptables", "--state-dir", state, "-4", kiloV4, "-6", kiloV6); r.code != 0 {
 		t.Errorf("diff after apply with the iptables backend: %s", r)
 	}
-	for _, args := range [][]string{{"list", "--backend", "iptables"}, {"cleanup", "--backend", "iptables"}} {
-		if r := nftsync(t, ns, "", args...); r.code != 1 || !strings.Contains(r.stderr, "works with the nftables backend only") {
-			t.Errorf("%v: want exit 1 explaining the backend, got %s", args, r)
+	// Someone else adds a rule equal to one of the owner's.
+	owned := `-A FORWARD -d 10.2.1.0/24 -m comment --comment "Kilo: forward packets to the pod subnet" -j ACCEPT`
+	if !strings.Contains(ns.Exec("iptables-save", "-t", "filter"), owned+"\n") {
+		t.Fatalf("the examples no longer hold %q; pick another rule", owned)
+	}
+	ns.Exec("iptables", "-A", "FORWARD", "-d", "10.2.1.0/24", "-m", "comment", "--comment", "Kilo: forward packets to the pod subnet", "-j", "ACCEPT")
+
+	smaller := writeFile(t, "smaller.v4", "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -s 10.2.2.0/24 -j ACCEPT\nCOMMIT\n")
+	ipt("apply", "-4", smaller)
+	wantFilter := strings.Replace(before["filter"], foreign, "-A FORWARD -s 10.2.2.0/24 -j ACCEPT\n"+foreign+"\n"+owned, 1)
+	if got := save(ns, "filter"); got != wantFilter {
+		t.Errorf("filter after the smaller apply:\n%s\nwant:\n%s", got, wantFilter)
+	}
+	if got := save(ns, "nat"); got != before["nat"] {
+		t.Errorf("nat after the smaller apply:\n%s\nwant:\n%s", got, before["nat"])
+	}
+	if got := ns.Exec("ip6tables-save"); strings.Contains(got, "-A ") {
+		t.Errorf("IPv6 rules kept although no -6 file was given:\n%s", got)
+	}
+
+	listed := ipt("list").stdout
+	want := "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -s 10.2.2.0/24 -j ACCEPT\nCOMMIT\n"
+	if !strings.Contains(listed, want) || strings.Count(listed, "\n-A ") != 1 {
+		t.Errorf("list:\n%s\nwant:\n%s", listed, want)
+	}
+	ipt("cleanup")
+	if got, want := save(ns, "filter"), strings.Replace(before["filter"], foreign, foreign+"\n"+owned, 1); got != want {
+		t.Errorf("filter after cleanup:\n%s\nwant:\n%s", got, want)
+	}
+	if r := ipt("list"); strings.Contains(r.stdout, "-A ") || strings.Contains(r.stdout, "*") {
+		t.Errorf("list after cleanup: %s", r)
+	}
+	if left, _ := filepath.Glob(filepath.Join(state, "*")); len(left) != 0 {
+		t.Errorf("records left after cleanup: %q", left)
+	}
+}
+
+// save is iptables-save of one IPv4 table without its comment lines.
+func save(ns *netnstest.NS, table string) string {
+	var out []string
+	for _, l := range strings.Split(ns.Exec("iptables-save", "-t", table), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			out = append(out, l)
 		}
 	}
-	if got := ns.Exec("iptables-save", "-t", "nat"); !strings.Contains(got, "KILO-NAT") {
-		t.Errorf("refused cleanup removed rules:\n%s", got)
-	}
+	return strings.Join(out, "\n")
 }

@@ -9,13 +9,14 @@ func newCleanupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cleanup",
 		Short: "Remove everything the owner has in the firewall",
-		Long: `cleanup deletes the owner's nftables tables. Nothing owned by anyone else is
-touched. Running it when there is nothing to remove is not an error.
-
-It needs the nftables backend: the iptables backend knows which rules it owns
-only while it runs, so with it use ` + "`nftsync watch --cleanup-on-exit`" + `.`,
+		Long: `cleanup deletes the owner's nftables tables, or with --backend iptables the
+owner's rules and chains in iptables' own tables (and gives back the policies
+it changed), as recorded in --state-dir by earlier runs. Nothing owned by
+anyone else is touched. Running it when there is nothing to remove is not an
+error.`,
 		Example: `  nftsync cleanup --owner kilo
-  nftsync cleanup --netns blue`,
+  nftsync cleanup --netns blue
+  nftsync cleanup --backend iptables --owner kilo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, _, err := flags.open(cmd, "changing the firewall", nil)
@@ -23,9 +24,6 @@ only while it runs, so with it use ` + "`nftsync watch --cleanup-on-exit`" + `.`
 				return err
 			}
 			defer c.Close()
-			if err := needsKernelOwnership(c, "cleanup"); err != nil {
-				return err
-			}
 			return explain(c.CleanUp(), "changing the firewall")
 		},
 	}

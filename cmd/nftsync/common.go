@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nftsync/nftsync/compat"
 	"github.com/nftsync/nftsync/controller"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/iptsave"
@@ -36,9 +37,10 @@ func (e exitCodeError) ExitCode() int { return int(e) }
 // targetFlags say which owned state a command works on: whose tables, in
 // which network namespace, through which backend.
 type targetFlags struct {
-	owner   string
-	netns   string
-	backend string
+	owner    string
+	netns    string
+	backend  string
+	stateDir string
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -48,6 +50,8 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 		"work in the network namespace /run/netns/NAME (or at a path starting with /) instead of the current one")
 	fs.StringVar(&t.backend, "backend", controller.BackendAuto,
 		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
+	fs.StringVar(&t.stateDir, "state-dir", compat.DefaultStateDir,
+		"where the iptables backend records what the owner has in iptables' own chains (one file per owner and network namespace), so that later runs remove only the owner's rules")
 }
 
 // netnsPath returns the namespace path for --netns ("" for the current one).
@@ -99,6 +103,7 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 		controller.WithOwner(t.owner),
 		controller.WithBackend(t.backend),
 		controller.WithLogger(logger),
+		controller.WithStateDir(t.stateDir),
 	}
 	path, err := t.netnsPath()
 	if err != nil {
@@ -118,17 +123,6 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 		return nil, fmt.Errorf("starting the %s backend: %w", t.backend, err)
 	}
 	return c, nil
-}
-
-// needsKernelOwnership refuses a command that must know what the owner has
-// from the kernel alone (list, cleanup) when the iptables backend was
-// chosen: that backend knows which rules it owns only while it runs.
-func needsKernelOwnership(c *controller.Controller, command string) error {
-	if c.Backend() != controller.BackendIPTables {
-		return nil
-	}
-	return fmt.Errorf("%s works with the nftables backend only: the iptables backend knows which rules it owns only while it runs "+
-		"(use `nftsync watch --cleanup-on-exit` with it, or iptables itself)", command)
 }
 
 // inputFlags are the rule files of apply, diff and watch.

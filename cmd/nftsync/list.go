@@ -22,8 +22,9 @@ func newListCmd() *cobra.Command {
 		Short: "Print the owned state, read from the kernel, in iptables-save format",
 		Long: `list reads the owner's chains and rules from the kernel (not from any cache)
 and prints them in iptables-save format, IPv4 by default, IPv6 with -6.
-Feeding the output back to apply changes nothing. Needs the nftables
-backend: the iptables backend knows which rules it owns only while it runs.`,
+Feeding the output back to apply changes nothing. With --backend iptables it
+lists the owner's chains and rules in iptables' own tables, as recorded in
+--state-dir by earlier runs (foreign rules in built-in chains are left out).`,
 		Example: `  nftsync list --owner kilo
   nftsync list -6 --owner kilo --output json
 
@@ -44,9 +45,6 @@ backend: the iptables backend knows which rules it owns only while it runs.`,
 				return err
 			}
 			defer c.Close()
-			if err := needsKernelOwnership(c, "list"); err != nil {
-				return err
-			}
 			rs, err := c.Current()
 			if err != nil {
 				return explain(err, "reading the firewall")
