@@ -68,7 +68,6 @@ func (p *parser) value(opt string) (string, error) {
 	return p.args[p.pos], nil
 }
 
-// optionalValue returns the next argument if it is not an option itself.
 // onceValue returns the value of an option that may only be given once;
 // given says whether it already was.
 func (p *parser) onceValue(opt string, given bool) (string, error) {
@@ -76,18 +75,6 @@ func (p *parser) onceValue(opt string, given bool) (string, error) {
 		return "", argError(opt, "may only be given once")
 	}
 	return p.value(opt)
-}
-
-func (p *parser) optionalValue() (string, bool) {
-	if p.pos+1 >= len(p.args) {
-		return "", false
-	}
-	next := p.args[p.pos+1]
-	if next == "!" || strings.HasPrefix(next, "-") {
-		return "", false
-	}
-	p.pos++
-	return next, true
 }
 
 func (p *parser) run() error {
