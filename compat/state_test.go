@@ -2,6 +2,7 @@ package compat
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -204,4 +205,40 @@ func TestCheckOwner(t *testing.T) {
 			t.Errorf("checkOwner(%q) = %v, want ok %v", tt.owner, err, tt.ok)
 		}
 	}
+}
+
+// BenchmarkRecord writes and reads a record of 10k rules in one built-in
+// chain: what an Apply that changed them adds, and what New costs.
+func BenchmarkRecord(b *testing.B) {
+	m := newMemory()
+	in := chainID{rule.IPv4, "filter", "INPUT"}
+	m.order = []chainID{in}
+	for i := 0; i < 10000; i++ {
+		s, err := rule.ParseString(rule.IPv4, fmt.Sprintf(`-s 10.%d.%d.%d -p tcp --dport %d -m comment --comment "rule %d" -j ACCEPT`,
+			i>>16&255, i>>8&255, i&255, 1024+i%60000, i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.rules[in] = append(m.rules[in], s.Key())
+		m.spec[s.Key()] = s
+	}
+	dir := b.TempDir()
+	be := &Backend{cfg: config{owner: "bench", stateDir: dir, log: slog.New(slog.DiscardHandler)}, ns: nsIdentity{Inode: 1}}
+	b.Run("write", func(b *testing.B) {
+		for b.Loop() {
+			be.mem, be.saved = m, nil
+			if err := be.persist(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			be.saved = nil
+			be.refresh()
+			if len(be.mem.rules[in]) != 10000 {
+				b.Fatal("record not read back")
+			}
+		}
+	})
 }
