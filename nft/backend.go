@@ -166,7 +166,13 @@ func (b *Backend) getGen() (uint32, error) {
 }
 
 // readState dumps the owned state; gen is the generation read just before.
-// An interrupted dump is retried.
+// A dump interrupted by a concurrent change is retried.
+//
+// After the dumps the generation is read again: the kernel marks a dump
+// interrupted on the first message of the next reply only, which may be
+// the final NLMSG_DONE, and mdlayher/netlink never returns that message.
+// When the generation moved, the dumps may mix two states: they are read
+// again.
 func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
@@ -175,16 +181,27 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 		r := &reader{c: b.conn, owner: b.owner, onDump: func() { b.observe("dump", 1) }}
 		st, err := r.read()
 		if err == nil {
-			st.gen = gen
-			return st, nil
+			after, gerr := b.getGen()
+			if gerr != nil {
+				return nil, gerr
+			}
+			if after == gen {
+				st.gen = gen
+				return st, nil
+			}
+			err = fmt.Errorf("%w: the generation moved from %d to %d", errInterrupted, gen, after)
+			gen = after
+		} else {
+			b.dropConn()
 		}
-		b.dropConn()
 		if !errors.Is(err, errInterrupted) || try >= b.maxRetries {
 			return nil, fmt.Errorf("reading owned tables: %w", err)
 		}
-		b.log.Debug("dump interrupted, reading again", "try", try+1)
-		if gen, err = b.getGen(); err != nil {
-			return nil, err
+		b.log.Debug("dump interrupted, reading again", "try", try+1, "reason", err)
+		if b.conn == nil {
+			if gen, err = b.getGen(); err != nil {
+				return nil, err
+			}
 		}
 	}
 }
@@ -279,7 +296,14 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			continue
 		}
 		if err != nil {
-			b.dropConn()
+			// A batch the kernel refused changed nothing and its replies
+			// were all read: the socket and the state in memory stay
+			// valid, so that retrying a refused desired state does not
+			// dump. After any other failure, everything is re-read.
+			var broken *errBroken
+			if errors.As(err, &broken) || errors.Is(err, errRestart) {
+				b.dropConn()
+			}
 			return nil, fmt.Errorf("applying %d changes: %w", len(pl.changes), err)
 		}
 		if pl.learnHandles(res.handles) {

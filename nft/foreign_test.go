@@ -81,7 +81,7 @@ func TestRejectedBatch(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := netnstest.New(t)
-			b, _ := newBackend(t, ns, WithOwner("kilo"))
+			b, obs := newBackend(t, ns, WithOwner("kilo"))
 			apply(t, b, kiloRuleset(t))
 			before := ns.Exec("nft", "-a", "list", "ruleset")
 			rs := kiloRuleset(t)
@@ -104,9 +104,14 @@ func TestRejectedBatch(t *testing.T) {
 			if after := ns.Exec("nft", "-a", "list", "ruleset"); after != before {
 				t.Errorf("refused batch changed the ruleset:\n%s\nwant:\n%s", after, before)
 			}
-			// The backend still works afterwards.
+			// The backend still works afterwards, from the state in
+			// memory: a refused batch changed nothing.
+			obs.Take()
 			if p := apply(t, b, kiloRuleset(t)); !p.Empty() {
 				t.Errorf("apply after refusal: %s", p)
+			}
+			if n := obs.Get("dump"); n != 0 {
+				t.Errorf("apply after refusal dumped %d times", n)
 			}
 		})
 	}

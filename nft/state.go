@@ -56,6 +56,27 @@ func (r *reader) read() (*actual, error) {
 		return nil, fmt.Errorf("dumping tables: %w", err)
 	}
 	r.onDump()
+	if err := addTables(st, r.owner, msgs); err != nil {
+		return nil, err
+	}
+	for _, t := range st.tables {
+		if err := r.readChains(t); err != nil {
+			return nil, err
+		}
+		if err := r.readRules(t); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// addTables adds the owned tables listed by a table dump to st. A table
+// listed twice is kept once: the kernel's dump resumes each reply at an
+// index that counts the tables a concurrent transaction has not committed
+// yet, which the previous reply skipped without counting, so a dump that
+// runs next to another writer's transaction can list a table twice
+// without marking the reply interrupted.
+func addTables(st *actual, owner string, msgs []netlink.Message) error {
 	for _, m := range msgs {
 		if m.Header.Type != nftType(unix.NFT_MSG_NEWTABLE) || len(m.Data) < 4 {
 			continue
@@ -74,24 +95,18 @@ func (r *reader) read() (*actual, error) {
 			}
 			return nil
 		}); err != nil {
-			return nil, fmt.Errorf("decoding table: %w", err)
+			return fmt.Errorf("decoding table: %w", err)
 		}
-		ipt, owned := ownedTable(r.owner, t.name)
+		ipt, owned := ownedTable(owner, t.name)
 		if !owned {
 			continue
 		}
 		t.id = tableID{fam, ipt}
-		st.tables[t.id] = t
-	}
-	for _, t := range st.tables {
-		if err := r.readChains(t); err != nil {
-			return nil, err
-		}
-		if err := r.readRules(t); err != nil {
-			return nil, err
+		if st.tables[t.id] == nil {
+			st.tables[t.id] = t
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // readChains dumps the chains of one table.
@@ -101,6 +116,13 @@ func (r *reader) readChains(t *haveTable) error {
 		return fmt.Errorf("dumping chains of %s %s: %w", t.id.Fam, t.name, err)
 	}
 	r.onDump()
+	return addChains(t, msgs)
+}
+
+// addChains adds the chains of t listed by a chain dump (which lists the
+// chains of all tables of the family). A chain listed twice is kept once
+// (see addTables).
+func addChains(t *haveTable, msgs []netlink.Message) error {
 	for _, m := range msgs {
 		if m.Header.Type != nftType(unix.NFT_MSG_NEWCHAIN) {
 			continue
@@ -142,6 +164,9 @@ func (r *reader) readChains(t *haveTable) error {
 			hook.Type = typ
 			c.base = hook
 		}
+		if t.byName[c.name] != nil {
+			continue // listed twice (see addTables)
+		}
 		t.chains = append(t.chains, c)
 		t.byName[c.name] = c
 	}
@@ -155,6 +180,14 @@ func (r *reader) readRules(t *haveTable) error {
 		return fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
 	}
 	r.onDump()
+	return addRules(t, msgs)
+}
+
+// addRules adds the rules of t listed by a rule dump to their chains. A
+// rule listed twice, or in a chain the chain dump did not list, means the
+// table changed between the dumps: the read is retried.
+func addRules(t *haveTable, msgs []netlink.Message) error {
+	seen := make(map[uint64]bool, len(msgs))
 	for _, m := range msgs {
 		if m.Header.Type != nftType(unix.NFT_MSG_NEWRULE) {
 			continue
@@ -191,6 +224,10 @@ func (r *reader) readRules(t *haveTable) error {
 		if c == nil {
 			return fmt.Errorf("%w: rule %d of %s is in chain %q, which the chain dump did not list", errInterrupted, hr.handle, t.name, chain)
 		}
+		if seen[hr.handle] {
+			return fmt.Errorf("%w: rule %d of %s listed twice", errInterrupted, hr.handle, t.name)
+		}
+		seen[hr.handle] = true
 		c.rules = append(c.rules, hr)
 	}
 	return nil
