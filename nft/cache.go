@@ -187,7 +187,9 @@ func newEntry(r *rule.Rule, spec string) (*entry, error) {
 	if len(e.sets) > 0 {
 		e.exprs = exprs
 	} else {
-		e.body = ruleBody(e.elems, ud)
+		if e.body, err = ruleBody(e.elems, ud); err != nil {
+			return nil, err
+		}
 		// The expressions live on inside the body: share its memory.
 		off := 2 * unix.NLA_HDRLEN
 		for i, b := range e.elems {
@@ -211,11 +213,16 @@ func (e *entry) identity() string {
 }
 
 // ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,
-// in one allocation.
-func ruleBody(elems [][]byte, ud []byte) attrs {
+// in one allocation. The expression list is one attribute, whose length
+// field has 16 bits: a longer list would wrap it and the kernel would
+// install a truncated rule, so it is an error.
+func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
 	list := 0
 	for _, e := range elems {
 		list += unix.NLA_HDRLEN + nlaAlign(len(e))
+	}
+	if unix.NLA_HDRLEN+list > 0xffff {
+		return nil, fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", len(elems), unix.NLA_HDRLEN+list)
 	}
 	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud)))
 	a = binary.NativeEndian.AppendUint16(a, uint16(unix.NLA_HDRLEN+list))
@@ -226,5 +233,5 @@ func ruleBody(elems [][]byte, ud []byte) attrs {
 	if len(ud) > 0 {
 		a = a.bytes(unix.NFTA_RULE_USERDATA, ud)
 	}
-	return a
+	return a, nil
 }

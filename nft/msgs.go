@@ -91,7 +91,10 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 			}
 			elems[i] = eb
 		}
-		body = ruleBody(elems, e.udata)
+		var err error
+		if body, err = ruleBody(elems, e.udata); err != nil {
+			return &firewall.RuleError{Rule: r.label(), Err: err}
+		}
 	}
 	a := make(attrs, 0, 4+2*unix.NLA_HDRLEN+nlaAlign(len(table)+1)+nlaAlign(len(chain)+1)+12+len(body))
 	a = append(a, nfgen(nfproto(fam), 0)...)

@@ -240,3 +240,39 @@ func TestLearnHandles(t *testing.T) {
 		t.Error("missing echo accepted")
 	}
 }
+
+// TestRuleBodyTooLong checks that an expression list longer than a netlink
+// attribute can say is refused: its length would wrap and the kernel would
+// install the first expressions only (measured: 6,000 counters and a jump
+// to a missing chain were accepted as a rule of counters).
+func TestRuleBodyTooLong(t *testing.T) {
+	counter, err := rule.MarshalExpr(unix.NFPROTO_IPV4, &expr.Counter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		n    int
+		fits bool
+	}{{1, true}, {100, true}, {1400, true}, {1500, false}, {6000, false}} {
+		elems := make([][]byte, tc.n)
+		for i := range elems {
+			elems[i] = counter
+		}
+		body, err := ruleBody(elems, []byte{1, 2, 3})
+		if (err == nil) != tc.fits {
+			t.Errorf("%d counters: error %v, want fits=%v", tc.n, err, tc.fits)
+			continue
+		}
+		if err == nil {
+			var n int
+			if werr := walkAttrs(body, func(typ uint16, b []byte) error {
+				if typ == unix.NFTA_RULE_EXPRESSIONS {
+					return walkAttrs(b, func(uint16, []byte) error { n++; return nil })
+				}
+				return nil
+			}); werr != nil || n != tc.n {
+				t.Errorf("%d counters: body holds %d expressions (%v)", tc.n, n, werr)
+			}
+		}
+	}
+}
