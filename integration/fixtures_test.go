@@ -48,6 +48,7 @@ func newFixture(t *testing.T, backend string, ns *netnstest.NS) *fixture {
 		controller.WithNetNS(ns.Path),
 		controller.WithBackend(backend),
 		controller.WithOwner(owner),
+		controller.WithStateDir(t.TempDir()),
 		controller.WithObserver(obs),
 		controller.WithLogger(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	)
