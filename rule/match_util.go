@@ -3,7 +3,6 @@ package rule
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/google/nftables"
@@ -61,14 +60,14 @@ func flagsCmp(invert bool, mask uint32) []expr.Any {
 	return maskedCmp(!invert, ne32(mask), ne32(0))
 }
 
-// parseUint parses a decimal or 0x-prefixed hexadecimal number of at most
-// bits bits, as iptables' xtables_strtoui does.
+// parseUint parses a number of at most bits bits, as iptables'
+// xtables_strtoui does (see strtoul).
 func parseUint(v string, bits int) (uint64, error) {
-	if v == "" || strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
+	n, ok := strtoul(v)
+	if !ok {
 		return 0, fmt.Errorf("not a number")
 	}
-	n, err := strconv.ParseUint(v, 0, bits)
-	if err != nil {
+	if bits < 64 && n>>bits != 0 {
 		return 0, fmt.Errorf("not a number of at most %d bits", bits)
 	}
 	return n, nil

@@ -210,3 +210,29 @@ func TestStatefulMatchOrder(t *testing.T) {
 		t.Error("moving a limit match across another match changes the rule")
 	}
 }
+
+// TestStrtoul: numbers are read as iptables reads them (C strtoul, base 0),
+// not with Go's extra prefixes and underscores.
+func TestStrtoul(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"0", 0, true}, {"10", 10, true}, {"0x10", 16, true}, {"0XfF", 255, true}, {"010", 8, true},
+		{"0xb4", 180, true}, {"4294967295", 4294967295, true},
+		{"", 0, false}, {"0x", 0, false}, {"0b1", 0, false}, {"0o7", 0, false}, {"1_0", 0, false},
+		{"-1", 0, false}, {"+1", 0, false}, {"08", 0, false}, {"1 ", 0, false}, {"x", 0, false},
+	} {
+		got, ok := strtoul(tc.in)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("strtoul(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	if _, err := parseUint("256", 8); err == nil {
+		t.Error("parseUint(256, 8 bits) must fail")
+	}
+	if n, err := parseUint("0xff", 8); err != nil || n != 255 {
+		t.Errorf("parseUint(0xff, 8) = %d, %v", n, err)
+	}
+}

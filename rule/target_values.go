@@ -2,30 +2,16 @@ package rule
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/google/nftables/expr"
 )
 
-// tgUint parses an unsigned number the way iptables' xtables_strtoui does
-// (C strtoul with base 0): "0x" introduces hex, a leading "0" octal,
-// anything else is decimal. Signs, spaces and Go-only prefixes are refused.
+// tgUint parses an unsigned number of at most max the way iptables'
+// xtables_strtoui does (see strtoul).
 func tgUint(v string, max uint64) (uint64, error) {
-	s, base := v, 10
-	switch {
-	case len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X"):
-		s, base = s[2:], 16
-	case len(s) > 1 && s[0] == '0':
-		s, base = s[1:], 8
-	}
-	// ParseUint with an explicit base already refuses prefixes and
-	// underscores; signs and spaces are refused here.
-	if s == "" || strings.ContainsAny(s, "+-_ ") {
-		return 0, argError(v, "not a number")
-	}
-	n, err := strconv.ParseUint(s, base, 64)
-	if err != nil {
+	n, ok := strtoul(v)
+	if !ok {
 		return 0, argError(v, "not a number")
 	}
 	if n > max {

@@ -237,3 +237,23 @@ func (r PortRange) nft() string {
 	}
 	return fmt.Sprintf("%d-%d", r.Lo, r.Hi)
 }
+
+// strtoul parses an unsigned number like C's strtoul with base 0, which is
+// what iptables uses for marks, masks and most numbers: "0x" introduces
+// hex, a leading "0" octal, anything else is decimal. Go's own base-0
+// extras (0b, 0o, underscores) and signs are refused.
+func strtoul(v string) (uint64, bool) {
+	s, base := v, 10
+	switch {
+	case len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		s, base = s[2:], 16
+	case len(s) > 1 && s[0] == '0':
+		s, base = s[1:], 8
+	}
+	// ParseUint with an explicit base refuses prefixes and underscores.
+	if s == "" || strings.ContainsAny(s, "+-_ ") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, base, 64)
+	return n, err == nil
+}
