@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/rule"
 )
@@ -72,8 +71,6 @@ func BenchmarkNoop10k(b *testing.B) {
 		}
 	}
 }
-
-var _ = firewall.Rule{}
 
 // BenchmarkColdSplit10k times the phases of a cold apply of 10k rules:
 // compile (translation and marshalling), plan (batch building), send (the

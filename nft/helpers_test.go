@@ -79,9 +79,4 @@ func sortedListing(ns *netnstest.NS, fam, table string) string {
 	return head + "\n" + strings.Join(parts, "\n\n") + "\n}\n" + tail
 }
 
-// handles returns `nft -a list table` output.
-func handles(ns *netnstest.NS, fam, table string) string {
-	return ns.Exec("nft", "-a", "list", "table", fam, table)
-}
-
 func lines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }
