@@ -46,6 +46,7 @@ type ExitError struct {
 	Msg    string
 }
 
+// Error returns the message.
 func (e *ExitError) Error() string { return e.Msg }
 
 // ExitStatus returns the iptables-like exit status.

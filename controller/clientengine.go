@@ -24,6 +24,7 @@ func newClientEngine(v4, v6 Client) *clientEngine {
 	return &clientEngine{v4: v4, v6: v6, last: &firewall.Ruleset{}}
 }
 
+// Name returns "clients".
 func (e *clientEngine) Name() string { return "clients" }
 
 func (e *clientEngine) client(f rule.Family) Client {
@@ -33,6 +34,7 @@ func (e *clientEngine) client(f rule.Family) Client {
 	return e.v4
 }
 
+// Close does nothing: the clients belong to the caller.
 func (e *clientEngine) Close() error { return nil }
 
 // Plan reports the changes Apply would make.

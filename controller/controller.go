@@ -20,7 +20,6 @@ type Controller struct {
 	errors chan error
 
 	mu         sync.Mutex
-	rules      []Rule
 	desired    *firewall.Ruleset
 	cache      ruleCache // the parsed rules of the last Set, by their text
 	subscribed bool
@@ -115,7 +114,6 @@ func (c *Controller) Set(rules []Rule) error {
 	if err := c.apply("set", desired); err != nil {
 		return err
 	}
-	c.rules = append([]Rule(nil), rules...)
 	c.desired, c.cache = desired, cache
 	c.metrics.rules.Set(float64(len(rules)))
 	return nil
@@ -158,7 +156,7 @@ func (c *Controller) CleanUp() error {
 		c.metrics.errors.WithLabelValues("cleanup").Inc()
 		return fmt.Errorf("failed to clean up: %w", err)
 	}
-	c.rules, c.desired, c.cache = nil, &firewall.Ruleset{}, nil
+	c.desired, c.cache = &firewall.Ruleset{}, nil
 	return nil
 }
 
@@ -193,7 +191,7 @@ func (c *Controller) SetRuleset(rs *firewall.Ruleset) error {
 	if err := c.apply("set", rs); err != nil {
 		return err
 	}
-	c.rules, c.desired, c.cache = nil, rs, nil
+	c.desired, c.cache = rs, nil
 	c.metrics.rules.Set(float64(countRules(rs)))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nftsync/nftsync/compat"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/nft"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -17,8 +18,8 @@ const (
 )
 
 // DefaultOwner names the tables the controller owns when WithOwner is not
-// given.
-const DefaultOwner = "nftsync"
+// given: the nftables engine's default.
+const DefaultOwner = nft.DefaultOwner
 
 // DefaultResyncPeriod is how often Run reconciles, as in Kilo.
 const DefaultResyncPeriod = 5 * time.Second

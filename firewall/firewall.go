@@ -187,7 +187,8 @@ func (p *Plan) String() string {
 // Backend is an engine that keeps the owned part of a host's firewall equal
 // to a desired Ruleset. Implementations must touch nothing they do not own.
 type Backend interface {
-	// Name is "nftables" or "iptables".
+	// Name names the engine: "nftables", "iptables", or "clients" for
+	// the controller's rule-by-rule engine over Kilo-style clients.
 	Name() string
 	// Plan reads the owned state and returns what Apply would change,
 	// changing nothing.
@@ -232,7 +233,10 @@ type RuleError struct {
 	Err  error
 }
 
+// Error names the rule and the reason.
 func (e *RuleError) Error() string { return fmt.Sprintf("rule %q rejected: %v", e.Rule, e.Err) }
+
+// Unwrap returns the reason, for errors.Is and errors.As.
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Counter is an Observer that adds up the counts by kind; it is safe for
