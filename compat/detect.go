@@ -23,7 +23,8 @@ type Decision struct {
 	Backend string
 	// Mode is the iptables flavour the host uses: "nft" or "legacy". With
 	// Backend "nftables" it is always "nft".
-	Mode   string
+	Mode string
+	// Reason says which fact decided, for logs and error messages.
 	Reason string
 }
 

@@ -19,8 +19,9 @@
 //     non-terminating target such as LOG then acts twice). Equal copies
 //     cannot be told apart in the kernel, so they are counted: with n
 //     copies owned and m in the chain, min(n, m) are the owner's and the
-//     others someone else's. Which ones: those that fit between the owner's
-//     other rules in its order (see claim), else the first in chain order.
+//     others someone else's. Which ones: those that fit best between the
+//     owner's other rules in its order (see claim); with no other owned
+//     rule to go by, the first in chain order.
 //     Deleting an owned rule deletes one copy and always leaves everyone
 //     else's number of copies as it was; only where that guess is wrong
 //     does the copy that stays sit where the owner's was.
@@ -82,7 +83,9 @@
 // not parse are foreign in built-in chains and undesired in owned chains.
 //
 // Every Plan or Apply runs one `iptables-save -c -t TABLE` per family and
-// table in use; when nothing differs, that is all. Changes are made by one
+// table in use; when nothing differs, that is all (besides one
+// `iptables --version` per family, run once in a Backend's life, on the
+// first use of that family). Changes are made by one
 // `iptables-restore --noflush` per family whose input holds -N, -P, -D NUM,
 // -I NUM / -A, -F and -X lines, one section per table. Rule numbers come
 // from the iptables-save just read: a change someone makes between that
@@ -128,7 +131,8 @@
 //
 // Process counts, for T tables in use, F families with changes (F <= 2) and
 // C families holding a changed table other than the one made first
-// (C <= F, and C = 0 when one table changes):
+// (C <= F, and C = 0 when one table changes), leaving out the one-time
+// `iptables --version` per family:
 //
 //   - no-op Apply or Plan: T iptables-save.
 //   - Apply with changes: T iptables-save + C scratch checks + F restores.
@@ -137,7 +141,8 @@
 //     the rule under iptables-legacy; no roll-back.
 //   - without a conclusive check: T iptables-save + at most C scratch
 //     checks (none when namespaces cannot be made) + F restores, and on a
-//     refusal at most F roll-back restores.
+//     refusal at most F roll-back restores, +1 scratch run to find the
+//     rule under iptables-legacy when namespaces can be made.
 //
 // When iptables-restore refuses its input, the line it blames is mapped
 // back to the rule (a *firewall.RuleError carrying the rule's Label).
