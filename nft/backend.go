@@ -43,10 +43,9 @@ type Backend struct {
 	snd   sender
 	cache *ruleCache
 	// model is the owned state as of generation lastGen, with every
-	// rule's handle, when verified; nil when unknown.
-	verified bool
-	lastGen  uint32
-	model    *actual
+	// rule's handle; nil when unknown.
+	lastGen uint32
+	model   *actual
 	// lastRS is the desired state of the last successful Apply and lastD
 	// its compilation (lastD stays across failures, to tell drift repairs
 	// from changes of the desired state).
@@ -135,22 +134,25 @@ func (b *Backend) dropConn() {
 
 // forget drops the in-memory owned state: the next Apply dumps.
 func (b *Backend) forget() {
-	b.verified, b.model = false, nil
+	b.model = nil
 }
 
 // known returns the owned state when the in-memory one is current at
 // generation gen, else nil.
 func (b *Backend) known(gen uint32) *actual {
-	if b.verified && b.model != nil && gen == b.lastGen {
+	if b.model != nil && gen == b.lastGen {
 		return b.model
 	}
 	return nil
 }
 
 // remember records the owned state after a write or check at generation
-// gen (0: unknown generation).
+// gen; an unknown generation (0) or state (nil) forgets it.
 func (b *Backend) remember(model *actual, gen uint32) {
-	b.model, b.lastGen, b.verified = model, gen, gen != 0 && model != nil
+	if gen == 0 {
+		model = nil
+	}
+	b.model, b.lastGen = model, gen
 }
 
 func (b *Backend) getGen() (uint32, error) {
@@ -186,7 +188,6 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 				return nil, gerr
 			}
 			if after == gen {
-				st.gen = gen
 				return st, nil
 			}
 			err = fmt.Errorf("%w: the generation moved from %d to %d", errInterrupted, gen, after)

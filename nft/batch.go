@@ -17,12 +17,9 @@ type batch struct {
 	labels []func() string
 	// rule is true for messages that install or remove a rule: their
 	// refusal becomes a *firewall.RuleError.
-	rule []bool
-	// allocs is true for messages that take a handle from their table's
-	// counter (new rules and sets).
-	allocs []bool
-	size   int
-	setID  uint32
+	rule  []bool
+	size  int
+	setID uint32
 }
 
 // head starts the data of a message for family fam: the nfgenmsg header.
@@ -36,8 +33,14 @@ func (b *batch) add(msg int, flags netlink.HeaderFlags, data attrs, label func()
 	})
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
-	b.allocs = append(b.allocs, msg == unix.NFT_MSG_NEWRULE || msg == unix.NFT_MSG_NEWSET)
 	b.size += unix.NLMSG_HDRLEN + len(data)
+}
+
+// allocates reports whether message i takes a handle from its table's
+// counter: new rules and sets do.
+func (b *batch) allocates(i int) bool {
+	t := b.msgs[i].Header.Type
+	return t == nftType(unix.NFT_MSG_NEWRULE) || t == nftType(unix.NFT_MSG_NEWSET)
 }
 
 // text is a label that is known in advance.
@@ -56,7 +59,10 @@ var errRestart = errors.New("ruleset changed since it was read (ERESTART)")
 // closed and the next operation re-reads everything.
 type errBroken struct{ err error }
 
+// Error returns the wrapped error's text.
 func (e *errBroken) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e *errBroken) Unwrap() error { return e.err }
 
 // sender sends batches over one socket.

@@ -64,7 +64,7 @@ func (pl *plan) learnHandles(echoed map[int]uint64) bool {
 			return false
 		}
 		for i := first; i <= last; i++ {
-			if pl.batch.allocs[i] {
+			if pl.batch.allocates(i) {
 				counted[i] = h
 				h++
 			}

@@ -93,7 +93,6 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 		out.msgs = append(out.msgs, ph.msgs...)
 		out.labels = append(out.labels, ph.labels...)
 		out.rule = append(out.rule, ph.rule...)
-		out.allocs = append(out.allocs, ph.allocs...)
 		out.size += ph.size
 	}
 	for i := range p.added {

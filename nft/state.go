@@ -34,9 +34,9 @@ type haveTable struct {
 	byName map[string]*haveChain
 }
 
-// actual is the owned part of the ruleset at generation gen.
+// actual is the owned part of the ruleset, as dumped or as nftsync wrote
+// it.
 type actual struct {
-	gen    uint32
 	tables map[tableID]*haveTable
 }
 
