@@ -5,16 +5,10 @@ import "sort"
 // entry is one rule of a chain while its changes are planned.
 type entry struct {
 	key   string
-	text  string // the rule's arguments as iptables-restore reads them
-	label string // how errors name the rule
+	text  string // the saved rule's arguments; "" for added rules
 	owned bool
 	want  int // index in the desired list once matched, else -1
 	orig  int // index in the chain before the plan, -1 for added rules
-}
-
-// want is one desired rule of a chain.
-type want struct {
-	key, text, label string
 }
 
 // chainOp is one rule command of a plan, in execution order. Pos is the
@@ -102,17 +96,17 @@ func claim(rules []savedRule, owned []string) []bool {
 }
 
 // diffChain plans the commands that make the owned rules of cur exactly
-// wants, in order, touching no rule that is not owned. Owned rules that can
+// the desired keys wants, in order, touching no rule that is not owned. Owned rules that can
 // stay are the longest run already in desired order; every other owned rule
 // is deleted, and every missing rule is inserted right after the previous
 // desired rule, or (the first one) right before the first owned rule that
 // stays, or at the top of the chain when none stays. It returns the
 // commands and the chain as it will be.
-func diffChain(cur []entry, wants []want) ([]chainOp, []entry) {
+func diffChain(cur []entry, wants []string) ([]chainOp, []entry) {
 	// Match owned rules to desired ones by key, occurrence by occurrence.
 	byKey := map[string][]int{}
-	for i, w := range wants {
-		byKey[w.key] = append(byKey[w.key], i)
+	for i, k := range wants {
+		byKey[k] = append(byKey[k], i)
 	}
 	var matched []int // indexes into cur of matched owned rules
 	for i := range cur {
@@ -153,8 +147,7 @@ func diffChain(cur []entry, wants []want) ([]chainOp, []entry) {
 	final := make([]entry, 0, len(list)+len(wants))
 	emit := func(from int) {
 		for wi := from; wi < len(wants) && !placed[wi]; wi++ {
-			w := wants[wi]
-			final = append(final, entry{key: w.key, text: w.text, label: w.label, owned: true, want: wi, orig: -1})
+			final = append(final, entry{key: wants[wi], owned: true, want: wi, orig: -1})
 		}
 	}
 	head := firstOwned(list) < 0

@@ -22,12 +22,21 @@ func chainOf(s string) []entry {
 	return out
 }
 
-func wantsOf(s string) []want {
-	var out []want
+func wantsOf(s string) []string {
+	var out []string
 	for _, c := range s {
-		out = append(out, want{key: string(c), text: string(c)})
+		out = append(out, string(c))
 	}
 	return out
+}
+
+// textOf is an entry's letter: its saved text, or for an added rule its
+// key (the desired rule's letter).
+func textOf(e entry) string {
+	if e.orig < 0 {
+		return e.key
+	}
+	return e.text
 }
 
 // simulate runs the ops as iptables would on a chain of texts.
@@ -48,7 +57,7 @@ func simulate(t *testing.T, cur []entry, ops []chainOp) string {
 		if op.pos < 1 || op.pos > len(chain)+1 {
 			t.Fatalf("-I %d on a chain of %d rules", op.pos, len(chain))
 		}
-		chain = append(chain[:op.pos-1], append([]string{op.e.text}, chain[op.pos-1:]...)...)
+		chain = append(chain[:op.pos-1], append([]string{textOf(op.e)}, chain[op.pos-1:]...)...)
 	}
 	return strings.Join(chain, "")
 }
@@ -83,7 +92,7 @@ func TestDiffChain(t *testing.T) {
 			}
 			var fs []string
 			for _, e := range final {
-				fs = append(fs, e.text)
+				fs = append(fs, textOf(e))
 			}
 			if got := strings.Join(fs, ""); got != tc.result {
 				t.Errorf("predicted result %q, want %q", got, tc.result)
@@ -114,7 +123,7 @@ func TestDiffChainRandom(t *testing.T) {
 		got := simulate(t, chainOf(string(cs)), ops)
 		var pred []byte
 		for _, e := range final {
-			pred = append(pred, e.text...)
+			pred = append(pred, textOf(e)...)
 		}
 		if got != string(pred) {
 			t.Fatalf("cur %q want %q: simulated %q, predicted %q", cs, ws, got, pred)

@@ -168,17 +168,12 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, keys 
 			owned = claim(sc.rules, mem.rules[chainID{id.fam, id.table, c.Name}])
 		}
 		for i, r := range sc.rules {
-			cur = append(cur, entry{
-				key: r.key, text: r.text, orig: i,
-				owned: !sc.builtin || owned[i],
-				label: fmt.Sprintf("%s -A %s %s", id.table, c.Name, r.text),
-			})
+			cur = append(cur, entry{key: r.key, text: r.text, orig: i, owned: !sc.builtin || owned[i]})
 		}
 	}
-	// Only rules that get inserted need their text and label.
-	wants := make([]want, len(c.Rules))
+	wants := make([]string, len(c.Rules))
 	for i, r := range c.Rules {
-		wants[i] = want{key: keys.of(r.Spec)}
+		wants[i] = keys.of(r.Spec)
 	}
 	ops, _ := diffChain(cur, wants)
 	n := len(cur) // rules in the chain while the commands run
@@ -186,7 +181,8 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, keys 
 		if op.del {
 			p.changes = append(p.changes, firewall.Change{Op: firewall.DeleteRule, Family: id.fam, Table: id.table,
 				Chain: c.Name, Rule: op.e.text, Position: op.e.orig})
-			p.lines = append(p.lines, restoreLine{text: fmt.Sprintf("-D %s %d", c.Name, op.pos), label: op.e.label})
+			p.lines = append(p.lines, restoreLine{text: fmt.Sprintf("-D %s %d", c.Name, op.pos),
+				label: fmt.Sprintf("%s -A %s %s", id.table, c.Name, op.e.text)})
 			n--
 			continue
 		}

@@ -82,4 +82,7 @@ COMMIT
 	if p.lines[3].name() != desired[0].Label(0) {
 		t.Errorf("label %q", p.lines[3].name())
 	}
+	if got := p.lines[2].name(); got != "filter -A INPUT -j OLD" {
+		t.Errorf("deleted rule's label %q", got)
+	}
 }
