@@ -24,9 +24,6 @@ type entry struct {
 	elems [][]byte // marshalled expressions as installed
 	norms [][]byte // marshalled normal forms
 	udata []byte
-	// key is the identity of the rule after a dump: userdata and normal
-	// forms (see ruleKey); computed by identity() when a dump needs it.
-	key string
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message; nil when the rule
 	// has anonymous sets (their ids differ per batch).
@@ -95,7 +92,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	}
 	specs := make([]string, len(misses))
 	parallel(len(misses), func(i int) {
-		specs[i] = string(rune('0'+misses[i].src.Family)) + misses[i].src.Rules[misses[i].idx].Spec.String()
+		specs[i] = famKey(misses[i].src.Family, misses[i].src.Rules[misses[i].idx].Spec.String())
 	})
 	var build []*wantRule
 	var buildSpecs []string
@@ -114,7 +111,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	errs := make([]error, len(build))
 	parallel(len(build), func(i int) {
 		w := build[i]
-		built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:])
+		built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:]) // without famKey's prefix
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -202,14 +199,6 @@ func newEntry(r *rule.Rule, spec string) (*entry, error) {
 		}
 	}
 	return e, nil
-}
-
-// identity returns the entry's key, computing it on first use.
-func (e *entry) identity() string {
-	if e.key == "" {
-		e.key = ruleKey(e.udata, e.norms)
-	}
-	return e.key
 }
 
 // ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,

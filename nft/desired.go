@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -37,29 +36,24 @@ type desired struct {
 	tables []*wantTable
 	byID   map[tableID]*wantTable
 	rules  int
-	// byUdata finds the desired rule a dumped rule claims to be, so that
-	// its expressions are compared without decoding when they are equal;
-	// byKey finds the entry of a dumped rule's family and identity
-	// (famKey). Both are built
-	// on the first dump that needs them.
+	// byUdata finds the desired rule a dumped rule claims to be by its
+	// family and userdata (famKey), built on the first dump that needs
+	// it. Two distinct entries never share userdata: it holds the rule's
+	// iptables form, from which the cache key (family and Spec.String())
+	// follows.
 	byUdata map[string]*entry
-	byKey   map[string]*entry
 }
 
-// index builds byUdata and byKey.
+// index builds byUdata.
 func (d *desired) index() {
-	if d.byKey != nil {
+	if d.byUdata != nil {
 		return
 	}
 	d.byUdata = make(map[string]*entry, d.rules)
-	d.byKey = make(map[string]*entry, d.rules)
 	for _, t := range d.tables {
 		for _, c := range t.chains {
 			for _, w := range c.rules {
-				if _, dup := d.byUdata[w.ent.udKey()]; !dup {
-					d.byUdata[w.ent.udKey()] = w.ent
-				}
-				d.byKey[famKey(w.ent.fam, w.ent.identity())] = w.ent
+				d.byUdata[famKey(w.ent.fam, string(w.ent.udata))] = w.ent
 			}
 		}
 	}
@@ -138,28 +132,6 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 // label names the rule in errors.
 func (w *wantRule) label() string { return w.src.Label(w.idx) }
 
-// udKey indexes a rule by family and userdata.
-func (e *entry) udKey() string { return udKey(e.fam, e.udata) }
-
-func udKey(fam rule.Family, ud []byte) string { return string(rune('0'+fam)) + string(ud) }
-
-// famKey indexes a rule identity by family: the same rule text in both
-// families has the same identity.
-func famKey(fam rule.Family, key string) string { return string(rune('0'+fam)) + key }
-
-// ruleKey is the identity of a rule: its userdata and the normal forms of
-// its expressions, length-prefixed so that no two lists collide.
-func ruleKey(ud []byte, norms [][]byte) string {
-	n := len(ud) + 4
-	for _, b := range norms {
-		n += len(b) + 4
-	}
-	out := make([]byte, 0, n)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(ud)))
-	out = append(out, ud...)
-	for _, b := range norms {
-		out = binary.BigEndian.AppendUint32(out, uint32(len(b)))
-		out = append(out, b...)
-	}
-	return string(out)
-}
+// famKey prefixes s with a rule family, so that the same text (a spec, a
+// userdata) in both families makes two keys.
+func famKey(fam rule.Family, s string) string { return string(rune('0'+fam)) + s }

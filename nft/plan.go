@@ -255,51 +255,46 @@ func (p *planner) change(op firewall.Op, id tableID, chain, r string, pos int) {
 
 // identify returns the desired entry a rule of the actual state is, or
 // nil when it is none of them (or cannot be decoded: it is then never
-// kept).
+// kept). A dumped rule is the entry its userdata names when its
+// expressions are the entry's (see sameExprs).
 func (p *planner) identify(fam rule.Family, hr *haveRule) *entry {
 	if hr.ent != nil {
 		return hr.ent
 	}
 	p.d.index()
-	key, ok := p.key(fam, hr)
-	if !ok {
+	e := p.d.byUdata[famKey(fam, string(hr.udata))]
+	if e == nil || !sameExprs(nfproto(fam), hr.elems, e) {
 		return nil
 	}
-	if e := p.d.byKey[famKey(fam, key)]; e != nil {
-		hr.ent = e
-		return e
-	}
-	return nil
+	hr.ent = e
+	return e
 }
 
-// key returns the identity of a dumped rule, comparable with entry.key;
-// false when the rule cannot be decoded.
-func (p *planner) key(fam rule.Family, hr *haveRule) (string, bool) {
-	p.d.index()
-	cand := p.d.byUdata[udKey(fam, hr.udata)]
-	f := nfproto(fam)
-	norms := make([][]byte, len(hr.elems))
-	fast := cand != nil && len(cand.elems) == len(hr.elems)
-	for i, el := range hr.elems {
-		if cand != nil && i < len(cand.elems) && bytes.Equal(el, cand.elems[i]) {
-			norms[i] = cand.norms[i]
-			continue
-		}
-		e, err := decodeElem(f, el)
-		if err != nil {
-			return "", false
-		}
-		nb, err := normBytes(f, e)
-		if err != nil {
-			return "", false
-		}
-		norms[i] = nb
-		fast = fast && i < len(cand.norms) && bytes.Equal(nb, cand.norms[i])
+// sameExprs reports whether dumped expressions are the entry's: each is
+// byte-identical to the one installed (no decoding), or equal to its
+// normal form once decoded and normalised (live counters, kernel
+// defaults).
+func sameExprs(fam byte, elems [][]byte, e *entry) bool {
+	if len(elems) != len(e.norms) {
+		return false
 	}
-	if fast {
-		return cand.identity(), true
+	for i, el := range elems {
+		if !bytes.Equal(el, e.elems[i]) && !sameNorm(fam, el, e.norms[i]) {
+			return false
+		}
 	}
-	return ruleKey(hr.udata, norms), true
+	return true
+}
+
+// sameNorm reports whether a dumped expression, decoded and normalised,
+// is norm.
+func sameNorm(fam byte, el, norm []byte) bool {
+	x, err := decodeElem(fam, el)
+	if err != nil {
+		return false
+	}
+	nb, err := normBytes(fam, x)
+	return err == nil && bytes.Equal(nb, norm)
 }
 
 // describe names a dumped rule in iptables terms for plans and errors.

@@ -31,7 +31,7 @@ var roundTripRules = []struct {
 	{"raw", "PREROUTING", rule.IPv4, `-p udp --dport 51820 -j NOTRACK`},
 	{"filter", "FORWARD", rule.IPv6, `-s fd00::/8 -m conntrack --ctstate NEW -j ACCEPT`},
 	{"nat", "POSTROUTING", rule.IPv6, `-s fd00::/8 -j MASQUERADE`},
-	// The same text in both families has the same identity.
+	// The same text in both families: two entries, told apart by family.
 	{"nat", "KILO-NAT", rule.IPv4, `-m comment --comment "NAT remaining packets" -j MASQUERADE`},
 	{"nat", "KILO-NAT", rule.IPv6, `-m comment --comment "NAT remaining packets" -j MASQUERADE`},
 }

@@ -144,16 +144,16 @@ func TestUnknownExpressionIsDrift(t *testing.T) {
 	wr := d.tables[0].chains[0].rules[0].ent
 	p := &planner{d: d}
 	same := &haveRule{udata: wr.udata, elems: wr.elems}
-	if k, ok := p.key(rule.IPv4, same); !ok || k != wr.identity() {
+	if p.identify(rule.IPv4, same) != wr {
 		t.Fatal("identical rule not recognised")
 	}
 	alien := attrs(nil).str(unix.NFTA_EXPR_NAME, "frobnicate").nested(unix.NFTA_EXPR_DATA, attrs(nil).u32(1, 1))
 	extra := &haveRule{udata: wr.udata, elems: append(append([][]byte{}, wr.elems...), alien)}
-	if k, ok := p.key(rule.IPv4, extra); ok && k == wr.identity() {
+	if p.identify(rule.IPv4, extra) == wr {
 		t.Error("rule with an unknown expression taken for the desired one")
 	}
 	shorter := &haveRule{udata: wr.udata, elems: wr.elems[:len(wr.elems)-1]}
-	if k, _ := p.key(rule.IPv4, shorter); k == wr.identity() {
+	if p.identify(rule.IPv4, shorter) == wr {
 		t.Error("shorter rule taken for the desired one")
 	}
 	c, _ := expr.Marshal(unix.NFPROTO_IPV4, &expr.Counter{Packets: 7, Bytes: 700})
@@ -163,7 +163,7 @@ func TestUnknownExpressionIsDrift(t *testing.T) {
 			counted.elems[i] = c
 		}
 	}
-	if k, ok := p.key(rule.IPv4, counted); !ok || k != wr.identity() {
+	if p.identify(rule.IPv4, counted) != wr {
 		t.Error("live counter values make a rule differ")
 	}
 }
