@@ -2,8 +2,6 @@ package compat
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
@@ -19,52 +17,6 @@ type chainID struct {
 type tableID struct {
 	fam   rule.Family
 	table string
-}
-
-// memory is what the backend owns beyond what the desired ruleset declares:
-// the user chains it created, the rules it wrote into built-in chains (their
-// keys in the order they were desired, one per copy), and the policies
-// built-in chains had before it set them. A
-// memory is not changed once made; the ownership record (state.go) holds
-// the last one written.
-type memory struct {
-	user   map[chainID]bool
-	rules  map[chainID][]string
-	policy map[chainID]string
-	order  []chainID // the chains of the last applied ruleset, for Read
-	// spec holds a parsed rule of each key in rules, for the record.
-	spec map[string]*rule.Rule
-}
-
-func newMemory() *memory {
-	return &memory{user: map[chainID]bool{}, rules: map[chainID][]string{}, policy: map[chainID]string{},
-		spec: map[string]*rule.Rule{}}
-}
-
-// empty reports whether nothing is owned or declared.
-func (m *memory) empty() bool {
-	return len(m.user) == 0 && len(m.rules) == 0 && len(m.policy) == 0 && len(m.order) == 0
-}
-
-// equal reports whether two memories own the same.
-func (m *memory) equal(o *memory) bool {
-	return maps.Equal(m.user, o.user) && maps.Equal(m.policy, o.policy) && slices.Equal(m.order, o.order) &&
-		maps.EqualFunc(m.rules, o.rules, slices.Equal[[]string])
-}
-
-// tables lists the tables the memory refers to.
-func (m *memory) tables() map[tableID]bool {
-	out := map[tableID]bool{}
-	for id := range m.user {
-		out[tableID{id.fam, id.table}] = true
-	}
-	for id := range m.rules {
-		out[tableID{id.fam, id.table}] = true
-	}
-	for id := range m.policy {
-		out[tableID{id.fam, id.table}] = true
-	}
-	return out
 }
 
 // keyCache remembers the keys of desired rules for one call: computing a

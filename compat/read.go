@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -20,20 +19,7 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refresh()
-	ids := append([]chainID(nil), b.mem.order...)
-	seen := map[chainID]bool{}
-	for _, id := range ids {
-		seen[id] = true
-	}
-	declared := len(ids)
-	for _, extra := range []map[chainID]bool{b.mem.user, keysOf(b.mem.rules), keysOf(b.mem.policy)} {
-		for _, id := range sortedIDs(extra) {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
+	ids, declared := b.mem.chains()
 	saved := map[tableID]*savedTable{}
 	rs := &firewall.Ruleset{}
 	for n, id := range ids {
@@ -80,24 +66,4 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 		rs.Chains = append(rs.Chains, c)
 	}
 	return rs, nil
-}
-
-func keysOf[V any](m map[chainID]V) map[chainID]bool {
-	out := make(map[chainID]bool, len(m))
-	for id := range m {
-		out[id] = true
-	}
-	return out
-}
-
-// sortedIDs returns the chains of a set in a fixed order.
-func sortedIDs(set map[chainID]bool) []chainID {
-	out := make([]chainID, 0, len(set))
-	for id := range set {
-		out = append(out, id)
-	}
-	slices.SortFunc(out, func(a, b chainID) int {
-		return cmp.Or(cmp.Compare(a.fam, b.fam), cmp.Compare(a.table, b.table), cmp.Compare(a.chain, b.chain))
-	})
-	return out
 }

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -275,21 +273,9 @@ func (c stateChain) id() (chainID, error) {
 // encodeState turns memory into a record.
 func (b *Backend) encodeState(m *memory) *stateFile {
 	sf := &stateFile{Version: stateVersion, Owner: b.cfg.owner, NetNS: b.ns, Chains: []stateChain{}}
-	ids := slices.Clone(m.order)
-	declared := map[chainID]bool{}
-	for _, id := range ids {
-		declared[id] = true
-	}
-	all := keysOf(m.rules)
-	maps.Copy(all, m.user)
-	maps.Copy(all, keysOf(m.policy))
-	for _, id := range sortedIDs(all) {
-		if !declared[id] {
-			ids = append(ids, id)
-		}
-	}
-	for _, id := range ids {
-		c := stateChain{Family: id.fam.String(), Table: id.table, Chain: id.chain, Declared: declared[id],
+	ids, declared := m.chains()
+	for i, id := range ids {
+		c := stateChain{Family: id.fam.String(), Table: id.table, Chain: id.chain, Declared: i < declared,
 			Created: m.user[id], PreviousPolicy: m.policy[id]}
 		for _, k := range m.rules[id] {
 			if spec := m.spec[k]; spec != nil {

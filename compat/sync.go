@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -180,67 +179,6 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 type tableLines struct {
 	table string
 	lines []restoreLine
-}
-
-// remember records what the backend owns once desired is applied; with
-// union set (an apply that failed half-way) it keeps owning what it owned
-// before, too, and keeps the declared chain order of before.
-func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) {
-	m := newMemory()
-	if union {
-		for id := range b.mem.user {
-			m.user[id] = true
-		}
-		for id, keys := range b.mem.rules {
-			m.rules[id] = slices.Clone(keys)
-		}
-		maps.Copy(m.spec, b.mem.spec)
-	}
-	for _, c := range desired.Chains {
-		id := chainID{c.Family, c.Table, c.Name}
-		if !union {
-			m.order = append(m.order, id)
-		}
-		if !c.Builtin() {
-			m.user[id] = true
-			continue
-		}
-		// In desired order; after a half-way failure, the copies owned
-		// before and the desired ones beyond them.
-		have := map[string]int{}
-		for _, k := range m.rules[id] {
-			have[k]++
-		}
-		for _, r := range c.Rules {
-			k := fp.keys.of(r.Spec)
-			m.spec[k] = r.Spec
-			if have[k] > 0 {
-				have[k]--
-				continue
-			}
-			m.rules[id] = append(m.rules[id], k)
-		}
-		if c.Policy == "" {
-			continue
-		}
-		if orig, ok := b.mem.policy[id]; ok {
-			m.policy[id] = orig
-		} else if orig, ok := fp.origPolicy[id]; ok {
-			m.policy[id] = orig
-		}
-	}
-	if union {
-		// The old policies may not have been given back yet.
-		for id, orig := range b.mem.policy {
-			if _, ok := m.policy[id]; !ok {
-				m.policy[id] = orig
-			}
-		}
-		// Read lists the chains of the last ruleset applied in full, then
-		// the others only where it finds something owned.
-		m.order = slices.Clone(b.mem.order)
-	}
-	b.mem = m
 }
 
 // fingerprint identifies a desired ruleset by meaning, to tell a repair of
