@@ -23,4 +23,8 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"CLASSIFY":   newClassify,
 	"DSCP":       newDSCP,
 	"NFQUEUE":    newNFQueue,
+	"AUDIT":      newAudit,
+	"SYNPROXY":   newSynProxy,
+	"TEE":        newTEE,
+	"TOS":        newTOS,
 }
