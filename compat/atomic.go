@@ -186,14 +186,13 @@ func (b *Backend) validate(ctx context.Context, fp *fullPlan, checks []famInput)
 	}
 	var failed *checkJob
 	var ferr error
-	err := b.run.scratch(func() error {
+	err := b.run.scratch(func() {
 		for i := range jobs {
-			if ferr = b.check(ctx, jobs[i]); ferr != nil {
+			if ferr = b.runCheck(ctx, jobs[i]); ferr != nil {
 				failed = &jobs[i]
-				return nil
+				return
 			}
 		}
-		return nil
 	})
 	if err != nil {
 		return b.noNamespace(err)
@@ -223,8 +222,8 @@ func (b *Backend) checkJob(fp *fullPlan, fam rule.Family, in *restoreInput) (che
 	return checkJob{fam: fam, in: in, path: path, args: args, stdin: append(prefix, in.bytes()...), prefix: n}, nil
 }
 
-// check runs one job on the scratch thread.
-func (b *Backend) check(ctx context.Context, j checkJob) error {
+// runCheck runs one job on the scratch thread.
+func (b *Backend) runCheck(ctx context.Context, j checkJob) error {
 	if b.cfg.obs != nil {
 		b.cfg.obs.Observe("check", 1)
 	}
@@ -263,7 +262,7 @@ func (b *Backend) pinpoint(ctx context.Context, fp *fullPlan, fam rule.Family, s
 		return nil
 	}
 	var ferr error
-	if err := b.run.scratch(func() error { ferr = b.check(ctx, one); return nil }); err != nil {
+	if err := b.run.scratch(func() { ferr = b.runCheck(ctx, one) }); err != nil {
 		_ = b.noNamespace(err)
 		return nil
 	}

@@ -113,23 +113,19 @@ const scratchNS = "(scratch)"
 
 // scratch runs fn on a locked OS thread that has moved into a new, empty
 // network namespace of its own; processes fn starts with start run there.
+// It fails only when that namespace cannot be made (fn does not run then).
 // Like do, it never unlocks the thread: the thread dies with its goroutine,
 // and the namespace goes away with its last process.
-func (r *runner) scratch(fn func() error) error {
+func (r *runner) scratch(fn func()) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- &scratchError{fmt.Errorf("creating a scratch network namespace: %w", err)}
+			errc <- fmt.Errorf("creating a scratch network namespace: %w", err)
 			return
 		}
-		errc <- fn()
+		fn()
+		errc <- nil
 	}()
 	return <-errc
 }
-
-// scratchError is a scratch namespace that could not be made.
-type scratchError struct{ err error }
-
-func (e *scratchError) Error() string { return e.err.Error() }
-func (e *scratchError) Unwrap() error { return e.err }

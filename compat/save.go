@@ -27,7 +27,6 @@ type savedChain struct {
 
 // savedTable is one table as iptables-save printed it.
 type savedTable struct {
-	name   string
 	chains map[string]*savedChain
 	order  []string // chain names in the order printed
 	// section is the table's section from "*TABLE" to "COMMIT" as printed
@@ -45,7 +44,7 @@ func (t *savedTable) chain(name string) *savedChain { return t.chains[name] }
 // output with no table section at all (a table that does not exist yet has
 // only its built-in chains, with policy ACCEPT).
 func parseSave(fam rule.Family, table string, data []byte) (*savedTable, error) {
-	t := &savedTable{name: table, chains: map[string]*savedChain{}}
+	t := &savedTable{chains: map[string]*savedChain{}}
 	add := func(c *savedChain) {
 		if t.chains[c.name] == nil {
 			t.order = append(t.order, c.name)

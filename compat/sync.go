@@ -97,8 +97,8 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 	return fp.plan, nil
 }
 
-// check refuses what iptables-restore would otherwise refuse late.
-func check(desired *firewall.Ruleset) error {
+// checkRuleset refuses what iptables-restore would otherwise refuse late.
+func checkRuleset(desired *firewall.Ruleset) error {
 	for _, c := range desired.Chains {
 		for i, r := range c.Rules {
 			switch {
@@ -133,7 +133,7 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 	if desired == nil {
 		desired = &firewall.Ruleset{}
 	}
-	if err := check(desired); err != nil {
+	if err := checkRuleset(desired); err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
 	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{},
