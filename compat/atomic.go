@@ -224,9 +224,7 @@ func (b *Backend) checkJob(fp *fullPlan, fam rule.Family, in *restoreInput) (che
 
 // runCheck runs one job on the scratch thread.
 func (b *Backend) runCheck(ctx context.Context, j checkJob) error {
-	if b.cfg.obs != nil {
-		b.cfg.obs.Observe("check", 1)
-	}
+	observe(b.cfg.obs, "check", 1)
 	_, err := b.run.start(ctx, j.stdin, scratchNS, j.path, j.args...)
 	return err
 }

@@ -126,9 +126,7 @@ func (b *Backend) toolsFor(fam rule.Family) (*tools, error) {
 	if fam == rule.IPv6 {
 		proto = iptables.ProtocolIPv6
 	}
-	if b.cfg.obs != nil {
-		b.cfg.obs.Observe("exec", 1)
-	}
+	observe(b.cfg.obs, "exec", 1)
 	ipt, err := iptables.New(iptables.IPFamily(proto), iptables.Path(paths[0]))
 	if err != nil {
 		return nil, fmt.Errorf("checking %s: %w", paths[0], err)
@@ -149,9 +147,7 @@ func (b *Backend) save(ctx context.Context, id tableID) (*savedTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.cfg.obs != nil {
-		b.cfg.obs.Observe("dump", 1)
-	}
+	observe(b.cfg.obs, "dump", 1)
 	out, err := b.run.run(ctx, nil, t.save, "-c", "-t", id.table)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s table %s: %w", id.fam, id.table, err)
@@ -184,9 +180,7 @@ func (b *Backend) restore(ctx context.Context, fam rule.Family, kind string, inp
 	if err != nil {
 		return err
 	}
-	if b.cfg.obs != nil {
-		b.cfg.obs.Observe(kind, 1)
-	}
+	observe(b.cfg.obs, kind, 1)
 	_, err = b.run.run(ctx, input, path, args...)
 	return err
 }

@@ -98,9 +98,7 @@ func (r *runner) start(ctx context.Context, stdin []byte, where, path string, ar
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if r.obs != nil {
-		r.obs.Observe("exec", 1)
-	}
+	observe(r.obs, "exec", 1)
 	r.log.Debug("exec", "cmd", path, "args", args, "netns", where)
 	if err := cmd.Run(); err != nil {
 		return stdout.Bytes(), &execError{cmd: path + " " + strings.Join(args, " "), err: err, stderr: stderr.String()}

@@ -22,6 +22,13 @@ type config struct {
 	stateDir   string
 }
 
+// observe counts n events of a kind when there is an observer.
+func observe(o firewall.Observer, kind string, n int) {
+	if o != nil {
+		o.Observe(kind, n)
+	}
+}
+
 func newConfig(opts []Option) config {
 	c := config{owner: DefaultOwner, stateDir: DefaultStateDir}
 	for _, o := range opts {

@@ -83,8 +83,8 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 	}
 	b.remember(desired, fp, false)
 	if n := len(fp.plan.Changes); n > 0 {
-		if sum == b.last && b.cfg.obs != nil {
-			b.cfg.obs.Observe("drift", n)
+		if sum == b.last {
+			observe(b.cfg.obs, "drift", n)
 		}
 		b.cfg.log.Info("iptables rules applied", "changes", n, "repair", sum == b.last)
 	}
