@@ -74,7 +74,7 @@ func Detect(ctx context.Context, opts ...Option) (Decision, error) {
 	cfg := newConfig(opts)
 	p := cfg.prober
 	if p == nil {
-		p = &sysProber{run: &runner{netns: cfg.netns, obs: cfg.obs, log: cfg.log}, binDir: cfg.binDir, netns: cfg.netns}
+		p = &sysProber{run: &runner{netns: cfg.netns, obs: cfg.obs, log: cfg.log}, binDir: cfg.binDir}
 	}
 	d, err := decide(ctx, cfg.preference, p)
 	if err != nil {

@@ -25,7 +25,7 @@ func TestDetectKernel(t *testing.T) {
 	ns := netnstest.New(t)
 	netnstest.RequireBinary(t, "iptables-legacy")
 	netnstest.RequireBinary(t, "iptables-nft")
-	p := &sysProber{run: &runner{netns: ns.Name, log: newConfig(nil).log}, netns: ns.Name}
+	p := &sysProber{run: &runner{netns: ns.Name, log: newConfig(nil).log}}
 	if err := p.ProbeNFTables(context.Background()); err != nil {
 		t.Fatalf("nf_tables probe in a fresh namespace: %v", err)
 	}

@@ -16,11 +16,10 @@ import (
 )
 
 // sysProber is the Prober that looks at the real kernel and binaries, in
-// the configured namespace.
+// the runner's namespace.
 type sysProber struct {
 	run    *runner
 	binDir string
-	netns  string
 }
 
 func (p *sysProber) bin(name string) string {
@@ -33,10 +32,10 @@ func (p *sysProber) bin(name string) string {
 // ProbeNFTables adds a table with a NAT base chain and deletes it again.
 func (p *sysProber) ProbeNFTables(ctx context.Context) error {
 	var opts []nftables.ConnOption
-	if p.netns != "" {
-		h, err := netns.GetFromPath(nsPath(p.netns))
+	if ns := p.run.netns; ns != "" {
+		h, err := netns.GetFromPath(nsPath(ns))
 		if err != nil {
-			return fmt.Errorf("opening network namespace %s: %w", p.netns, err)
+			return fmt.Errorf("opening network namespace %s: %w", ns, err)
 		}
 		defer h.Close()
 		opts = append(opts, nftables.WithNetNSFd(int(h)))
