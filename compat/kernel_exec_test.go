@@ -13,8 +13,9 @@ import (
 	"github.com/nftsync/nftsync/rule"
 )
 
-// TestExecCount counts the processes through wrapper scripts: a no-op Apply
-// runs one iptables-save per family and table in use and nothing else; a
+// TestExecCount counts the processes through wrapper scripts: the first
+// Apply reads each family's version once; a no-op Apply runs one
+// iptables-save per family and table in use and nothing else; a
 // repair adds one iptables-restore (--noflush) per family that changed, and
 // one in a scratch namespace (--noflush -c) per family holding a changed
 // table other than the one whose change is made first.
@@ -27,6 +28,17 @@ func TestExecCount(t *testing.T) {
 		apply(t, b, rs)
 		if got := execLog(t, log); len(got) == 0 || obs.Get("exec") != len(got) {
 			t.Errorf("first Apply: observer counted %d execs, wrappers logged %d: %q", obs.Get("exec"), len(got), got)
+		}
+		// The version is read once per family, on its first use.
+		var versions []string
+		for _, c := range execLog(t, log) {
+			if strings.HasSuffix(c, " --version") {
+				versions = append(versions, c)
+			}
+		}
+		sort.Strings(versions)
+		if want := []string{"ip6tables-" + mode + " --version", "iptables-" + mode + " --version"}; !reflect.DeepEqual(versions, want) {
+			t.Errorf("first Apply read the versions with %q, want %q", versions, want)
 		}
 		saves := []string{
 			"ip6tables-" + mode + "-save -c -t filter",
