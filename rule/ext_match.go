@@ -39,4 +39,6 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"realm":     newRealm,
 	"quota":     func(*Rule) (Match, error) { return &Quota{}, nil },
 	"dccp":      func(*Rule) (Match, error) { return &DCCP{}, nil },
+	"statistic": func(*Rule) (Match, error) { return &Statistic{}, nil },
+	"connbytes": func(*Rule) (Match, error) { return &ConnBytes{}, nil },
 }

@@ -25,6 +25,17 @@ var restOracleCases = []OracleCase{
 	{IPv4, `-j TOS --set-tos 0x1f`},
 	{IPv4, `-j TOS --set-tos 0xe2`},
 	{IPv4, `-j TOS --set-tos 0x10/0xfc`},
+	{IPv4, `-m statistic --mode nth --every 10 --packet 1`},
+	{IPv6, `-m statistic --mode nth ! --every 10 --packet 5 -j DROP`},
+	{IPv4, `-m statistic --mode random --probability 0.1`},
+	{IPv4, `-m statistic --mode random ! --probability 0.5`},
+	{IPv6, `-m statistic --mode random --probability 1`},
+	{IPv4, `-m connbytes --connbytes 200 --connbytes-dir original --connbytes-mode packets`},
+	{IPv4, `-m connbytes --connbytes 200:600 --connbytes-dir both --connbytes-mode bytes`},
+	{IPv6, `-m connbytes --connbytes 200:200 --connbytes-dir reply --connbytes-mode avgpkt`},
+	{IPv4, `-m connbytes ! --connbytes 0:600 --connbytes-dir reply --connbytes-mode bytes`},
+	{IPv4, `-m connbytes ! --connbytes 0 --connbytes-dir both --connbytes-mode avgpkt`},
+	{IPv4, `-m connbytes ! --connbytes 7:7 --connbytes-dir both --connbytes-mode packets`},
 }
 
 func TestKernelRestExtensions(t *testing.T) {
