@@ -15,21 +15,10 @@ import (
 )
 
 // Backend keeps the nftables tables of one owner equal to a desired
-// firewall.Ruleset, over netlink and without executing anything.
-//
-// Each (family, iptables table) with chains is the table OWNER-TABLE in
-// family ip or ip6; built-in chains are base chains hooked as iptables-nft
-// hooks them. Every rule carries its iptables form in its userdata, so the
-// state is read back from the kernel alone. The backend also keeps the
-// state it wrote (or verified), with each rule's handle, in memory: Apply
-// checks the ruleset generation first, does nothing more when the desired
-// Ruleset is the one it last applied, diffs a new desired state against
-// the state in memory when nobody else changed the ruleset, and dumps the
-// owned tables only when someone did. Translations are cached per rule.
-//
-// Note that an accept verdict in an owned table does not stop other tables'
-// base chains on the same hook (iptables-nft's own tables, Docker's DROP
-// policy) from dropping the packet.
+// firewall.Ruleset, over netlink and without executing anything. The
+// package documentation describes the tables it owns, what it stores in
+// each rule, and when an Apply checks the generation only, diffs against
+// the state in memory, or dumps.
 type Backend struct {
 	owner      string
 	nsPath     string
@@ -132,29 +121,6 @@ func (b *Backend) dropConn() {
 	b.forget()
 }
 
-// forget drops the in-memory owned state: the next Apply dumps.
-func (b *Backend) forget() {
-	b.model = nil
-}
-
-// known returns the owned state when the in-memory one is current at
-// generation gen, else nil.
-func (b *Backend) known(gen uint32) *actual {
-	if b.model != nil && gen == b.lastGen {
-		return b.model
-	}
-	return nil
-}
-
-// remember records the owned state after a write or check at generation
-// gen; an unknown generation (0) or state (nil) forgets it.
-func (b *Backend) remember(model *actual, gen uint32) {
-	if gen == 0 {
-		model = nil
-	}
-	b.model, b.lastGen = model, gen
-}
-
 func (b *Backend) getGen() (uint32, error) {
 	if err := b.ensureConn(); err != nil {
 		return 0, err
@@ -205,16 +171,6 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 			}
 		}
 	}
-}
-
-// state returns the owned state at generation gen: the in-memory one when
-// it is current, else a dump.
-func (b *Backend) state(ctx context.Context, gen uint32) (*actual, bool, error) {
-	if st := b.known(gen); st != nil {
-		return st, true, nil
-	}
-	st, err := b.readState(ctx, gen)
-	return st, false, err
 }
 
 // Plan returns what Apply would change now, changing nothing.

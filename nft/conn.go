@@ -38,8 +38,9 @@ func dial(nsfd int) (*netlink.Conn, error) {
 		return nil, fmt.Errorf("enabling extended netlink ACKs: %w", err)
 	}
 	// NETLINK_CAP_ACK is not set: mdlayher/netlink v1.11 misparses capped
-	// extended ACKs (it loses the sequence). Only refused messages are
-	// echoed, so the receive buffer below holds them.
+	// extended ACKs (it loses the sequence). An error reply then carries
+	// the whole refused message; only refused messages get one, so the
+	// receive buffer below holds them.
 	if err := c.SetReadBuffer(readBuffer); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("sizing netlink receive buffer: %w", err)

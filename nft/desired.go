@@ -129,6 +129,33 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	return d, nil
 }
 
+// sameDesired reports whether two compiled desired states are the same:
+// the same tables, chains, policies and rules (entries are shared between
+// equal rules as long as they are cached).
+func sameDesired(a, b *desired) bool {
+	if a == nil || b == nil || len(a.tables) != len(b.tables) || a.rules != b.rules {
+		return false
+	}
+	for i, at := range a.tables {
+		bt := b.tables[i]
+		if at.id != bt.id || len(at.chains) != len(bt.chains) {
+			return false
+		}
+		for j, ac := range at.chains {
+			bc := bt.chains[j]
+			if ac.name != bc.name || ac.policy != bc.policy || !sameHook(ac.base, bc.base) || len(ac.rules) != len(bc.rules) {
+				return false
+			}
+			for k, ar := range ac.rules {
+				if ar.ent != bc.rules[k].ent {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 // label names the rule in errors.
 func (w *wantRule) label() string { return w.src.Label(w.idx) }
 

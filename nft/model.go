@@ -1,6 +1,10 @@
 package nft
 
-import "golang.org/x/sys/unix"
+import (
+	"context"
+
+	"golang.org/x/sys/unix"
+)
 
 // The backend keeps the owned state it wrote (or verified) in memory, with
 // the handle of every rule, so that the next Apply diffs the new desired
@@ -13,6 +17,39 @@ import "golang.org/x/sys/unix"
 // and the last new rule of each table are echoed and the handles in
 // between are counted. When the last echoed handle is not the one counted,
 // the handles are unknown and the next Apply dumps.
+
+// forget drops the in-memory owned state: the next Apply dumps.
+func (b *Backend) forget() {
+	b.model = nil
+}
+
+// known returns the owned state when the in-memory one is current at
+// generation gen, else nil.
+func (b *Backend) known(gen uint32) *actual {
+	if b.model != nil && gen == b.lastGen {
+		return b.model
+	}
+	return nil
+}
+
+// remember records the owned state after a write or check at generation
+// gen; an unknown generation (0) or state (nil) forgets it.
+func (b *Backend) remember(model *actual, gen uint32) {
+	if gen == 0 {
+		model = nil
+	}
+	b.model, b.lastGen = model, gen
+}
+
+// state returns the owned state at generation gen: the in-memory one when
+// it is current, else a dump.
+func (b *Backend) state(ctx context.Context, gen uint32) (*actual, bool, error) {
+	if st := b.known(gen); st != nil {
+		return st, true, nil
+	}
+	st, err := b.readState(ctx, gen)
+	return st, false, err
+}
 
 // echoes returns the indexes of the messages whose echo is needed to learn
 // the handles of the plan's new rules.
@@ -79,33 +116,6 @@ func (pl *plan) learnHandles(echoed map[int]uint64) bool {
 			return false
 		}
 		a.hr.handle = h
-	}
-	return true
-}
-
-// sameDesired reports whether two compiled desired states are the same:
-// the same tables, chains, policies and rules (entries are shared between
-// equal rules as long as they are cached).
-func sameDesired(a, b *desired) bool {
-	if a == nil || b == nil || len(a.tables) != len(b.tables) || a.rules != b.rules {
-		return false
-	}
-	for i, at := range a.tables {
-		bt := b.tables[i]
-		if at.id != bt.id || len(at.chains) != len(bt.chains) {
-			return false
-		}
-		for j, ac := range at.chains {
-			bc := bt.chains[j]
-			if ac.name != bc.name || ac.policy != bc.policy || !sameHook(ac.base, bc.base) || len(ac.rules) != len(bc.rules) {
-				return false
-			}
-			for k, ar := range ac.rules {
-				if ar.ent != bc.rules[k].ent {
-					return false
-				}
-			}
-		}
 	}
 	return true
 }

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The builders below append one kind of nftables message each. Messages
-// never carry NLM_F_ACK or NLM_F_ECHO (see sender.send).
+// The builders below append one kind of nftables message each. They never
+// set NLM_F_ACK or NLM_F_ECHO: sender.send asks for the few echoes it needs.
 
 func (b *batch) newTable(fam rule.Family, name string) {
 	b.add(unix.NFT_MSG_NEWTABLE, netlink.Create,
