@@ -41,4 +41,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"dccp":      func(*Rule) (Match, error) { return &DCCP{}, nil },
 	"statistic": func(*Rule) (Match, error) { return &Statistic{}, nil },
 	"connbytes": func(*Rule) (Match, error) { return &ConnBytes{}, nil },
+	"policy":    func(*Rule) (Match, error) { return &Policy{}, nil },
 }

@@ -36,6 +36,8 @@ var restOracleCases = []OracleCase{
 	{IPv4, `-m connbytes ! --connbytes 0:600 --connbytes-dir reply --connbytes-mode bytes`},
 	{IPv4, `-m connbytes ! --connbytes 0 --connbytes-dir both --connbytes-mode avgpkt`},
 	{IPv4, `-m connbytes ! --connbytes 7:7 --connbytes-dir both --connbytes-mode packets`},
+	{IPv4, `-m policy --pol ipsec --dir in -j ACCEPT`},
+	{IPv6, `-m policy --pol none --dir in`},
 }
 
 func TestKernelRestExtensions(t *testing.T) {
