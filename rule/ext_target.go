@@ -27,4 +27,5 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"SYNPROXY":   newSynProxy,
 	"TEE":        newTEE,
 	"TOS":        newTOS,
+	"TPROXY":     newTProxy,
 }
