@@ -2,6 +2,7 @@ package rule
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +45,24 @@ func wantUnsupported(t *testing.T, fam Family, args string) {
 	tr, err := r.Translate()
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("%s: Translate() = %v, %v; want an error wrapping ErrUnsupported", args, tr, err)
+	}
+}
+
+// wantParseError checks that args fail to parse with a *ParseError naming
+// arg (as written) for a reason containing reason, and that the error wraps
+// ErrUnsupported exactly when unsupported is set.
+func wantParseError(t *testing.T, fam Family, args, arg, reason string, unsupported bool) {
+	t.Helper()
+	_, err := ParseString(fam, args)
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Errorf("%s: error %v, want a *ParseError", args, err)
+		return
+	}
+	if pe.Arg != arg || !strings.Contains(pe.Reason, reason) {
+		t.Errorf("%s: error names %q because %q; want %q because ...%s...", args, pe.Arg, pe.Reason, arg, reason)
+	}
+	if got := errors.Is(err, ErrUnsupported); got != unsupported {
+		t.Errorf("%s: errors.Is(err, ErrUnsupported) = %v, want %v", args, got, unsupported)
 	}
 }

@@ -1,7 +1,6 @@
 package rule
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -124,19 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{IPv4, "-m comment --comment " + strings.Repeat("x", 129), strings.Repeat("x", 129), "at most 128"},
 		{IPv4, `-m tcp --dport 22`, "-m tcp", "needs -p tcp"},
 	} {
-		args, err := SplitArgs(tc.args)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.args, err)
-		}
-		_, err = Parse(tc.fam, args)
-		var pe *ParseError
-		if !errors.As(err, &pe) {
-			t.Errorf("%s: error %v, want a *ParseError", tc.args, err)
-			continue
-		}
-		if pe.Arg != tc.arg || !strings.Contains(pe.Reason, tc.why) {
-			t.Errorf("%s: error names %q (%s), want %q (%s)", tc.args, pe.Arg, pe.Reason, tc.arg, tc.why)
-		}
+		wantParseError(t, tc.fam, tc.args, tc.arg, tc.why, false)
 	}
 }
 

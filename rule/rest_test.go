@@ -2,7 +2,6 @@ package rule
 
 import (
 	"errors"
-	"strings"
 	"testing"
 )
 
@@ -69,22 +68,7 @@ func TestRestParseErrors(t *testing.T) {
 		{IPv4, `-m policy --dir in --pol ipsec --proto esp`, "--proto", "not translated", true},
 		{IPv4, `-m policy --dir in --pol ipsec --strict --reqid 1`, "--strict", "not translated", true},
 	} {
-		_, err := ParseString(c.fam, c.args)
-		if err == nil {
-			t.Errorf("%s: parsed, want an error", c.args)
-			continue
-		}
-		var pe *ParseError
-		if !errors.As(err, &pe) {
-			t.Errorf("%s: error %v is not a *ParseError", c.args, err)
-			continue
-		}
-		if pe.Arg != c.arg || !strings.Contains(pe.Reason, c.reason) {
-			t.Errorf("%s: error names %q because %q; want %q because ...%s...", c.args, pe.Arg, pe.Reason, c.arg, c.reason)
-		}
-		if got := errors.Is(err, ErrUnsupported); got != c.unsup {
-			t.Errorf("%s: errors.Is(err, ErrUnsupported) = %v, want %v", c.args, got, c.unsup)
-		}
+		wantParseError(t, c.fam, c.args, c.arg, c.reason, c.unsup)
 	}
 }
 

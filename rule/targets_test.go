@@ -1,8 +1,6 @@
 package rule
 
 import (
-	"errors"
-	"strings"
 	"testing"
 )
 
@@ -77,22 +75,7 @@ func TestTargetParseErrors(t *testing.T) {
 		{IPv4, `-j nflog`, "nflog", "unknown target", false},
 		{IPv4, `-g REJECT`, "REJECT", "-g needs a chain", false},
 	} {
-		_, err := ParseString(c.fam, c.args)
-		if err == nil {
-			t.Errorf("%s: parsed, want an error", c.args)
-			continue
-		}
-		var pe *ParseError
-		if !errors.As(err, &pe) {
-			t.Errorf("%s: error %v is not a *ParseError", c.args, err)
-			continue
-		}
-		if pe.Arg != c.arg || !strings.Contains(pe.Reason, c.reason) {
-			t.Errorf("%s: error names %q because %q; want %q because ...%s...", c.args, pe.Arg, pe.Reason, c.arg, c.reason)
-		}
-		if got := errors.Is(err, ErrUnsupported); got != c.unsupOK {
-			t.Errorf("%s: errors.Is(err, ErrUnsupported) = %v, want %v", c.args, got, c.unsupOK)
-		}
+		wantParseError(t, c.fam, c.args, c.arg, c.reason, c.unsupOK)
 	}
 }
 
