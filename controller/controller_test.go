@@ -11,6 +11,7 @@ import (
 	"github.com/coreos/go-iptables/iptables"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // go-iptables' client must satisfy Client, so Kilo code keeps compiling.
@@ -388,5 +389,60 @@ func TestSetReusesParsedRules(t *testing.T) {
 	}
 	if fe.applied[2].Chains[0].Rules[1].Spec != second[1].Spec {
 		t.Error("after a failed Set the cache of the last good Set was lost")
+	}
+}
+
+// TestMetrics: with a registerer, Set/Reconcile/CleanUp durations, errors,
+// engine operations and drift repairs are exported.
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	fe := &fakeEngine{}
+	c, err := New(WithEngine(fe), WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set([]Rule{NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT")}); err != nil {
+		t.Fatal(err)
+	}
+	fe.err = errors.New("refused")
+	_ = c.Reconcile()
+	c.metrics.Observe("dump", 2)
+	c.metrics.Observe("drift", 3)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range m.GetLabel() {
+				name += "{" + l.GetValue() + "}"
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[name] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[name] = m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				got[name] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	for name, want := range map[string]float64{
+		"nftsync_reconcile_duration_seconds{set}":       1,
+		"nftsync_reconcile_duration_seconds{reconcile}": 1,
+		"nftsync_errors_total{reconcile}":               1,
+		"nftsync_backend_operations_total{dump}":        2,
+		"nftsync_drift_repairs_total":                   3,
+		"nftsync_desired_rules":                         1,
+	} {
+		if got[name] != want {
+			t.Errorf("%s = %v, want %v (all: %v)", name, got[name], want, got)
+		}
+	}
+	// A second controller cannot register the same metrics twice.
+	if _, err := New(WithEngine(fe), WithRegisterer(reg)); err == nil {
+		t.Error("registering the metrics twice must fail")
 	}
 }
