@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -21,17 +22,18 @@ func iptNFT(v6 bool) string {
 	return "iptables-nft"
 }
 
-// clientNetRules is, per family, a FORWARD rule with target for everything
-// from the client network and one for everything to it (Kilo's pair for the
-// pod subnet): under a DROP policy the replies need their own accept.
-func clientNetRules(target string) []controller.Rule {
+// clientNetRules is, per family, a FORWARD rule with target for each of
+// dirs: "-s" matches everything from the client network, "-d" everything to
+// it. Kilo has both for the pod subnet: under a DROP policy the replies
+// need an accept of their own.
+func clientNetRules(target string, dirs ...string) []controller.Rule {
 	var rules []controller.Rule
 	for _, a := range []netnstest.Addrs{netnstest.TopoV4, netnstest.TopoV6} {
 		p := controller.ProtocolIPv4
 		if a.Client.Is6() {
 			p = controller.ProtocolIPv6
 		}
-		for _, dir := range []string{"-s", "-d"} {
+		for _, dir := range dirs {
 			rules = append(rules, controller.NewRule(p, "filter", "FORWARD", dir, a.ClientNet.String(), "-j", target))
 		}
 	}
@@ -63,23 +65,28 @@ func assertForwardDrop(t *testing.T, ns *netnstest.NS, when string) {
 }
 
 // TestCaveatForwardPolicyDrop: with iptables-nft's FORWARD policy DROP, the
-// controller's FORWARD accept lets the client through with the iptables
-// backend (the accept is in the chain that drops) and does not with the
-// nftables backend (the accept ends the packet's way through the owner's
-// table only), until the host's admin also accepts the traffic in
-// iptables' own FORWARD; and that accept, in turn, does not override a drop
-// in the owner's table.
+// controller's FORWARD accepts (from and to the client network) let the
+// client through with the iptables backend (the accepts are in the chain
+// that drops) and do not with the nftables backend (an accept ends the
+// packet's way through the owner's table only), until the host's admin
+// also accepts the traffic in iptables' own FORWARD; and that accept, in
+// turn, does not override a drop in the owner's table. An accept of the
+// client's own packets alone (-s) is not enough with either backend: the
+// replies are dropped.
 func TestCaveatForwardPolicyDrop(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
 	netnstest.RequireBinary(t, "ip6tables-nft")
 	for _, tc := range []struct {
 		backend string
+		// requestPasses: with the client network's own packets
+		// accepted (-s only), its requests reach the server.
+		requestPasses bool
 		// afterSet is what the client's traffic does once the
-		// controller accepts it.
+		// controller accepts it both ways.
 		afterSet outcome
 	}{
-		{controller.BackendNFTables, blocked},
-		{controller.BackendIPTables, fromClient},
+		{controller.BackendNFTables, false, blocked},
+		{controller.BackendIPTables, true, fromClient},
 	} {
 		t.Run(tc.backend, func(t *testing.T) {
 			// Blocked probes wait out their timeout; each backend has
@@ -93,7 +100,19 @@ func TestCaveatForwardPolicyDrop(t *testing.T) {
 			// The policy alone drops everything: the probes can tell.
 			n.expectAll(t, blocked)
 
-			accept := clientNetRules("ACCEPT")
+			// One way only: the replies meet the DROP policy, so the
+			// client hears nothing either way; the server's log tells
+			// whether the request got through.
+			f.set(t, clientNetRules("ACCEPT", "-s"))
+			for _, v6 := range []bool{false, true} {
+				a := n.Family(v6)
+				n.expect(t, "udp", a.Server, netip.Addr{})
+				if got := strings.Contains(n.srv.log(), "udp "+a.Client.String()); got != tc.requestPasses {
+					t.Errorf("-s accept only: server saw the udp request from %s: %v, want %v (server log: %s)", a.Client, got, tc.requestPasses, n.srv.log())
+				}
+			}
+
+			accept := clientNetRules("ACCEPT", "-s", "-d")
 			f.set(t, accept)
 			f.assertKeys(t, "after Set", desiredKeys(t, accept))
 			assertForwardDrop(t, n.Router, "after Set")
@@ -114,7 +133,7 @@ func TestCaveatForwardPolicyDrop(t *testing.T) {
 
 			// The other way round: the admin's accept does not
 			// override a drop in the owner's table either.
-			drop := clientNetRules("DROP")
+			drop := clientNetRules("DROP", "-s", "-d")
 			f.set(t, drop)
 			f.assertKeys(t, "after Set of the drop", desiredKeys(t, drop))
 			n.expectAll(t, blocked)
