@@ -137,10 +137,6 @@ func (x *xlator) addr(field string, a Addr) {
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(ip)), Mask: make([]byte, len(ip)), Xor: make([]byte, len(ip))},
 			cmp(true, make([]byte, len(ip))))
 	case isPrefix:
-		text := a.IP.String()
-		if bits != len(ip)*8 {
-			text = fmt.Sprintf("%s/%d", a.IP, bits)
-		}
 		// A byte-aligned prefix loads only the bytes it covers; any other
 		// prefix loads the whole address and masks it.
 		exprs := []expr.Any{payload(expr.PayloadBaseNetworkHeader, base, uint32(bits/8))}
@@ -153,7 +149,11 @@ func (x *xlator) addr(field string, a Addr) {
 			cmpData = ip
 		}
 		exprs = append(exprs, cmp(a.Invert, cmpData))
-		x.add(fmt.Sprintf("%s %s %s%s", family, field, neq(a.Invert), text), exprs...)
+		if bits == len(ip)*8 {
+			x.addf(exprs, "%s %s %s%s", family, field, neq(a.Invert), a.IP)
+		} else {
+			x.addf(exprs, "%s %s %s%s/%d", family, field, neq(a.Invert), a.IP, bits)
+		}
 	default:
 		op := "=="
 		if a.Invert {

@@ -100,7 +100,7 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		} else {
 			exprs = append(exprs, rangeCmp(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi))...)
 		}
-		x.add(fmt.Sprintf("%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft()), exprs...)
+		x.addf(exprs, "%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft())
 		printed = true
 	}
 	return printed

@@ -17,8 +17,19 @@ func (v *Verdict) parse(*parser, string, bool) (bool, error) { return false, nil
 func (v *Verdict) finish(*Rule) error                        { return nil }
 func (v *Verdict) args() []string                            { return nil }
 func (v *Verdict) xlate(x *xlator) error {
-	kinds := map[string]expr.VerdictKind{"ACCEPT": expr.VerdictAccept, "DROP": expr.VerdictDrop, "RETURN": expr.VerdictReturn}
-	x.add(strings.ToLower(v.Kind), &expr.Verdict{Kind: kinds[v.Kind]})
+	var kind expr.VerdictKind
+	var text string
+	switch v.Kind {
+	case "ACCEPT":
+		kind, text = expr.VerdictAccept, "accept"
+	case "DROP":
+		kind, text = expr.VerdictDrop, "drop"
+	case "RETURN":
+		kind, text = expr.VerdictReturn, "return"
+	default:
+		text = strings.ToLower(v.Kind)
+	}
+	x.add(text, &expr.Verdict{Kind: kind})
 	return nil
 }
 

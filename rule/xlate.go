@@ -95,7 +95,11 @@ func (t *Translation) Warnings() []string {
 
 // Exprs returns the expressions of all statements, in order.
 func (t *Translation) Exprs() []expr.Any {
-	var out []expr.Any
+	n := 0
+	for _, s := range t.Stmts {
+		n += len(s.Exprs)
+	}
+	out := make([]expr.Any, 0, n)
 	for _, s := range t.Stmts {
 		out = append(out, s.Exprs...)
 	}
@@ -128,7 +132,19 @@ func (t *Translation) Command(table, chain string, insert bool) string {
 // Translate converts the rule into nftables statements. A counter is always
 // included, as iptables counts every rule.
 func (r *Rule) Translate() (*Translation, error) {
-	x := &xlator{fam: r.Family, rule: r}
+	return r.translate(false)
+}
+
+// TranslateExprs is Translate without the statements' texts (Stmt.Text is
+// empty; Exact and Warning are kept): for installing a rule, which needs
+// only its expressions, sets and comment, without the cost of printing it.
+func (r *Rule) TranslateExprs() (*Translation, error) {
+	return r.translate(true)
+}
+
+// translate is Translate, leaving out the texts when noText is set.
+func (r *Rule) translate(noText bool) (*Translation, error) {
+	x := &xlator{fam: r.Family, rule: r, noText: noText}
 	if err := x.header(); err != nil {
 		return nil, err
 	}
@@ -158,11 +174,27 @@ type xlator struct {
 	comment string
 	// l4 is the transport protocol nft knows the packet has (0: unknown).
 	l4 uint8
+	// noText leaves the texts of statements empty (TranslateExprs).
+	noText bool
 }
 
-// add appends a statement.
+// add appends a statement (without its text when the translation keeps
+// none).
 func (x *xlator) add(text string, exprs ...expr.Any) {
+	if x.noText {
+		text = ""
+	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Exprs: exprs})
+}
+
+// addf appends a statement whose text is fmt.Sprintf(format, args...),
+// formatted only when the translation keeps texts.
+func (x *xlator) addf(exprs []expr.Any, format string, args ...any) {
+	text := ""
+	if !x.noText {
+		text = fmt.Sprintf(format, args...)
+	}
+	x.add(text, exprs...)
 }
 
 // addExact appends a statement whose iptables-translate text nft reads
@@ -171,6 +203,9 @@ func (x *xlator) add(text string, exprs ...expr.Any) {
 // makes of text ("which nft reads as ...").
 func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
 	w := fmt.Sprintf("iptables-translate prints '%s', %s; '%s' keeps the iptables rule's meaning (nftsync installs that)", text, meaning, exact)
+	if x.noText {
+		text = ""
+	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Exact: exact, Warning: w, Exprs: exprs})
 }
 
