@@ -109,9 +109,12 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	}
 	built := make([]*entry, len(build))
 	errs := make([]error, len(build))
-	parallel(len(build), func(i int) {
-		w := build[i]
-		built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:]) // without famKey's prefix
+	parallelRange(len(build), func(lo, hi int) {
+		memo := newExprMemo()
+		for i := lo; i < hi; i++ {
+			w := build[i]
+			built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:], memo) // without famKey's prefix
+		}
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -131,11 +134,19 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
 func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/parallelMin+1)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
+	parallelRange(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			fn(i)
 		}
+	})
+}
+
+// parallelRange splits 0..n-1 into up to GOMAXPROCS ranges and runs fn on
+// each [lo, hi) on its own goroutine.
+func parallelRange(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelMin+1)
+	if workers <= 1 {
+		fn(0, n)
 		return
 	}
 	var wg sync.WaitGroup
@@ -145,17 +156,16 @@ func parallel(n int, fn func(i int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				fn(i)
-			}
+			fn(lo, hi)
 		}()
 	}
 	wg.Wait()
 }
 
-// newEntry translates and marshals one rule.
-func newEntry(r *rule.Rule, spec string) (*entry, error) {
-	tr, err := r.Translate()
+// newEntry translates and marshals one rule, marshalling expressions
+// through memo.
+func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
+	tr, err := r.TranslateExprs()
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +179,13 @@ func newEntry(r *rule.Rule, spec string) (*entry, error) {
 	e.elems = make([][]byte, len(exprs))
 	e.norms = make([][]byte, len(exprs))
 	for i, x := range exprs {
-		b, err := rule.MarshalExpr(fam, x)
+		b, err := memo.marshal(fam, x)
 		if err != nil {
 			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 		}
 		nb := b
 		if n := normalize(x); n != x {
-			if nb, err = rule.MarshalExpr(fam, n); err != nil {
+			if nb, err = memo.marshal(fam, n); err != nil {
 				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 			}
 		}
