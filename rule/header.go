@@ -149,11 +149,13 @@ func (x *xlator) addr(field string, a Addr) {
 			cmpData = ip
 		}
 		exprs = append(exprs, cmp(a.Invert, cmpData))
-		if bits == len(ip)*8 {
-			x.addf(exprs, "%s %s %s%s", family, field, neq(a.Invert), a.IP)
-		} else {
-			x.addf(exprs, "%s %s %s%s/%d", family, field, neq(a.Invert), a.IP, bits)
-		}
+		x.addLazy(func() string {
+			text := a.IP.String()
+			if bits != len(ip)*8 {
+				text = fmt.Sprintf("%s/%d", a.IP, bits)
+			}
+			return fmt.Sprintf("%s %s %s%s", family, field, neq(a.Invert), text)
+		}, exprs...)
 	default:
 		op := "=="
 		if a.Invert {

@@ -100,7 +100,7 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		} else {
 			exprs = append(exprs, rangeCmp(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi))...)
 		}
-		x.addf(exprs, "%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft())
+		x.addLazy(func() string { return fmt.Sprintf("%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft()) }, exprs...)
 		printed = true
 	}
 	return printed

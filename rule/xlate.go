@@ -144,7 +144,9 @@ func (r *Rule) TranslateExprs() (*Translation, error) {
 
 // translate is Translate, leaving out the texts when noText is set.
 func (r *Rule) translate(noText bool) (*Translation, error) {
-	x := &xlator{fam: r.Family, rule: r, noText: noText}
+	// Most rules need a statement or two for the header, at most two per
+	// match, a counter and a verdict: one allocation instead of growing.
+	x := &xlator{fam: r.Family, rule: r, noText: noText, stmts: make([]Stmt, 0, 4+2*len(r.Matches))}
 	if err := x.header(); err != nil {
 		return nil, err
 	}
@@ -187,14 +189,15 @@ func (x *xlator) add(text string, exprs ...expr.Any) {
 	x.stmts = append(x.stmts, Stmt{Text: text, Exprs: exprs})
 }
 
-// addf appends a statement whose text is fmt.Sprintf(format, args...),
-// formatted only when the translation keeps texts.
-func (x *xlator) addf(exprs []expr.Any, format string, args ...any) {
-	text := ""
+// addLazy appends a statement whose text is text(), called only when the
+// translation keeps texts (and before addLazy returns, so that the closure
+// costs no allocation).
+func (x *xlator) addLazy(text func() string, exprs ...expr.Any) {
+	t := ""
 	if !x.noText {
-		text = fmt.Sprintf(format, args...)
+		t = text()
 	}
-	x.add(text, exprs...)
+	x.add(t, exprs...)
 }
 
 // addExact appends a statement whose iptables-translate text nft reads
