@@ -97,21 +97,6 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 	return fp.plan, nil
 }
 
-// checkRuleset refuses what iptables-restore would otherwise refuse late.
-func checkRuleset(desired *firewall.Ruleset) error {
-	for _, c := range desired.Chains {
-		for i, r := range c.Rules {
-			switch {
-			case r.Spec == nil:
-				return fmt.Errorf("chain %s %s: rule %d has no parsed rule", c.Table, c.Name, i)
-			case r.Spec.Family != c.Family:
-				return &firewall.RuleError{Rule: c.Label(i), Err: errors.New("rule parsed for the other address family")}
-			}
-		}
-	}
-	return desired.Validate()
-}
-
 // tablesInUse returns the tables desired or owned, in a fixed order.
 func (b *Backend) tablesInUse(desired *firewall.Ruleset) []tableID {
 	set := b.mem.tables()
@@ -133,7 +118,7 @@ func (b *Backend) plan(ctx context.Context, desired *firewall.Ruleset) (*fullPla
 	if desired == nil {
 		desired = &firewall.Ruleset{}
 	}
-	if err := checkRuleset(desired); err != nil {
+	if err := desired.Validate(); err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
 	fp := &fullPlan{plan: &firewall.Plan{}, inputs: map[rule.Family]*restoreInput{},

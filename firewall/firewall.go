@@ -6,6 +6,7 @@ package firewall
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -69,8 +70,9 @@ func (rs *Ruleset) Chain(fam rule.Family, table, name string) *Chain {
 }
 
 // Validate checks what the kernel would otherwise refuse late: unknown
-// tables, duplicate chains, policies on user chains, jumps to chains that
-// are not declared in the same family and table.
+// tables, duplicate chains, policies on user chains, rules missing or
+// parsed for the other family, interfaces where the hook has none, jumps to
+// chains that are not declared in the same family and table.
 func (rs *Ruleset) Validate() error {
 	seen := map[string]bool{}
 	for _, c := range rs.Chains {
@@ -91,6 +93,12 @@ func (rs *Ruleset) Validate() error {
 	}
 	for _, c := range rs.Chains {
 		for i, r := range c.Rules {
+			switch {
+			case r.Spec == nil:
+				return fmt.Errorf("chain %s %s: rule %d has no parsed rule", c.Table, c.Name, i)
+			case r.Spec.Family != c.Family:
+				return &RuleError{Rule: c.Label(i), Err: errors.New("rule parsed for the other address family")}
+			}
 			if err := checkIfaces(c, r.Spec); err != nil {
 				return fmt.Errorf("rule %q: %w", c.Label(i), err)
 			}

@@ -42,6 +42,8 @@ func TestValidate(t *testing.T) {
 		{"unknown table", []*Chain{{Family: v4, Table: "bogus", Name: "X"}}, "unknown table"},
 		{"-o in INPUT", []*Chain{{Family: v4, Table: "filter", Name: "INPUT", Rules: []Rule{mustRule(t, v4, "-o eth0 -j ACCEPT")}}}, "-o cannot be used in the INPUT chain"},
 		{"-i in POSTROUTING", []*Chain{{Family: v4, Table: "nat", Name: "POSTROUTING", Rules: []Rule{mustRule(t, v4, "-i eth0 -j ACCEPT")}}}, "-i cannot be used"},
+		{"rule of the other family", []*Chain{{Family: v4, Table: "filter", Name: "INPUT", Rules: []Rule{mustRule(t, rule.IPv6, "-j ACCEPT")}}}, "other address family"},
+		{"rule without a parsed rule", []*Chain{{Family: v4, Table: "filter", Name: "INPUT", Rules: []Rule{{Label: "x"}}}}, "has no parsed rule"},
 		{"-i in user chain", []*Chain{{Family: v4, Table: "filter", Name: "X", Rules: []Rule{mustRule(t, v4, "-i eth0 -o eth1 -j ACCEPT")}}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
