@@ -163,9 +163,8 @@ func (in *inputFlags) load(stdin io.Reader) (*firewall.Ruleset, error) {
 		}
 		rs.Chains = append(rs.Chains, part.Chains...)
 	}
-	if err := rs.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid rules: %w", err)
-	}
+	// Each file was validated by iptsave.Parse (errors with FILE:LINE), and
+	// the two families cannot conflict; SetRuleset validates once more.
 	return rs, nil
 }
 
