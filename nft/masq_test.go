@@ -2,10 +2,10 @@ package nft
 
 import (
 	"bytes"
-	"github.com/google/nftables/expr"
 	"strings"
 	"testing"
 
+	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/rule"
