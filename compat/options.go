@@ -75,7 +75,7 @@ func WithObserver(o firewall.Observer) Option { return func(c *config) { c.obs =
 func WithNetNS(name string) Option { return func(c *config) { c.netns = name } }
 
 // DefaultOwner is the owner New uses when WithOwner is not given.
-const DefaultOwner = "nftsync"
+const DefaultOwner = firewall.DefaultOwner
 
 // DefaultStateDir is where New keeps its ownership records when WithStateDir
 // is not given: /run is a tmpfs, emptied at boot like the tables themselves.

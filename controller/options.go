@@ -6,7 +6,6 @@ import (
 
 	"github.com/nftsync/nftsync/compat"
 	"github.com/nftsync/nftsync/firewall"
-	"github.com/nftsync/nftsync/nft"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -19,7 +18,7 @@ const (
 
 // DefaultOwner names the tables the controller owns when WithOwner is not
 // given: the nftables engine's default.
-const DefaultOwner = nft.DefaultOwner
+const DefaultOwner = firewall.DefaultOwner
 
 // DefaultResyncPeriod is how often Run reconciles, as in Kilo.
 const DefaultResyncPeriod = 5 * time.Second

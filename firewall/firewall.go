@@ -21,6 +21,9 @@ var BuiltinChains = rule.BuiltinChains
 // IsBuiltin reports whether chain is a built-in chain of table.
 func IsBuiltin(table, chain string) bool { return rule.IsBuiltinChain(table, chain) }
 
+// DefaultOwner is the owner name both engines use when none is given.
+const DefaultOwner = "nftsync"
+
 // Rule is one rule of a chain: the parsed rule and how errors name it.
 type Rule struct {
 	Spec *rule.Rule

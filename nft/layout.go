@@ -10,7 +10,7 @@ import (
 
 // DefaultOwner is the owner used when WithOwner is not given: tables are
 // named "nftsync-filter", "nftsync-nat", ...
-const DefaultOwner = "nftsync"
+const DefaultOwner = firewall.DefaultOwner
 
 // baseSpec is how a built-in iptables chain is hooked, as iptables-nft does.
 type baseSpec struct {
