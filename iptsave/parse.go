@@ -19,7 +19,10 @@ import (
 // lines are skipped. Rules may only go to built-in chains and to chains
 // declared by :CHAIN or -N, as iptables-restore requires. Each rule's Label
 // is "FILE:LINE: LINE-TEXT", and errors read "FILE:LINE: <offending text>:
-// <reason>" (a *rule.LineError wrapping the rule.ParseError).
+// <reason>" (a *rule.LineError wrapping the rule.ParseError). Lines over
+// MaxLineLen, NUL bytes and bytes that are not UTF-8 are refused the same
+// way (see checkLines). A second section of a table replaces the rules and
+// user chains of the earlier ones, as iptables-restore leaves them.
 func Parse(r io.Reader, name string, fam rule.Family) (*firewall.Ruleset, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
