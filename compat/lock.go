@@ -22,8 +22,10 @@ import (
 // controller keeps its rules to itself for as long as it runs, and a
 // second one fails at once (or, with WithWait, waits for the first to end).
 // Readers (Plan, Read) take no lock. The lock file holds the holder's pid
-// for the error message and is never removed (removing a lock file races
-// with the next locker); the kernel drops the lock when the holder dies,
+// for the error message. Close removes it once nothing is owned (no
+// record), still holding the lock; a locker therefore checks, once it has
+// the lock, that the file it locked is still the one at the path, and
+// starts again otherwise. The kernel drops the lock when the holder dies,
 // even by kill -9.
 
 // ErrLocked is what Apply and CleanUp return (wrapped) when another process
@@ -46,15 +48,23 @@ func (b *Backend) lock(ctx context.Context) error {
 	if b.cfg.stateDir == "" || b.lockFile != nil {
 		return nil
 	}
-	f, err := b.openLock()
-	if err != nil {
-		return err
-	}
 	waited := false
+	var f *os.File
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		var err error
+		if f == nil {
+			if f, err = b.openLock(); err != nil {
+				return err
+			}
+		}
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
-			break
+			if current(f) {
+				break
+			}
+			f.Close() // removed by the holder we waited for: again
+			f = nil
+			continue
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) {
 			f.Close()
@@ -95,7 +105,7 @@ func (b *Backend) tryLock() bool {
 	if err != nil {
 		return false
 	}
-	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil || !current(f) {
 		f.Close()
 		return false
 	}
@@ -103,9 +113,13 @@ func (b *Backend) tryLock() bool {
 	return true
 }
 
-// unlock releases the writer lock.
+// unlock releases the writer lock, removing its file when the owner has no
+// record left (nothing owned, nothing pending).
 func (b *Backend) unlock() {
 	if b.lockFile != nil {
+		if _, err := os.Stat(b.statePath()); errors.Is(err, os.ErrNotExist) {
+			_ = os.Remove(b.lockPath())
+		}
 		b.lockFile.Close() // closing the last descriptor drops the flock
 		b.lockFile, b.run.hold = nil, nil
 	}
@@ -132,4 +146,14 @@ func lockHolder(f *os.File) string {
 		return "pid " + pid
 	}
 	return "another process"
+}
+
+// current reports whether f is still the file at its path (not removed by
+// a holder that let go of it).
+func current(f *os.File) bool {
+	var fst, st unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &fst) != nil || unix.Stat(f.Name(), &st) != nil {
+		return false
+	}
+	return fst.Ino == st.Ino && fst.Dev == st.Dev
 }
