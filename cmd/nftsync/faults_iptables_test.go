@@ -324,3 +324,59 @@ func TestIPTablesNoCapNetAdmin(t *testing.T) {
 		t.Errorf("the tables changed without capabilities:\n%s", got)
 	}
 }
+
+// fakeBin writes a script named name into dir that prints msg on stderr
+// and exits with status.
+func fakeBin(t *testing.T, dir, name, msg string, status int) {
+	t.Helper()
+	script := fmt.Sprintf("#!/bin/sh\ncat >/dev/null\necho '%s' >&2\nexit %d\n", msg, status)
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIPTablesProgramFails: when iptables-save or iptables-restore fails,
+// whatever its exit status (2 would read as diff's "changes", 4 used to
+// become nftsync's own status in silence), nftsync prints its stderr and
+// the rule of the line it names, and exits 1.
+func TestIPTablesProgramFails(t *testing.T) {
+	f := newIPTFault(t, "legacy")
+	path, _ := f.ruleset(0, 2)
+	for _, c := range []struct {
+		name, bin, msg string
+		status         int
+		args           []string
+		want           []string
+	}{
+		{"save fails, diff", "iptables-legacy-save", "fake save failure", 2, []string{"diff", "-4", path},
+			[]string{"fake save failure", "exit status 2"}},
+		{"restore fails, apply", "iptables-legacy-restore", "iptables-restore: line 3 failed", 4, []string{"apply", "-4", path},
+			[]string{"line 3 failed", "exit status 4", "set0.v4:"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fakeBin(t, dir, c.bin, c.msg, c.status)
+			cmd := exec.Command(nftsyncBin(t), f.args(c.args...)...)
+			cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			r := result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+			if r.code != 1 || !strings.HasPrefix(r.stderr, "nftsync: ") {
+				t.Errorf("want exit 1 and the error printed, got %s", r)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q: %s", w, r)
+				}
+			}
+		})
+	}
+	if got := f.filter(); got != f.baseline {
+		t.Errorf("the tables changed:\n%s", got)
+	}
+}
