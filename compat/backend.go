@@ -84,7 +84,11 @@ func New(opts ...Option) (*Backend, error) {
 		if b.ns, err = b.identify(); err != nil {
 			return nil, fmt.Errorf("compat: %w", err)
 		}
-		b.refresh()
+		if b.checkPrivileges() == nil {
+			// Without privileges every call fails with one sentence; a
+			// record it may not read would only add a warning.
+			b.refresh()
+		}
 	}
 	return b, nil
 }
