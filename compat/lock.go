@@ -142,10 +142,15 @@ func (b *Backend) openLock() (*os.File, error) {
 func lockHolder(f *os.File) string {
 	buf := make([]byte, 32)
 	n, _ := f.ReadAt(buf, 0)
-	if pid := strings.TrimSpace(string(buf[:n])); pid != "" {
-		return "pid " + pid
+	pid, err := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
+	if err != nil || pid <= 0 {
+		return "another process"
 	}
-	return "another process"
+	if errors.Is(unix.Kill(pid, 0), unix.ESRCH) {
+		// Killed while a program it started runs on with the lock.
+		return fmt.Sprintf("an iptables program started by pid %d, which has ended,", pid)
+	}
+	return fmt.Sprintf("pid %d", pid)
 }
 
 // current reports whether f is still the file at its path (not removed by

@@ -278,11 +278,11 @@ func TestIPTablesLocked(t *testing.T) {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = lock.WriteString("4242\n")
+	_, _ = fmt.Fprintf(lock, "%d\n", os.Getpid())
 	for _, args := range [][]string{{"apply", "-4", path}, {"cleanup"}} {
 		r := runBin(t, "", nil, f.args(args...)...)
 		if r.code != 1 || !strings.Contains(r.stderr, "another process is changing this owner's iptables rules") ||
-			!strings.Contains(r.stderr, "pid 4242") || strings.Count(r.stderr, "\n") != 1 {
+			!strings.Contains(r.stderr, fmt.Sprintf("(pid %d holds ", os.Getpid())) || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("%s while locked: want exit 1 and one sentence naming the holder, got %s", args[0], r)
 		}
 	}
