@@ -155,6 +155,11 @@
 //     checks (none when namespaces cannot be made) + F restores, and on a
 //     refusal at most F roll-back restores, +1 scratch run to find the
 //     rule under iptables-legacy when namespaces can be made.
+//   - the first call after a process was killed during a change: besides,
+//     one iptables-save per table that change touched (resolving it).
+//
+// An Apply with changes writes the ownership record twice (before the
+// restores, with the change pending, and after), each time synced.
 //
 // When iptables-restore refuses its input, the line it blames is mapped
 // back to the rule (a *firewall.RuleError carrying the rule's Label).
