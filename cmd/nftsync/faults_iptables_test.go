@@ -409,3 +409,38 @@ func TestIPTablesProgramFails(t *testing.T) {
 		t.Errorf("the tables changed:\n%s", got)
 	}
 }
+
+// TestIPTablesWatchHoldsLock: a running `watch` keeps the owner's rules to
+// itself: a second watch and an apply of the same owner fail with the
+// lock's sentence instead of fighting it every interval; `apply --wait`
+// goes ahead once the watch stopped.
+func TestIPTablesWatchHoldsLock(t *testing.T) {
+	f := newIPTFault(t, "legacy")
+	first, firstRules := f.ruleset(0, 4)
+	second, secondRules := f.ruleset(1, 4)
+	flags := []string{"--backend", "iptables-legacy", "--state-dir", f.state, "--interval", "100ms"}
+	w := startWatch(t, f.ns, append(flags, "-4", first)...)
+	eventually(t, "watch applied its rules", func() bool { return w.logged("rules applied") != nil })
+	f.check("watch", firstRules)
+
+	other := startWatch(t, f.ns, append(flags, "-4", second)...)
+	if code := other.wait(t); code != 1 || !strings.Contains(other.stderr.String(), "another process is changing this owner's iptables rules") {
+		t.Errorf("second watch of the owner: want exit 1 and the lock's sentence, got exit %d:\n%s", code, other.stderr)
+	}
+	if r := runBin(t, "", nil, f.args("apply", "-4", second)...); r.code != 1 || !strings.Contains(r.stderr, "another process is changing") {
+		t.Errorf("apply while watch runs: %s", r)
+	}
+	f.check("watch, after the others failed", firstRules)
+
+	waiting := make(chan result, 1)
+	go func() { waiting <- runBin(t, "", nil, f.args("apply", "--wait", "-4", second)...) }()
+	time.Sleep(200 * time.Millisecond)
+	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	if code := w.wait(t); code != 0 {
+		t.Fatalf("watch on SIGTERM: exit %d\n%s", code, w.stderr)
+	}
+	if r := <-waiting; r.code != 0 {
+		t.Fatalf("apply --wait once watch stopped: %s", r)
+	}
+	f.check("apply --wait after watch", secondRules)
+}
