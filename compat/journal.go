@@ -160,6 +160,8 @@ func (b *Backend) intend(fp *fullPlan, target *memory) error {
 	return nil
 }
 
+// mapsUnion returns the keys of both count maps, each with the larger
+// count.
 func mapsUnion(a, b map[string]int) map[string]int {
 	out := maps.Clone(a)
 	for k, v := range b {
