@@ -9,7 +9,7 @@ CORPUS  ?= $(abspath ../shared/conformance/txlate)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
-.PHONY: all build test unit integration bench demo lint fuzz deps vagrant-test clean
+.PHONY: all build test unit integration bench stress demo lint fuzz deps vagrant-test clean
 
 all: build
 
@@ -38,6 +38,11 @@ integration:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+
+# The long forms of the fault tests (NFTSYNC_STRESS=1): kill -9 loops and
+# concurrent writers of one owner; `make test` runs their quick forms.
+stress:
+	NFTSYNC_STRESS=1 $(GO) test -count=1 -v -timeout 30m -run 'Kill9|SameOwner' ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./rule

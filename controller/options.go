@@ -37,6 +37,7 @@ type options struct {
 	engine     firewall.Backend
 	observer   firewall.Observer
 	stateDir   *string
+	wait       bool
 }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).
@@ -70,10 +71,16 @@ func WithOwner(name string) Option { return func(o *options) { o.owner = name } 
 // tables are its own.
 func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = &dir } }
 
-// compatState returns the iptables engine's options for the owner and the
-// state directory.
+// WithWait makes a change wait while another process changes the same
+// owner's rules in the same network namespace, instead of failing: one
+// writer per owner and namespace at a time (the iptables engine's lock,
+// compat.WithWait).
+func WithWait(wait bool) Option { return func(o *options) { o.wait = wait } }
+
+// compatState returns the iptables engine's options for the owner, the
+// state directory and the lock.
 func (o options) compatState() []compat.Option {
-	opts := []compat.Option{compat.WithOwner(o.owner)}
+	opts := []compat.Option{compat.WithOwner(o.owner), compat.WithWait(o.wait)}
 	if o.stateDir != nil {
 		opts = append(opts, compat.WithStateDir(*o.stateDir))
 	}
