@@ -23,6 +23,11 @@ type Controller struct {
 	desired    *firewall.Ruleset
 	cache      ruleCache // the parsed rules of the last Set, by their text
 	subscribed bool
+
+	// driftSince is when the oldest foreign change not yet repaired was
+	// reported (see Drift); zero when there is none.
+	driftMu    sync.Mutex
+	driftSince time.Time
 }
 
 // New creates a controller. With no options it manages nftables tables named
@@ -66,9 +71,11 @@ func New(opts ...Option) (*Controller, error) {
 // "clients").
 func (c *Controller) Backend() string { return c.engine.Name() }
 
-// Run reconciles every resync period until stop is closed. Errors are sent
-// on the returned channel without blocking: a reader that is not waiting
-// misses them, as in Kilo. The channel is closed when Run stops.
+// Run reconciles every resync period until stop is closed and, with the
+// nftables engine, as soon as someone else changes the owned state (see
+// Drift): the resync is then only a safety net. Errors are sent on the
+// returned channel without blocking: a reader that is not waiting misses
+// them, as in Kilo. The channel is closed when Run stops.
 func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 	c.mu.Lock()
 	if c.subscribed {
@@ -78,6 +85,11 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 	// A controller runs one loop at most.
 	c.subscribed = true
 	c.mu.Unlock()
+	// Subscribed before Run returns, so that no change after it is missed.
+	drift, err := c.Drift(stop)
+	if err != nil {
+		c.logger.Warn("repairing at each resync only", "err", err)
+	}
 	go func() {
 		defer close(c.errors)
 		t := time.NewTicker(c.resync)
@@ -85,6 +97,7 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 		for {
 			select {
 			case <-t.C:
+			case <-drift:
 			case <-stop:
 				return
 			}
@@ -125,7 +138,10 @@ func (c *Controller) Set(rules []Rule) error {
 func (c *Controller) Reconcile() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.apply("reconcile", c.desired)
+	since := c.takeDrift()
+	err := c.apply("reconcile", c.desired)
+	c.repaired(since, err)
+	return err
 }
 
 func (c *Controller) apply(op string, desired *firewall.Ruleset) error {

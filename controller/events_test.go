@@ -1,0 +1,123 @@
+package controller
+
+import (
+	"log/slog"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// sample reads a counter's value or a histogram's sample count.
+func sample(t *testing.T, m prometheus.Metric) float64 {
+	t.Helper()
+	var d dto.Metric
+	if err := m.Write(&d); err != nil {
+		t.Fatal(err)
+	}
+	if h := d.GetHistogram(); h != nil {
+		return float64(h.GetSampleCount())
+	}
+	return d.GetCounter().GetValue()
+}
+
+var counterValues = regexp.MustCompile(`counter packets \d+ bytes \d+`)
+
+// ruleset lists the namespace's whole ruleset, counters zeroed.
+func ruleset(ns *netnstest.NS) string {
+	return counterValues.ReplaceAllString(ns.Exec("nft", "list", "ruleset"), "counter")
+}
+
+// eventually polls cond until it holds; a repair that waited for the
+// resync period (a minute here) fails the test.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRunRepairsOnEvents changes the owned state with nft while Run runs
+// with a resync period of a minute, and checks that every change is
+// repaired at once, that the controller's own commits and an idle ruleset
+// cost nothing, and that a change elsewhere is left alone.
+func TestRunRepairsOnEvents(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	obs := &firewall.Counter{}
+	c, err := New(WithNetNS(ns.Path), WithResyncPeriod(time.Minute), WithObserver(obs),
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rules := []Rule{
+		NewIPv4Chain("filter", "KILO-FWD"),
+		NewIPv4Rule("filter", "FORWARD", "-s", "10.2.1.0/24", "-j", "KILO-FWD"),
+		NewIPv4Rule("filter", "KILO-FWD", "-d", "10.4.0.0/16", "-j", "ACCEPT"),
+		NewIPv4Rule("nat", "POSTROUTING", "-s", "10.2.1.0/24", "-m", "comment", "--comment", "Kilo: jump", "-j", "MASQUERADE"),
+	}
+	if err := c.Set(rules); err != nil {
+		t.Fatal(err)
+	}
+	want := ruleset(ns)
+	stop := make(chan struct{})
+	defer close(stop)
+	errs, err := c.Run(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for err := range errs {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	changes := []struct{ name, script string }{
+		{"flushed chain", "flush chain ip nftsync-filter KILO-FWD"},
+		{"deleted table", "delete table ip nftsync-nat"},
+		{"foreign rule", "add rule ip nftsync-filter FORWARD ip saddr 192.0.2.1 counter drop"},
+	}
+	const reps = 3
+	for range reps {
+		for _, ch := range changes {
+			ns.NFT(ch.script)
+			eventually(t, ch.name+" repaired", func() bool { return ruleset(ns) == want })
+		}
+	}
+	eventually(t, "repairs counted", func() bool { return sample(t, c.metrics.repair) == reps*float64(len(changes)) })
+	if got := sample(t, c.metrics.events.WithLabelValues("foreign")); got != reps*float64(len(changes)) {
+		t.Errorf("%v foreign events, want %d", got, reps*len(changes))
+	}
+
+	// Idle: no generation check, no dump.
+	obs.Take()
+	time.Sleep(200 * time.Millisecond)
+	if ops := obs.Take(); len(ops) != 0 {
+		t.Errorf("an idle controller did %v", ops)
+	}
+
+	// The controller's own change is recognised and not reconciled.
+	own := sample(t, c.metrics.events.WithLabelValues("own"))
+	reconciles := sample(t, c.metrics.duration.WithLabelValues("reconcile").(prometheus.Metric))
+	if err := c.Set(rules[:3]); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "own commit reported", func() bool { return sample(t, c.metrics.events.WithLabelValues("own")) > own })
+
+	// A change elsewhere in the ruleset is not a reason to reconcile.
+	ns.NFT("add table inet other")
+	eventually(t, "unrelated commit reported", func() bool { return sample(t, c.metrics.events.WithLabelValues("unrelated")) > 0 })
+	time.Sleep(2 * settle)
+	if got := sample(t, c.metrics.duration.WithLabelValues("reconcile").(prometheus.Metric)); got != reconciles {
+		t.Errorf("%v reconciles after the controller's own Set and an unrelated change, want none", got-reconciles)
+	}
+}
