@@ -32,6 +32,17 @@ const (
 	settle = 10 * time.Millisecond
 	// maxSettle bounds that wait when changes keep coming.
 	maxSettle = 100 * time.Millisecond
+	// A fight is someone undoing each repair as soon as it is made:
+	// another program, or a second controller of the same owner with
+	// other rules (e.g. both pods of a DaemonSet during a rolling
+	// update). Both sides would rewrite the ruleset in a tight loop. A
+	// foreign change that comes within fightWindow of the controller's
+	// own commit is a quick one; after fightTolerance quick ones in a
+	// row, each repair waits twice as long as the previous, up to
+	// maxBackoff, until the other side stays quiet for fightWindow.
+	fightWindow    = 500 * time.Millisecond
+	fightTolerance = 3
+	maxBackoff     = 5 * time.Second
 	// maxRewatch bounds the wait between attempts to subscribe again
 	// after the notification socket failed.
 	maxRewatch = 30 * time.Second
@@ -142,25 +153,33 @@ func (c *Controller) readEvents(s *subscription, evs chan<- nft.Event, stop <-ch
 
 // coalesce turns the events that need a repair into signals on out, one
 // per burst: it waits until no such event came for settle (at most
-// maxSettle after the first).
+// maxSettle after the first), longer during a fight (see fightWindow).
 func (c *Controller) coalesce(src eventEngine, evs <-chan nft.Event, out chan<- struct{}, stop <-chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var first time.Time
+	var first, lastOwn time.Time
+	var f fight
 	armed := false
 	for {
 		select {
 		case ev := <-evs:
-			if !c.needsRepair(src, ev) {
+			kind := c.classify(src, ev)
+			if kind == "own" {
+				lastOwn = ev.At
+			}
+			if kind != "foreign" && kind != "lost" {
 				continue
 			}
 			c.markDrift(ev.At)
 			now := time.Now()
 			if !armed {
 				armed, first = true, now
-				timer.Reset(settle)
-			} else if now.Sub(first) < maxSettle-settle {
-				timer.Reset(settle)
+				timer.Reset(f.wait(ev.At.Sub(lastOwn)))
+				if f.quick == fightTolerance+1 {
+					c.logger.Warn("the owned tables are changed again right after each repair; repairing less often until that stops")
+				}
+			} else if now.Sub(first) < max(maxSettle, f.delay)-f.delay {
+				timer.Reset(f.delay)
 			}
 		case <-timer.C:
 			armed = false
@@ -175,10 +194,33 @@ func (c *Controller) coalesce(src eventEngine, evs <-chan nft.Event, out chan<- 
 	}
 }
 
-// needsRepair classifies an event and counts it: a loss or someone else's
-// change to an owned table needs a repair; the controller's own commits
-// and changes elsewhere in the ruleset do not.
-func (c *Controller) needsRepair(src eventEngine, ev nft.Event) bool {
+// fight tracks quick foreign changes (see fightWindow).
+type fight struct {
+	quick int
+	delay time.Duration
+}
+
+// wait returns how long to wait before repairing a change that came
+// sinceOwn after the controller's last own commit.
+func (f *fight) wait(sinceOwn time.Duration) time.Duration {
+	if sinceOwn >= fightWindow {
+		f.quick = 0
+	} else {
+		f.quick++
+	}
+	switch {
+	case f.quick <= fightTolerance:
+		f.delay = settle
+	default:
+		f.delay = min(2*f.delay, maxBackoff)
+	}
+	return f.delay
+}
+
+// classify tells what an event is and counts it: "foreign" (someone
+// else's change to an owned table) and "lost" need a repair; "own" (the
+// controller's commits) and "unrelated" (changes elsewhere) do not.
+func (c *Controller) classify(src eventEngine, ev nft.Event) string {
 	kind := "foreign"
 	switch {
 	case ev.Lost:
@@ -189,7 +231,7 @@ func (c *Controller) needsRepair(src eventEngine, ev nft.Event) bool {
 		kind = "own"
 	}
 	c.metrics.events.WithLabelValues(kind).Inc()
-	return kind == "foreign" || kind == "lost"
+	return kind
 }
 
 // markDrift records when the oldest change not yet repaired was seen.

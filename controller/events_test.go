@@ -121,3 +121,63 @@ func TestRunRepairsOnEvents(t *testing.T) {
 		t.Errorf("%v reconciles after the controller's own Set and an unrelated change, want none", got-reconciles)
 	}
 }
+
+// TestFightBackoff: quick foreign changes are tolerated a few times, then
+// each repair waits twice as long, up to maxBackoff; a quiet spell ends it.
+func TestFightBackoff(t *testing.T) {
+	var f fight
+	var got []time.Duration
+	for range fightTolerance + 12 {
+		got = append(got, f.wait(time.Millisecond))
+	}
+	for i, d := range got {
+		want := settle
+		if i >= fightTolerance {
+			want = min(settle<<(i-fightTolerance+1), maxBackoff)
+		}
+		if d != want {
+			t.Fatalf("wait %d = %v, want %v (all %v)", i, d, want, got)
+		}
+	}
+	if d := f.wait(fightWindow); d != settle || f.quick != 0 {
+		t.Fatalf("after a quiet spell: wait %v, quick %d; want %v, 0", d, f.quick, settle)
+	}
+}
+
+// TestRunSlowsDownAFight runs two controllers of the same owner with
+// different rules in one namespace, each undoing the other's commits, and
+// checks that they back off instead of rewriting the ruleset in a loop.
+func TestRunSlowsDownAFight(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	var cs []*Controller
+	for _, dst := range []string{"10.4.0.0/16", "10.5.0.0/16"} {
+		c, err := New(WithNetNS(ns.Path), WithResyncPeriod(time.Minute), WithLogger(slog.New(slog.DiscardHandler)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Set([]Rule{NewIPv4Rule("filter", "FORWARD", "-d", dst, "-j", "ACCEPT")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Run(stop); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	// Start the fight: the first controller repairs the second's Set.
+	if err := cs[0].Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	// Without backoff each side repairs every few milliseconds: hundreds
+	// of repairs in 2s. With it: the tolerated quick ones, then waits of
+	// 20ms, 40ms, ... (about 7 more in 2s).
+	for i, c := range cs {
+		if n := sample(t, c.metrics.repair); n > 2*(fightTolerance+8) {
+			t.Errorf("controller %d repaired %v times in 2s", i, n)
+		}
+	}
+}
