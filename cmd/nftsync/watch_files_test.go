@@ -110,3 +110,42 @@ func TestWatchFollowsConfigMap(t *testing.T) {
 		t.Errorf("%d reloads logged, want 2 (one per good update):\n%s", n, w.stderr)
 	}
 }
+
+// TestFileWatcher follows a ConfigMap through two updates in-process: each
+// is signalled once the directory settles, the fingerprint changes, and
+// the previous data directory is no longer watched.
+func TestFileWatcher(t *testing.T) {
+	cm := newConfigMap(t, "rules.v4", "one")
+	path := filepath.Join(cm.dir, "rules.v4")
+	w, err := newFileWatcher(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	before := fingerprint(path, "")
+	for _, content := range []string{"two", "three"} {
+		cm.update("rules.v4", content)
+		select {
+		case <-w.C:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no signal after the update to %q", content)
+		}
+		now := fingerprint(path, "")
+		if now == before {
+			t.Fatalf("fingerprint unchanged after the update to %q", content)
+		}
+		before = now
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	data, _ := os.Readlink(filepath.Join(cm.dir, "..data"))
+	want := map[string]bool{cm.dir: true, filepath.Join(cm.dir, data): true}
+	if len(w.dirs) != len(want) {
+		t.Errorf("watching %v, want %v", w.dirs, want)
+	}
+	for dir := range w.dirs {
+		if !want[dir] {
+			t.Errorf("still watching %s", dir)
+		}
+	}
+}
