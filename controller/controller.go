@@ -28,6 +28,9 @@ type Controller struct {
 	// reported (see Drift); zero when there is none.
 	driftMu    sync.Mutex
 	driftSince time.Time
+	// subs are the subscriptions of Drift, ended by Close.
+	subsMu sync.Mutex
+	subs   []*subscription
 }
 
 // New creates a controller. With no options it manages nftables tables named
@@ -231,7 +234,9 @@ func (c *Controller) Current() (*firewall.Ruleset, error) {
 	return c.engine.Read(context.Background())
 }
 
-// Close releases the engine (sockets); it does not remove any rule.
+// Close releases the engine (sockets) and ends the subscriptions to ruleset
+// changes; it does not remove any rule.
 func (c *Controller) Close() error {
+	c.closeSubscriptions()
 	return c.engine.Close()
 }

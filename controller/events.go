@@ -49,7 +49,7 @@ const (
 )
 
 // Drift subscribes to the engine's ruleset change notifications until stop
-// is closed. A value on the returned channel means that someone else
+// is closed or the controller is closed. A value on the returned channel means that someone else
 // changed the owned state, or that notifications were lost, and that
 // Reconcile should run now; bursts of changes give one value. The
 // controller's own Set, Reconcile and CleanUp are not reported.
@@ -69,6 +69,9 @@ func (c *Controller) Drift(stop <-chan struct{}) (<-chan struct{}, error) {
 		return nil, fmt.Errorf("subscribing to ruleset changes: %w", err)
 	}
 	s := &subscription{src: src, w: w}
+	c.subsMu.Lock()
+	c.subs = append(c.subs, s)
+	c.subsMu.Unlock()
 	go func() {
 		<-stop
 		s.close()
@@ -78,6 +81,16 @@ func (c *Controller) Drift(stop <-chan struct{}) (<-chan struct{}, error) {
 	go c.readEvents(s, evs, stop)
 	go c.coalesce(src, evs, out, stop)
 	return out, nil
+}
+
+// closeSubscriptions ends the subscriptions of Drift (Close).
+func (c *Controller) closeSubscriptions() {
+	c.subsMu.Lock()
+	defer c.subsMu.Unlock()
+	for _, s := range c.subs {
+		s.close()
+	}
+	c.subs = nil
 }
 
 // subscription is the current Watcher, replaced when its socket fails.
@@ -116,6 +129,7 @@ func (s *subscription) renew() (*nft.Watcher, bool, error) {
 // socket fails, notifications may have been missed: a loss is reported,
 // and the subscription is renewed with a growing delay.
 func (c *Controller) readEvents(s *subscription, evs chan<- nft.Event, stop <-chan struct{}) {
+	defer close(evs)
 	s.mu.Lock()
 	w := s.w
 	s.mu.Unlock()
@@ -162,7 +176,11 @@ func (c *Controller) coalesce(src eventEngine, evs <-chan nft.Event, out chan<- 
 	armed := false
 	for {
 		select {
-		case ev := <-evs:
+		case ev, ok := <-evs:
+			if !ok {
+				timer.Stop()
+				return
+			}
 			kind := c.classify(src, ev)
 			if kind == "own" {
 				lastOwn = ev.At
