@@ -9,21 +9,33 @@ import (
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
-// sample reads a counter's value or a histogram's sample count.
+// sample reads a counter's value or a histogram's sample count. It goes
+// through a registry (Gather) so as not to import the metrics' protobuf
+// types.
 func sample(t *testing.T, m prometheus.Metric) float64 {
 	t.Helper()
-	var d dto.Metric
-	if err := m.Write(&d); err != nil {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(single{m}); err != nil {
 		t.Fatal(err)
 	}
-	if h := d.GetHistogram(); h != nil {
+	families, err := reg.Gather()
+	if err != nil || len(families) != 1 || len(families[0].GetMetric()) != 1 {
+		t.Fatalf("gathering %v: %v", m.Desc(), err)
+	}
+	got := families[0].GetMetric()[0]
+	if h := got.GetHistogram(); h != nil {
 		return float64(h.GetSampleCount())
 	}
-	return d.GetCounter().GetValue()
+	return got.GetCounter().GetValue()
 }
+
+// single collects one metric.
+type single struct{ m prometheus.Metric }
+
+func (s single) Describe(ch chan<- *prometheus.Desc) { ch <- s.m.Desc() }
+func (s single) Collect(ch chan<- prometheus.Metric) { ch <- s.m }
 
 var counterValues = regexp.MustCompile(`counter packets \d+ bytes \d+`)
 
