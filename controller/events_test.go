@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"log/slog"
 	"regexp"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/nft"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -191,5 +193,60 @@ func TestRunSlowsDownAFight(t *testing.T) {
 		if n := sample(t, c.metrics.repair); n > 2*(fightTolerance+8) {
 			t.Errorf("controller %d repaired %v times in 2s", i, n)
 		}
+	}
+}
+
+// ownGens is an eventEngine whose own commits are a fixed set.
+type ownGens map[uint32]bool
+
+func (o ownGens) Watch() (*nft.Watcher, error) { return nil, errors.New("not a kernel") }
+func (o ownGens) Committed(gen uint32) bool    { return o[gen] }
+
+// TestCoalesce feeds events to the coalescing loop: a burst of foreign
+// changes gives one signal, the controller's own commits and unrelated
+// ones give none, a loss gives one, and each that needs a repair marks
+// the time the repair latency is measured from.
+func TestCoalesce(t *testing.T) {
+	c, err := New(WithEngine(&fakeEngine{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := make(chan nft.Event)
+	out := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go c.coalesce(ownGens{7: true}, evs, out, stop)
+	signals := func() int {
+		n := 0
+		for {
+			select {
+			case <-out:
+				n++
+			case <-time.After(10 * settle):
+				return n
+			}
+		}
+	}
+	t0 := time.Now()
+	for gen := uint32(1); gen <= 5; gen++ {
+		evs <- nft.Event{Gen: gen, Owned: true, At: t0.Add(time.Duration(gen))}
+	}
+	if n := signals(); n != 1 {
+		t.Fatalf("a burst of 5 foreign changes gave %d signals, want 1", n)
+	}
+	if got := c.takeDrift(); !got.Equal(t0.Add(1)) {
+		t.Errorf("drift marked at %v, want the first change's time %v", got, t0.Add(1))
+	}
+	evs <- nft.Event{Gen: 7, Owned: true, At: time.Now()}
+	evs <- nft.Event{Gen: 8, Owned: false, At: time.Now()}
+	if n := signals(); n != 0 {
+		t.Fatalf("an own and an unrelated commit gave %d signals, want 0", n)
+	}
+	if got := c.takeDrift(); !got.IsZero() {
+		t.Errorf("drift marked at %v by changes that need no repair", got)
+	}
+	evs <- nft.Event{Lost: true, Owned: true, At: time.Now()}
+	if n := signals(); n != 1 {
+		t.Fatalf("a loss gave %d signals, want 1", n)
 	}
 }
