@@ -98,6 +98,12 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
 
+	// Subscribed before the first apply, so that a change right after it
+	// is repaired at once.
+	stopDrift := make(chan struct{})
+	defer close(stopDrift)
+	drift, driftErr := c.Drift(stopDrift)
+
 	health := newHealth(3*o.interval + 10*time.Second)
 	if err := c.SetRuleset(rs); err != nil {
 		return explain(err, "changing the firewall")
@@ -105,17 +111,14 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	health.record(nil)
 	wm.record(nil)
 	logger.Info("rules applied", "backend", c.Backend(), "owner", o.flags.target.owner, "chains", len(rs.Chains), "interval", o.interval)
+	if driftErr != nil {
+		logger.Warn("repairing at each --interval only", "err", driftErr)
+	}
 	var fileChanged <-chan struct{}
 	if fileErr != nil {
 		logger.Warn("not watching the rule files; reload them with SIGHUP", "err", fileErr)
 	} else {
 		fileChanged = files.C
-	}
-	stopDrift := make(chan struct{})
-	defer close(stopDrift)
-	drift, err := c.Drift(stopDrift)
-	if err != nil {
-		logger.Warn("repairing at each --interval only", "err", err)
 	}
 
 	var srvErr <-chan error
