@@ -23,6 +23,14 @@ type Controller struct {
 	desired    *firewall.Ruleset
 	cache      ruleCache // the parsed rules of the last Set, by their text
 	subscribed bool
+
+	// driftSince is when the oldest foreign change not yet repaired was
+	// reported (see Drift); zero when there is none.
+	driftMu    sync.Mutex
+	driftSince time.Time
+	// subs are the subscriptions of Drift, ended by Close.
+	subsMu sync.Mutex
+	subs   []*subscription
 }
 
 // New creates a controller. With no options it manages nftables tables named
@@ -66,9 +74,11 @@ func New(opts ...Option) (*Controller, error) {
 // "clients").
 func (c *Controller) Backend() string { return c.engine.Name() }
 
-// Run reconciles every resync period until stop is closed. Errors are sent
-// on the returned channel without blocking: a reader that is not waiting
-// misses them, as in Kilo. The channel is closed when Run stops.
+// Run reconciles every resync period until stop is closed and, with the
+// nftables engine, as soon as someone else changes the owned state (see
+// Drift): the resync is then only a safety net. Errors are sent on the
+// returned channel without blocking: a reader that is not waiting misses
+// them, as in Kilo. The channel is closed when Run stops.
 func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 	c.mu.Lock()
 	if c.subscribed {
@@ -78,6 +88,11 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 	// A controller runs one loop at most.
 	c.subscribed = true
 	c.mu.Unlock()
+	// Subscribed before Run returns, so that no change after it is missed.
+	drift, err := c.Drift(stop)
+	if err != nil {
+		c.logger.Warn("repairing at each resync only", "err", err)
+	}
 	go func() {
 		defer close(c.errors)
 		t := time.NewTicker(c.resync)
@@ -85,6 +100,7 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 		for {
 			select {
 			case <-t.C:
+			case <-drift:
 			case <-stop:
 				return
 			}
@@ -131,7 +147,10 @@ func (c *Controller) Reconcile() error { return c.ReconcileContext(context.Backg
 func (c *Controller) ReconcileContext(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.apply(ctx, "reconcile", c.desired)
+	since := c.takeDrift()
+	err := c.apply(ctx, "reconcile", c.desired)
+	c.repaired(since, err)
+	return err
 }
 
 func (c *Controller) apply(ctx context.Context, op string, desired *firewall.Ruleset) error {
@@ -244,7 +263,9 @@ func (c *Controller) CurrentContext(ctx context.Context) (*firewall.Ruleset, err
 	return c.engine.Read(ctx)
 }
 
-// Close releases the engine (sockets); it does not remove any rule.
+// Close releases the engine (sockets) and ends the subscriptions to ruleset
+// changes; it does not remove any rule.
 func (c *Controller) Close() error {
+	c.closeSubscriptions()
 	return c.engine.Close()
 }

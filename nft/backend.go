@@ -40,6 +40,8 @@ type Backend struct {
 	// from changes of the desired state).
 	lastRS *firewall.Ruleset
 	lastD  *desired
+	// own are the generations the latest batches created (Committed).
+	own commits
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
@@ -263,6 +265,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			}
 			return nil, fmt.Errorf("applying %d changes: %w", len(pl.changes), err)
 		}
+		b.own.add(res.gen)
 		if pl.learnHandles(res.handles) {
 			b.remember(pl.next, res.gen)
 		} else {
@@ -312,6 +315,7 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 			b.dropConn()
 			return fmt.Errorf("deleting owned tables: %w", err)
 		}
+		b.own.add(res.gen)
 		b.remember(pl.next, res.gen)
 		return nil
 	}

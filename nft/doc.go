@@ -57,6 +57,17 @@
 // not match, the state in memory is dropped and the next Apply dumps. A
 // cold apply is one batch.
 //
+// # Change notifications
+//
+// Watch subscribes to the kernel's nftables notifications in the
+// backend's namespace and reports each committed transaction once, with
+// the generation it created and whether it touched an owned table, or a
+// loss of notifications (ENOBUFS, or the socket's drop counter). The
+// first message of every batch asks for an echo, so the backend learns
+// the generation each of its commits created: Committed tells its own
+// transactions from someone else's, which is how a controller repairs
+// only foreign changes (see controller.Drift).
+//
 // # Errors
 //
 // A refused message is mapped back to what it did: a rule's refusal is a
