@@ -20,6 +20,9 @@ type batch struct {
 	rule  []bool
 	size  int
 	setID uint32
+	// noGen says the first message is not to be echoed (see quietStart):
+	// the new generation is then not learnt.
+	noGen bool
 }
 
 // head starts the data of a message for family fam: the nfgenmsg header.
@@ -103,7 +106,9 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	// The kernel reports the new generation to the sender of the first
 	// message after the batch begin when that message asks for an echo
 	// (the message itself is echoed too, and ignored unless it is a rule).
-	msgs[1].Header.Flags |= netlink.Echo
+	if !b.noGen {
+		msgs[1].Header.Flags |= netlink.Echo
+	}
 	for _, i := range echo {
 		msgs[i+1].Header.Flags |= netlink.Echo
 	}

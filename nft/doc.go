@@ -48,10 +48,25 @@
 // and plans again (WithMaxRetries). Messages are ordered tables, chains,
 // rule deletions, new rules, chain deletions, so each is valid where it
 // stands; kept rules keep their handles (a longest common subsequence of
-// each chain) and new rules are inserted before the next kept one. No
-// message asks for an ACK; a GETGEN sent after the batch is the barrier
+// each chain) and new rules are inserted before the next kept one.
+//
+// The kernel finds a rule by handle by walking its chain from the head,
+// so deleting most of a long chain rule by rule is quadratic (20k rules:
+// 7.5 s against 0.57 s for `nft -f` with a flush), and the kernel holds
+// the namespace's commit mutex, blocking every other nftables writer, for
+// the whole batch. For each chain the planner estimates the kernel's cost
+// of deleting and inserting by handle against flushing the chain and
+// adding every rule again (see cost.go), and takes the cheaper; the
+// changes it reports are the same either way. A plan's kernel cost is so
+// never much more than that of `nft -f` of the same end state (make
+// bench, BenchmarkReplace). Library, CLI and drift repair share the
+// planner.
+//
+// No message asks for an ACK; a GETGEN sent after the batch is the barrier
 // that ends its replies, and the echo of the first message reports the new
-// generation. The handles of new rules are learnt by echoing only the
+// generation. That echo reports everything the message does, so the batch
+// never starts with a flush or a deletion of a table or chain (see
+// echo.go). The handles of new rules are learnt by echoing only the
 // first and the last new rule of each table and counting the ones in
 // between (the kernel numbers them from one counter); when the count does
 // not match, the state in memory is dropped and the next Apply dumps. A

@@ -84,6 +84,7 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 		}
 		p.tables.delTable(ht.id.Fam, ht.name)
 	}
+	p.quietStart(st)
 	out := &p.tables
 	addsAt := 0
 	for _, ph := range []*batch{&p.chains, &p.dels, &p.adds, &p.chainDels} {
@@ -196,36 +197,67 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		want[j] = id
 	}
 	have := make([]int, len(hc.rules))
+	recognised := false
 	for i, hr := range hc.rules {
 		have[i] = -1 - i
 		if e := p.identify(fam, hr); e != nil {
 			if id, found := ids[e]; found {
 				have[i] = id
+				recognised = true
 			}
 		}
 	}
-	match := matchRules(have, want)
+	var match []int
+	if recognised {
+		match = matchRules(have, want)
+	} else {
+		// Nothing to keep (a replacement of every rule): the diff
+		// would search up to maxEdits edits to find that out.
+		match = make([]int, len(want))
+		for j := range match {
+			match[j] = -1
+		}
+	}
 	kept := make([]bool, len(hc.rules))
 	for _, i := range match {
 		if i >= 0 {
 			kept[i] = true
 		}
 	}
-	for i, hr := range hc.rules {
-		if !kept[i] {
-			d := describe(fam, hr)
-			p.dels.delRule(fam, wt.name, wc.name, hr.handle, func() string { return "deleting " + d })
-			p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
-		}
-	}
-	// before[j] is the handle of the next kept rule after j (0: none).
+	// before[j] is the handle of the next kept rule after j (0: none),
+	// at position at[j] of the chain.
 	var next uint64
+	nextAt := 0
 	before := make([]uint64, len(wc.rules))
+	var deleted, inserted []int
+	nkept := 0
 	for j := len(wc.rules) - 1; j >= 0; j-- {
 		before[j] = next
 		if match[j] >= 0 {
-			next = hc.rules[match[j]].handle
+			next, nextAt = hc.rules[match[j]].handle, match[j]
+			nkept++
+		} else if next != 0 {
+			inserted = append(inserted, nextAt)
 		}
+	}
+	for i := range hc.rules {
+		if !kept[i] {
+			deleted = append(deleted, i)
+		}
+	}
+	// flush: the chain is flushed and every rule added again, in order
+	// (see cost.go).
+	flush := flushCheaper(len(hc.rules), deleted, inserted, nkept)
+	if flush {
+		p.dels.flushChain(fam, wt.name, wc.name)
+	}
+	for _, i := range deleted {
+		hr := hc.rules[i]
+		d := describe(fam, hr)
+		if !flush {
+			p.dels.delRule(fam, wt.name, wc.name, hr.handle, func() string { return "deleting " + d })
+		}
+		p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
 	}
 	nrs := make([]haveRule, len(wc.rules))
 	nc.rules = make([]*haveRule, len(wc.rules))
@@ -233,18 +265,24 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		nr := &nrs[j]
 		nr.ent = wr.ent
 		nc.rules[j] = nr
-		if match[j] >= 0 {
+		if match[j] >= 0 && !flush {
 			nr.handle = hc.rules[match[j]].handle
 			continue
 		}
+		pos := before[j]
+		if flush {
+			pos = 0
+		}
 		p.added = append(p.added, pendingRule{hr: nr, msg: len(p.adds.msgs)})
-		if err := p.adds.newRule(fam, wt.name, wc.name, wr, before[j]); err != nil {
+		if err := p.adds.newRule(fam, wt.name, wc.name, wr, pos); err != nil {
 			return err
 		}
 		// newRule may add the rule's sets first: the rule is the last
 		// message.
 		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
-		p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
+		if match[j] < 0 {
+			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
+		}
 	}
 	return nil
 }
