@@ -37,6 +37,7 @@ type options struct {
 	engine     firewall.Backend
 	observer   firewall.Observer
 	stateDir   *string
+	lockWait   bool
 }
 
 // WithLogger sets the logger (default: slog.Default()).
@@ -93,3 +94,7 @@ func WithEngine(b firewall.Backend) Option { return func(o *options) { o.engine 
 // WithObserver receives the engine's operation counts (getgen, dump, batch,
 // exec, drift) in addition to the metrics.
 func WithObserver(obs firewall.Observer) Option { return func(o *options) { o.observer = obs } }
+
+// WithLockWait makes the first write wait while another writer holds the
+// owner in the network namespace, instead of failing (nftables engine).
+func WithLockWait(wait bool) Option { return func(o *options) { o.lockWait = wait } }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/ownerlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,6 +41,10 @@ type Backend struct {
 	// from changes of the desired state).
 	lastRS *firewall.Ruleset
 	lastD  *desired
+	// lock is the owner's lock, taken by the first write (see
+	// takeLock); lockWait makes that write wait for it.
+	lock     *ownerlock.Lock
+	lockWait bool
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
@@ -84,6 +89,8 @@ func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.dropConn()
+	b.lock.Release()
+	b.lock = nil
 	if b.nsfd >= 0 {
 		unix.Close(b.nsfd)
 		b.nsfd = -1
@@ -212,6 +219,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := b.takeLock(ctx); err != nil {
+		return nil, err
+	}
 	gen, err := b.getGen()
 	if err != nil {
 		return nil, err
@@ -282,6 +292,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 func (b *Backend) CleanUp(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.takeLock(ctx); err != nil {
+		return err
+	}
 	b.lastRS, b.lastD = nil, nil
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
@@ -295,7 +308,10 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pl, err := makePlan(&desired{byID: map[tableID]*wantTable{}}, st)
+		for id, name := range st.foreign {
+			b.log.Warn("not deleting a table named like an owned one: nftsync did not create it", "family", id.Fam.String(), "table", name, "owner", b.owner)
+		}
+		pl, err := makePlan(&desired{owner: b.owner, byID: map[tableID]*wantTable{}}, st)
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,7 @@ even where someone else has an equal rule.`,
 		},
 	}
 	flags.register(cmd.Flags())
+	flags.registerWait(cmd.Flags())
 	input.register(cmd.Flags(), true)
 	return cmd
 }

@@ -28,5 +28,6 @@ error.`,
 		},
 	}
 	flags.register(cmd.Flags())
+	flags.registerWait(cmd.Flags())
 	return cmd
 }

@@ -72,6 +72,13 @@ func (t *targetFlags) netnsPath() (string, error) {
 type commonFlags struct {
 	target targetFlags
 	logs   logFlags
+	wait   bool
+}
+
+// registerWait adds --wait, for the commands that write.
+func (f *commonFlags) registerWait(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.wait, "wait", false,
+		"when another process is writing the same owner's rules in the namespace, wait for it to end instead of failing")
 }
 
 func (f *commonFlags) register(fs *pflag.FlagSet) {
@@ -87,7 +94,7 @@ func (f *commonFlags) open(cmd *cobra.Command, doing string, reg prometheus.Regi
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := f.target.open(logger, reg, extra...)
+	c, err := f.target.open(logger, reg, append(extra, controller.WithLockWait(f.wait))...)
 	if err != nil {
 		return nil, nil, explain(err, doing)
 	}

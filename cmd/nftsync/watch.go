@@ -54,6 +54,7 @@ With --metrics-addr, an HTTP server serves Prometheus metrics on /metrics and
 	}
 	fs := cmd.Flags()
 	o.flags.register(fs)
+	o.flags.registerWait(fs)
 	o.input.register(fs, false)
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "how often to reconcile")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics and /healthz on this address (e.g. :9737); empty: no server")

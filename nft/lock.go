@@ -1,0 +1,33 @@
+package nft
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nftsync/nftsync/internal/ownerlock"
+)
+
+// ErrOwnerBusy says another writer (another process, or another Backend
+// in this one) holds the owner's tables in this network namespace: two
+// writers of one owner would undo each other's changes on every round.
+var ErrOwnerBusy = ownerlock.ErrHeld
+
+// lockName is the name of the lock of an owner's nftables tables; it is
+// per network namespace (see ownerlock).
+func lockName(owner string) string { return "nftsync/nftables/" + owner }
+
+// takeLock takes the owner's lock before the first write and keeps it
+// until Close: a write by a Backend that does not hold it fails with
+// ErrOwnerBusy, or waits for it with WithLockWait. Reading and planning
+// take no lock.
+func (b *Backend) takeLock(ctx context.Context) error {
+	if b.lock != nil {
+		return nil
+	}
+	l, err := ownerlock.Acquire(ctx, b.nsfd, lockName(b.owner), b.lockWait)
+	if err != nil {
+		return fmt.Errorf("owner %q in this network namespace is %w; one writer per owner (WithLockWait, or nftsync's --wait, waits for it)", b.owner, err)
+	}
+	b.lock = l
+	return nil
+}
