@@ -5,13 +5,29 @@
 // # Ownership
 //
 // Each (family, iptables table) that has chains becomes the table
-// OWNER-TABLE (e.g. "nftsync-nat", see WithOwner) in family ip or ip6.
-// Built-in chains are base chains hooked with the type and priority
-// iptables-nft uses; user chains are regular chains. No other table is
-// read beyond its name, or written. A rule in an owned table that nftsync
-// did not write is foreign: Read shows it as a placeholder (ForeignComment)
-// and Apply deletes it; an owned table someone made dormant is woken
-// (WakeTable).
+// OWNER-TABLE (e.g. "nftsync-nat", see WithOwner) in family ip or ip6,
+// created with the comment (table userdata) "nftsync owner OWNER": the
+// mark that proves nftsync made it. Built-in chains are base chains hooked
+// with the type and priority iptables-nft uses; user chains are regular
+// chains. No other table is read beyond its name and mark, or written. A
+// table named like an owned one without the owner's mark is someone
+// else's: never listed, changed or deleted (CleanUp logs a warning and
+// leaves it), and an Apply or Plan that needs it fails with
+// ErrForeignTable. Tables an nftsync without marks made are adopted when
+// every rule in them is nftsync's (see ownership.go). A rule in an owned
+// table that nftsync did not write is foreign: Read shows it as a
+// placeholder (ForeignComment) and Apply deletes it; an owned table
+// someone made dormant is woken (WakeTable).
+//
+// # One writer per owner
+//
+// The first write (Apply, CleanUp) of a Backend takes the owner's lock in
+// its network namespace, held until Close: an abstract unix socket named
+// "nftsync/nftables/OWNER", bound inside the namespace (see
+// internal/ownerlock; it needs no file and dies with the process). A
+// second writer of the same owner in the same namespace fails with
+// ErrOwnerBusy naming the holder's pid, or waits (WithLockWait). Read and
+// Plan take no lock.
 //
 // # Userdata
 //
@@ -46,8 +62,9 @@
 // generation it was planned against (NFNL_BATCH_GENID): when the ruleset
 // changed in between, the kernel refuses it with ERESTART and Apply reads
 // and plans again (WithMaxRetries). Messages are ordered tables, chains,
-// rule deletions, new rules, chain deletions, so each is valid where it
-// stands; kept rules keep their handles (a longest common subsequence of
+// rule deletions, deletions of sets and objects someone else put in an
+// owned table (drift too, see objects.go), new rules, chain deletions, so
+// each is valid where it stands; kept rules keep their handles (a longest common subsequence of
 // each chain) and new rules are inserted before the next kept one.
 //
 // The kernel finds a rule by handle by walking its chain from the head,

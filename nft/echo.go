@@ -32,7 +32,7 @@ func bulky(m netlink.Message) bool {
 // batch creates stays unknown.
 func (p *planner) quietStart(st *actual) {
 	var first *netlink.Message
-	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.adds, &p.chainDels} {
+	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels} {
 		if len(ph.msgs) > 0 {
 			first = &ph.msgs[0]
 			break

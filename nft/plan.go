@@ -20,15 +20,16 @@ const WakeTable firewall.Op = "wake-table"
 //
 // The batch is ordered so that every message is valid where it stands:
 // tables, then chains (so that jumps find their targets), then stale rules
-// deleted (dropping references to chains about to go), then new rules, then
-// stale chains deleted.
+// deleted (dropping references to chains, sets and objects about to go),
+// then foreign sets, objects and flowtables deleted (a verdict map refers
+// to chains), then new rules, then stale chains deleted.
 type planner struct {
 	d  *desired
 	st *actual
 	// phases of the batch, concatenated at the end
-	tables, chains, dels, adds, chainDels batch
-	changes                               []firewall.Change
-	next                                  *actual
+	tables, chains, dels, objDels, adds, chainDels batch
+	changes                                        []firewall.Change
+	next                                           *actual
 	// added lists the new rules of next with the index of the NEWRULE
 	// message in adds that creates them; their handles are learnt once
 	// the batch is committed.
@@ -60,6 +61,9 @@ type plan struct {
 func makePlan(d *desired, st *actual) (*plan, error) {
 	p := &planner{d: d, st: st, next: &actual{tables: make(map[tableID]*haveTable, len(d.tables))}}
 	for _, wt := range d.tables {
+		if name, ok := st.foreign[wt.id]; ok {
+			return nil, foreignError(d.owner, wt.id.Fam, name)
+		}
 		start := len(p.adds.msgs)
 		if err := p.table(wt, st.tables[wt.id]); err != nil {
 			return nil, err
@@ -87,7 +91,7 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 	p.quietStart(st)
 	out := &p.tables
 	addsAt := 0
-	for _, ph := range []*batch{&p.chains, &p.dels, &p.adds, &p.chainDels} {
+	for _, ph := range []*batch{&p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels} {
 		if ph == &p.adds {
 			addsAt = len(out.msgs)
 		}
@@ -111,8 +115,15 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 // table plans one desired table; ht is nil when it does not exist.
 func (p *planner) table(wt *wantTable, ht *haveTable) error {
 	fam := wt.id.Fam
+	if ht != nil && ht.adopt {
+		// Made by an earlier nftsync without the mark: re-created,
+		// marked (see ownership.go).
+		p.tables.delTable(fam, ht.name)
+		p.change(AdoptTable, wt.id, "", "", 0)
+		ht = nil
+	}
 	if ht == nil {
-		p.tables.newTable(fam, wt.name)
+		p.tables.newOwnedTable(fam, wt.name, p.d.owner)
 		ht = &haveTable{id: wt.id, name: wt.name, byName: map[string]*haveChain{}}
 	} else if ht.flags&unix.NFT_TABLE_F_DORMANT != 0 {
 		// Someone made the table dormant: wake it up.
@@ -148,6 +159,7 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 			p.dropChain(ht, hc)
 		}
 	}
+	p.dropObjects(ht)
 	return nil
 }
 
