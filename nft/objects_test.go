@@ -73,3 +73,35 @@ func TestFlowtableObject(t *testing.T) {
 		t.Error("anonymous set decoded as an object")
 	}
 }
+
+// TestObjectsDumpedOnlyWhenThere checks that a read dumps sets, objects
+// and flowtables only for a table that holds more than its chains and its
+// rules' anonymous sets.
+func TestObjectsDumpedOnlyWhenThere(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, obs := newBackend(t, ns)
+	rs := incrementalRuleset(t) // multiport rules: anonymous sets
+	apply(t, b, rs)
+	reads := func() int {
+		b.forget()
+		obs.Take()
+		if p := apply(t, b, rs); !p.Empty() {
+			t.Fatalf("re-read: %s", p)
+		}
+		return obs.Get("dump")
+	}
+	// One table dump, then chains and rules of each of the 3 tables.
+	if n := reads(); n != 7 {
+		t.Errorf("read with anonymous sets only: %d dumps, want 7", n)
+	}
+	ns.NFT("add set ip nftsync-filter s { type ipv4_addr; }")
+	obs.Take()
+	apply(t, b, rs)
+	if n := obs.Get("dump"); n != 10 {
+		t.Errorf("read with a set added: %d dumps, want 10", n)
+	}
+	if strings.Contains(ns.Exec("nft", "list", "table", "ip", "nftsync-filter"), "set s") {
+		t.Error("the added set survived Apply")
+	}
+}
