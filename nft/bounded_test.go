@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
@@ -145,6 +146,15 @@ func TestBoundedReplace(t *testing.T) {
 					t.Errorf("after the replacement:\n%.2000s\nwant (fresh install):\n%.2000s", got, want)
 				}
 				after := ruleHandles(t, ns, "ip", "nftsync-filter", "BIG")
+				// The handles learnt for the next change from memory are
+				// the kernel's.
+				var kernel []string
+				for _, h := range after {
+					kernel = append(kernel, strings.Fields(h)[0])
+				}
+				if got := modelHandles(t, b, rule.IPv4, "filter", "BIG"); strings.Join(got, " ") != strings.Join(kernel, " ") {
+					t.Errorf("handles in memory differ from the kernel's")
+				}
 				kept := map[string]bool{}
 				for _, h := range before {
 					kept[h] = true
