@@ -221,3 +221,37 @@ func TestFlushCheaper(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushPathWithSets forces the flush path for every chain that
+// changes, with rules that have anonymous sets (kept ones are added again
+// with new sets), and checks the end state, the handles learnt and that
+// nothing changes afterwards.
+func TestFlushPathWithSets(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	defer func(v int) { addSteps = v }(addSteps)
+	addSteps = -1 << 20 // any deletion or insertion flushes
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns)
+	apply(t, b, incrementalRuleset(t))
+	next := incrementalRuleset(t, `-p udp -m multiport --dports 1000,2000 -j DROP`)
+	next.Chains[1].Rules = append(next.Chains[1].Rules[:1:1], next.Chains[1].Rules[2:]...)
+	d, err := compile(b.owner, next, b.cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := makePlan(d, b.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flush, byHandle := flushes(pl.batch); flush != 1 || byHandle != 0 {
+		t.Fatalf("plan has %d flushes and %d deletions by handle, want 1 flush", flush, byHandle)
+	}
+	apply(t, b, next)
+	checkModel(t, b, ns, "after a flush")
+	for _, tb := range [][2]string{{"ip", "nftsync-filter"}, {"ip", "nftsync-nat"}, {"ip6", "nftsync-filter"}} {
+		if got, want := sortedListing(ns, tb[0], tb[1]), sortedListingOf(t, next, tb[0], tb[1]); got != want {
+			t.Errorf("%s %s:\n%s\nwant:\n%s", tb[0], tb[1], got, want)
+		}
+	}
+	checkNoop(t, b, next)
+}
