@@ -52,7 +52,9 @@
 // one rule (translations are cached per *rule.Rule and per rule text) and
 // sends one small batch, without dumping. When the generation moved,
 // someone else changed the ruleset: Apply dumps the owned tables (one
-// table dump, then one chain dump and one rule dump per owned table),
+// table dump, then one chain dump and one rule dump per owned table, and
+// the sets, objects and flowtables of a table whose use count says it
+// holds more than its chains: see objects.go),
 // reads the generation again to detect a dump that raced a change, and
 // repairs the difference ("drift").
 //
