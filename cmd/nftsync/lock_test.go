@@ -40,3 +40,21 @@ func TestSecondWriterOfOwner(t *testing.T) {
 		t.Errorf("apply --wait did not apply:\n%s", out)
 	}
 }
+
+// TestOwnerFreedByKill checks that a writer killed with SIGKILL leaves no
+// lock behind: a second watch of the owner fails while the first runs,
+// and apply works right after the kill, without --wait.
+func TestOwnerFreedByKill(t *testing.T) {
+	ns := netnstest.New(t)
+	w := startWatch(t, ns, "--backend", "nftables", "-4", kiloV4)
+	eventually(t, "watch applies", func() bool { return w.logged("rules applied") != nil })
+	second := startWatch(t, ns, "--backend", "nftables", "-4", kiloV4)
+	if code := second.wait(t); code != 1 || !strings.Contains(second.stderr.String(), "held by another writer") {
+		t.Errorf("second watch of the owner: exit %d, stderr:\n%s", code, second.stderr)
+	}
+	if err := w.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-w.done
+	mustRun(t, 0, ns, "", "apply", "--backend", "nftables", "-4", kiloV4)
+}
