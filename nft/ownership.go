@@ -23,11 +23,14 @@ import (
 // someone else's, whatever its name: nftsync does not list, change or
 // delete it (CleanUp included), and an Apply that needs that table fails
 // with ErrForeignTable, changing nothing. One exception is for upgrades:
-// nftsync before the mark made unmarked tables. An unmarked table that has
-// at least one rule and whose every rule carries nftsync's spec in its
-// userdata was made by nftsync; it is adopted: Apply deletes it and
-// creates it afresh, marked, with the desired chains and rules, in the
-// same atomic batch (CleanUp deletes it).
+// nftsync before the mark made unmarked tables. An unmarked table whose
+// every rule carries nftsync's spec in its userdata, that holds no set or
+// stateful object, and that has at least one rule, or else only chains
+// hooked exactly as nftsync hooks chains of their names (an earlier
+// nftsync's table of empty chains), was made by nftsync; it is adopted:
+// Apply deletes it and creates it afresh, marked, with the desired chains
+// and rules, in the same atomic batch (CleanUp deletes it). An empty table
+// made by hand, or one with a rule or set of someone else, stays foreign.
 
 // nftaTableUserdata is NFTA_TABLE_USERDATA (not in x/sys/unix).
 const nftaTableUserdata = 6
@@ -78,10 +81,14 @@ func (b *batch) newOwnedTable(fam rule.Family, name, owner string) {
 }
 
 // adoptable reports whether an unmarked table was made by an earlier
-// nftsync: it has rules, and each carries nftsync's spec.
+// nftsync (see above).
 func adoptable(t *haveTable) bool {
-	rules := 0
+	if len(t.objects) > 0 || len(t.chains) == 0 {
+		return false
+	}
+	rules, hookedAsOurs := 0, true
 	for _, c := range t.chains {
+		hookedAsOurs = hookedAsOurs && sameHook(c.base, base(t.id.Table, c.name))
 		for _, r := range c.rules {
 			if _, err := parseUserData(t.id.Fam, r.udata); err != nil {
 				return false
@@ -89,7 +96,7 @@ func adoptable(t *haveTable) bool {
 			rules++
 		}
 	}
-	return rules > 0
+	return rules > 0 || hookedAsOurs
 }
 
 // foreignError is the error for a foreign table in the way of an Apply.

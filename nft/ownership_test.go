@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -117,9 +118,13 @@ func TestAdoptUnmarkedTable(t *testing.T) {
 	if strings.Contains(ns.Exec("nft", "list", "ruleset"), "nftsync owner") {
 		t.Fatal("the earlier nftsync's tables are marked")
 	}
-	// A hand-made unmarked table with a rule that is not nftsync's is
-	// not adopted.
-	ns.NFT("add table ip6 kilo-nat\nadd chain ip6 kilo-nat c\nadd rule ip6 kilo-nat c counter")
+	// A hand-made unmarked table with a rule that is not nftsync's, or
+	// without chains, is not adopted; one of empty chains hooked as
+	// nftsync hooks them (an earlier nftsync's) is.
+	ns.NFT("add table ip6 kilo-nat\nadd chain ip6 kilo-nat c\nadd rule ip6 kilo-nat c counter\nadd table ip kilo-mangle\n" +
+		"add table ip kilo-raw\nadd chain ip kilo-raw PREROUTING { type filter hook prerouting priority -300; }")
+	rs.Chains = append(rs.Chains, chain(t, rule.IPv4, "raw", "PREROUTING", "", "-s 10.0.0.1 -j ACCEPT"))
+	marked++
 
 	p := apply(t, b, rs)
 	adopted := 0
@@ -134,7 +139,7 @@ func TestAdoptUnmarkedTable(t *testing.T) {
 	fresh := netnstest.New(t)
 	fb, _ := newBackend(t, fresh, WithOwner("kilo"))
 	apply(t, fb, rs)
-	for _, tb := range []struct{ fam, name string }{{"ip", "kilo-filter"}, {"ip", "kilo-nat"}, {"ip6", "kilo-filter"}} {
+	for _, tb := range []struct{ fam, name string }{{"ip", "kilo-filter"}, {"ip", "kilo-nat"}, {"ip6", "kilo-filter"}, {"ip", "kilo-raw"}} {
 		if got, want := listing(ns, tb.fam, tb.name), listing(fresh, tb.fam, tb.name); got != want {
 			t.Errorf("%s %s after adoption:\n%s\nwant:\n%s", tb.fam, tb.name, got, want)
 		}
@@ -143,7 +148,7 @@ func TestAdoptUnmarkedTable(t *testing.T) {
 	if err := b.CleanUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if out := ns.Exec("nft", "list", "tables"); strings.TrimSpace(out) != "table ip6 kilo-nat" {
-		t.Errorf("after CleanUp:\n%s\nwant only the hand-made ip6 kilo-nat", out)
+	if out := ns.Exec("nft", "list", "tables"); strings.TrimSpace(out) != "table ip6 kilo-nat\ntable ip kilo-mangle" {
+		t.Errorf("after CleanUp:\n%s\nwant only the hand-made ip6 kilo-nat and ip kilo-mangle", out)
 	}
 }
