@@ -3,6 +3,7 @@ package nft
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
@@ -37,6 +38,13 @@ func (b *batch) add(msg int, flags netlink.HeaderFlags, data attrs, label func()
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
 	b.size += unix.NLMSG_HDRLEN + len(data)
+}
+
+// grow makes room for n more messages.
+func (b *batch) grow(n int) {
+	b.msgs = slices.Grow(b.msgs, n)
+	b.labels = slices.Grow(b.labels, n)
+	b.rule = slices.Grow(b.rule, n)
 }
 
 // allocates reports whether message i takes a handle from its table's

@@ -24,7 +24,7 @@ func bigChain(t testing.TB, idx []int) *firewall.Ruleset {
 		s := fmt.Sprintf(`-s 10.%d.%d.%d/32 -p tcp --dport %d -m comment --comment "rule %d" -j ACCEPT`,
 			i>>16&255, i>>8&255, i&255, 1024+i%50000, i)
 		if i < 0 {
-			s = fmt.Sprintf(`-s 192.0.%d.%d -p udp --dport %d -j DROP`, -i>>8&255, -i&255, -i)
+			s = fmt.Sprintf(`-s 192.%d.%d.%d -p udp --dport %d -j DROP`, -i>>16&255, -i>>8&255, -i&255, 1+(-i)%60000)
 		}
 		r, err := rule.ParseString(rule.IPv4, s)
 		if err != nil {

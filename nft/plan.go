@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -260,6 +261,15 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 	// flush: the chain is flushed and every rule added again, in order
 	// (see cost.go).
 	flush := flushCheaper(len(hc.rules), deleted, inserted, nkept)
+	// Room for the changes and messages below at once: growing them by
+	// doubling copied 100k-rule plans several times over.
+	adds := len(wc.rules) - nkept
+	if flush {
+		adds = len(wc.rules)
+	}
+	p.changes = slices.Grow(p.changes, len(deleted)+len(wc.rules)-nkept)
+	p.adds.grow(adds)
+	p.added = slices.Grow(p.added, adds)
 	if flush {
 		p.dels.flushChain(fam, wt.name, wc.name)
 	}
