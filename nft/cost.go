@@ -10,7 +10,8 @@ package nft
 //
 // A flush (NFT_MSG_DELRULE naming only the chain) walks the list once; the
 // rules to keep are then added again, at the end in order, at the cost of
-// a rule add each and of their handles. The planner estimates both costs
+// a rule add each, of their handles and of their counters' values (they
+// start again from zero, as after `nft -f` of the same change). The planner estimates both costs
 // for every chain in units of one list step and takes the cheaper:
 //
 //	by handle: Σ position of each rule deleted or inserted before

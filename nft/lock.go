@@ -2,6 +2,8 @@ package nft
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/nftsync/nftsync/internal/ownerlock"
@@ -13,8 +15,15 @@ import (
 var ErrOwnerBusy = ownerlock.ErrHeld
 
 // lockName is the name of the lock of an owner's nftables tables; it is
-// per network namespace (see ownerlock).
-func lockName(owner string) string { return "nftsync/nftables/" + owner }
+// per network namespace (see ownerlock). An abstract socket name holds
+// 107 bytes: a long owner is hashed.
+func lockName(owner string) string {
+	if len(owner) > 64 {
+		sum := sha256.Sum256([]byte(owner))
+		owner = "sha256:" + hex.EncodeToString(sum[:16])
+	}
+	return "nftsync/nftables/" + owner
+}
 
 // takeLock takes the owner's lock before the first write and keeps it
 // until Close: a write by a Backend that does not hold it fails with

@@ -73,3 +73,17 @@ func must(t *testing.T, ns *netnstest.NS, opts ...Option) *Backend {
 	b, _ := newBackend(t, ns, opts...)
 	return b
 }
+
+// TestLockNameLength checks that every valid owner makes a lock name an
+// abstract socket address can hold, distinct per owner.
+func TestLockNameLength(t *testing.T) {
+	long := strings.Repeat("o", 200)
+	names := map[string]bool{}
+	for _, owner := range []string{"kilo", strings.Repeat("k", 64), long, long[:199] + "p"} {
+		n := lockName(owner)
+		if len(n) > 100 || names[n] {
+			t.Errorf("lock name %q of owner %.20q...: too long or not distinct", n, owner)
+		}
+		names[n] = true
+	}
+}
