@@ -13,11 +13,13 @@
 // table named like an owned one without the owner's mark is someone
 // else's: never listed, changed or deleted (CleanUp logs a warning and
 // leaves it), and an Apply or Plan that needs it fails with
-// ErrForeignTable. Tables an nftsync without marks made are adopted when
-// every rule in them is nftsync's (see ownership.go). A rule in an owned
-// table that nftsync did not write is foreign: Read shows it as a
-// placeholder (ForeignComment) and Apply deletes it; an owned table
-// someone made dormant is woken (WakeTable).
+// ErrForeignTable. Tables an nftsync without marks made are adopted
+// (AdoptTable) when nothing in them is someone else's (see ownership.go).
+// A rule in an owned table that nftsync did not write is foreign: Read
+// shows it as a placeholder (ForeignComment) and Apply deletes it, as it
+// deletes chains it does not want and the named sets, maps, stateful
+// objects and flowtables someone put in an owned table (DeleteObject, see
+// objects.go); an owned table someone made dormant is woken (WakeTable).
 //
 // # One writer per owner
 //
