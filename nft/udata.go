@@ -36,7 +36,9 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	stripped.Matches = nil
 	pos := byte(noComment)
 	for i, m := range r.Matches {
-		if _, ok := m.(*rule.Comment); ok && pos == noComment {
+		// Only a comment that is in the comment TLV leaves the spec: an
+		// empty one has no TLV (nft stores none) and stays in the spec.
+		if c, ok := m.(*rule.Comment); ok && pos == noComment && c.Text != "" && c.Text == tr.Comment {
 			pos = byte(i)
 			continue
 		}
@@ -62,7 +64,6 @@ var errNoSpec = errors.New("rule has no nftsync spec in its userdata")
 // userdata. Malformed or foreign userdata is an error, never a panic.
 func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	var comment, payload []byte
-	haveComment := false
 	for len(ud) > 0 {
 		if len(ud) < 2 || int(ud[1]) > len(ud)-2 {
 			return nil, fmt.Errorf("malformed rule userdata")
@@ -70,7 +71,7 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 		typ, val := ud[0], ud[2:2+int(ud[1])]
 		switch typ {
 		case udComment:
-			comment, haveComment = val, true
+			comment = val
 		case udSpec:
 			payload = append(payload, val...)
 		}
@@ -87,9 +88,12 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	if pos == noComment {
 		return r, nil
 	}
-	if !haveComment || pos > len(r.Matches) {
-		return nil, fmt.Errorf("stored spec names a comment the rule does not have")
+	if pos > len(r.Matches) {
+		return nil, fmt.Errorf("stored spec names a comment at match %d of %d", pos, len(r.Matches))
 	}
+	// Rules written before empty comments stayed in the spec name a
+	// comment without a comment TLV: the comment was empty (comment is
+	// nil).
 	text := cstring(comment)
 	c, err := rule.Parse(fam, []string{"-m", "comment", "--comment", text})
 	if err != nil {

@@ -83,6 +83,9 @@ func TestUserDataRoundTrip(t *testing.T) {
 		{`-m comment --comment "with space" -p udp --dport 53 -j ACCEPT`, false},
 		{`-p tcp -m comment --comment "` + long + `" --dport 22 -j ACCEPT`, false},
 		{`-m limit --limit 5/min -j LOG --log-prefix "in: "`, false},
+		// An empty comment has no comment TLV: it stays in the spec.
+		{`-p sctp -m comment --comment "" -j DROP`, false},
+		{`-m comment --comment "" -m comment --comment "x" -j DROP`, false},
 	}
 	for _, c := range cases {
 		r, err := rule.ParseString(rule.IPv4, c.args)
