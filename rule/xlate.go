@@ -63,7 +63,10 @@ func (t *Translation) join(text func(Stmt) string) string {
 		}
 	}
 	if t.Comment != "" {
-		parts = append(parts, fmt.Sprintf("comment %q", t.Comment))
+		// As iptables-translate prints it: between double quotes, not
+		// escaped (nft reads a quoted string up to the next quote and
+		// unescapes nothing; the parser refuses quotes in comments).
+		parts = append(parts, `comment "`+t.Comment+`"`)
 	}
 	return strings.Join(parts, " ")
 }

@@ -58,6 +58,9 @@ func TestConvergenceDefects(t *testing.T) {
 -A INPUT -m conntrack --ctproto tcp -j ACCEPT
 -A INPUT -m conntrack ! --ctproto udp -j ACCEPT
 -A INPUT -j NFLOG --nflog-threshold 0
+-A INPUT -j NFLOG --nflog-threshold 1
+-A INPUT -m comment --comment "back\\slash" -j ACCEPT
+-A INPUT -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT
 -A INPUT -j NFLOG --nflog-group 3 --nflog-threshold 0 --nflog-size 0
 -A INPUT -p sctp -m comment --comment "" -j DROP
 -A INPUT -m comment --comment "" -m comment --comment "x" -j DROP
@@ -69,7 +72,7 @@ COMMIT
 -A PREROUTING -j CONNMARK --set-mark 0x23/0x42 --right-shift-mark 5
 COMMIT
 `, "")
-	for _, want := range []string{`-A INPUT -p sctp -m comment --comment "" -j DROP`} {
+	for _, want := range []string{`-A INPUT -p sctp -m comment --comment "" -j DROP`, `-A INPUT -j NFLOG --nflog-threshold 1`, `-A INPUT -j NFLOG`} {
 		found := false
 		for _, l := range ruleLines(l4) {
 			found = found || l == want
