@@ -31,6 +31,10 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	if len(r.Matches) >= noComment {
 		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
 	}
+	if len(tr.Comment)+1 > 255 {
+		// One TLV holds 255 bytes: the comment and its NUL.
+		return nil, fmt.Errorf("the rule's comment is %d bytes; nftsync stores at most 254 for now (iptables keeps 255)", len(tr.Comment))
+	}
 	ud := tr.UserData()
 	stripped := *r
 	stripped.Matches = nil
@@ -51,8 +55,14 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 		ud = append(ud, payload[:n]...)
 		payload = payload[n:]
 	}
+	// The one place that decides whether a rule's comment and spec can
+	// be stored: iptables accepts comments of up to 255 bytes, which
+	// do not all fit next to the spec yet.
 	if len(ud) > maxUserData {
-		return nil, fmt.Errorf("rule and comment need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
+		if tr.Comment != "" {
+			return nil, fmt.Errorf("the rule with its %d-byte comment needs %d bytes of userdata; the kernel stores at most %d: shorten the comment or the rule", len(tr.Comment), len(ud), maxUserData)
+		}
+		return nil, fmt.Errorf("the rule needs %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
 	}
 	return ud, nil
 }

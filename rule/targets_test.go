@@ -41,7 +41,7 @@ func TestTargetParseErrors(t *testing.T) {
 		{IPv4, `-j SNAT --to-source example.com`, "example.com", "bad address", false},
 		{IPv4, `-j SNAT --to-source 1.2.3.6-1.2.3.4`, "1.2.3.6-1.2.3.4", "inverted", false},
 		{IPv4, `-j SNAT --to-source 1.2.3.4:80`, "--to-source", "needs -p tcp", false},
-		{IPv4, `-j SNAT --to-source :80`, ":80", "SNAT needs an address", false},
+		{IPv4, `-j SNAT --to-source :80`, "--to-source", "a port needs -p tcp", false},
 		{IPv6, `-j DNAT --to-destination [fec0::1`, "[fec0::1", "missing ']'", false},
 		{IPv4, `-j DNAT --to-destination 1.2.3.4 --random-fully`, "--random-fully", "unknown option", false},
 		{IPv4, `-j SNAT --to 1.2.3.4 --to 1.2.3.5`, "--to", "only be given once", false},

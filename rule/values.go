@@ -19,7 +19,8 @@ func parseAddr(fam Family, v string) (Addr, error) {
 	if err != nil {
 		return Addr{}, argError(v, "not an IP address (host names are not resolved)")
 	}
-	ip = ip.Unmap()
+	// No Unmap: ::ffff:10.0.0.1 is an IPv6 address for ip6tables (and
+	// no IPv4 address for iptables).
 	if (fam == IPv4) != ip.Is4() {
 		return Addr{}, argError(v, "is not an %s address", famWord(fam))
 	}

@@ -82,3 +82,61 @@ COMMIT
 		}
 	}
 }
+
+// TestConvergenceAcceptedInputs holds inputs iptables accepts that
+// nftsync once refused: ICMP codes and names, NAT to a port only,
+// IPv4-mapped IPv6 addresses, comments longer than nft's 128 bytes.
+func TestConvergenceAcceptedInputs(t *testing.T) {
+	long := strings.Repeat("c", 200)
+	l4, l6 := converges(t, `*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p icmp --icmp-type 3/4 -j DROP
+-A INPUT -p icmp ! --icmp-type fragmentation-needed -j ACCEPT
+-A INPUT -p icmp --icmp-type frag -j ACCEPT
+-A INPUT -p icmp --icmp-type 42 -j ACCEPT
+-A INPUT -m comment --comment "`+long+`" -j ACCEPT
+COMMIT
+*nat
+:POSTROUTING ACCEPT [0:0]
+:PREROUTING ACCEPT [0:0]
+-A POSTROUTING -p tcp -j SNAT --to-source :80
+-A PREROUTING -p udp -j DNAT --to-destination :53-54
+COMMIT
+`, `*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p ipv6-icmp --icmpv6-type 1/3 -j DROP
+-A INPUT -p ipv6-icmp ! --icmpv6-type no-route -j DROP
+-A INPUT -s ::ffff:10.0.0.1 -d ::ffff:10.0.0.0/104 -j DROP
+COMMIT
+*nat
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -p udp -j SNAT --to-source :80-90 --random
+COMMIT
+`)
+	for _, want := range []string{
+		"-A INPUT -p icmp -m icmp --icmp-type 3/4 -j DROP",
+		"-A INPUT -p icmp -m icmp ! --icmp-type 3/4 -j ACCEPT",
+		"-A POSTROUTING -p tcp -j SNAT --to-source :80",
+		"-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 1/3 -j DROP",
+		"-A INPUT -s ::ffff:10.0.0.1/128 -d ::ffff:10.0.0.0/104 -j DROP",
+		"-A POSTROUTING -p udp -j SNAT --to-source :80-90 --random",
+	} {
+		if !strings.Contains(l4+l6, want+"\n") {
+			t.Errorf("listing lacks %q:\n%s%s", want, l4, l6)
+		}
+	}
+}
+
+// TestLongCommentRefused checks that a comment iptables keeps but nftsync
+// cannot store yet is refused, naming the reason, and nothing changes.
+func TestLongCommentRefused(t *testing.T) {
+	ns := netnstest.New(t)
+	f := writeFile(t, "long.v4", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \""+strings.Repeat("c", 255)+"\" -j ACCEPT\nCOMMIT\n")
+	r := mustRun(t, 1, ns, "", "apply", "-4", f)
+	if !strings.Contains(r.stderr, "255-byte comment") && !strings.Contains(r.stderr, "comment is 255 bytes") {
+		t.Errorf("refusal does not name the comment:\n%s", r)
+	}
+	if out := ns.Exec("nft", "list", "ruleset"); strings.Contains(out, "table") {
+		t.Errorf("a refused apply changed the ruleset:\n%s", out)
+	}
+}
