@@ -296,16 +296,20 @@ func longOption(arg string) string {
 
 // SplitArgs splits a line into arguments the way iptables-restore does:
 // whitespace separates, double or single quotes group, backslash escapes.
+// It works on bytes, as iptables-restore does: every byte of an argument
+// is kept, valid UTF-8 or not (a rune loop would turn invalid bytes into
+// U+FFFD without a word).
 func SplitArgs(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
 	inArg := false
-	var quote rune
+	var quote byte
 	escaped := false
-	for _, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case escaped:
-			cur.WriteRune(c)
+			cur.WriteByte(c)
 			escaped = false
 		case c == '\\' && quote != '\'':
 			escaped, inArg = true, true
@@ -313,7 +317,7 @@ func SplitArgs(s string) ([]string, error) {
 			if c == quote {
 				quote = 0
 			} else {
-				cur.WriteRune(c)
+				cur.WriteByte(c)
 			}
 		case c == '"' || c == '\'':
 			quote, inArg = c, true
@@ -324,7 +328,7 @@ func SplitArgs(s string) ([]string, error) {
 				inArg = false
 			}
 		default:
-			cur.WriteRune(c)
+			cur.WriteByte(c)
 			inArg = true
 		}
 	}
