@@ -37,17 +37,92 @@ type parser struct {
 	rule *Rule
 	// target receives options once -j/-g has been seen.
 	target Target
+	// pick chooses, for -s and -d (index 0, 1), which address of a
+	// comma-separated list this rule gets; n counts the addresses.
+	pick, n [2]int
 }
 
 // Parse parses the iptables arguments of one rule, as written after
-// "-A CHAIN", for the given family.
+// "-A CHAIN", for the given family. Arguments that iptables makes several
+// rules of (-s or -d with a list of addresses) are an error: see
+// ParseRules.
 func Parse(fam Family, args []string) (*Rule, error) {
-	r := &Rule{Family: fam}
-	p := &parser{args: args, rule: r}
-	if err := p.run(); err != nil {
+	rs, err := ParseRules(fam, args)
+	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	if len(rs) > 1 {
+		return nil, &ParseError{Reason: fmt.Sprintf("several addresses in -s or -d make %d rules (as iptables does): pass them one rule each", len(rs))}
+	}
+	return rs[0], nil
+}
+
+// ParseRules parses the iptables arguments of one command into the rules
+// iptables makes of them: -s a,b -d c,d is one rule per source and
+// destination pair, in iptables' order (sources outer, destinations inner:
+// a→c, a→d, b→c, b→d). Any other arguments are one rule.
+func ParseRules(fam Family, args []string) ([]*Rule, error) {
+	first, n, err := parseOne(fam, args, [2]int{})
+	if err != nil {
+		return nil, err
+	}
+	if n[0] <= 1 && n[1] <= 1 {
+		return []*Rule{first}, nil
+	}
+	out := make([]*Rule, 0, max(n[0], 1)*max(n[1], 1))
+	for i := 0; i < max(n[0], 1); i++ {
+		for j := 0; j < max(n[1], 1); j++ {
+			if i == 0 && j == 0 {
+				out = append(out, first)
+				continue
+			}
+			// Each rule is parsed on its own: rules share no match or
+			// target.
+			r, _, err := parseOne(fam, args, [2]int{i, j})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// parseOne parses the rule with the addresses pick selects, and returns
+// how many -s and -d addresses there are.
+func parseOne(fam Family, args []string, pick [2]int) (*Rule, [2]int, error) {
+	r := &Rule{Family: fam}
+	p := &parser{args: args, rule: r, pick: pick}
+	if err := p.run(); err != nil {
+		return nil, p.n, err
+	}
+	return r, p.n, nil
+}
+
+// addrList parses the value of -s or -d (which is 0 or 1): one address
+// or, as iptables allows, a comma-separated list of which the rule gets
+// the one p.pick selects.
+func (p *parser) addrList(which int, v string, invert bool) (Addr, error) {
+	parts := strings.Split(v, ",")
+	p.n[which] = len(parts)
+	if len(parts) > 1 && invert {
+		return Addr{}, argError(v, "! is not allowed with several source or destination addresses")
+	}
+	var picked Addr
+	for i, s := range parts {
+		if s == "" {
+			return Addr{}, argError(v, "empty address in the list")
+		}
+		a, err := parseAddr(p.rule.Family, s)
+		if err != nil {
+			return Addr{}, err
+		}
+		if i == p.pick[which] {
+			picked = a
+		}
+	}
+	picked.Invert = invert
+	return picked, nil
 }
 
 // ParseString splits s like a shell would (quotes group words) and parses it.
@@ -110,12 +185,11 @@ func (p *parser) run() error {
 			if v, err = p.value(arg); err != nil {
 				return err
 			}
-			a := &r.Src
+			a, which := &r.Src, 0
 			if opt == "--destination" {
-				a = &r.Dst
+				a, which = &r.Dst, 1
 			}
-			*a, err = parseAddr(r.Family, v)
-			a.Invert = invert
+			*a, err = p.addrList(which, v, invert)
 		case "--in-interface", "--out-interface":
 			if err = once(opt, arg); err != nil {
 				return err

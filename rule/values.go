@@ -11,9 +11,6 @@ import (
 // length or a dotted netmask. Host names are refused: resolving them would
 // make a rule's meaning depend on DNS at apply time.
 func parseAddr(fam Family, v string) (Addr, error) {
-	if strings.Contains(v, ",") {
-		return Addr{}, argError(v, "several addresses in one rule are not supported (iptables expands them into several rules); write one rule each")
-	}
 	ipStr, maskStr, hasMask := strings.Cut(v, "/")
 	ip, err := netip.ParseAddr(ipStr)
 	if err != nil {

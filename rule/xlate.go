@@ -158,7 +158,7 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 			return nil, fmt.Errorf("translating -m %s: %w", m.Name(), err)
 		}
 	}
-	x.add("counter", &expr.Counter{})
+	x.add("counter", &expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes})
 	if r.Target != nil {
 		if err := r.Target.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
