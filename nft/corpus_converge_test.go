@@ -93,6 +93,25 @@ func TestCorpusConverges(t *testing.T) {
 	if p := apply(t, b, snapshot(rs)); !p.Empty() {
 		t.Errorf("rules not recognised after a dump (they would be replaced on every reconcile):\n%s", p)
 	}
+	assertReadBack(t, b, rs)
+	t.Logf("%d of %d corpus rules installed and converged", installed, len(cmds))
+}
+
+// snapshot copies a ruleset's chains: the backend takes an unchanged
+// *Ruleset as already applied.
+func snapshot(rs *firewall.Ruleset) *firewall.Ruleset {
+	cp := &firewall.Ruleset{}
+	for _, c := range rs.Chains {
+		cc := *c
+		cc.Rules = append([]firewall.Rule(nil), c.Rules...)
+		cp.Chains = append(cp.Chains, &cc)
+	}
+	return cp
+}
+
+// assertReadBack checks that Read returns every rule of rs as given.
+func assertReadBack(t *testing.T, b *Backend, rs *firewall.Ruleset) {
+	t.Helper()
 	got, err := b.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -109,17 +128,4 @@ func TestCorpusConverges(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d corpus rules installed and converged", installed, len(cmds))
-}
-
-// snapshot copies a ruleset's chains: the backend takes an unchanged
-// *Ruleset as already applied.
-func snapshot(rs *firewall.Ruleset) *firewall.Ruleset {
-	cp := &firewall.Ruleset{}
-	for _, c := range rs.Chains {
-		cc := *c
-		cc.Rules = append([]firewall.Rule(nil), c.Rules...)
-		cp.Chains = append(cp.Chains, &cc)
-	}
-	return cp
 }

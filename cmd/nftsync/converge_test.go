@@ -187,3 +187,22 @@ func TestCountersStartAndStay(t *testing.T) {
 		t.Errorf("apply with other counters changed the ruleset:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
+
+// TestCountersIPTablesBackend checks -c with the iptables backend: the
+// rules iptables makes of -s a,b start from the counters given.
+func TestCountersIPTablesBackend(t *testing.T) {
+	ns := netnstest.New(t)
+	netnstest.RequireBinary(t, "iptables-save")
+	args := []string{"--backend", "iptables", "--state-dir", t.TempDir(), "-4",
+		writeFile(t, "c.v4", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 7.7.7.7,8.8.8.8 -c 10 20 -j DROP\nCOMMIT\n")}
+	mustRun(t, 0, ns, "", append([]string{"apply"}, args...)...)
+	saved := ns.Exec("iptables-save", "-c", "-t", "filter")
+	for _, want := range []string{"[10:20] -A INPUT -s 7.7.7.7/32 -j DROP\n", "[10:20] -A INPUT -s 8.8.8.8/32 -j DROP\n"} {
+		if !strings.Contains(saved, want) {
+			t.Errorf("iptables-save -c lacks %q:\n%s", want, saved)
+		}
+	}
+	if r := nftsync(t, ns, "", append([]string{"diff"}, args...)...); r.code != 0 {
+		t.Errorf("diff after apply: %s", r)
+	}
+}
