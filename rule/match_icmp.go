@@ -23,8 +23,10 @@ type icmpName struct {
 	nft              string
 }
 
-// icmpNames are iptables' ICMP names (libxt_icmp).
+// icmpNames are iptables' ICMP names (libxt_icmp), "any" (type 255) first
+// as there.
 var icmpNames = []icmpName{
+	{"any", 0xff, 0, 0xff, ""},
 	{"echo-reply", 0, 0, 0xff, "echo-reply"}, {"pong", 0, 0, 0xff, "echo-reply"},
 	{"destination-unreachable", 3, 0, 0xff, "destination-unreachable"},
 	{"network-unreachable", 3, 0, 0, ""}, {"host-unreachable", 3, 1, 1, ""},
@@ -124,13 +126,13 @@ func (m *ICMP) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, err
 	}
 	m.set, m.Invert = true, invert
-	if !m.V6 && strings.EqualFold(v, "any") {
-		m.Any = true
-		return true, nil
-	}
 	if n, err := m.lookup(v); n != nil || err != nil {
 		if err != nil {
 			return true, err
+		}
+		if n.name == "any" {
+			m.Any = true
+			return true, nil
 		}
 		m.Type, m.CodeMin, m.CodeMax = n.typ, n.codeMin, n.codeMax
 		return true, nil
