@@ -160,3 +160,20 @@ func TestICMPNamesAsIptables(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleCounters checks -c among a rule's arguments (as Kilo's API
+// passes them after the chain): the counters are set, the rule unchanged.
+func TestRuleCounters(t *testing.T) {
+	rs, err := ParseRules(IPv4, strings.Fields("-s 1.1.1.1,2.2.2.2 -c 3 4 -j ACCEPT"))
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("%v, %v", rs, err)
+	}
+	for _, r := range rs {
+		if r.Counters != (Counters{3, 4}) || strings.Contains(r.String(), "-c") {
+			t.Errorf("%q: counters %v", r, r.Counters)
+		}
+	}
+	if _, err := ParseRules(IPv4, strings.Fields("-c 1 2 --set-counters 1 2")); err == nil {
+		t.Error("-c twice accepted")
+	}
+}

@@ -223,6 +223,20 @@ func (p *parser) run() error {
 			if num == 0 && invert {
 				return argError(v, "! -p all would match nothing")
 			}
+		case "--set-counters":
+			// Where the rule's counters start (iptables -A CHAIN -c P B
+			// ...); not part of its meaning.
+			if invert {
+				return argError(arg, "cannot be negated")
+			}
+			if err = once(opt, arg); err != nil {
+				return err
+			}
+			if p.pos+2 >= len(p.args) {
+				return argError(arg, "option requires a packet and a byte count")
+			}
+			r.Counters, err = parseCounters(arg, p.args[p.pos+1], p.args[p.pos+2])
+			p.pos += 2
 		case "--fragment":
 			if r.Family != IPv4 {
 				return argError(arg, "-f is only valid for IPv4")
@@ -355,7 +369,7 @@ var shortOptions = map[string]string{
 	"-s": "--source", "--src": "--source",
 	"-d": "--destination", "--dst": "--destination",
 	"-i": "--in-interface", "-o": "--out-interface",
-	"-p": "--protocol", "-f": "--fragment",
+	"-p": "--protocol", "-f": "--fragment", "-c": "--set-counters",
 	"-m": "--match", "-j": "--jump", "-g": "--goto",
 	"-t": "--table", "-A": "--append", "-I": "--insert", "-D": "--delete",
 	"-N": "--new-chain", "-P": "--policy",
