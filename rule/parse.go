@@ -47,14 +47,14 @@ type parser struct {
 // rules of (-s or -d with a list of addresses) are an error: see
 // ParseRules.
 func Parse(fam Family, args []string) (*Rule, error) {
-	rs, err := ParseRules(fam, args)
+	r, n, err := parseOne(fam, args, [2]int{})
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) > 1 {
-		return nil, &ParseError{Reason: fmt.Sprintf("several addresses in -s or -d make %d rules (as iptables does): pass them one rule each", len(rs))}
+	if n[0] > 1 || n[1] > 1 {
+		return nil, &ParseError{Reason: fmt.Sprintf("several addresses in -s or -d make %d rules (as iptables does): pass them one rule each", max(n[0], 1)*max(n[1], 1))}
 	}
-	return rs[0], nil
+	return r, nil
 }
 
 // ParseRules parses the iptables arguments of one command into the rules
