@@ -86,6 +86,9 @@ func TestUserDataRoundTrip(t *testing.T) {
 		// An empty comment has no comment TLV: it stays in the spec.
 		{`-p sctp -m comment --comment "" -j DROP`, false},
 		{`-m comment --comment "" -m comment --comment "x" -j DROP`, false},
+		{`-m comment --comment a -p tcp -m comment --comment b -j DROP`, false},
+		{`-m comment --comment b -m comment --comment b -j DROP`, false},
+		{`-m comment --comment b -m comment --comment "" -j DROP`, false},
 	}
 	for _, c := range cases {
 		r, err := rule.ParseString(rule.IPv4, c.args)

@@ -64,6 +64,7 @@ func TestConvergenceDefects(t *testing.T) {
 -A INPUT -j NFLOG --nflog-group 3 --nflog-threshold 0 --nflog-size 0
 -A INPUT -p sctp -m comment --comment "" -j DROP
 -A INPUT -m comment --comment "" -m comment --comment "x" -j DROP
+-A INPUT -m comment --comment a -p tcp -m comment --comment b -j DROP
 COMMIT
 *mangle
 :PREROUTING ACCEPT [0:0]
