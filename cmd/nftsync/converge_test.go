@@ -207,3 +207,22 @@ func TestCountersIPTablesBackend(t *testing.T) {
 		t.Errorf("diff after apply: %s", r)
 	}
 }
+
+// TestNonUTF8Bytes checks that bytes that are not UTF-8 are never changed:
+// in a comment (which nft prints as text) they are refused naming
+// FILE:LINE before anything changes; elsewhere they are kept exactly.
+func TestNonUTF8Bytes(t *testing.T) {
+	ns := netnstest.New(t)
+	f := writeFile(t, "bad.v4", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n-A INPUT -m comment --comment \"a\xffb\" -j ACCEPT\nCOMMIT\n")
+	r := mustRun(t, 1, ns, "", "apply", "-4", f)
+	if !strings.Contains(r.stderr, f+":4: ") || !strings.Contains(r.stderr, "not valid UTF-8") {
+		t.Errorf("refusal does not name FILE:LINE and the reason:\n%s", r)
+	}
+	if out := ns.Exec("nft", "list", "ruleset"); strings.Contains(out, "table") {
+		t.Errorf("a refused apply changed the ruleset:\n%s", out)
+	}
+	l4, _ := converges(t, "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i \"e\xfex\" -j LOG --log-prefix \"p\xff \"\nCOMMIT\n", "")
+	if !strings.Contains(l4, "-A INPUT -i e\xfex -j LOG --log-prefix \"p\xff \"\n") {
+		t.Errorf("bytes changed:\n%q", l4)
+	}
+}
