@@ -40,9 +40,10 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	stripped.Matches = nil
 	pos := byte(noComment)
 	for i, m := range r.Matches {
-		// Only a comment that is in the comment TLV leaves the spec: an
-		// empty one has no TLV (nft stores none) and stays in the spec.
-		if c, ok := m.(*rule.Comment); ok && pos == noComment && c.Text != "" && c.Text == tr.Comment {
+		// Only the comment that is in the comment TLV (nft's comment,
+		// the last one, possibly empty) leaves the spec; other comments
+		// stay in it.
+		if c, ok := m.(*rule.Comment); ok && pos == noComment && (tr.Commented || tr.Comment != "") && c.Text == tr.Comment {
 			pos = byte(i)
 			continue
 		}

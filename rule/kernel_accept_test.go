@@ -30,6 +30,8 @@ var acceptOracleCases = []OracleCase{
 	{IPv6, `-p tcp -j DNAT --to-destination [::ffff:10.0.0.1]:80`},
 	// Texts: an unescaped comment, NFLOG's queue threshold, devgroup.
 	{IPv4, `-m comment --comment "back\\slash" -j ACCEPT`},
+	{IPv4, `-p sctp -m comment --comment "" -j DROP`},
+	{IPv4, `-m comment --comment a -m comment --comment b -j DROP`},
 	{IPv4, `-j NFLOG --nflog-threshold 1`},
 	{IPv4, `-m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT`},
 }

@@ -61,6 +61,6 @@ func (c *Comment) args() []string { return []string{"--comment", c.Text} }
 // does (nft has one comment per rule; a comment does not change what the
 // rule matches, and the backend keeps the others in the rule's spec).
 func (c *Comment) xlate(x *xlator) error {
-	x.comment = c.Text
+	x.comment, x.commented = c.Text, true
 	return nil
 }

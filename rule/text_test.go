@@ -44,7 +44,7 @@ func TestTextAsIptablesTranslate(t *testing.T) {
 // prints it: between double quotes, without escapes, which nft does not
 // undo.
 func TestCommentText(t *testing.T) {
-	for _, c := range []string{`back\slash`, `tab	here`, `it's`, `ünïcode`} {
+	for _, c := range []string{``, `back\slash`, `tab	here`, `it's`, `ünïcode`} {
 		r, err := Parse(IPv4, []string{"-m", "comment", "--comment", c, "-j", "DROP"})
 		if err != nil {
 			t.Errorf("%q: %v", c, err)
