@@ -45,7 +45,10 @@ type Translation struct {
 	Family  Family
 	Stmts   []Stmt
 	Comment string
-	Sets    []*AnonSet
+	// Commented says the rule has a comment, which may be empty
+	// (--comment ""): nft prints and stores an empty one too.
+	Commented bool
+	Sets      []*AnonSet
 }
 
 // Text returns the rule's statements as iptables-translate prints them,
@@ -62,8 +65,11 @@ func (t *Translation) join(text func(Stmt) string) string {
 			parts = append(parts, s)
 		}
 	}
-	if t.Comment != "" {
-		parts = append(parts, fmt.Sprintf("comment %q", t.Comment))
+	if t.Commented || t.Comment != "" {
+		// As iptables-translate prints it: between double quotes, not
+		// escaped (nft reads a quoted string up to the next quote and
+		// unescapes nothing; the parser refuses quotes in comments).
+		parts = append(parts, `comment "`+t.Comment+`"`)
 	}
 	return strings.Join(parts, " ")
 }
@@ -108,7 +114,7 @@ func (t *Translation) Exprs() []expr.Any {
 
 // UserData returns the rule's userdata: its comment, as nft stores it.
 func (t *Translation) UserData() []byte {
-	if t.Comment == "" {
+	if !t.Commented && t.Comment == "" {
 		return nil
 	}
 	return userdata.AppendString(nil, userdata.TypeComment, t.Comment)
@@ -155,13 +161,13 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 			return nil, fmt.Errorf("translating -m %s: %w", m.Name(), err)
 		}
 	}
-	x.add("counter", &expr.Counter{})
+	x.add("counter", &expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes})
 	if r.Target != nil {
 		if err := r.Target.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
 		}
 	}
-	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets}, nil
+	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Commented: x.commented, Sets: x.sets}, nil
 }
 
 // xlator accumulates the statements of one rule and tracks what nft's
@@ -173,7 +179,8 @@ type xlator struct {
 	stmts []Stmt
 	sets  []*AnonSet
 	// comment is printed last, after the verdict, and stored as userdata.
-	comment string
+	comment   string
+	commented bool
 	// l4 is the transport protocol nft knows the packet has (0: unknown).
 	l4 uint8
 	// noText leaves the texts of statements empty (TranslateExprs).
