@@ -103,10 +103,25 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 // removed, and within a chain the rules are kept in list order. Every rule
 // is validated before anything is changed; if any is invalid, or the engine
 // refuses the change, nothing is changed and the error names the rule.
+//
+// A rule equal in meaning to an earlier rule of its chain is installed once,
+// as Kilo's AppendUnique installs it.
 func (c *Controller) Set(rules []Rule) error {
+	return c.set(nil, rules)
+}
+
+// SetPlaced is Set for Kilo's RuleSet (see DesiredPlaced): the prepend rules
+// of a chain come before its append rules. Where the chain is shared with
+// other programs (WithClients), prepend rules are inserted at its top, as
+// Kilo's Prepend does, and append rules added at its end.
+func (c *Controller) SetPlaced(prepend, append []Rule) error {
+	return c.set(prepend, append)
+}
+
+func (c *Controller) set(prepend, rules []Rule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	desired, cache, err := desired(rules, c.cache)
+	desired, cache, err := desired(prepend, rules, c.cache)
 	if err != nil {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err
@@ -115,7 +130,7 @@ func (c *Controller) Set(rules []Rule) error {
 		return err
 	}
 	c.desired, c.cache = desired, cache
-	c.metrics.rules.Set(float64(len(rules)))
+	c.metrics.rules.Set(float64(len(prepend) + len(rules)))
 	return nil
 }
 
