@@ -328,7 +328,7 @@ func (e *clientEngine) CleanUp(ctx context.Context) error {
 func listRules(c Client, fam rule.Family, table, chain string) (rules []*rule.Rule, exists bool, err error) {
 	lines, err := c.List(table, chain)
 	if err != nil {
-		if isNoChain(err) {
+		if isNoChain(err) || !hasChain(c, table, chain) {
 			return nil, false, nil
 		}
 		return nil, false, fmt.Errorf("listing %s %s: %w", table, chain, err)
@@ -349,6 +349,22 @@ func listRules(c Client, fam rule.Family, table, chain string) (rules []*rule.Ru
 		out = append(out, r)
 	}
 	return out, true, nil
+}
+
+// hasChain reports whether the table has the chain, as far as ListChains
+// can tell. It decides what a List error means when the error does not say:
+// iptables-nft 1.8.9 calls a missing chain "incompatible".
+func hasChain(c Client, table, chain string) bool {
+	chains, err := c.ListChains(table)
+	if err != nil {
+		return true
+	}
+	for _, x := range chains {
+		if x == chain {
+			return true
+		}
+	}
+	return false
 }
 
 // isNoChain reports whether a List error means the chain does not exist:

@@ -1,0 +1,251 @@
+package iptables_test
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/coreos/go-iptables/iptables"
+	"github.com/nftsync/nftsync/controller"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	kilo "github.com/nftsync/nftsync/kilo/iptables"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// go-iptables' client is what Kilo passes to WithClients.
+var _ kilo.Client = (*iptables.IPTables)(nil)
+
+// kiloCount is how many rules Kilo ends up with for rules, counted per
+// family: what its Set does on a fresh host (each append rule's Append,
+// which is AppendUnique, then each prepend rule's Prepend, which is
+// InsertUnique at the top) leaves in an iptables that compares rules by
+// meaning, as iptables -C does (the fake client).
+func kiloCount(t *testing.T, rules []kiloRule) (v4, v6 int) {
+	f4, f6 := kiloClients(t, rules)
+	return f4.count(), f6.count()
+}
+
+// kiloClients returns the fake clients as Kilo's Set leaves them.
+func kiloClients(t *testing.T, rules []kiloRule) (v4, v6 *fakeClient) {
+	t.Helper()
+	f := map[kilo.Protocol]*fakeClient{kilo.ProtocolIPv4: newFakeClient(rule.IPv4), kilo.ProtocolIPv6: newFakeClient(rule.IPv6)}
+	prepend, appendRules := build(rules, kilo.NewRule, kilo.NewIPv4Chain, kilo.NewIPv6Chain)
+	for _, r := range appendRules {
+		if err := r.Append(f[r.Proto()]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range prepend {
+		if err := r.Prepend(f[r.Proto()]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f[kilo.ProtocolIPv4], f[kilo.ProtocolIPv6]
+}
+
+// TestKiloRulesOnNFTables sets the rules Kilo installs for a dual-stack
+// mesh in a fresh namespace with the default engine: the kernel holds as
+// many rules as Kilo would (rules equal in meaning once), the engine finds
+// nothing to change afterwards, a second Set of the rebuilt rules changes
+// no handle, and CleanUp leaves nothing.
+func TestKiloRulesOnNFTables(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	rules := newKiloTopology().rules()
+	f4, f6 := kiloClients(t, rules)
+	want4, want6 := f4.count(), f6.count()
+	if want4+want6 >= countRules(rules) {
+		t.Fatalf("the topology has no rules equal in meaning (%d+%d of %d): it tests nothing", want4, want6, countRules(rules))
+	}
+	c, err := kilo.New(kilo.WithNetNS(ns.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Set(kiloRuleSet(rules)); err != nil {
+		t.Fatal(err)
+	}
+	// A second controller of the same owner reads the kernel.
+	reader, err := controller.New(controller.WithNetNS(ns.Path), controller.WithOwner(kilo.DefaultOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	cur, err := reader.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[rule.Family]int{}
+	for _, ch := range cur.Chains {
+		got[ch.Family] += len(ch.Rules)
+	}
+	if got[rule.IPv4] != want4 || got[rule.IPv6] != want6 {
+		t.Errorf("kernel has %d IPv4 and %d IPv6 rules, Kilo has %d and %d", got[rule.IPv4], got[rule.IPv6], want4, want6)
+	}
+	// Chain by chain, the same rules in the same order as Kilo's.
+	for _, ch := range cur.Chains {
+		var have []string
+		for _, r := range ch.Rules {
+			have = append(have, r.Spec.String())
+		}
+		f := f4
+		if ch.Family == rule.IPv6 {
+			f = f6
+		}
+		if want := f.rules(ch.Table, ch.Name); strings.Join(have, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s %s %s:\n%s\nKilo has:\n%s", ch.Family, ch.Table, ch.Name, strings.Join(have, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	t.Logf("%d rules given, %d IPv4 + %d IPv6 installed", countRules(rules), got[rule.IPv4], got[rule.IPv6])
+	// Apply → diff 0, and the state read back is the state set.
+	prepend, appendRules := controllerRules(rules)
+	desired, err := controller.DesiredPlaced(prepend, appendRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		rs   *firewall.Ruleset
+	}{{"desired", desired}, {"read back", cur}} {
+		plan, err := reader.PlanRuleset(tc.rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plan.Empty() {
+			t.Errorf("plan of the %s state after Set is not empty: %v", tc.name, plan)
+		}
+	}
+	// A second Set of the rebuilt rules changes nothing: same handles.
+	before := ns.Exec("nft", "-a", "list", "ruleset")
+	if err := c.Set(kiloRuleSet(rules)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if after := ns.Exec("nft", "-a", "list", "ruleset"); after != before {
+		t.Errorf("second Set changed the ruleset:\n%s\n---\n%s", before, after)
+	}
+	if err := c.CleanUp(); err != nil {
+		t.Fatal(err)
+	}
+	if left := ns.Exec("nft", "list", "ruleset"); strings.Contains(left, "kilo-") {
+		t.Errorf("CleanUp left:\n%s", left)
+	}
+}
+
+// countingClient counts a client's calls that change something.
+type countingClient struct {
+	kilo.Client
+	writes int
+}
+
+func (c *countingClient) AppendUnique(table, chain string, spec ...string) error {
+	c.writes++
+	return c.Client.AppendUnique(table, chain, spec...)
+}
+func (c *countingClient) InsertUnique(table, chain string, pos int, spec ...string) error {
+	c.writes++
+	return c.Client.InsertUnique(table, chain, pos, spec...)
+}
+func (c *countingClient) Delete(table, chain string, spec ...string) error {
+	c.writes++
+	return c.Client.Delete(table, chain, spec...)
+}
+func (c *countingClient) NewChain(table, chain string) error {
+	c.writes++
+	return c.Client.NewChain(table, chain)
+}
+func (c *countingClient) ClearChain(table, chain string) error {
+	c.writes++
+	return c.Client.ClearChain(table, chain)
+}
+func (c *countingClient) DeleteChain(table, chain string) error {
+	c.writes++
+	return c.Client.DeleteChain(table, chain)
+}
+
+// TestKiloRulesWithGoIPTables drives iptables-nft through go-iptables, as
+// Kilo does, with the same rules, in a fresh namespace whose FORWARD chain
+// already holds another program's DROP: the rules are there once each,
+// prepended ones above the DROP, a reconcile changes nothing, and CleanUp
+// removes every rule and chain of Kilo (jumps first) and nothing else.
+func TestKiloRulesWithGoIPTables(t *testing.T) {
+	for _, b := range []string{"iptables", "ip6tables"} {
+		netnstest.RequireBinary(t, b)
+	}
+	if out, err := exec.Command("iptables", "--version").CombinedOutput(); err != nil || !strings.Contains(string(out), "nf_tables") {
+		t.Skipf("iptables is not iptables-nft: %s %v", out, err)
+	}
+	ns := netnstest.New(t)
+	rules := newKiloTopology().rules()
+	want4, want6 := kiloCount(t, rules)
+	ns.Exec("iptables", "-A", "FORWARD", "-j", "DROP")
+	err := ns.Do(func() error {
+		v4, err := iptables.NewWithProtocol(iptables.ProtocolIPv4)
+		if err != nil {
+			return err
+		}
+		v6, err := iptables.NewWithProtocol(iptables.ProtocolIPv6)
+		if err != nil {
+			return err
+		}
+		c4, c6 := &countingClient{Client: v4}, &countingClient{Client: v6}
+		c, err := kilo.New(kilo.WithClients(c4, c6))
+		if err != nil {
+			return err
+		}
+		if err := c.Set(kiloRuleSet(rules)); err != nil {
+			return fmt.Errorf("Set: %w", err)
+		}
+		c4.writes, c6.writes = 0, 0
+		if err := c.Reconcile(); err != nil {
+			return fmt.Errorf("Reconcile: %w", err)
+		}
+		if c4.writes+c6.writes != 0 {
+			t.Errorf("a reconcile with nothing to do made %d+%d changes", c4.writes, c6.writes)
+		}
+		if err := c.Set(kiloRuleSet(rules)); err != nil {
+			return fmt.Errorf("second Set: %w", err)
+		}
+		if c4.writes+c6.writes != 0 {
+			t.Errorf("a second Set of the same rules made %d+%d changes", c4.writes, c6.writes)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	save4, save6 := ns.Exec("iptables-save"), ns.Exec("ip6tables-save")
+	if n4, n6 := strings.Count(save4, "\n-A ")-1, strings.Count(save6, "\n-A "); n4 != want4 || n6 != want6 {
+		t.Errorf("iptables-save has %d IPv4 (besides the DROP) and %d IPv6 rules, Kilo has %d and %d", n4, n6, want4, want6)
+	}
+	forward := ns.Exec("iptables", "-S", "FORWARD")
+	if i, j := strings.Index(forward, "Kilo: forward"), strings.Index(forward, "-A FORWARD -j DROP"); i < 0 || j < i {
+		t.Errorf("prepended accepts are not above the DROP:\n%s", forward)
+	}
+	err = ns.Do(func() error {
+		v4, _ := iptables.NewWithProtocol(iptables.ProtocolIPv4)
+		v6, _ := iptables.NewWithProtocol(iptables.ProtocolIPv6)
+		c, err := kilo.New(kilo.WithClients(v4, v6))
+		if err != nil {
+			return err
+		}
+		// A new controller owns nothing yet: Set, then CleanUp.
+		if err := c.Set(kiloRuleSet(rules)); err != nil {
+			return err
+		}
+		return c.CleanUp()
+	})
+	if err != nil {
+		t.Fatalf("CleanUp: %v", err)
+	}
+	if got := ns.Exec("iptables-save"); strings.Contains(got, "KILO") || strings.Count(got, "\n-A ") != 1 {
+		t.Errorf("after CleanUp iptables-save is:\n%s", got)
+	}
+	if got := ns.Exec("ip6tables-save"); strings.Contains(got, "KILO") || strings.Contains(got, "\n-A ") {
+		t.Errorf("after CleanUp ip6tables-save is:\n%s", got)
+	}
+}
