@@ -1,7 +1,9 @@
 package iptables_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"reflect"
 	"strings"
@@ -506,5 +508,36 @@ func TestLogger(t *testing.T) {
 	}
 	if len(l.lines) != 1 || !strings.HasPrefix(l.lines[0], "level=info msg=applied changes ") || !strings.Contains(l.lines[0], "changes=2") {
 		t.Errorf("logged %q", l.lines)
+	}
+}
+
+// countHandler counts the records it is given.
+type countHandler struct{ n *int }
+
+func (h countHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (h countHandler) Handle(context.Context, slog.Record) error { *h.n++; return nil }
+func (h countHandler) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h countHandler) WithGroup(string) slog.Handler             { return h }
+
+// TestQuietWithoutLogger: without WithLogger nothing is logged, not even
+// to slog's default logger.
+func TestQuietWithoutLogger(t *testing.T) {
+	n := 0
+	old := slog.Default()
+	slog.SetDefault(slog.New(countHandler{&n}))
+	defer slog.SetDefault(old)
+	c, v4, _ := newController(t)
+	if err := c.Set(ruleSet(prependRules, appendRules)); err != nil {
+		t.Fatal(err)
+	}
+	_ = v4.ClearChain("filter", "FORWARD")
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CleanUp(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d records logged without a logger", n)
 	}
 }
