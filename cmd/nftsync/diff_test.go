@@ -70,7 +70,7 @@ func TestWritePlanJSON(t *testing.T) {
 		{&firewall.Plan{}, []jsonChange{}},
 		{plan, []jsonChange{
 			{Op: "add-chain", Family: "ip", Table: "nat", Chain: "KILO-NAT"},
-			{Op: "delete", Family: "ip6", Table: "filter", Chain: "INPUT", Rule: "-j DROP", Position: new(3)},
+			{Op: "delete", Family: "ip6", Table: "filter", Chain: "INPUT", Rule: "-j DROP", Position: intPtr(3)},
 		}},
 	} {
 		var buf bytes.Buffer
@@ -143,3 +143,6 @@ func TestDiffCLI(t *testing.T) {
 		t.Errorf("unknown output format: want exit 1, got %s", r)
 	}
 }
+
+// intPtr returns a pointer to n (new(3) needs Go 1.26; go.mod says 1.25).
+func intPtr(n int) *int { return &n }
