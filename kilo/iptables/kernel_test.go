@@ -249,3 +249,32 @@ func TestKiloRulesWithGoIPTables(t *testing.T) {
 		t.Errorf("after CleanUp ip6tables-save is:\n%s", got)
 	}
 }
+
+// TestOwner: the tables are named after the owner: kilo by default, or
+// the one given with WithOwner or through WithControllerOptions.
+func TestOwner(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	for _, tc := range []struct {
+		opts  []kilo.ControllerOption
+		table string
+	}{
+		{nil, "table ip kilo-nat"},
+		{[]kilo.ControllerOption{kilo.WithOwner("kilo2")}, "table ip kilo2-nat"},
+		{[]kilo.ControllerOption{kilo.WithControllerOptions(controller.WithOwner("kilo3"))}, "table ip kilo3-nat"},
+	} {
+		c, err := kilo.New(append([]kilo.ControllerOption{kilo.WithNetNS(ns.Path)}, tc.opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rs kilo.RuleSet
+		rs.AddToAppend(kilo.NewIPv4Rule("nat", "POSTROUTING", "-s", "10.2.1.0/24", "-j", "MASQUERADE"))
+		if err := c.Set(rs); err != nil {
+			t.Fatal(err)
+		}
+		if got := ns.Exec("nft", "list", "tables"); !strings.Contains(got, tc.table+"\n") {
+			t.Errorf("tables:\n%s\nwant %s", got, tc.table)
+		}
+		c.Close()
+	}
+}

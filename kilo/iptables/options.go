@@ -55,3 +55,10 @@ func WithBackend(name string) ControllerOption {
 func WithNetNS(path string) ControllerOption {
 	return func(c *Controller) { c.opts = append(c.opts, controller.WithNetNS(path)) }
 }
+
+// WithControllerOptions passes options of the controller package through,
+// applied after this package's defaults and options: the way to reach the
+// controller's settings that this package does not repeat.
+func WithControllerOptions(opts ...controller.Option) ControllerOption {
+	return func(c *Controller) { c.opts = append(c.opts, opts...) }
+}
