@@ -181,89 +181,109 @@ func (c *countingClient) DeleteChain(table, chain string) error {
 	return c.Client.DeleteChain(table, chain)
 }
 
-// TestKiloRulesWithGoIPTables drives iptables-nft through go-iptables, as
-// Kilo does, with the same rules, in a fresh namespace whose FORWARD chain
-// already holds another program's DROP: the rules are there once each,
-// prepended ones above the DROP, a reconcile changes nothing, and CleanUp
-// removes every rule and chain of Kilo (jumps first) and nothing else.
+// TestKiloRulesWithGoIPTables drives iptables through go-iptables, as Kilo
+// does, with the same rules, in a fresh namespace whose FORWARD chain
+// already holds another program's DROP, with iptables-nft and with
+// iptables-legacy: the rules are there once each, prepended ones above the
+// DROP, a reconcile or a second Set changes nothing, and CleanUp removes
+// every rule and chain of Kilo (jumps first) and nothing else.
 func TestKiloRulesWithGoIPTables(t *testing.T) {
-	for _, b := range []string{"iptables", "ip6tables"} {
-		netnstest.RequireBinary(t, b)
-	}
-	if out, err := exec.Command("iptables", "--version").CombinedOutput(); err != nil || !strings.Contains(string(out), "nf_tables") {
-		t.Skipf("iptables is not iptables-nft: %s %v", out, err)
-	}
-	ns := netnstest.New(t)
 	rules := newKiloTopology().rules()
 	want4, want6 := kiloCount(t, rules)
-	ns.Exec("iptables", "-A", "FORWARD", "-j", "DROP")
-	err := ns.Do(func() error {
-		v4, err := iptables.NewWithProtocol(iptables.ProtocolIPv4)
-		if err != nil {
-			return err
-		}
-		v6, err := iptables.NewWithProtocol(iptables.ProtocolIPv6)
-		if err != nil {
-			return err
-		}
-		c4, c6 := &countingClient{Client: v4}, &countingClient{Client: v6}
-		c, err := kilo.New(kilo.WithClients(c4, c6))
-		if err != nil {
-			return err
-		}
-		if err := c.Set(kiloRuleSet(rules)); err != nil {
-			return fmt.Errorf("Set: %w", err)
-		}
-		t.Logf("Set: %d+%d changes, %d+%d reads", c4.writes, c6.writes, c4.reads, c6.reads)
-		c4.writes, c6.writes, c4.reads, c6.reads = 0, 0, 0, 0
-		if err := c.Reconcile(); err != nil {
-			return fmt.Errorf("Reconcile: %w", err)
-		}
-		t.Logf("no-op reconcile: %d+%d iptables calls", c4.reads+c4.writes, c6.reads+c6.writes)
-		if c4.writes+c6.writes != 0 {
-			t.Errorf("a reconcile with nothing to do made %d+%d changes", c4.writes, c6.writes)
-		}
-		if err := c.Set(kiloRuleSet(rules)); err != nil {
-			return fmt.Errorf("second Set: %w", err)
-		}
-		if c4.writes+c6.writes != 0 {
-			t.Errorf("a second Set of the same rules made %d+%d changes", c4.writes, c6.writes)
-		}
-		return nil
-	})
+	for _, flavour := range []string{"nft", "legacy"} {
+		t.Run(flavour, func(t *testing.T) {
+			bin4, bin6 := "iptables-"+flavour, "ip6tables-"+flavour
+			for _, b := range []string{bin4, bin6, bin4 + "-save", bin6 + "-save"} {
+				netnstest.RequireBinary(t, b)
+			}
+			ns := netnstest.New(t)
+			ns.Exec(bin4, "-A", "FORWARD", "-j", "DROP")
+			clients := func() (*countingClient, *countingClient, error) {
+				v4, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Path(mustLookPath(t, bin4)))
+				if err != nil {
+					return nil, nil, err
+				}
+				v6, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv6), iptables.Path(mustLookPath(t, bin6)))
+				if err != nil {
+					return nil, nil, err
+				}
+				return &countingClient{Client: v4}, &countingClient{Client: v6}, nil
+			}
+			err := ns.Do(func() error {
+				c4, c6, err := clients()
+				if err != nil {
+					return err
+				}
+				c, err := kilo.New(kilo.WithClients(c4, c6))
+				if err != nil {
+					return err
+				}
+				if err := c.Set(kiloRuleSet(rules)); err != nil {
+					return fmt.Errorf("Set: %w", err)
+				}
+				t.Logf("Set: %d+%d changes, %d+%d reads", c4.writes, c6.writes, c4.reads, c6.reads)
+				c4.writes, c6.writes, c4.reads, c6.reads = 0, 0, 0, 0
+				if err := c.Reconcile(); err != nil {
+					return fmt.Errorf("Reconcile: %w", err)
+				}
+				t.Logf("no-op reconcile: %d+%d iptables calls", c4.reads+c4.writes, c6.reads+c6.writes)
+				if c4.writes+c6.writes != 0 {
+					t.Errorf("a reconcile with nothing to do made %d+%d changes", c4.writes, c6.writes)
+				}
+				if err := c.Set(kiloRuleSet(rules)); err != nil {
+					return fmt.Errorf("second Set: %w", err)
+				}
+				if c4.writes+c6.writes != 0 {
+					t.Errorf("a second Set of the same rules made %d+%d changes", c4.writes, c6.writes)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			save4, save6 := ns.Exec(bin4+"-save"), ns.Exec(bin6+"-save")
+			if n4, n6 := strings.Count(save4, "\n-A ")-1, strings.Count(save6, "\n-A "); n4 != want4 || n6 != want6 {
+				t.Errorf("%s-save has %d IPv4 (besides the DROP) and %d IPv6 rules, Kilo has %d and %d", bin4, n4, n6, want4, want6)
+			}
+			forward := ns.Exec(bin4, "-S", "FORWARD")
+			if i, j := strings.Index(forward, "Kilo: forward"), strings.Index(forward, "-A FORWARD -j DROP"); i < 0 || j < i {
+				t.Errorf("prepended accepts are not above the DROP:\n%s", forward)
+			}
+			err = ns.Do(func() error {
+				c4, c6, err := clients()
+				if err != nil {
+					return err
+				}
+				c, err := kilo.New(kilo.WithClients(c4, c6))
+				if err != nil {
+					return err
+				}
+				// A new controller owns nothing yet: Set, then CleanUp.
+				if err := c.Set(kiloRuleSet(rules)); err != nil {
+					return err
+				}
+				return c.CleanUp()
+			})
+			if err != nil {
+				t.Fatalf("CleanUp: %v", err)
+			}
+			if got := ns.Exec(bin4 + "-save"); strings.Contains(got, "KILO") || strings.Count(got, "\n-A ") != 1 {
+				t.Errorf("after CleanUp %s-save is:\n%s", bin4, got)
+			}
+			if got := ns.Exec(bin6 + "-save"); strings.Contains(got, "KILO") || strings.Contains(got, "\n-A ") {
+				t.Errorf("after CleanUp %s-save is:\n%s", bin6, got)
+			}
+		})
+	}
+}
+
+func mustLookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	save4, save6 := ns.Exec("iptables-save"), ns.Exec("ip6tables-save")
-	if n4, n6 := strings.Count(save4, "\n-A ")-1, strings.Count(save6, "\n-A "); n4 != want4 || n6 != want6 {
-		t.Errorf("iptables-save has %d IPv4 (besides the DROP) and %d IPv6 rules, Kilo has %d and %d", n4, n6, want4, want6)
-	}
-	forward := ns.Exec("iptables", "-S", "FORWARD")
-	if i, j := strings.Index(forward, "Kilo: forward"), strings.Index(forward, "-A FORWARD -j DROP"); i < 0 || j < i {
-		t.Errorf("prepended accepts are not above the DROP:\n%s", forward)
-	}
-	err = ns.Do(func() error {
-		v4, _ := iptables.NewWithProtocol(iptables.ProtocolIPv4)
-		v6, _ := iptables.NewWithProtocol(iptables.ProtocolIPv6)
-		c, err := kilo.New(kilo.WithClients(v4, v6))
-		if err != nil {
-			return err
-		}
-		// A new controller owns nothing yet: Set, then CleanUp.
-		if err := c.Set(kiloRuleSet(rules)); err != nil {
-			return err
-		}
-		return c.CleanUp()
-	})
-	if err != nil {
-		t.Fatalf("CleanUp: %v", err)
-	}
-	if got := ns.Exec("iptables-save"); strings.Contains(got, "KILO") || strings.Count(got, "\n-A ") != 1 {
-		t.Errorf("after CleanUp iptables-save is:\n%s", got)
-	}
-	if got := ns.Exec("ip6tables-save"); strings.Contains(got, "KILO") || strings.Contains(got, "\n-A ") {
-		t.Errorf("after CleanUp ip6tables-save is:\n%s", got)
-	}
+	return p
 }
 
 // TestOwner: the tables are named after the owner: kilo by default, or
