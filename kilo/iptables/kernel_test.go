@@ -198,29 +198,30 @@ func TestKiloRulesWithGoIPTables(t *testing.T) {
 			}
 			ns := netnstest.New(t)
 			ns.Exec(bin4, "-A", "FORWARD", "-j", "DROP")
-			clients := func() (*countingClient, *countingClient, error) {
-				v4, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Path(mustLookPath(t, bin4)))
-				if err != nil {
-					return nil, nil, err
-				}
-				v6, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv6), iptables.Path(mustLookPath(t, bin6)))
-				if err != nil {
-					return nil, nil, err
-				}
-				return &countingClient{Client: v4}, &countingClient{Client: v6}, nil
+			// run sets the rules with a new controller over new clients
+			// inside the namespace, then calls then.
+			run := func(then func(c *kilo.Controller, c4, c6 *countingClient) error) error {
+				return ns.Do(func() error {
+					v4, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Path(mustLookPath(t, bin4)))
+					if err != nil {
+						return err
+					}
+					v6, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv6), iptables.Path(mustLookPath(t, bin6)))
+					if err != nil {
+						return err
+					}
+					c4, c6 := &countingClient{Client: v4}, &countingClient{Client: v6}
+					c, err := kilo.New(kilo.WithClients(c4, c6))
+					if err != nil {
+						return err
+					}
+					if err := c.Set(kiloRuleSet(rules)); err != nil {
+						return fmt.Errorf("Set: %w", err)
+					}
+					return then(c, c4, c6)
+				})
 			}
-			err := ns.Do(func() error {
-				c4, c6, err := clients()
-				if err != nil {
-					return err
-				}
-				c, err := kilo.New(kilo.WithClients(c4, c6))
-				if err != nil {
-					return err
-				}
-				if err := c.Set(kiloRuleSet(rules)); err != nil {
-					return fmt.Errorf("Set: %w", err)
-				}
+			err := run(func(c *kilo.Controller, c4, c6 *countingClient) error {
 				t.Logf("Set: %d+%d changes, %d+%d reads", c4.writes, c6.writes, c4.reads, c6.reads)
 				c4.writes, c6.writes, c4.reads, c6.reads = 0, 0, 0, 0
 				if err := c.Reconcile(); err != nil {
@@ -249,21 +250,8 @@ func TestKiloRulesWithGoIPTables(t *testing.T) {
 			if i, j := strings.Index(forward, "Kilo: forward"), strings.Index(forward, "-A FORWARD -j DROP"); i < 0 || j < i {
 				t.Errorf("prepended accepts are not above the DROP:\n%s", forward)
 			}
-			err = ns.Do(func() error {
-				c4, c6, err := clients()
-				if err != nil {
-					return err
-				}
-				c, err := kilo.New(kilo.WithClients(c4, c6))
-				if err != nil {
-					return err
-				}
-				// A new controller owns nothing yet: Set, then CleanUp.
-				if err := c.Set(kiloRuleSet(rules)); err != nil {
-					return err
-				}
-				return c.CleanUp()
-			})
+			// A new controller owns nothing yet: Set, then CleanUp.
+			err = run(func(c *kilo.Controller, _, _ *countingClient) error { return c.CleanUp() })
 			if err != nil {
 				t.Fatalf("CleanUp: %v", err)
 			}
