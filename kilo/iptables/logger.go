@@ -3,6 +3,7 @@ package iptables
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 )
 
@@ -37,7 +38,7 @@ func (h *kitHandler) Handle(_ context.Context, r slog.Record) error {
 
 func (h *kitHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	n := *h
-	n.attrs = append(h.attrs[:len(h.attrs):len(h.attrs)], nil...)
+	n.attrs = slices.Clip(h.attrs) // appending must not write into h's array
 	for _, a := range as {
 		n.attrs = appendAttr(n.attrs, h.prefix, a)
 	}
