@@ -12,6 +12,12 @@
 // see WithOwner). With WithClients it drives Kilo-style clients rule by rule
 // instead, inserting prepend rules at the top of shared chains.
 //
+// Prepend rules stay marked as such down to the engine (firewall.Chain.Head
+// counts them), so that an option placing them in iptables' own chains can
+// be added without changing this API. Until then, the accepts Kilo prepends
+// to FORWARD are final only in the owner's own table: see the README's
+// caveat for hosts whose iptables FORWARD policy is DROP.
+//
 // Defaults suit Kilo: owner "kilo", nothing logged unless WithLogger is
 // given (it takes a go-kit style logger without depending on go-kit), and
 // on a host whose kernel has IPv6 disabled only the IPv4 rules are managed.
