@@ -177,18 +177,24 @@ func ownedTable(table string) string { return owner + "-" + table }
 // committed change, by anyone, increments it.
 func generation(t *testing.T, ns *netnstest.NS) uint32 {
 	t.Helper()
+	g, err := nsConn(t, ns).GetGen()
+	if err != nil {
+		t.Fatalf("GetGen in %s: %v", ns, err)
+	}
+	return g.ID
+}
+
+// nsConn is a google/nftables connection into the namespace (not lasting:
+// each call opens and closes its own socket).
+func nsConn(t *testing.T, ns *netnstest.NS) *nftables.Conn {
+	t.Helper()
 	h := ns.Handle()
 	defer h.Close()
 	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
 	if err != nil {
 		t.Fatalf("nftables.New: %v", err)
 	}
-	defer conn.CloseLasting()
-	g, err := conn.GetGen()
-	if err != nil {
-		t.Fatalf("GetGen in %s: %v", ns, err)
-	}
-	return g.ID
+	return conn
 }
 
 // iptablesIsNFT reports whether the iptables binary is the nf_tables one,
