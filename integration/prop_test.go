@@ -400,7 +400,8 @@ func convergence(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (problems
 // with google/nftables (nft 1.0.6 cannot list every rule nftsync writes).
 func ruleHandles(t *testing.T, ns *netnstest.NS) string {
 	t.Helper()
-	conn := nsConn(t, ns)
+	conn, done := nsConn(t, ns)
+	defer done()
 	chains, err := conn.ListChains()
 	if err != nil {
 		t.Fatalf("listing chains: %v", err)

@@ -125,11 +125,27 @@ type Gen struct {
 	table, chain string
 	proto        string // "" until a -p is chosen
 	exts         []string
+
+	// counting restricts the generator to rules without a target, made of
+	// the matches in only, in the chains of places (see NewCounting).
+	counting bool
+	only     []string
+	places   [][2]string
 }
 
 // New returns a generator; the same seed gives the same rules.
 func New(seed uint64) *Gen {
 	return &Gen{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// NewCounting returns a generator of rules for packet tests: no target
+// (the rule only counts, so every rule sees every packet), only the named
+// matches, one of places ({table, chain}) each, and no -c or address
+// lists (they change how many rules iptables makes of one).
+func NewCounting(seed uint64, places [][2]string, matchNames ...string) *Gen {
+	g := New(seed)
+	g.counting, g.only, g.places = true, matchNames, places
+	return g
 }
 
 // Rules draws n rules.
@@ -147,8 +163,13 @@ func (g *Gen) Rule() Rule {
 	g.v6 = g.chance(0.4)
 	g.proto = ""
 	g.exts = nil
-	t := g.pickExt(targets, func(e *ext) bool { return e.fam.has(g.v6) })
-	g.place(t)
+	t := g.pickExt(targets, func(e *ext) bool { return e.fam.has(g.v6) && (!g.counting || e.name == "") })
+	if g.counting {
+		p := g.places[g.intn(len(g.places))]
+		g.table, g.chain = p[0], p[1]
+	} else {
+		g.place(t)
+	}
 	if t.protos != nil {
 		g.setProto(t.protos)
 	}
@@ -156,7 +177,9 @@ func (g *Gen) Rule() Rule {
 	var matchArgs []string
 	nm := g.weighted([]int{25, 40, 22, 10, 3})
 	for i := 0; i < nm; i++ {
-		m := g.pickExt(matches, func(e *ext) bool { return e.allows(g) && !slices.Contains(g.exts, "m:"+e.name) })
+		m := g.pickExt(matches, func(e *ext) bool {
+			return e.allows(g) && !slices.Contains(g.exts, "m:"+e.name) && (g.only == nil || slices.Contains(g.only, e.name))
+		})
 		if m == nil {
 			break
 		}
@@ -274,7 +297,7 @@ func (g *Gen) addrIfaceFrag() []string {
 		out = append(append(out, g.not(0.5)...), "-f")
 		g.exts = append(g.exts, "h:-f")
 	}
-	if g.chance(0.03) {
+	if !g.counting && g.chance(0.03) {
 		out = append(out, "-c", g.pick("0", "1", "4294967295", "18446744073709551615"), g.pick("0", "60", "123456789"))
 		g.exts = append(g.exts, "h:-c")
 	}
@@ -284,7 +307,7 @@ func (g *Gen) addrIfaceFrag() []string {
 // addrList is an address, sometimes a comma-separated list (iptables makes
 // one rule per address).
 func (g *Gen) addrList() string {
-	if g.chance(0.06) {
+	if !g.counting && g.chance(0.06) {
 		g.exts = append(g.exts, "h:addr-list")
 		return g.addr() + "," + g.addr()
 	}

@@ -25,6 +25,13 @@ var protoNumbers = map[string]string{
 }
 
 func (g *Gen) addr() string {
+	if g.counting && g.chance(0.7) {
+		// netnstest's topology: client, server and extra networks
+		if g.v6 {
+			return g.pick("fd00:200:1::/64", "fd00:200:1::2", "fd00:200:2::2", "fd00:200:3::/64", "fd00:200:2::/64", "fd00:200::/32")
+		}
+		return g.pick("10.200.1.0/24", "10.200.1.2", "10.200.2.2", "10.200.3.0/24", "10.200.2.0/24", "10.200.0.0/16")
+	}
 	if g.v6 {
 		return g.pick(
 			"fd00:200:1::/64", "fd00:200:2::2", "fd00:200:3::/64", "fd00:200:1::2/128",
@@ -44,10 +51,16 @@ func (g *Gen) addr() string {
 func (g *Gen) addrMask() string { return g.addr() }
 
 func (g *Gen) iface() string {
+	if g.counting && g.chance(0.7) {
+		return g.pick("r0", "r1", "r+")
+	}
 	return g.pick("eth0", "lo", "r0", "r1", "c0", "veth+", "eth+", "+", "wg0", "a-very-long-if", "br0", "eth0.100")
 }
 
 func (g *Gen) port() string {
+	if g.counting && g.chance(0.5) {
+		return "8080" // the topology server's port
+	}
 	return g.pick("0", "1", "22", "53", "80", "8080", "65535", "ssh", "http", "domain")
 }
 
