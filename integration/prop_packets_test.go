@@ -87,7 +87,7 @@ func runPacketProperty(t *testing.T, cfg propConfig, seed uint64) {
 	pos := map[string]int{}
 	total, hit := 0, 0
 	for _, r := range accepted {
-		key := fmt.Sprintf("%v %s %s", r.V6, r.Table, r.Chain)
+		key := chainKey(r.V6, r.Table, r.Chain)
 		i := pos[key]
 		pos[key]++
 		lc, nc := at(legacyCounts[key], i), at(nftCounts[key], i)
@@ -185,7 +185,7 @@ func legacyCounters(t *testing.T, ns *netnstest.NS) map[string][][2]int {
 				table = l[1:]
 			}
 			if m := saveCounter.FindStringSubmatch(l); m != nil {
-				key := fmt.Sprintf("%v %s %s", v6, table, m[3])
+				key := chainKey(v6, table, m[3])
 				var p, b int
 				fmt.Sscan(m[1], &p)
 				fmt.Sscan(m[2], &b)
@@ -200,23 +200,8 @@ func legacyCounters(t *testing.T, ns *netnstest.NS) map[string][][2]int {
 // like legacyCounters.
 func nftCounters(t *testing.T, ns *netnstest.NS) map[string][][2]int {
 	t.Helper()
-	conn, done := nsConn(t, ns)
-	defer done()
-	chains, err := conn.ListChains()
-	if err != nil {
-		t.Fatalf("listing chains: %v", err)
-	}
 	out := map[string][][2]int{}
-	for _, c := range chains {
-		table, ok := strings.CutPrefix(c.Table.Name, propOwner+"-")
-		if !ok {
-			continue
-		}
-		rs, err := conn.GetRules(c.Table, c)
-		if err != nil {
-			t.Fatalf("listing rules of %s %s: %v", c.Table.Name, c.Name, err)
-		}
-		key := fmt.Sprintf("%v %s %s", c.Table.Family == 10, table, c.Name) // 10: NFPROTO_IPV6
+	for key, rs := range ownedRules(t, ns) {
 		for _, r := range rs {
 			n := [2]int{-1, -1} // a rule without a counter
 			for _, e := range r.Exprs {

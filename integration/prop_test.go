@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/internal/rulegen"
@@ -396,9 +397,10 @@ func convergence(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (problems
 	return problems
 }
 
-// ruleHandles lists the handles of every rule in the owner's tables, read
-// with google/nftables (nft 1.0.6 cannot list every rule nftsync writes).
-func ruleHandles(t *testing.T, ns *netnstest.NS) string {
+// ownedRules reads the rules of the owner's tables with google/nftables
+// (nft 1.0.6 cannot list every rule nftsync writes), keyed "V6 TABLE
+// CHAIN" with TABLE the iptables table.
+func ownedRules(t *testing.T, ns *netnstest.NS) map[string][]*nftables.Rule {
 	t.Helper()
 	conn, done := nsConn(t, ns)
 	defer done()
@@ -406,20 +408,33 @@ func ruleHandles(t *testing.T, ns *netnstest.NS) string {
 	if err != nil {
 		t.Fatalf("listing chains: %v", err)
 	}
-	var lines []string
+	out := map[string][]*nftables.Rule{}
 	for _, c := range chains {
-		if !strings.HasPrefix(c.Table.Name, propOwner+"-") {
+		table, ok := strings.CutPrefix(c.Table.Name, propOwner+"-")
+		if !ok {
 			continue
 		}
 		rs, err := conn.GetRules(c.Table, c)
 		if err != nil {
 			t.Fatalf("listing rules of %s %s: %v", c.Table.Name, c.Name, err)
 		}
+		out[chainKey(c.Table.Family == nftables.TableFamilyIPv6, table, c.Name)] = rs
+	}
+	return out
+}
+
+func chainKey(v6 bool, table, chain string) string { return fmt.Sprintf("%v %s %s", v6, table, chain) }
+
+// ruleHandles lists the handles of every rule in the owner's tables.
+func ruleHandles(t *testing.T, ns *netnstest.NS) string {
+	t.Helper()
+	var lines []string
+	for key, rs := range ownedRules(t, ns) {
 		hs := make([]string, len(rs))
 		for i, r := range rs {
 			hs[i] = strconv.FormatUint(r.Handle, 10)
 		}
-		lines = append(lines, fmt.Sprintf("%d %s %s: %s", c.Table.Family, c.Table.Name, c.Name, strings.Join(hs, " ")))
+		lines = append(lines, key+": "+strings.Join(hs, " "))
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
