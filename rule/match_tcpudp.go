@@ -293,12 +293,18 @@ func (t *TCP) xlate(x *xlator) error {
 			cmp(false, []byte{present}))
 		printed = true
 	}
-	// A zero mask tests nothing: iptables matches every TCP packet.
+	// xt_tcpudp tests (flags & mask) == comp, inverted by "!". Flags
+	// outside the mask: never equal (refused, as is its inverse, which
+	// always matches). A zero mask with a zero comp: always equal, so the
+	// match tests nothing, and "!" never matches (refused too).
+	if t.FlagsSet && t.FlagOn&^t.FlagMask != 0 {
+		return fmt.Errorf("--tcp-flags %s %s never matches (flags outside the mask): %w",
+			formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true), ErrUnsupported)
+	}
+	if t.FlagsSet && t.FlagMask == 0 && t.FlagsInvert {
+		return fmt.Errorf("! --tcp-flags NONE NONE never matches (a zero mask always compares equal): %w", ErrUnsupported)
+	}
 	if t.FlagsSet && t.FlagMask != 0 {
-		if t.FlagOn&^t.FlagMask != 0 {
-			return fmt.Errorf("--tcp-flags %s %s never matches (flags outside the mask): %w",
-				formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true), ErrUnsupported)
-		}
 		on := formatTCPFlags(t.FlagOn, false)
 		if on == "" {
 			on = "0x0"
