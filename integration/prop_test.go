@@ -296,7 +296,25 @@ func refusalClass(err error) string {
 		msg = `VALUE: ` + m[2] // the offending value, not an option or module
 	}
 	msg = loadedModules.ReplaceAllString(msg, "")
-	return digits.ReplaceAllString(msg, "N")
+	msg = digits.ReplaceAllString(msg, "N")
+	for _, r := range classValues {
+		msg = r.re.ReplaceAllString(msg, r.with)
+	}
+	return msg
+}
+
+// classValues drop the values a refusal quotes, so that refusals for one
+// reason form one class.
+var classValues = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\(iptables-translate prints [^)]*\)`), "(iptables-translate prints …)"},
+	{regexp.MustCompile(`(prefix) "(?:[^"\\]|\\.)*"`), `$1 "…"`},
+	{regexp.MustCompile(`(--tcp-flags) [A-Z,]+ [A-Z,]+ `), "$1 … "},
+	{regexp.MustCompile(`(address type) [A-Z,_]+ `), "$1 … "},
+	{regexp.MustCompile(`(connbytes) .*? (matches a counter)`), "$1 … $2"},
+	{regexp.MustCompile(`(\s!?\s?--[\w-]+) [^:()]+: `), "$1 …: "},
 }
 
 var (
