@@ -3,6 +3,7 @@ package integration
 import (
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,9 +42,11 @@ func legacyRestore(ns *netnstest.NS, v6 bool, f rulegen.File) (ok bool, line int
 }
 
 // legacyFilter returns the rules iptables-legacy accepts, in their order,
-// and for each refused rule the first line of iptables' reason. It restores
-// the whole list at once; a line iptables could not parse is dropped and
-// the rest restored again; a table the kernel refused is bisected.
+// and the refusals by class (the first line of iptables' reason). It
+// restores chunks of the list at once. A line iptables could not parse is
+// dropped and the rest restored again; rules of an extension the kernel
+// lacks (iptables warns) are all dropped at once; a table the kernel
+// refused otherwise is bisected.
 func legacyFilter(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (kept []rulegen.Rule, refused map[string]int) {
 	t.Helper()
 	refused = map[string]int{}
@@ -55,37 +58,86 @@ func legacyFilter(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (kept []
 			if ok {
 				return rs
 			}
-			bad := -1
-			for i, l := range f.Lines {
-				if l == line {
-					bad = i
+			if missing := missingExtensions(out); len(missing) > 0 {
+				rest := rs[:0:0]
+				for _, r := range rs {
+					if usesAny(r, missing) {
+						refused[legacyReason(r, out)]++
+					} else {
+						rest = append(rest, r)
+					}
+				}
+				if len(rest) < len(rs) {
+					rs = rest
+					continue
 				}
 			}
-			if bad >= 0 {
-				refused[legacyReason(rs[bad], out)]++
-				rs = append(rs[:bad:bad], rs[bad+1:]...)
+			if i := slices.Index(f.Lines, line); i >= 0 && line > 0 {
+				refused[legacyReason(rs[i], out)]++
+				rs = slices.Delete(slices.Clone(rs), i, i+1)
 				continue
 			}
 			if len(rs) == 1 {
 				refused[legacyReason(rs[0], out)]++
 				return nil
 			}
-			// The kernel refused a table: bisect.
-			h := len(rs) / 2
-			return append(keep(rs[:h:h], v6), keep(rs[h:], v6)...)
+			// The kernel refused a table: bisect its rules, keep the
+			// others' as they are checked again.
+			table, known := f.Commits[line]
+			var in, others []rulegen.Rule
+			for _, r := range rs {
+				if !known || r.Table == table {
+					in = append(in, r)
+				} else {
+					others = append(others, r)
+				}
+			}
+			if len(in) == 1 {
+				refused[legacyReason(in[0], out)]++
+				rs = others
+				continue
+			}
+			h := len(in) / 2
+			return append(append(keep(in[:h:h], v6), keep(in[h:], v6)...), keep(others, v6)...)
 		}
 		return nil
 	}
+	// Chunks are filtered alone, so that every dropped line costs a
+	// restore of its chunk only; then all that was kept is filtered once
+	// more (rules can conflict: two hashlimit rules of one name and other
+	// options, say).
+	const chunk = 50
 	for _, v6 := range []bool{false, true} {
 		var fam []rulegen.Rule
-		for _, r := range rules {
-			if r.V6 == v6 {
-				fam = append(fam, r)
-			}
+		for rest := familyRules(rules, v6); len(rest) > 0; {
+			n := min(chunk, len(rest))
+			fam = append(fam, keep(rest[:n:n], v6)...)
+			rest = rest[n:]
 		}
 		kept = append(kept, keep(fam, v6)...)
 	}
 	return kept, refused
+}
+
+// missingExtension is iptables' warning for an extension the kernel lacks.
+var missingExtension = regexp.MustCompile(`Warning: Extension (\S+) revision \d+ not supported`)
+
+func missingExtensions(out string) []string {
+	var names []string
+	for _, m := range missingExtension.FindAllStringSubmatch(out, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// usesAny says whether r uses one of the named extensions.
+func usesAny(r rulegen.Rule, names []string) bool {
+	for _, e := range r.Exts {
+		if slices.Contains(names, e[2:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // legacyReason names the extension of r that iptables most likely refused,

@@ -96,7 +96,8 @@ func runPacketProperty(t *testing.T, cfg propConfig, seed uint64) {
 			hit++
 		}
 		if lc != nc {
-			t.Errorf("seed %d: %s: iptables-legacy counted %d packets, %d bytes; nftsync %d packets, %d bytes", seed, r, lc[0], lc[1], nc[0], nc[1])
+			t.Errorf("seed %d (NFTSYNC_PROPTEST_SEEDS=%d NFTSYNC_PROPTEST_N=%d): %s: iptables-legacy counted %d packets, %d bytes; nftsync %d packets, %d bytes",
+				seed, seed, cfg.n, r, lc[0], lc[1], nc[0], nc[1])
 		}
 	}
 	if total == 0 {
