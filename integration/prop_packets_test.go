@@ -27,10 +27,13 @@ var countingPlaces = [][2]string{
 }
 
 // countingMatches are the matches whose result depends only on the packet
-// and its connection, which both installations see alike.
+// and its connection, which both installations see alike (not on time,
+// chance, or state shared between the two, as limit, statistic, time and
+// recent do).
 var countingMatches = []string{
 	"tcp", "udp", "multiport", "icmp", "icmp6", "iprange", "length", "mark", "connmark", "conntrack", "state",
 	"pkttype", "addrtype", "ttl", "hl", "dscp", "tos", "ecn", "comment", "mac", "cpu", "devgroup", "connbytes", "quota",
+	"string", "u32", "tcpmss", "policy", "physdev", "realm", "helper", "ipv6header", "frag", "hbh", "dst", "rt",
 }
 
 func TestPropertyPackets(t *testing.T) {
