@@ -12,7 +12,7 @@ var (
 	hooksRealm   = []string{"INPUT", "FORWARD", "OUTPUT", "POSTROUTING"} // xt_realm: after routing
 	hooksRPF     = []string{"PREROUTING"}                                // xt_rpfilter
 	tcpUDP       = []string{"tcp", "udp"}
-	tcpUDPSCTP   = []string{"tcp", "udp", "sctp", "dccp", "udplite"}
+	tcpUDPSCTP   = []string{"tcp", "udp", "sctp", "dccp"}
 	tablesMangle = []string{"mangle"}
 )
 
@@ -30,7 +30,7 @@ var matches = []ext{
 				}
 				return append(g.not(0.2), "--tcp-flags", g.pick("SYN,RST,ACK,FIN", "ALL", "NONE", "SYN,ACK", "FIN,URG,PSH"), g.pick("SYN", "NONE", "ALL", "ACK", "SYN,ACK"))
 			},
-			func() []string { return g.opt(0.3, "--tcp-option", g.num(0, 255)) },
+			func() []string { return g.opt(0.3, "--tcp-option", g.num(1, 255)) },
 		)
 	}},
 	{name: "udp", weight: 20, protos: []string{"udp"}, args: func(g *Gen) []string {
@@ -44,7 +44,7 @@ var matches = []ext{
 			func() []string { return g.opt(0.2, "--sport", g.portRange()) },
 			func() []string { return g.opt(0.2, "--dport", g.portRange()) },
 			func() []string {
-				chunks := g.list(3, "DATA", "INIT", "INIT_ACK", "SACK", "ABORT:a", "SHUTDOWN", "COOKIE_ECHO", "DATA:Be", "ABORT:T", "HEARTBEAT", "ASCONF", "FORWARD_TSN")
+				chunks := g.list(3, "DATA", "INIT", "INIT_ACK", "SACK", "SHUTDOWN", "COOKIE_ECHO", "DATA:Be", "ABORT:T", "HEARTBEAT", "ASCONF", "FORWARD_TSN")
 				if g.chance(0.1) {
 					chunks = g.pick("ALL", "NONE")
 				}
@@ -105,12 +105,15 @@ var matches = []ext{
 	{name: "limit", weight: 6, args: func(g *Gen) []string {
 		out := []string{"--limit", g.rate()}
 		if g.chance(0.5) {
-			out = append(out, "--limit-burst", g.pick("1", "5", "10000", "0"))
+			out = append(out, "--limit-burst", g.pick("1", "5", "10000"))
 		}
 		return out
 	}},
 	{name: "addrtype", weight: 5, args: func(g *Gen) []string {
 		types := []string{"UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"}
+		if g.v6 {
+			types = []string{"UNSPEC", "UNICAST", "LOCAL", "ANYCAST", "MULTICAST", "UNREACHABLE", "THROW", "NAT", "XRESOLVE"}
+		}
 		out := g.some(0.5,
 			func() []string { return g.opt(0.2, "--src-type", g.list(2, types...)) },
 			func() []string { return g.opt(0.2, "--dst-type", g.list(2, types...)) },
@@ -197,11 +200,7 @@ var matches = []ext{
 		if g.chance(0.5) {
 			return append([]string{"--mode", "random"}, g.opt(0.2, "--probability", g.pick("0", "0.5", "1", "0.00001", "0.99"))...)
 		}
-		out := append([]string{"--mode", "nth"}, g.opt(0.2, "--every", g.pick("1", "2", "10", "4294967295"))...)
-		if g.chance(0.5) {
-			out = append(out, "--packet", "0")
-		}
-		return out
+		return append(append([]string{"--mode", "nth"}, g.opt(0.2, "--every", g.pick("1", "2", "10", "4294967295"))...), "--packet", "0")
 	}},
 	{name: "connbytes", weight: 2, args: func(g *Gen) []string {
 		return append(g.opt(0.2, "--connbytes", g.pick("0", "10:", "0:100", "1000:2000", "18446744073709551615")),
@@ -341,10 +340,11 @@ var matches = []ext{
 		}
 		out := []string{"--dir", dir, "--pol", g.pick("none", "ipsec", "ipsec")}
 		if out[3] == "ipsec" {
-			if g.chance(0.3) {
-				out = append(out, "--strict")
+			elems := 1 + g.intn(2)
+			if elems > 1 || g.chance(0.3) {
+				out = append(out, "--strict") // --next needs it
 			}
-			for e := 0; e < 1+g.intn(2); e++ {
+			for e := 0; e < elems; e++ {
 				if e > 0 {
 					out = append(out, "--next")
 				}
@@ -352,16 +352,22 @@ var matches = []ext{
 					func() []string { return g.opt(0.2, "--reqid", g.pick("0", "1", "4294967295")) },
 					func() []string { return g.opt(0.2, "--spi", g.pick("0", "0x100", "4294967295")) },
 					func() []string { return g.opt(0.2, "--proto", g.pick("esp", "ah", "ipcomp")) },
-					func() []string { return g.opt(0.2, "--mode", g.pick("tunnel", "transport")) },
-					func() []string { return g.opt(0.2, "--tunnel-src", g.addr()) },
-					func() []string { return g.opt(0.2, "--tunnel-dst", g.addr()) },
+					func() []string {
+						if g.chance(0.5) {
+							return g.opt(0.2, "--mode", g.pick("tunnel", "transport"))
+						}
+						// tunnel addresses need --mode tunnel
+						return append([]string{"--mode", "tunnel"}, g.opt(0.2, g.pick("--tunnel-src", "--tunnel-dst"), g.addr())...)
+					},
 				)...)
 			}
 		}
 		return out
 	}},
 	{name: "esp", weight: 2, protos: []string{"esp"}, args: func(g *Gen) []string { return g.opt(0.2, "--espspi", g.numRange(0, 4294967295)) }},
-	{name: "ah", weight: 2, protos: []string{"ah"}, args: func(g *Gen) []string {
+	{name: "ah", weight: 2, fam: v4, protos: []string{"ah"}, args: func(g *Gen) []string { return g.opt(0.2, "--ahspi", g.numRange(0, 4294967295)) }},
+	// ip6tables has no -p ah (an extension header): the match finds it
+	{name: "ah", weight: 2, fam: v6, args: func(g *Gen) []string {
 		out := g.opt(0.2, "--ahspi", g.numRange(0, 4294967295))
 		if g.v6 && g.chance(0.3) {
 			out = append(out, g.opt(0.2, "--ahlen", g.num(0, 255))...)
@@ -371,7 +377,7 @@ var matches = []ext{
 		}
 		return out
 	}},
-	{name: "ipcomp", weight: 1, protos: []string{"comp", "108"}, args: func(g *Gen) []string {
+	{name: "ipcomp", weight: 1, protos: []string{"ipcomp", "108"}, args: func(g *Gen) []string {
 		out := g.opt(0.2, "--ipcompspi", g.numRange(0, 65535))
 		if g.chance(0.2) {
 			out = append(out, "--compres")
@@ -388,8 +394,10 @@ var matches = []ext{
 			// --physdev-out is only valid for bridged traffic there
 			fns = append(fns, func() []string { return append(g.opt(0.2, "--physdev-out", g.iface()), "--physdev-is-bridged") })
 		}
-		fns = append(fns, func() []string { return append(g.not(0.2), "--physdev-is-bridged") },
-			func() []string { return append(g.not(0.2), "--physdev-is-out") })
+		fns = append(fns, func() []string { return append(g.not(0.2), "--physdev-is-bridged") })
+		if g.chain == "FORWARD" || g.chain == "POSTROUTING" {
+			fns = append(fns, func() []string { return append(g.not(0.2), "--physdev-is-out", "--physdev-is-bridged") })
+		}
 		return g.some(0.3, fns...)
 	}},
 	{name: "socket", weight: 2, hooks: hooksSocket, tables: tablesMangle, args: func(g *Gen) []string {

@@ -96,7 +96,10 @@ type ext struct {
 	// anywhere. A restricted extension never goes in the user chain.
 	tables []string
 	hooks  []string
-	args   func(g *Gen) []string
+	// requires is a match the extension cannot do without, put first
+	// (TCPMSS needs -m tcp --tcp-flags SYN,RST SYN).
+	requires []string
+	args     func(g *Gen) []string
 }
 
 // allows says whether e may stand in table/chain of the rule being drawn.
@@ -175,6 +178,10 @@ func (g *Gen) Rule() Rule {
 	}
 
 	var matchArgs []string
+	if t.requires != nil {
+		g.exts = append(g.exts, "m:"+t.requires[1])
+		matchArgs = append(matchArgs, t.requires...)
+	}
 	nm := g.weighted([]int{25, 40, 22, 10, 3})
 	for i := 0; i < nm; i++ {
 		m := g.pickExt(matches, func(e *ext) bool {
@@ -198,6 +205,9 @@ func (g *Gen) Rule() Rule {
 		switch t.name {
 		case "standard":
 			name = g.pick("ACCEPT", "DROP", "RETURN")
+			if g.table == "nat" { // iptables refuses DROP there
+				name = g.pick("ACCEPT", "RETURN")
+			}
 		case "user":
 			name = UserChain
 			if g.chance(0.3) {
@@ -276,11 +286,17 @@ func (g *Gen) header() []string {
 
 func (g *Gen) addrIfaceFrag() []string {
 	var out []string
-	if g.chance(0.35) {
-		out = append(append(out, g.not(0.15)...), "-s", g.addrList())
-	}
-	if g.chance(0.3) {
-		out = append(append(out, g.not(0.15)...), "-d", g.addrList())
+	for _, o := range []struct {
+		opt string
+		p   float64
+	}{{"-s", 0.35}, {"-d", 0.3}} {
+		if g.chance(o.p) {
+			a := g.addrList()
+			if !strings.Contains(a, ",") { // iptables refuses ! with a list
+				out = append(out, g.not(0.15)...)
+			}
+			out = append(out, o.opt, a)
+		}
 	}
 	in := g.chain != "OUTPUT" && g.chain != "POSTROUTING"
 	outOK := g.chain != "PREROUTING" && g.chain != "INPUT"

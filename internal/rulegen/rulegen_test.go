@@ -52,39 +52,52 @@ func famSuffix(v6 bool) string {
 // TestPlacement: every rule stands in a chain of its table, its extensions'
 // table and hook restrictions hold, and protocol-bound matches have -p.
 func TestPlacement(t *testing.T) {
-	byName := map[string]*ext{}
+	byName := map[string][]*ext{}
 	for i := range matches {
-		byName["m:"+matches[i].name] = &matches[i]
+		byName["m:"+matches[i].name] = append(byName["m:"+matches[i].name], &matches[i])
 	}
 	for i := range targets {
-		byName["j:"+targets[i].name] = &targets[i]
+		byName["j:"+targets[i].name] = append(byName["j:"+targets[i].name], &targets[i])
 	}
 	for _, r := range New(2).Rules(5000) {
 		if r.Chain != UserChain && !slices.Contains(Chains[r.Table], r.Chain) {
 			t.Fatalf("%s: chain not in table", r)
 		}
 		for _, name := range r.Exts {
-			e := byName[name]
-			if e == nil {
+			es := byName[name]
+			if es == nil {
 				continue // header options
 			}
-			if !e.fam.has(r.V6) {
-				t.Errorf("%s: %s in the wrong family", r, name)
-			}
-			if e.tables != nil && !slices.Contains(e.tables, r.Table) {
-				t.Errorf("%s: %s not allowed in table %s", r, name, r.Table)
-			}
-			if e.hooks != nil && !slices.Contains(e.hooks, r.Chain) {
-				t.Errorf("%s: %s not allowed in chain %s", r, name, r.Chain)
-			}
-			if e.protos != nil {
-				p := argAfter(r.Args, "-p")
-				if !slices.Contains(e.protos, p) && !slices.ContainsFunc(e.protos, func(x string) bool { return protoNumbers[x] == p }) {
-					t.Errorf("%s: %s needs -p %s, has %q", r, name, strings.Join(e.protos, "|"), p)
+			var why []string
+			for _, e := range es {
+				if w := misplaced(e, r); w != "" {
+					why = append(why, w)
 				}
+			}
+			if len(why) == len(es) {
+				t.Errorf("%s: %s: %s", r, name, strings.Join(why, "; "))
 			}
 		}
 	}
+}
+
+// misplaced says why r breaks e's restrictions, or "".
+func misplaced(e *ext, r Rule) string {
+	switch {
+	case !e.fam.has(r.V6):
+		return "wrong family"
+	case e.tables != nil && !slices.Contains(e.tables, r.Table):
+		return "not allowed in table " + r.Table
+	case e.hooks != nil && !slices.Contains(e.hooks, r.Chain):
+		return "not allowed in chain " + r.Chain
+	}
+	if e.protos != nil {
+		p := argAfter(r.Args, "-p")
+		if !slices.Contains(e.protos, p) && !slices.ContainsFunc(e.protos, func(x string) bool { return protoNumbers[x] == p }) {
+			return "needs -p " + strings.Join(e.protos, "|") + ", has " + p
+		}
+	}
+	return ""
 }
 
 func argAfter(args []string, opt string) string {

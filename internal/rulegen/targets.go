@@ -21,12 +21,15 @@ var targets = []ext{
 		if g.chance(0.3) {
 			return []string{}
 		}
+		if g.proto == "tcp" && g.chance(0.3) {
+			return []string{"--reject-with", g.pick("tcp-reset", "tcp-rst")} // needs -p tcp
+		}
 		if g.v6 {
 			return []string{"--reject-with", g.pick("icmp6-no-route", "no-route", "icmp6-adm-prohibited", "adm-prohibited", "icmp6-addr-unreachable",
-				"addr-unreach", "icmp6-port-unreachable", "port-unreach", "tcp-reset", "icmp6-policy-fail", "icmp6-reject-route")}
+				"addr-unreach", "icmp6-port-unreachable", "port-unreach", "icmp6-policy-fail", "icmp6-reject-route")}
 		}
 		return []string{"--reject-with", g.pick("icmp-net-unreachable", "net-unreach", "icmp-host-unreachable", "icmp-proto-unreachable",
-			"icmp-port-unreachable", "icmp-net-prohibited", "icmp-host-prohibited", "tcp-reset", "tcp-rst", "icmp-admin-prohibited", "admin-prohib")}
+			"icmp-port-unreachable", "icmp-net-prohibited", "icmp-host-prohibited", "icmp-admin-prohibited", "admin-prohib")}
 	}},
 	{name: "LOG", weight: 8, args: func(g *Gen) []string {
 		out := []string{}
@@ -52,7 +55,7 @@ var targets = []ext{
 			out = append(out, "--nflog-prefix", g.logPrefix())
 		}
 		if g.chance(0.3) {
-			out = append(out, g.pick("--nflog-size", "--nflog-range"), g.pick("0", "128", "4294967295"))
+			out = append(out, "--nflog-size", g.pick("0", "128", "4294967295"))
 		}
 		if g.chance(0.3) {
 			out = append(out, "--nflog-threshold", g.pick("0", "1", "10", "65535"))
@@ -134,7 +137,13 @@ var targets = []ext{
 		case 0:
 			return []string{"--notrack"}
 		case 1:
-			return []string{"--helper", g.pick("ftp", "tftp")}
+			switch g.proto {
+			case "tcp":
+				return []string{"--helper", "ftp"}
+			case "udp":
+				return []string{"--helper", "tftp"}
+			}
+			return []string{"--notrack"}
 		case 2:
 			return []string{"--zone", g.pick("0", "1", "65535", "mark")}
 		case 3:
@@ -145,14 +154,13 @@ var targets = []ext{
 		return []string{"--expevents", "new"}
 	}},
 	{name: "TRACE", weight: 1, tables: []string{"raw"}, args: none},
-	{name: "TCPMSS", weight: 3, tables: []string{"mangle", "filter"}, hooks: fwdOut, protos: []string{"tcp"}, args: func(g *Gen) []string {
-		// the kernel needs --tcp-flags SYN,RST SYN: the caller's tcp match
-		// may not say so; iptables then refuses, which the filter drops
-		if g.chance(0.5) {
-			return []string{"--clamp-mss-to-pmtu"}
-		}
-		return []string{"--set-mss", g.pick("0", "536", "1400", "65535")}
-	}},
+	{name: "TCPMSS", weight: 3, tables: []string{"mangle", "filter"}, hooks: fwdOut, protos: []string{"tcp"},
+		requires: []string{"-m", "tcp", "--tcp-flags", "SYN,RST", "SYN"}, args: func(g *Gen) []string {
+			if g.chance(0.5) {
+				return []string{"--clamp-mss-to-pmtu"}
+			}
+			return []string{"--set-mss", g.pick("536", "1400", "1460", "65495")}
+		}},
 	{name: "TCPOPTSTRIP", weight: 1, tables: tablesMangle, protos: []string{"tcp"}, args: func(g *Gen) []string {
 		return []string{"--strip-options", g.list(3, "mss", "wscale", "sack-permitted", "sack", "timestamp", "md5", "2", "255")}
 	}},
@@ -177,10 +185,16 @@ var targets = []ext{
 	}},
 	{name: "ECN", weight: 1, fam: v4, tables: tablesMangle, protos: []string{"tcp"}, args: func(*Gen) []string { return []string{"--ecn-tcp-remove"} }},
 	{name: "TTL", weight: 2, fam: v4, tables: tablesMangle, args: func(g *Gen) []string {
-		return []string{g.pick("--ttl-set", "--ttl-dec", "--ttl-inc"), g.pick("0", "1", "64", "255")}
+		if g.chance(0.3) {
+			return []string{"--ttl-set", g.pick("0", "1", "64", "255")}
+		}
+		return []string{g.pick("--ttl-dec", "--ttl-inc"), g.pick("1", "64", "255")}
 	}},
 	{name: "HL", weight: 2, fam: v6, tables: tablesMangle, args: func(g *Gen) []string {
-		return []string{g.pick("--hl-set", "--hl-dec", "--hl-inc"), g.pick("0", "1", "64", "255")}
+		if g.chance(0.3) {
+			return []string{"--hl-set", g.pick("0", "1", "64", "255")}
+		}
+		return []string{g.pick("--hl-dec", "--hl-inc"), g.pick("1", "64", "255")}
 	}},
 	{name: "CLASSIFY", weight: 2, tables: tablesMangle, hooks: fwdOut, args: func(g *Gen) []string {
 		return []string{"--set-class", g.pick("0:0", "1:10", "ffff:ffff", "10:1")}
@@ -239,9 +253,7 @@ var targets = []ext{
 		if g.chance(0.4) {
 			out = append(out, "--hmark-offset", g.pick("0", "10000"))
 		}
-		if g.chance(0.3) {
-			out = append(out, "--hmark-rnd", g.pick("0", "0xcafeface"))
-		}
+		out = append(out, "--hmark-rnd", g.pick("0", "0xcafeface"))
 		return out
 	}},
 	{name: "SECMARK", weight: 1, tables: []string{"mangle", "security"}, args: func(*Gen) []string {
@@ -251,7 +263,7 @@ var targets = []ext{
 		return []string{g.pick("--save", "--restore")}
 	}},
 	{name: "RATEEST", weight: 1, args: func(g *Gen) []string {
-		return []string{"--rateest-name", g.pick("r1", "est"), "--rateest-interval", g.pick("250ms", "1s"), "--rateest-ewmalog", g.pick("1s", "8s")}
+		return []string{"--rateest-name", g.pick("r1", "est"), "--rateest-interval", g.pick("250ms", "1s"), "--rateest-ewmalog", g.pick("2s", "8s")}
 	}},
 	{name: "SET", weight: 1, args: func(g *Gen) []string {
 		return []string{g.pick("--add-set", "--del-set"), "s1", g.pick("src", "dst")}
@@ -276,6 +288,7 @@ func (g *Gen) natTo(opt string) []string {
 	if g.v6 {
 		a, b = g.pick("fd00:200:2::9", "2001:db8::1", "::"), "2001:db8::9"
 	}
+	ports := g.proto == "tcp" || g.proto == "udp" || g.proto == "sctp" || g.proto == "dccp"
 	var to string
 	switch g.intn(4) {
 	case 0:
@@ -283,6 +296,10 @@ func (g *Gen) natTo(opt string) []string {
 	case 1:
 		to = a + "-" + b
 	case 2:
+		if !ports {
+			to = a
+			break
+		}
 		to = a
 		if g.v6 {
 			to = "[" + a + "]"
@@ -290,7 +307,7 @@ func (g *Gen) natTo(opt string) []string {
 		to += ":" + g.pick("80", "1024-2048", "0", "65535", "1000-2000/100")
 	default:
 		to = ":" + g.pick("80", "1024-65535")
-		if g.chance(0.3) {
+		if !ports || g.chance(0.3) {
 			to = a
 		}
 	}

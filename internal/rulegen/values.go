@@ -13,7 +13,7 @@ import (
 // protoPool is the -p values of the family.
 func (g *Gen) protoPool() []string {
 	if g.v6 {
-		return []string{"tcp", "tcp", "udp", "udp", "ipv6-icmp", "sctp", "dccp", "udplite", "esp", "ah", "gre", "all", "47", "0"}
+		return []string{"tcp", "tcp", "udp", "udp", "ipv6-icmp", "sctp", "dccp", "udplite", "esp", "gre", "all", "47", "0"}
 	}
 	return []string{"tcp", "tcp", "udp", "udp", "icmp", "sctp", "dccp", "udplite", "esp", "ah", "gre", "all", "47", "0"}
 }
@@ -21,7 +21,7 @@ func (g *Gen) protoPool() []string {
 // protoNumbers spell a protocol by number.
 var protoNumbers = map[string]string{
 	"tcp": "6", "udp": "17", "icmp": "1", "ipv6-icmp": "58", "sctp": "132", "dccp": "33", "udplite": "136",
-	"esp": "50", "ah": "51", "gre": "47", "mh": "135", "ipv6-mh": "135",
+	"esp": "50", "ah": "51", "ipcomp": "108", "gre": "47", "mh": "135", "ipv6-mh": "135",
 }
 
 func (g *Gen) addr() string {
@@ -151,7 +151,7 @@ func (g *Gen) comment() string {
 }
 
 func (g *Gen) logPrefix() string {
-	return g.pick("", "IN: ", "x", "dropped ", strings.Repeat("p", 29), `q"uote`)
+	return g.pick("IN: ", "x", "dropped ", strings.Repeat("p", 29), `q"uote`)
 }
 
 // ctStates is a comma list of conntrack states.
