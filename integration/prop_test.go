@@ -97,7 +97,7 @@ func runProperty(t *testing.T, cfg propConfig, seed uint64) {
 	pct := 100 * float64(len(accepted)) / float64(max(len(legacy), 1))
 	t.Logf("seed %d: %d rules generated, %d accepted by iptables-legacy, %d of them by nftsync (%.1f%%)",
 		seed, len(rules), len(legacy), len(accepted), pct)
-	logClasses(t, "iptables-legacy refused (not an nftsync problem)", legacyRefused, 12)
+	logClasses(t, "iptables-legacy refused (not an nftsync problem)", legacyRefused, 30)
 	logClasses(t, "nftsync refused", refused, 1000)
 	logCoverage(t, legacy, accepted)
 
