@@ -5,7 +5,7 @@ BIN     ?= bin/nftsync
 PKGS    := ./...
 CORPUS  ?= $(abspath ../shared/conformance/txlate)
 
-.PHONY: all build test unit integration proptest bench demo lint fuzz deps vagrant-test clean
+.PHONY: all build test unit integration bench demo lint fuzz deps vagrant-test clean
 
 all: build
 
@@ -32,6 +32,7 @@ integration:
 # NFTSYNC_PROPTEST_MIN_ACCEPT makes the acceptance rate a gate).
 PROPTEST_SEEDS ?= 1,2,3,4,5
 PROPTEST_N     ?= 2000
+.PHONY: proptest
 proptest:
 	NFTSYNC_PROPTEST_SEEDS=$${NFTSYNC_PROPTEST_SEEDS:-$(PROPTEST_SEEDS)} NFTSYNC_PROPTEST_N=$${NFTSYNC_PROPTEST_N:-$(PROPTEST_N)} \
 	  $(GO) test -count=1 -v -timeout 60m -run 'TestProperty' ./integration/
