@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -273,11 +274,40 @@ func nftsyncFilter(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (accept
 		h := len(rs) / 2
 		return append(keep(rs[:h:h]), keep(rs[h:])...)
 	}
-	accepted = keep(parsed)
+	accepted = dropConflicts(keep(parsed), func(rs []rulegen.Rule) error {
+		d, err := parseRules(rs)
+		if err == nil {
+			_, err = b.Apply(ctx, d)
+		}
+		return err
+	}, func(r rulegen.Rule, err error) {
+		refused["apply with the other rules: "+refusalClass(err)]++
+		t.Logf("apply refused %s with the other rules: %v", r, err)
+	})
 	if err := b.CleanUp(ctx); err != nil {
 		t.Fatalf("CleanUp: %v", err)
 	}
 	return accepted, refused
+}
+
+// dropConflicts returns rs without the rules that fail only together with
+// others: while check fails on the whole list, the shortest failing prefix
+// is found by bisection and its last rule dropped (reported to drop with
+// check's error).
+func dropConflicts(rs []rulegen.Rule, check func([]rulegen.Rule) error, drop func(rulegen.Rule, error)) []rulegen.Rule {
+	for len(rs) > 0 && check(rs) != nil {
+		lo, hi := 1, len(rs) // rs[:hi] fails
+		for lo < hi {
+			if mid := (lo + hi) / 2; check(rs[:mid:mid]) != nil {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		drop(rs[hi-1], check(rs[:hi:hi]))
+		rs = slices.Delete(slices.Clone(rs), hi-1, hi)
+	}
+	return rs
 }
 
 // refusalClass reduces an error to its kind: the file and line, numbers and

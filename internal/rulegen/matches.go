@@ -317,7 +317,7 @@ var matches = []ext{
 			fns = append(fns, func() []string { return g.opt(0.2, "--dst-group", g.mark()) })
 		}
 		if fns == nil {
-			return g.opt(0.2, "--src-group", "1") // refused by iptables: a user chain lacks a device
+			return g.opt(0.2, "--src-group", "1") // valid unless a chain without an input device jumps here
 		}
 		return g.some(0.5, fns...)
 	}},
