@@ -112,8 +112,9 @@ func runProperty(t *testing.T, cfg propConfig, seed uint64) {
 			}
 		}
 		if len(bad) == 0 {
-			t.Errorf("seed %d: the %d accepted rules together do not converge, each one alone does:\n  %s",
-				seed, len(accepted), strings.Join(problems, "\n  "))
+			small := minimize(accepted, func(rs []rulegen.Rule) bool { return len(convergence(t, ns, rs)) > 0 })
+			t.Errorf("seed %d: the %d accepted rules together do not converge, each one alone does; these %d do not either:\n%s\n  %s",
+				seed, len(accepted), len(small), restoreText(small), strings.Join(convergence(t, ns, small), "\n  "))
 		} else {
 			t.Errorf("seed %d: %d accepted rules do not converge (reproduce: NFTSYNC_PROPTEST_SEEDS=%d NFTSYNC_PROPTEST_N=%d):\n%s",
 				seed, len(bad), seed, cfg.n, strings.Join(bad, "\n"))
@@ -283,6 +284,8 @@ func nftsyncFilter(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (accept
 	}, func(r rulegen.Rule, err error) {
 		refused["apply with the other rules: "+refusalClass(err)]++
 		t.Logf("apply refused %s with the other rules: %v", r, err)
+	}, func(rs []rulegen.Rule, err error) {
+		t.Logf("apply refuses these rules together, and each alone accepts them:\n%s", restoreText(rs))
 	})
 	if err := b.CleanUp(ctx); err != nil {
 		t.Fatalf("CleanUp: %v", err)
@@ -293,8 +296,8 @@ func nftsyncFilter(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (accept
 // dropConflicts returns rs without the rules that fail only together with
 // others: while check fails on the whole list, the shortest failing prefix
 // is found by bisection and its last rule dropped (reported to drop with
-// check's error).
-func dropConflicts(rs []rulegen.Rule, check func([]rulegen.Rule) error, drop func(rulegen.Rule, error)) []rulegen.Rule {
+// check's error; explain, when not nil, gets a minimal failing set).
+func dropConflicts(rs []rulegen.Rule, check func([]rulegen.Rule) error, drop func(rulegen.Rule, error), explain ...func([]rulegen.Rule, error)) []rulegen.Rule {
 	for len(rs) > 0 && check(rs) != nil {
 		lo, hi := 1, len(rs) // rs[:hi] fails
 		for lo < hi {
@@ -304,10 +307,41 @@ func dropConflicts(rs []rulegen.Rule, check func([]rulegen.Rule) error, drop fun
 				lo = mid + 1
 			}
 		}
-		drop(rs[hi-1], check(rs[:hi:hi]))
+		err := check(rs[:hi:hi])
+		drop(rs[hi-1], err)
+		for _, ex := range explain {
+			ex(minimize(rs[:hi:hi], func(s []rulegen.Rule) bool { return check(s) != nil }), err)
+		}
 		rs = slices.Delete(slices.Clone(rs), hi-1, hi)
 	}
 	return rs
+}
+
+// minimize returns a small subset of rs that still fails (fails(rs) must
+// hold): it drops chunks, halving their size, while the failure stays.
+func minimize(rs []rulegen.Rule, fails func([]rulegen.Rule) bool) []rulegen.Rule {
+	for size := len(rs) / 2; size >= 1; size /= 2 {
+		for i := 0; i < len(rs); {
+			rest := append(slices.Clone(rs[:i]), rs[min(i+size, len(rs)):]...)
+			if len(rest) > 0 && fails(rest) {
+				rs = rest
+			} else {
+				i += size
+			}
+		}
+	}
+	return rs
+}
+
+// restoreText prints rules as restore files, one per family.
+func restoreText(rs []rulegen.Rule) string {
+	var b strings.Builder
+	for _, v6 := range []bool{false, true} {
+		if fam := familyRules(rs, v6); len(fam) > 0 {
+			fmt.Fprintf(&b, "# %s\n%s", map[bool]string{false: "IPv4", true: "IPv6"}[v6], rulegen.NewFile(fam).Text)
+		}
+	}
+	return b.String()
 }
 
 // refusalClass reduces an error to its kind: the file and line, numbers and
