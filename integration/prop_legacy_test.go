@@ -23,19 +23,31 @@ import (
 var restoreFailedLine = regexp.MustCompile(`(?:Error occurred at line: |line )(\d+)`)
 
 // legacyRestore loads rules (one family) into the namespace with
-// iptables-legacy-restore; it returns the line the restore failed at (0 if
-// none could be found) and the output, or ok.
+// iptables-legacy-restore, after emptying every table: what an earlier
+// restore left must not decide (a -m rateest is valid only while a RATEEST
+// rule made its estimator). It returns the line the restore failed at (0
+// if none could be found) and the output, or ok.
 func legacyRestore(ns *netnstest.NS, v6 bool, f rulegen.File) (ok bool, line int, out string) {
 	bin := "iptables-legacy-restore"
 	if v6 {
 		bin = "ip6tables-legacy-restore"
 	}
-	cmd := exec.Command("ip", "netns", "exec", ns.Name, bin)
-	cmd.Stdin = strings.NewReader(f.Text)
-	b, err := cmd.CombinedOutput()
-	if err == nil {
-		return true, 0, ""
+	var empty strings.Builder
+	for _, table := range rulegen.Tables {
+		empty.WriteString("*" + table + "\nCOMMIT\n")
 	}
+	for _, text := range []string{empty.String(), f.Text} {
+		cmd := exec.Command("ip", "netns", "exec", ns.Name, bin)
+		cmd.Stdin = strings.NewReader(text)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return restoreFailure(b)
+		}
+	}
+	return true, 0, ""
+}
+
+// restoreFailure reads a failed restore's output.
+func restoreFailure(b []byte) (ok bool, line int, out string) {
 	if m := restoreFailedLine.FindStringSubmatch(string(b)); m != nil {
 		line, _ = strconv.Atoi(m[1])
 	}
