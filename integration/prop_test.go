@@ -290,6 +290,7 @@ func nftsyncFilter(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (accept
 	if err := b.CleanUp(ctx); err != nil {
 		t.Fatalf("CleanUp: %v", err)
 	}
+	b.Close() // the convergence steps are other writers of the owner
 	return accepted, refused
 }
 
@@ -401,11 +402,18 @@ func convergence(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (problems
 		}
 		return d
 	}
+	// Each step is a fresh backend, as separate CLI runs would be; the
+	// one before it is closed first (one writer per owner).
+	var last *nft.Backend
 	fresh := func() *nft.Backend {
+		if last != nil {
+			last.Close()
+		}
 		b, err := nft.New(nft.WithNetNS(ns.Path), nft.WithOwner(propOwner))
 		if err != nil {
 			t.Fatalf("nft.New: %v", err)
 		}
+		last = b
 		return b
 	}
 	// apply
