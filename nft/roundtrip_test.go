@@ -67,6 +67,12 @@ func TestForcedDumpIsNoop(t *testing.T) {
 	if obs.Get("dump") == 0 {
 		t.Error("no dump after an unrelated change")
 	}
+	checkRead(t, b, rs)
+}
+
+// checkRead checks that Read returns the rules of rs as declared.
+func checkRead(t *testing.T, b *Backend, rs *firewall.Ruleset) {
+	t.Helper()
 	got, err := b.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)

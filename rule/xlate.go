@@ -7,6 +7,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // MaxCommentLen is the longest comment nft accepts.
@@ -23,9 +24,14 @@ type Stmt struct {
 	// nft reads Text differently (CONNMARK's "ct mark xor V and M" means
 	// ct mark ^ (V & M)) or cannot read it at all. Empty: Text is exact.
 	Exact string
-	// Warning explains, when Exact is set, what is wrong with Text.
+	// Warning explains, when Exact or Xt is set, what is wrong with Text.
 	Warning string
-	Exprs   []expr.Any
+	// Xt, when set, says that Exprs run an xtables extension through the
+	// kernel's nft_compat (package rule/xt), because no native nft
+	// statement has Text's meaning: it is the statement as nft lists it
+	// ("xt match owner"), which nft cannot read back.
+	Xt    string
+	Exprs []expr.Any
 }
 
 // AnonSet is an anonymous set a rule looks up (tcp dport { 22, 80 }). Its
@@ -70,14 +76,31 @@ func (t *Translation) join(text func(Stmt) string) string {
 
 // NftText is Text with each statement in the form nft reads with iptables'
 // meaning (Stmt.Exact where it is set): the text to feed nft when the rule
-// must do what the iptables rule does. Exprs are what nft builds from it.
+// must do what the iptables rule does. Exprs are what nft builds from it,
+// unless the rule runs an xtables extension (Compat): its statement is
+// then printed as nft lists it ("xt match owner"), which nft refuses to
+// read, so that the text cannot silently stand for another rule.
 func (t *Translation) NftText() string {
 	return t.join(func(s Stmt) string {
-		if s.Exact != "" {
+		switch {
+		case s.Xt != "":
+			return s.Xt
+		case s.Exact != "":
 			return s.Exact
 		}
 		return s.Text
 	})
+}
+
+// Compat reports whether a statement of the rule runs an xtables
+// extension through nft_compat (Stmt.Xt), which no nft text builds.
+func (t *Translation) Compat() bool {
+	for _, s := range t.Stmts {
+		if s.Xt != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Warnings returns, for each statement whose iptables-translate text nft
@@ -210,6 +233,27 @@ func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
 		text = ""
 	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Exact: exact, Warning: w, Exprs: exprs})
+}
+
+// addXt appends a statement that runs the xtables extension ext with the
+// given info (see package rule/xt), for an iptables option whose
+// iptables-translate text (text) has another meaning in nft, as meaning
+// says ("which nft reads as ..."). It fails when the kernel would refuse
+// the extension in nftsync's tables.
+func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
+	if err := ext.Installable(); err != nil {
+		return unsupported("%s (iptables-translate's '%s' %s)", err, text, strings.TrimPrefix(meaning, "which "))
+	}
+	e, err := ext.Expr(info)
+	if err != nil {
+		return err
+	}
+	w := fmt.Sprintf("iptables-translate prints '%s', %s; nftsync installs the xtables extension itself ('%s', revision %d), which keeps the iptables rule's meaning", text, meaning, ext, ext.Rev)
+	if x.noText {
+		text = ""
+	}
+	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
+	return nil
 }
 
 // needL4 returns the dependency nft inserts before a transport header

@@ -1,0 +1,58 @@
+package nft
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// xtRuleset holds rules that nftsync installs as xtables extensions
+// (nft_compat "xt match"/"xt target" expressions), in built-in and user
+// chains of both families.
+func xtRuleset(t *testing.T) *firewall.Ruleset {
+	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "OUTPUT", "",
+			`-m owner ! --uid-owner 5 -j ACCEPT`,
+			`-p tcp -m owner ! --uid-owner 1000-2000 --gid-owner 7 -j XT`),
+		chain(t, rule.IPv4, "filter", "XT", "",
+			`-m owner ! --gid-owner 0 -m comment --comment "not root" -j DROP`),
+		chain(t, rule.IPv6, "mangle", "POSTROUTING", "",
+			`-m owner --uid-owner 3 ! --gid-owner 4-9`),
+	}}
+}
+
+var handleNumRe = regexp.MustCompile(`# handle \d+`)
+
+// TestXtConverges applies xt rules and checks the engine recognises what
+// the kernel dumps: a forced dump plans nothing, a fresh backend (nothing
+// in memory) plans nothing and keeps every handle, and Read returns the
+// rules as declared.
+func TestXtConverges(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	rs := xtRuleset(t)
+	b, _ := newBackend(t, ns)
+	apply(t, b, rs)
+	handles := func() string {
+		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle")
+	}
+	before := handles()
+	if n := len(handleNumRe.FindAllString(before, -1)); n < 4 {
+		t.Fatalf("expected at least 4 rules with handles, listing:\n%s", before)
+	}
+	ns.NFT("add table ip unrelated")
+	if p := apply(t, b, rs); !p.Empty() {
+		t.Errorf("forced dump found differences in xt rules it installed:\n%s", p)
+	}
+	fresh, _ := newBackend(t, ns)
+	if p := apply(t, fresh, rs); !p.Empty() {
+		t.Errorf("a fresh backend plans changes to xt rules:\n%s", p)
+	}
+	if after := handles(); after != before {
+		t.Errorf("handles changed on a second apply:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	checkRead(t, fresh, rs)
+}

@@ -1,0 +1,203 @@
+package rule
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule/xt"
+	"golang.org/x/sys/unix"
+)
+
+// xtCase is a rule nftsync installs (or refuses to install) through an
+// xtables extension, with the table and chain iptables-nft accepts it in.
+type xtCase struct {
+	fam          Family
+	table, chain string // the built-in chain iptables-nft puts it in
+	args         string
+}
+
+// xtCases are the rules of the xt extensions, one or more per extension.
+var xtCases = []xtCase{
+	{IPv4, "filter", "OUTPUT", "-m owner ! --uid-owner 5"},
+	{IPv4, "filter", "OUTPUT", "-m owner ! --uid-owner 1000-2000 --gid-owner 7"},
+	{IPv6, "filter", "OUTPUT", "-m owner --uid-owner 3 ! --gid-owner 4-9"},
+	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
+	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
+}
+
+// TestKernelXtInfo proves the binary layout of each xt extension against
+// iptables-nft: the rule is added with iptables-nft (which sends the
+// extension through nft_compat), its expression is dumped, and nftsync's
+// expression for the same rule must be byte-identical. nftsync's
+// expression is then added to a table named as nftsync names its tables:
+// the kernel must accept it exactly when the registry says it is
+// installable (an extension tied to a table name is refused there).
+func TestKernelXtInfo(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	netnstest.RequireBinary(t, "ip6tables-nft")
+	ns := netnstest.New(t)
+	ns.NFT(`table ip nftsync-x {
+	chain PREROUTING { type filter hook prerouting priority mangle; }
+	chain OUTPUT { type filter hook output priority filter; }
+}
+table ip6 nftsync-x {
+	chain PREROUTING { type filter hook prerouting priority mangle; }
+	chain OUTPUT { type filter hook output priority filter; }
+}`)
+	h := ns.Handle()
+	defer h.Close()
+	raw, err := rawDial(int(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, c := range xtCases {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		ext := xtOf(r)
+		if ext == nil {
+			t.Errorf("%s: no registered xt extension", c.args)
+			continue
+		}
+		// nftsync's bytes: from the translation when it is installable,
+		// else from the encoding the registry refuses to install.
+		ours, err := ourXtExpr(r, ext)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		fam := byte(unix.NFPROTO_IPV4)
+		tool := "iptables-nft"
+		if c.fam == IPv6 {
+			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
+		}
+		ns.Exec(tool, append([]string{"-t", c.table, "-F", c.chain}, []string{}...)...)
+		args, _ := SplitArgs(c.args)
+		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, args...)...)
+		rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
+		if err != nil || len(rules) != 1 {
+			t.Fatalf("%s: dumping iptables-nft's rule: %d rules, %v", c.args, len(rules), err)
+		}
+		kern := findXtElem(rules[0], ext)
+		if kern == nil {
+			t.Errorf("%s: iptables-nft's rule has no %s (%d expressions)", c.args, ext, len(rules[0]))
+			continue
+		}
+		if got := clearNested(ours); !bytes.Equal(got, kern) {
+			t.Errorf("%s: %s:\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, kern, got)
+		}
+		err = rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil)
+		switch want := ext.Installable(); {
+		case want == nil && err != nil:
+			t.Errorf("%s: the kernel refuses nftsync's %s in table nftsync-x: %v", c.args, ext, err)
+		case want != nil && !errors.Is(err, unix.EINVAL):
+			t.Errorf("%s: the registry says %v, but the kernel answers %v", c.args, want, err)
+		}
+	}
+}
+
+// xtOf returns the xt extension a rule's target or first match encodes
+// itself as, or nil.
+func xtOf(r *Rule) *xt.Ext {
+	if e, ok := r.Target.(xtEncoder); ok {
+		ext, _ := e.xtInfo()
+		return ext
+	}
+	for _, m := range r.Matches {
+		if e, ok := m.(xtEncoder); ok {
+			ext, _ := e.xtInfo()
+			return ext
+		}
+	}
+	return nil
+}
+
+// xtInfoOf returns the info the rule's extension ext encodes.
+func xtInfoOf(r *Rule, ext *xt.Ext) ([]byte, error) {
+	exts := []any{r.Target}
+	for _, m := range r.Matches {
+		exts = append(exts, m)
+	}
+	for _, x := range exts {
+		if e, ok := x.(xtEncoder); ok {
+			if got, info := e.xtInfo(); got == ext {
+				return info, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no extension of the rule encodes %s", ext)
+}
+
+// ourXtExpr marshals nftsync's expression for ext in rule r: the xt
+// statement of its translation, or, for an extension the kernel refuses in
+// nftsync's tables, the encoding the extension's file builds.
+func ourXtExpr(r *Rule, ext *xt.Ext) ([]byte, error) {
+	fam := byte(unix.NFPROTO_IPV4)
+	if r.Family == IPv6 {
+		fam = unix.NFPROTO_IPV6
+	}
+	if ext.Installable() != nil {
+		info, err := xtInfoOf(r, ext)
+		if err != nil {
+			return nil, err
+		}
+		e, err := ext.Expr(info)
+		if err != nil {
+			return nil, err
+		}
+		return MarshalExpr(fam, e)
+	}
+	tr, err := r.Translate()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range tr.Stmts {
+		if s.Xt == ext.String() {
+			return MarshalExpr(fam, s.Exprs[0])
+		}
+	}
+	return nil, fmt.Errorf("the translation has no %s statement: %s", ext, tr.Text())
+}
+
+// findXtElem returns the dumped expression (an NFTA_LIST_ELEM's contents)
+// that runs ext, or nil.
+func findXtElem(elems [][]byte, ext *xt.Ext) []byte {
+	nameAttr := uint16(unix.NFTA_MATCH_NAME)
+	if ext.Kind == xt.Target {
+		nameAttr = unix.NFTA_TARGET_NAME
+	}
+	for _, el := range elems {
+		ad, err := netlink.NewAttributeDecoder(el)
+		if err != nil {
+			continue
+		}
+		var kind, name string
+		for ad.Next() {
+			switch ad.Type() {
+			case unix.NFTA_EXPR_NAME:
+				kind = ad.String()
+			case unix.NFTA_EXPR_DATA:
+				ad.Nested(func(nad *netlink.AttributeDecoder) error {
+					for nad.Next() {
+						if nad.Type() == nameAttr {
+							name = strings.TrimRight(nad.String(), "\x00")
+						}
+					}
+					return nil
+				})
+			}
+		}
+		if kind == ext.Kind.String() && name == ext.Name {
+			return el
+		}
+	}
+	return nil
+}
