@@ -19,6 +19,10 @@ func xtRuleset(t *testing.T) *firewall.Ruleset {
 			`-p tcp -m owner ! --uid-owner 1000-2000 --gid-owner 7 -j XT`),
 		chain(t, rule.IPv4, "filter", "XT", "",
 			`-m owner ! --gid-owner 0 -m comment --comment "not root" -j DROP`),
+		chain(t, rule.IPv4, "filter", "INPUT", "",
+			`-p tcp -m connlimit --connlimit-above 20 --connlimit-mask 24 -j REJECT`),
+		chain(t, rule.IPv6, "filter", "FORWARD", "",
+			`-m connlimit --connlimit-upto 3 --connlimit-daddr -j ACCEPT`),
 		chain(t, rule.IPv6, "mangle", "POSTROUTING", "",
 			`-m owner --uid-owner 3 ! --gid-owner 4-9`),
 	}}
@@ -37,7 +41,8 @@ func TestXtConverges(t *testing.T) {
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
 	handles := func() string {
-		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle")
+		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle") +
+			ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-filter")
 	}
 	before := handles()
 	if n := len(handleNumRe.FindAllString(before, -1)); n < 4 {

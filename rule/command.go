@@ -268,9 +268,19 @@ func (c *Command) TranslateWithWarnings() (string, []string, error) {
 		return "", nil, err
 	}
 	if c.Op == OpAppend || c.Op == OpInsert {
-		return "nft '" + s + "'", warns, nil
+		return "nft '" + strings.ReplaceAll(s, "\n", "'\nnft '") + "'", warns, nil
 	}
 	return "nft " + s, warns, nil
+}
+
+// textSets returns the "add set" commands iptables-translate prints before
+// a rule that declares named sets (see Translation.TextSets), one a line.
+func textSets(t *Translation, fam Family, table string) string {
+	var b strings.Builder
+	for _, s := range t.TextSets {
+		fmt.Fprintf(&b, "add set %s %s %s\n", fam, table, s)
+	}
+	return b.String()
 }
 
 // nft returns the command in nft syntax, without the "nft" program name
@@ -291,6 +301,9 @@ func (c *Command) nft() (string, []string, error) {
 		s := verb + " rule " + where
 		if body := t.Text(); body != "" {
 			s += " " + body
+		}
+		if len(t.TextSets) > 0 {
+			s = textSets(t, fam, c.Table) + s // one nft command a line
 		}
 		return s, t.Warnings(), nil
 	}

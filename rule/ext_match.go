@@ -44,6 +44,6 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"policy":    func(*Rule) (Match, error) { return &Policy{}, nil },
 	"cluster":   refusedMatch("cluster"),
 	"rpfilter":  refusedMatch("rpfilter"),
-	"connlimit": refusedMatch("connlimit"),
+	"connlimit": newConnlimit,
 	"hashlimit": refusedMatch("hashlimit"),
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,6 +29,10 @@ var xtCases = []xtCase{
 	{IPv4, "filter", "OUTPUT", "-m owner ! --uid-owner 5"},
 	{IPv4, "filter", "OUTPUT", "-m owner ! --uid-owner 1000-2000 --gid-owner 7"},
 	{IPv6, "filter", "OUTPUT", "-m owner --uid-owner 3 ! --gid-owner 4-9"},
+	{IPv4, "filter", "INPUT", "-m connlimit --connlimit-above 2"},
+	{IPv4, "filter", "INPUT", "-p tcp -m connlimit --connlimit-upto 20 --connlimit-mask 24 --connlimit-daddr"},
+	{IPv6, "filter", "INPUT", "-m connlimit ! --connlimit-upto 3 --connlimit-mask 64"},
+	{IPv6, "filter", "FORWARD", "-m connlimit --connlimit-upto 3"},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }
@@ -44,18 +51,16 @@ func TestKernelXtInfo(t *testing.T) {
 	ns.NFT(`table ip nftsync-x {
 	chain PREROUTING { type filter hook prerouting priority mangle; }
 	chain OUTPUT { type filter hook output priority filter; }
+	chain INPUT { type filter hook input priority filter; }
+	chain FORWARD { type filter hook forward priority filter; }
 }
 table ip6 nftsync-x {
 	chain PREROUTING { type filter hook prerouting priority mangle; }
 	chain OUTPUT { type filter hook output priority filter; }
+	chain INPUT { type filter hook input priority filter; }
+	chain FORWARD { type filter hook forward priority filter; }
 }`)
-	h := ns.Handle()
-	defer h.Close()
-	raw, err := rawDial(int(h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := rawConn(t, ns)
 	for _, c := range xtCases {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
@@ -79,9 +84,11 @@ table ip6 nftsync-x {
 		if c.fam == IPv6 {
 			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
 		}
-		ns.Exec(tool, append([]string{"-t", c.table, "-F", c.chain}, []string{}...)...)
-		args, _ := SplitArgs(c.args)
-		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, args...)...)
+		ns.Exec(tool, "-t", c.table, "-F", c.chain)
+		// The rule in iptables-save form: nftsync encodes what iptables
+		// writes for it (connlimit without --connlimit-mask leaves unused
+		// mask bytes all ones, with it zero).
+		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, r.Args()...)...)
 		rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
 		if err != nil || len(rules) != 1 {
 			t.Fatalf("%s: dumping iptables-nft's rule: %d rules, %v", c.args, len(rules), err)
@@ -93,6 +100,23 @@ table ip6 nftsync-x {
 		}
 		if got := clearNested(ours); !bytes.Equal(got, kern) {
 			t.Errorf("%s: %s:\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, kern, got)
+		}
+		if ext.Installable() == nil {
+			// iptables reads nftsync's whole rule back as the rule.
+			ns.Exec(tool, "-t", c.table, "-F", c.chain)
+			tr, err := r.TranslateExprs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := rawMarshalExprs(fam, tr.Exprs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rawAddRule(raw, fam, c.table, c.chain, all, nil); err != nil {
+				t.Errorf("%s: adding nftsync's rule to iptables-nft's chain: %v", c.args, err)
+			} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); got != want {
+				t.Errorf("%s: %s-save reads nftsync's rule as\n  %s\nwant\n  %s", c.args, tool, got, want)
+			}
 		}
 		err = rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil)
 		switch want := ext.Installable(); {
@@ -200,4 +224,89 @@ func findXtElem(elems [][]byte, ext *xt.Ext) []byte {
 		}
 	}
 	return nil
+}
+
+// savedRule returns the first "-A chain" line of iptables-save output.
+func savedRule(save, chain string) string {
+	for _, l := range strings.Split(save, "\n") {
+		if strings.HasPrefix(l, "-A "+chain+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestKernelXtOwnerPackets sends a packet the kernel answers itself (an
+// ICMP port unreachable, from no socket with a file) and checks that the
+// rule `-p icmp -m owner ! --uid-owner 0` counts it as iptables-legacy's
+// does, which nft's native "skuid != 0" would not: the reason owner with
+// a negation is installed as xt match owner.
+func TestKernelXtOwnerPackets(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy")
+	netnstest.RequireBinary(t, "ip")
+	ns := netnstest.New(t)
+	ns.Exec("ip", "link", "set", "lo", "up")
+	args := "-p icmp -m owner ! --uid-owner 0"
+	r, err := ParseString(IPv4, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := r.TranslateExprs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.NFT("table ip nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
+	raw := rawConn(t, ns)
+	all, err := rawMarshalExprs(unix.NFPROTO_IPV4, tr.Exprs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil); err != nil {
+		t.Fatal(err)
+	}
+	legacyArgs, _ := SplitArgs(args)
+	ns.Exec("iptables-legacy", append([]string{"-A", "OUTPUT"}, legacyArgs...)...)
+	if err := ns.Do(func() error {
+		c, err := net.Dial("udp", "127.0.0.1:9") // discard: nothing listens
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.Write([]byte("x"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	legacy := countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s.*owner`), ns.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
+	ours := countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
+	if legacy != 1 || ours != legacy {
+		t.Errorf("the kernel's port unreachable: iptables-legacy counted %d, nftsync's rule %d; want 1 and 1", legacy, ours)
+	}
+}
+
+// countOf returns the number re's first group finds in out.
+func countOf(t *testing.T, re *regexp.Regexp, out string) int {
+	t.Helper()
+	m := re.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no counter in:\n%s", out)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// rawConn opens a netfilter netlink socket in ns, closed when the test ends.
+func rawConn(t *testing.T, ns *netnstest.NS) *netlink.Conn {
+	t.Helper()
+	h := ns.Handle()
+	defer h.Close()
+	raw, err := rawDial(int(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
 }

@@ -14,9 +14,8 @@ var refusedMatches = map[string]string{
 	// blackhole, unreachable) and sets the VRF of the lookup in every
 	// mode; nft's fib expression returns an interface for them.
 	"rpfilter": "xt_rpfilter fails on routes that are not unicast (broadcast, blackhole, ...), nft's fib returns an interface for them",
-	// Both need a named set or meter beside the rule, which a translated
-	// rule does not carry.
-	"connlimit": "connlimit needs a named dynamic set beside the rule (add set ... ct count), which nftsync's translation does not carry",
+	// It needs a named meter beside the rule, which a translated rule
+	// does not carry.
 	"hashlimit": "hashlimit needs a named meter beside the rule, and xt_hashlimit's expiry and burst differ from nft's meter",
 }
 

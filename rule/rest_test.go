@@ -61,7 +61,6 @@ func TestRestParseErrors(t *testing.T) {
 		{IPv4, `-m policy --pol ipsec`, "-m policy", "needs --dir", false},
 		{IPv4, `-m cluster --cluster-total-nodes 2 --cluster-local-node 1`, "cluster", "not translated", true},
 		{IPv6, `-m rpfilter --loose`, "rpfilter", "not translated", true},
-		{IPv4, `-m connlimit --connlimit-above 2`, "connlimit", "not translated", true},
 		{IPv4, `-m hashlimit --hashlimit-upto 5`, "hashlimit", "not translated", true},
 		{IPv4, `-m policy --dir sideways`, "sideways", "bad --dir", false},
 		{IPv4, `-m policy --dir in --pol maybe`, "maybe", "bad --pol", false},

@@ -52,6 +52,11 @@ type Translation struct {
 	Stmts   []Stmt
 	Comment string
 	Sets    []*AnonSet
+	// TextSets are the named sets iptables-translate declares before the
+	// rule ("connlimit0 { type ipv4_addr; flags dynamic; }", printed as
+	// "add set FAMILY TABLE ..."): text only, the rule as installed needs
+	// none (its statement runs an xtables extension instead).
+	TextSets []string
 }
 
 // Text returns the rule's statements as iptables-translate prints them,
@@ -184,7 +189,7 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
 		}
 	}
-	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets}, nil
+	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets, TextSets: x.textSets}, nil
 }
 
 // xlator accumulates the statements of one rule and tracks what nft's
@@ -201,6 +206,25 @@ type xlator struct {
 	l4 uint8
 	// noText leaves the texts of statements empty (TranslateExprs).
 	noText bool
+	// textSets are the named sets the text declares (Translation.TextSets).
+	textSets []string
+}
+
+// textSet declares a named set in the text, as iptables-translate does
+// for connlimit: its name is prefix and a number, counting from 0 in the
+// rule; spec is the set's body.
+func (x *xlator) textSet(prefix, spec string) string {
+	n := 0
+	for _, s := range x.textSets {
+		if strings.HasPrefix(s, prefix) {
+			n++
+		}
+	}
+	name := fmt.Sprintf("%s%d", prefix, n)
+	if !x.noText {
+		x.textSets = append(x.textSets, name+" "+spec)
+	}
+	return name
 }
 
 // add appends a statement (without its text when the translation keeps
