@@ -24,7 +24,8 @@ func xtRuleset(t *testing.T) *firewall.Ruleset {
 		chain(t, rule.IPv6, "filter", "FORWARD", "",
 			`-m connlimit --connlimit-upto 3 --connlimit-daddr -j ACCEPT`),
 		chain(t, rule.IPv6, "mangle", "POSTROUTING", "",
-			`-m owner --uid-owner 3 ! --gid-owner 4-9`),
+			`-m owner --uid-owner 3 ! --gid-owner 4-9`,
+			`-m cluster --cluster-total-nodes 7 ! --cluster-local-nodemask 9 --cluster-hash-seed 1 -j MARK --set-mark 1`),
 	}}
 }
 

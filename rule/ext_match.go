@@ -42,7 +42,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"statistic": func(*Rule) (Match, error) { return &Statistic{}, nil },
 	"connbytes": func(*Rule) (Match, error) { return &ConnBytes{}, nil },
 	"policy":    func(*Rule) (Match, error) { return &Policy{}, nil },
-	"cluster":   refusedMatch("cluster"),
+	"cluster":   func(*Rule) (Match, error) { return &Cluster{}, nil },
 	"rpfilter":  refusedMatch("rpfilter"),
 	"connlimit": newConnlimit,
 	"hashlimit": refusedMatch("hashlimit"),

@@ -4,12 +4,6 @@ package rule
 // no nft rule reproduces; naming them gives an error that says why (and
 // wraps ErrUnsupported) instead of "unknown module".
 var refusedMatches = map[string]string{
-	// xt_cluster hashes the master connection of a related one and turns
-	// link-layer multicast into host for every packet it sees, matched or
-	// not; nft's "jhash ct original saddr ... meta pkttype set host"
-	// hashes the connection itself and changes only matched packets, and
-	// iptables-translate's node numbers are off by one.
-	"cluster": "xt_cluster hashes a related connection's master and rewrites pkttype of unmatched packets; nft's jhash/pkttype statements do neither",
 	// xt_rpfilter refuses routes that are not unicast (broadcast,
 	// blackhole, unreachable) and sets the VRF of the lookup in every
 	// mode; nft's fib expression returns an interface for them.
