@@ -35,6 +35,8 @@ var xtCases = []xtCase{
 	{IPv6, "filter", "FORWARD", "-m connlimit --connlimit-upto 3"},
 	{IPv4, "mangle", "PREROUTING", "-i eth1 -m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef -j ACCEPT"},
 	{IPv6, "mangle", "PREROUTING", "-m cluster --cluster-total-nodes 7 ! --cluster-local-nodemask 9 --cluster-hash-seed 1"},
+	{IPv4, "filter", "FORWARD", "-m connbytes --connbytes 0:10 --connbytes-mode packets --connbytes-dir original"},
+	{IPv6, "filter", "INPUT", "-m connbytes ! --connbytes 500 --connbytes-mode bytes --connbytes-dir both"},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }
