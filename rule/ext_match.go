@@ -45,5 +45,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"cluster":   func(*Rule) (Match, error) { return &Cluster{}, nil },
 	"rpfilter":  refusedMatch("rpfilter"),
 	"connlimit": newConnlimit,
-	"hashlimit": refusedMatch("hashlimit"),
+	"hashlimit": newHashlimit,
 }

@@ -8,9 +8,6 @@ var refusedMatches = map[string]string{
 	// blackhole, unreachable) and sets the VRF of the lookup in every
 	// mode; nft's fib expression returns an interface for them.
 	"rpfilter": "xt_rpfilter fails on routes that are not unicast (broadcast, blackhole, ...), nft's fib returns an interface for them",
-	// It needs a named meter beside the rule, which a translated rule
-	// does not carry.
-	"hashlimit": "hashlimit needs a named meter beside the rule, and xt_hashlimit's expiry and burst differ from nft's meter",
 }
 
 // refusedMatch returns the constructor of a refused match module.

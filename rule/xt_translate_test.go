@@ -2,8 +2,11 @@ package rule
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // TestXtTranslate checks the rules installed as xtables extensions: the
@@ -65,4 +68,56 @@ func TestXtRefused(t *testing.T) {
 			t.Errorf("%s: %v; want ErrUnsupported saying %q", c.args, err, c.want)
 		}
 	}
+}
+
+// TestXtCanonicalRoundTrip checks that the iptables-save form of a rule
+// with an xt extension parses back to the same info bytes: what `list`
+// prints and apply reads again installs the same rule.
+func TestXtCanonicalRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		fam  Family
+		args string
+	}{
+		{IPv4, `-m hashlimit --hashlimit-above 20kb/s --hashlimit-burst 1mb --hashlimit-mode dstip --hashlimit-name https --hashlimit-dstmask 24`},
+		{IPv4, `-m hashlimit --hashlimit 300 --hashlimit-burst 15 --hashlimit-mode srcip|dstip --hashlimit-name h --hashlimit-htable-expire 300000`},
+		{IPv4, `-m hashlimit --hashlimit-upto 7/m --hashlimit-name b --hashlimit-rate-match`},
+		{IPv4, `-m hashlimit ! --hashlimit-upto 3/h --hashlimit-name b --hashlimit-rate-match --hashlimit-rate-interval 9`},
+		{IPv6, `-m hashlimit --hashlimit-upto 123456b/s --hashlimit-burst 1000000 --hashlimit-name e`},
+		{IPv6, `-m hashlimit --hashlimit-upto 999999/s --hashlimit-name e --hashlimit-srcmask 0`},
+		{IPv4, `-m connlimit ! --connlimit-above 5 --connlimit-daddr`},
+		{IPv4, `-m cluster --cluster-total-nodes 3 --cluster-local-node 3 --cluster-hash-seed 7`},
+		{IPv6, `-m owner ! --gid-owner 4-9`},
+		{IPv4, `-m connbytes ! --connbytes 10 --connbytes-mode packets --connbytes-dir reply`},
+	} {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		again, err := ParseString(c.fam, r.String())
+		if err != nil {
+			t.Errorf("%s: its iptables-save form %q: %v", c.args, r.String(), err)
+			continue
+		}
+		a, b := xtBytes(t, r), xtBytes(t, again)
+		if a == "" || a != b {
+			t.Errorf("%s: info %s, from its iptables-save form %q: %s", c.args, a, r.String(), b)
+		}
+	}
+}
+
+// xtBytes returns the info of the rule's xt statement, in hex.
+func xtBytes(t *testing.T, r *Rule) string {
+	t.Helper()
+	tr, err := r.TranslateExprs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range tr.Stmts {
+		if s.Xt != "" {
+			_, _, _, info, _ := xt.Info(s.Exprs[0])
+			return fmt.Sprintf("%x", info)
+		}
+	}
+	return ""
 }
