@@ -29,7 +29,8 @@ func xtRuleset(t *testing.T) *firewall.Ruleset {
 			`-m connbytes ! --connbytes 500 --connbytes-mode bytes --connbytes-dir both -j ACCEPT`),
 		chain(t, rule.IPv6, "mangle", "POSTROUTING", "",
 			`-m owner --uid-owner 3 ! --gid-owner 4-9`,
-			`-m cluster --cluster-total-nodes 7 ! --cluster-local-nodemask 9 --cluster-hash-seed 1 -j MARK --set-mark 1`),
+			`-m cluster --cluster-total-nodes 7 ! --cluster-local-nodemask 9 --cluster-hash-seed 1 -j MARK --set-mark 1`,
+			`-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --right-shift-mark 8`),
 	}}
 }
 

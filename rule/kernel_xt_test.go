@@ -50,6 +50,9 @@ var xtCases = []xtCase{
 	{IPv6, "filter", "INPUT", "-m hashlimit --hashlimit-upto 10mb/s --hashlimit-mode srcip --hashlimit-srcmask 64 --hashlimit-name d"},
 	{IPv6, "filter", "FORWARD", "-m hashlimit --hashlimit-upto 123456b/s --hashlimit-burst 1mb --hashlimit-name e --hashlimit-rate-match --hashlimit-rate-interval 5"},
 	{IPv6, "filter", "FORWARD", "-m hashlimit --hashlimit-above 1000000/sec --hashlimit-name f"},
+	{IPv4, "mangle", "PREROUTING", "-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00"},
+	{IPv6, "mangle", "OUTPUT", "-j CONNMARK --restore-mark --mask 0xf0 --right-shift-mark 4"},
+	{IPv4, "mangle", "POSTROUTING", "-j CONNMARK --save-mark --ctmask 0x3 --left-shift-mark 1"},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }
@@ -70,12 +73,14 @@ func TestKernelXtInfo(t *testing.T) {
 	chain OUTPUT { type filter hook output priority filter; }
 	chain INPUT { type filter hook input priority filter; }
 	chain FORWARD { type filter hook forward priority filter; }
+	chain POSTROUTING { type filter hook postrouting priority filter; }
 }
 table ip6 nftsync-x {
 	chain PREROUTING { type filter hook prerouting priority mangle; }
 	chain OUTPUT { type filter hook output priority filter; }
 	chain INPUT { type filter hook input priority filter; }
 	chain FORWARD { type filter hook forward priority filter; }
+	chain POSTROUTING { type filter hook postrouting priority filter; }
 }`)
 	raw := rawConn(t, ns)
 	for _, c := range xtCases {
