@@ -16,6 +16,7 @@ func xtRuleset(t *testing.T) *firewall.Ruleset {
 	return &firewall.Ruleset{Chains: []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "OUTPUT", "",
 			`-m owner ! --uid-owner 5 -j ACCEPT`,
+			`-j LOG --log-prefix 'say "hi" \ ' --log-level 1`,
 			`-p tcp -m owner ! --uid-owner 1000-2000 --gid-owner 7 -j XT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "",
 			`-p tcp --dport 443 -m hashlimit --hashlimit-above 20kb/s --hashlimit-burst 1mb --hashlimit-mode dstip --hashlimit-name https --hashlimit-dstmask 24 -j DROP`,

@@ -53,6 +53,8 @@ var xtCases = []xtCase{
 	{IPv4, "mangle", "PREROUTING", "-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00"},
 	{IPv6, "mangle", "OUTPUT", "-j CONNMARK --restore-mark --mask 0xf0 --right-shift-mark 4"},
 	{IPv4, "mangle", "POSTROUTING", "-j CONNMARK --save-mark --ctmask 0x3 --left-shift-mark 1"},
+	{IPv4, "filter", "INPUT", `-j LOG --log-prefix 'say "hi" \\ ' --log-level 1 --log-tcp-sequence --log-ip-options`},
+	{IPv6, "filter", "OUTPUT", `-j LOG --log-prefix 'a"b'`},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }

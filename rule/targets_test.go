@@ -221,7 +221,6 @@ func TestTargetUnsupported(t *testing.T) {
 		args string
 	}{
 		// CONNMARK --save-mark/--restore-mark with masks: xt_translate_test.go.
-		{IPv4, `-j LOG --log-prefix 'a"b'`},
 		{IPv4, `-j NFLOG --nflog-prefix a\\b`},
 	} {
 		wantUnsupported(t, c.fam, c.args)
