@@ -33,6 +33,11 @@ func TestValidateHooks(t *testing.T) {
 			{Family: v4, Table: "filter", Name: "OUTPUT", Rules: []Rule{mustRule(t, v4, "-j A")}},
 			{Family: v4, Table: "filter", Name: "INPUT", Rules: []Rule{mustRule(t, v4, "-g A")}},
 		}, "used from INPUT"},
+		{"policy --dir out in INPUT", []*Chain{{Family: v4, Table: "filter", Name: "INPUT", Rules: []Rule{mustRule(t, v4, "-m policy --dir out --pol ipsec")}}},
+			"--dir out --pol ipsec is used from INPUT"},
+		{"policy --dir in in OUTPUT", []*Chain{{Family: v4, Table: "filter", Name: "OUTPUT", Rules: []Rule{mustRule(t, v4, "-m policy --dir in --pol none")}}},
+			"used from OUTPUT"},
+		{"policy --dir out in FORWARD", []*Chain{{Family: v4, Table: "filter", Name: "FORWARD", Rules: []Rule{mustRule(t, v4, "-m policy --dir out")}}}, ""},
 		{"owner in an unreachable user chain", []*Chain{
 			{Family: v4, Table: "filter", Name: "A", Rules: []Rule{mustRule(t, v4, owner)}},
 		}, ""},

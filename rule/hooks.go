@@ -2,9 +2,16 @@ package rule
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nftsync/nftsync/rule/xt"
 )
+
+// hookLimited is an extension whose hooks depend on its options (policy
+// --dir in or out), beyond those of its kernel registration.
+type hookLimited interface {
+	hooks() xt.Hooks
+}
 
 // chainHooks maps a built-in chain name to its netfilter hook.
 var chainHooks = map[string]xt.Hooks{
@@ -32,6 +39,9 @@ func ChainHook(table, chain string) xt.Hooks {
 // translation: iptables refuses such a rule either way.
 func (r *Rule) CheckHooks(h xt.Hooks) error {
 	for _, m := range r.Matches {
+		if l, ok := m.(hookLimited); ok && h&^l.hooks() != 0 {
+			return fmt.Errorf("-m %s: %s is used from %s but the kernel accepts it only from %s", m.Name(), strings.Join(m.args(), " "), h&^l.hooks(), l.hooks())
+		}
 		if e := xt.Lookup(xt.Match, m.Name()); e != nil {
 			if err := e.CheckHooks(h); err != nil {
 				return fmt.Errorf("-m %s: %w", m.Name(), err)

@@ -55,6 +55,8 @@ var xtCases = []xtCase{
 	{IPv4, "mangle", "POSTROUTING", "-j CONNMARK --save-mark --ctmask 0x3 --left-shift-mark 1"},
 	{IPv4, "filter", "INPUT", `-j LOG --log-prefix 'say "hi" \\ ' --log-level 1 --log-tcp-sequence --log-ip-options`},
 	{IPv6, "filter", "OUTPUT", `-j LOG --log-prefix 'a"b'`},
+	{IPv4, "filter", "OUTPUT", "-m policy --dir out --pol ipsec"},
+	{IPv6, "filter", "FORWARD", "-m policy --dir out --pol none"},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }

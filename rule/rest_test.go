@@ -125,7 +125,6 @@ func TestRestTranslate(t *testing.T) {
 		{IPv4, `-m policy --pol ipsec --dir in`, `-m policy --dir in --pol ipsec`, `meta secpath exists counter`, ``},
 		{IPv6, `-m policy --dir in`, `-m policy --dir in --pol ipsec`, `meta secpath exists counter`, ``},
 		{IPv4, `-m policy --pol none --dir in`, `-m policy --dir in --pol none`, `meta secpath missing counter`, ``},
-		{IPv4, `-m policy --pol none --dir out`, `-m policy --dir out --pol none`, ``, ``},
 	} {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {

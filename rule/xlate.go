@@ -280,6 +280,26 @@ func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	return nil
 }
 
+// addXtOnly appends a statement that runs the xtables extension ext for
+// an option iptables-translate cannot translate at all (why says what nft
+// lacks); its text is the statement as nft lists it.
+func (x *xlator) addXtOnly(why string, ext *xt.Ext, info []byte) error {
+	if err := ext.Installable(); err != nil {
+		return unsupported("%s (%s)", err, why)
+	}
+	e, err := ext.Expr(info)
+	if err != nil {
+		return err
+	}
+	w := fmt.Sprintf("iptables-translate cannot translate this rule (%s); nftsync installs the xtables extension itself ('%s', revision %d), printed as nft lists it", why, ext, ext.Rev)
+	text := ext.String()
+	if x.noText {
+		text = ""
+	}
+	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
+	return nil
+}
+
 // needL4 returns the dependency nft inserts before a transport header
 // match (meta l4proto P) unless the protocol is already known, and records
 // that it is now known.

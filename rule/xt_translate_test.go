@@ -22,6 +22,7 @@ func TestXtTranslate(t *testing.T) {
 		{IPv4, `-m owner ! --uid-owner 1000`, `skuid != 1000 counter`, "xt match owner"},
 		{IPv6, `-m owner --uid-owner 1 ! --gid-owner 2-3 -j ACCEPT`, `skuid 1 skgid != 2-3 counter accept`, "xt match owner"},
 		{IPv4, `-j LOG --log-prefix 'a"b' --log-level 7 --log-uid`, `counter log prefix "a"b" level debug flags skuid`, "xt target LOG"},
+		{IPv4, `-m policy --pol none --dir out`, `xt match policy counter`, "xt match policy"},
 		{IPv4, `-j CONNMARK --save-mark --mask 0xff`, `counter ct mark set mark and 0xff`, "xt target CONNMARK"},
 		{IPv4, `-j CONNMARK --restore-mark --nfmask 0xff`, `counter meta mark set ct mark`, "xt target CONNMARK"},
 		{IPv4, `-j CONNMARK --save-mark --mask 0xff --right-shift-mark 2`, `counter ct mark set ( mark and 0xff ) >> 2`, "xt target CONNMARK"},
