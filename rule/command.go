@@ -294,7 +294,7 @@ func (c *Command) nft() (string, []string, error) {
 		if c.Op == OpInsert {
 			verb = "insert"
 		}
-		t, err := c.Rule.Translate()
+		t, err := c.Rule.translateText()
 		if err != nil {
 			return "", nil, fmt.Errorf("translating rule %q: %w", c.Rule.String(), err)
 		}

@@ -43,7 +43,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"connbytes": func(*Rule) (Match, error) { return &ConnBytes{}, nil },
 	"policy":    func(*Rule) (Match, error) { return &Policy{}, nil },
 	"cluster":   func(*Rule) (Match, error) { return &Cluster{}, nil },
-	"rpfilter":  refusedMatch("rpfilter"),
+	"rpfilter":  func(*Rule) (Match, error) { return &RPFilter{}, nil },
 	"connlimit": newConnlimit,
 	"hashlimit": newHashlimit,
 }

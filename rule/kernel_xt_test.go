@@ -57,6 +57,8 @@ var xtCases = []xtCase{
 	{IPv6, "filter", "OUTPUT", `-j LOG --log-prefix 'a"b'`},
 	{IPv4, "filter", "OUTPUT", "-m policy --dir out --pol ipsec"},
 	{IPv6, "filter", "FORWARD", "-m policy --dir out --pol none"},
+	{IPv4, "mangle", "PREROUTING", "-m rpfilter"},
+	{IPv6, "raw", "PREROUTING", "-m rpfilter --loose --validmark --accept-local --invert"},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }

@@ -3,12 +3,11 @@ package rule
 // refusedMatches are match modules netfilter's corpus translates but that
 // no nft rule reproduces; naming them gives an error that says why (and
 // wraps ErrUnsupported) instead of "unknown module".
-var refusedMatches = map[string]string{
-	// xt_rpfilter refuses routes that are not unicast (broadcast,
-	// blackhole, unreachable) and sets the VRF of the lookup in every
-	// mode; nft's fib expression returns an interface for them.
-	"rpfilter": "xt_rpfilter fails on routes that are not unicast (broadcast, blackhole, ...), nft's fib returns an interface for them",
-}
+//
+// None is left: cluster, connlimit and hashlimit install their xtables
+// extension (rule/xt), rpfilter is parsed and refused where it is
+// translated (the kernel loads it only in raw or mangle tables).
+var refusedMatches = map[string]string{}
 
 // refusedMatch returns the constructor of a refused match module.
 func refusedMatch(name string) func(*Rule) (Match, error) {

@@ -60,7 +60,6 @@ func TestRestParseErrors(t *testing.T) {
 		{IPv4, `-p tcp -j TPROXY --on-port 65536`, "65536", "at most 65535", false},
 		{IPv4, `-m policy --pol ipsec`, "-m policy", "needs --dir", false},
 		{IPv4, `-m cluster --cluster-total-nodes 2 --cluster-local-node 1`, "-m cluster", "needs --cluster-hash-seed", false},
-		{IPv6, `-m rpfilter --loose`, "rpfilter", "not translated", true},
 		{IPv4, `-m hashlimit --hashlimit-upto 5`, "-m hashlimit", "needs --hashlimit-name", false},
 		{IPv4, `-m hashlimit --hashlimit-upto 5 --hashlimit-name a --hashlimit-burst 1000001`, "1000001", "out of range", false},
 		{IPv4, `-m hashlimit --hashlimit-upto 5/fortnight --hashlimit-name a`, "5/fortnight", "bad rate unit", false},

@@ -30,8 +30,12 @@ type Stmt struct {
 	// kernel's nft_compat (package rule/xt), because no native nft
 	// statement has Text's meaning: it is the statement as nft lists it
 	// ("xt match owner"), which nft cannot read back.
-	Xt    string
-	Exprs []expr.Any
+	Xt string
+	// Refused, when set, says why nftsync cannot install the statement
+	// (an xtables extension the kernel loads only in a table of another
+	// name): the translation only prints Text, Translate fails with it.
+	Refused error
+	Exprs   []expr.Any
 }
 
 // AnonSet is an anonymous set a rule looks up (tcp dport { 22, 80 }). Its
@@ -160,6 +164,22 @@ func (t *Translation) Command(table, chain string, insert bool) string {
 // Translate converts the rule into nftables statements. A counter is always
 // included, as iptables counts every rule.
 func (r *Rule) Translate() (*Translation, error) {
+	t, err := r.translate(false)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range t.Stmts {
+		if s.Refused != nil {
+			return nil, s.Refused
+		}
+	}
+	return t, nil
+}
+
+// translateText is Translate for printing only: a statement nftsync
+// cannot install (Stmt.Refused) is kept, with a warning, so that the text
+// is still iptables-translate's.
+func (r *Rule) translateText() (*Translation, error) {
 	return r.translate(false)
 }
 
@@ -179,15 +199,19 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 		return nil, err
 	}
 	for _, m := range r.Matches {
+		n := len(x.stmts)
 		if err := m.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -m %s: %w", m.Name(), err)
 		}
+		x.wrapRefused(n, "-m "+m.Name())
 	}
 	x.add("counter", &expr.Counter{})
 	if r.Target != nil {
+		n := len(x.stmts)
 		if err := r.Target.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
 		}
+		x.wrapRefused(n, "-j "+r.Target.Name())
 	}
 	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets, TextSets: x.textSets}, nil
 }
@@ -266,7 +290,13 @@ func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
 // the extension in nftsync's tables.
 func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	if err := ext.Installable(); err != nil {
-		return unsupported("%s (iptables-translate's '%s' %s)", err, text, strings.TrimPrefix(meaning, "which "))
+		refused := unsupported("%s (iptables-translate's '%s' %s)", err, text, strings.TrimPrefix(meaning, "which "))
+		if x.noText {
+			return refused
+		}
+		x.stmts = append(x.stmts, Stmt{Text: text, Refused: refused,
+			Warning: fmt.Sprintf("nftsync cannot install this rule: %v", refused)})
+		return nil
 	}
 	e, err := ext.Expr(info)
 	if err != nil {
@@ -278,6 +308,16 @@ func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
 	return nil
+}
+
+// wrapRefused names the extension in the refusal of the statements it
+// appended from index n on, as translate names it in its errors.
+func (x *xlator) wrapRefused(n int, ext string) {
+	for i := n; i < len(x.stmts); i++ {
+		if err := x.stmts[i].Refused; err != nil {
+			x.stmts[i].Refused = fmt.Errorf("translating %s: %w", ext, err)
+		}
+	}
 }
 
 // addXtOnly appends a statement that runs the xtables extension ext for

@@ -56,13 +56,15 @@ func TestXtTranslate(t *testing.T) {
 }
 
 // TestXtRefused checks that an extension the kernel loads only in a table
-// of a given name (TPROXY: mangle) is refused, naming that reason.
+// of a given name (TPROXY: mangle) is refused, naming that reason, while
+// translate still prints its text.
 func TestXtRefused(t *testing.T) {
 	for _, c := range []struct {
 		fam        Family
 		args, want string
 	}{
-		{IPv4, `-p tcp -j TPROXY --on-port 1`, "only in a table named mangle"},
+		{IPv4, `-p tcp -j TPROXY --on-port 1`, "translating -j TPROXY: the kernel's TPROXY target loads only in a table named mangle"},
+		{IPv6, `-m rpfilter --loose`, "translating -m rpfilter: the kernel's rpfilter match loads only in a table named raw or mangle"},
 	} {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
@@ -71,6 +73,14 @@ func TestXtRefused(t *testing.T) {
 		_, err = r.Translate()
 		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v; want ErrUnsupported saying %q", c.args, err, c.want)
+		}
+		if _, err := r.TranslateExprs(); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s: TranslateExprs: %v; want ErrUnsupported", c.args, err)
+		}
+		// translate still prints iptables-translate's text, with a warning.
+		tr, err := r.translateText()
+		if err != nil || len(tr.Warnings()) == 0 || !strings.Contains(tr.Warnings()[0], "nftsync cannot install this rule") {
+			t.Errorf("%s: translateText: %v, %v; want the text and a warning", c.args, tr, err)
 		}
 	}
 }
