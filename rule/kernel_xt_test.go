@@ -59,6 +59,8 @@ var xtCases = []xtCase{
 	{IPv6, "filter", "FORWARD", "-m policy --dir out --pol none"},
 	{IPv4, "mangle", "PREROUTING", "-m rpfilter"},
 	{IPv6, "raw", "PREROUTING", "-m rpfilter --loose --validmark --accept-local --invert"},
+	{IPv4, "mangle", "PREROUTING", "-j TOS --set-tos 0x12/0x34"},
+	{IPv6, "mangle", "OUTPUT", "-j TOS --and-tos 0x12"},
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"},
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }
