@@ -23,34 +23,56 @@
 //
 // # Adding an extension
 //
-// One file per extension, named after it in lower case (owner.go,
-// tproxy.go, connmark_target.go when a match and a target share a name):
+// One file per extension here, named after it in lower case (owner.go,
+// tproxy.go; connmark_target.go when a match and a target share a name):
 //
-//   - a Go struct mirroring the uapi struct, with Marshal (returning
-//     exactly Ext.Size bytes; kernel-private fields such as pointers are
-//     left zero, which is what the kernel dumps back) and a Decode function
-//     (for tests and for reading dumps);
-//   - a package variable registering the extension:
-//     var OwnerMatch = register(&Ext{Kind: Match, Name: "owner", Rev: 1, ...}),
-//     with the revision iptables 1.8.9 uses, the families, the hooks the
-//     kernel's xt_match/xt_target .hooks allows and the .table it demands;
-//   - a test in xt_test.go style checking Size against the uapi struct.
+//   - a Go struct mirroring the uapi struct, with Marshal returning exactly
+//     Ext.Size bytes through the enc helpers (fields at their C offsets,
+//     host byte order unless the header says __be; kernel-private fields
+//     such as pointers left zero, which is what the kernel dumps back),
+//     and a Decode function;
+//   - a package variable registering it:
+//     var OwnerMatch = register(&Ext{Kind: Match, Name: "owner", Rev: 1, ...})
+//     with the revision iptables 1.8.9 uses (iptables-nft -A ... then a
+//     raw dump tells), the families, the hooks of the kernel's .hooks and
+//     the table its .table or checkentry demands by name.
 //
-// Then, in package rule, the extension's xlate calls x.addXt (see
-// rule/xlate.go) with the text iptables-translate prints and the reason the
-// native form is not exact, and rule/kernel_xt_test.go gets a case proving
-// the bytes equal those iptables-nft writes for the same rule.
+// In package rule, the extension's file (rule/match_NAME.go or
+// target_NAME.go; a separate NAME_xt.go beside an existing file that
+// others edit) gets:
+//
+//   - xtInfo() (*xt.Ext, []byte), the xtEncoder interface (rule/ext_xt.go);
+//   - in xlate, x.addXt(text, meaning, ext, info) where no native statement
+//     is exact: text is what iptables-translate prints (translate keeps
+//     printing it, with a warning naming the xt extension), or
+//     x.addXtOnly(why, ext, info) when iptables-translate has no text;
+//   - for a new module, parse/finish/args in iptables' own terms: args()
+//     must be what iptables-save prints, and parsing it back must give the
+//     same info bytes (TestXtCanonicalRoundTrip);
+//   - hooks() xt.Hooks when the allowed hooks depend on the options
+//     (policy --dir); static ones come from Ext.Hooks (rule.CheckHooks,
+//     called by firewall.Validate for the hooks a chain is reached from).
+//
+// Then add cases to rule/kernel_xt_test.go (the bytes must equal those
+// iptables-nft writes for the rule, as written and in iptables-save form,
+// and iptables-nft-save must print nftsync's installed rule as the rule)
+// and a rule to nft/xt_test.go (apply, forced dump, fresh backend: no
+// change, same handles, Read returns the rule).
 //
 // # What the kernel checks
 //
 // nft_compat runs the extension's checkentry when the rule is added, with
 // par->table set to the nftables table's name: an extension whose kernel
-// registration names a table (TPROXY and TOS/DSCP targets: "mangle",
-// rpfilter: "raw" or "mangle", NAT targets: "nat") is refused in nftsync's
-// tables, which are named OWNER-TABLE. Ext.Table records that, and
-// Ext.Installable refuses such an extension before anything is applied.
-// The hooks are checked for the base chain a rule's chain is reached from
-// (Ext.Hooks; rule.Rule.CheckHooks), as iptables does.
+// registration names a table (TPROXY and TOS targets: "mangle", rpfilter:
+// "raw" or "mangle", NAT targets: "nat") is refused in nftsync's tables,
+// which are named OWNER-TABLE. Ext.Table records that; Ext.Installable
+// refuses such an extension before anything is applied, and translate
+// still prints the rule's text with a warning.
+//
+// The engine sends no NFTA_RULE_COMPAT (the rule's -p for the
+// extension's par->entryinfo): an extension whose checkentry requires a
+// protocol there (tcpmss, multiport, TPROXY, SYNPROXY, ...) fails with
+// EINVAL until the engine sends it. None of the extensions here reads it.
 //
 // On a dump the kernel returns NFTA_MATCH_INFO/NFTA_TARGET_INFO of the
 // same length, with its private fields (limit's, hashlimit's, connlimit's
