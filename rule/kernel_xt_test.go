@@ -270,51 +270,110 @@ func savedRule(save, chain string) string {
 	return ""
 }
 
-// TestKernelXtOwnerPackets sends a packet the kernel answers itself (an
-// ICMP port unreachable, from no socket with a file) and checks that the
-// rule `-p icmp -m owner ! --uid-owner 0` counts it as iptables-legacy's
-// does, which nft's native "skuid != 0" would not: the reason owner with
-// a negation is installed as xt match owner.
-func TestKernelXtOwnerPackets(t *testing.T) {
-	netnstest.RequireBinary(t, "iptables-legacy")
-	netnstest.RequireBinary(t, "ip")
-	ns := netnstest.New(t)
-	ns.Exec("ip", "link", "set", "lo", "up")
-	args := "-p icmp -m owner ! --uid-owner 0"
-	r, err := ParseString(IPv4, args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := r.TranslateExprs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.NFT("table ip nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
-	raw := rawConn(t, ns)
-	all, err := rawMarshalExprs(unix.NFPROTO_IPV4, tr.Exprs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil); err != nil {
-		t.Fatal(err)
-	}
-	legacyArgs, _ := SplitArgs(args)
-	ns.Exec("iptables-legacy", append([]string{"-A", "OUTPUT"}, legacyArgs...)...)
-	if err := ns.Do(func() error {
-		c, err := net.Dial("udp", "127.0.0.1:9") // discard: nothing listens
+// xtPacketCases are rules whose xt form must count the same packets as
+// iptables-legacy's rule, in OUTPUT, for traffic send generates.
+var xtPacketCases = []struct {
+	name string
+	// ours and legacy are the rule for nftsync and for iptables-legacy:
+	// the same but for a hashlimit name (two rules of one name would
+	// share the kernel's table).
+	ours, legacy string
+	send         func() error
+	want         int // what iptables-legacy must count
+}{
+	// The kernel's own ICMP port unreachable has no socket with a file:
+	// xt_owner matches it when every option is negated, nft's skuid
+	// never does (the reason a negation is installed as xt owner).
+	{"owner", "-p icmp -m owner ! --uid-owner 0", "-p icmp -m owner ! --uid-owner 0", udpTo(1), 1},
+	// Five packets against a bucket of two: three are above the rate.
+	{"hashlimit", "-p udp --dport 9 -m hashlimit --hashlimit-above 1/min --hashlimit-burst 2 --hashlimit-name ours",
+		"-p udp --dport 9 -m hashlimit --hashlimit-above 1/min --hashlimit-burst 2 --hashlimit-name legacy", udpTo(5), 3},
+	// Three open connections to one address: the second and third SYN
+	// find more than one.
+	{"connlimit", "-p tcp --syn --dport 7 -m connlimit --connlimit-above 1 --connlimit-daddr",
+		"-p tcp --syn --dport 7 -m connlimit --connlimit-above 1 --connlimit-daddr", tcpConns(3), 2},
+}
+
+// udpTo sends n datagrams to 127.0.0.1:9 (nothing listens), from an
+// unconnected socket that the port unreachables do not fail.
+func udpTo(n int) func() error {
+	return func() error {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		_, err = c.Write([]byte("x"))
-		return err
-	}); err != nil {
-		t.Fatal(err)
+		to := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}
+		for i := 0; i < n; i++ {
+			if _, err := c.WriteTo([]byte("x"), to); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	legacy := countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s.*owner`), ns.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
-	ours := countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
-	if legacy != 1 || ours != legacy {
-		t.Errorf("the kernel's port unreachable: iptables-legacy counted %d, nftsync's rule %d; want 1 and 1", legacy, ours)
+}
+
+// tcpConns opens n connections to a listener on 127.0.0.1:7, all open at
+// once, then closes them.
+func tcpConns(n int) func() error {
+	return func() error {
+		ln, err := net.Listen("tcp", "127.0.0.1:7")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		for i := 0; i < n; i++ {
+			c, err := net.Dial("tcp", "127.0.0.1:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+		}
+		return nil
+	}
+}
+
+// TestKernelXtPackets installs nftsync's translation of each case and
+// iptables-legacy's rule in one fresh namespace, sends the case's traffic
+// and compares the two counters.
+func TestKernelXtPackets(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy")
+	netnstest.RequireBinary(t, "ip")
+	for _, c := range xtPacketCases {
+		t.Run(c.name, func(t *testing.T) {
+			ns := netnstest.New(t)
+			ns.Exec("ip", "link", "set", "lo", "up")
+			r, err := ParseString(IPv4, c.ours)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := r.TranslateExprs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tr.Compat() {
+				t.Fatalf("%s is not installed as an xt extension", c.ours)
+			}
+			ns.NFT("table ip nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
+			raw := rawConn(t, ns)
+			all, err := rawMarshalExprs(unix.NFPROTO_IPV4, tr.Exprs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil); err != nil {
+				t.Fatal(err)
+			}
+			legacyArgs, _ := SplitArgs(c.legacy)
+			ns.Exec("iptables-legacy", append([]string{"-A", "OUTPUT"}, legacyArgs...)...)
+			if err := ns.Do(c.send); err != nil {
+				t.Fatal(err)
+			}
+			legacy := countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s`), ns.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
+			ours := countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
+			if legacy != c.want || ours != legacy {
+				t.Errorf("iptables-legacy counted %d, nftsync's rule %d; want %d and %d", legacy, ours, c.want, c.want)
+			}
+		})
 	}
 }
 
