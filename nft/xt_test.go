@@ -1,8 +1,14 @@
 package nft
 
 import (
+	"bytes"
+	"reflect"
 	"regexp"
 	"testing"
+
+	"github.com/google/nftables/expr"
+	gxt "github.com/google/nftables/xt"
+	"golang.org/x/sys/unix"
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
@@ -68,4 +74,34 @@ func TestXtConverges(t *testing.T) {
 		t.Errorf("handles changed on a second apply:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	checkRead(t, fresh, rs)
+}
+
+// TestDecodeXtKeepsInfoRaw checks that a dumped nft_compat match or target
+// keeps its info bytes as they are, even for an extension google/nftables
+// would decode into its own type (comment, tcp, SNAT, ...), so that the
+// engine compares what the kernel holds.
+func TestDecodeXtKeepsInfoRaw(t *testing.T) {
+	for _, x := range []expr.Any{
+		&expr.Match{Name: "comment", Rev: 0, Info: rawInfo(256, 'c')},
+		&expr.Match{Name: "tcp", Rev: 0, Info: rawInfo(16, 0x7f)},
+		&expr.Target{Name: "SNAT", Rev: 0, Info: rawInfo(24, 1)},
+	} {
+		b, err := rule.MarshalExpr(unix.NFPROTO_IPV4, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeElem(unix.NFPROTO_IPV4, b)
+		if err != nil {
+			t.Fatalf("%#v: %v", x, err)
+		}
+		if !reflect.DeepEqual(got, x) {
+			t.Errorf("decoded %#v, want %#v", got, x)
+		}
+	}
+}
+
+// rawInfo is an info of n bytes of value c.
+func rawInfo(n int, c byte) *gxt.Unknown {
+	u := gxt.Unknown(bytes.Repeat([]byte{c}, n))
+	return &u
 }
