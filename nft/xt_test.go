@@ -27,6 +27,10 @@ func xtRuleset(t *testing.T) *firewall.Ruleset {
 		chain(t, rule.IPv4, "filter", "FORWARD", "",
 			`-p tcp --dport 443 -m hashlimit --hashlimit-above 20kb/s --hashlimit-burst 1mb --hashlimit-mode dstip --hashlimit-name https --hashlimit-dstmask 24 -j DROP`,
 			`-m hashlimit --hashlimit-upto 7/min --hashlimit-name b --hashlimit-rate-match -j ACCEPT`),
+		chain(t, rule.IPv4, "nat", "OUTPUT", "",
+			`-p tcp --dport 80 -m owner ! --uid-owner 1000 -j ACCEPT`),
+		chain(t, rule.IPv4, "mangle", "OUTPUT", "",
+			`-j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff00`),
 		chain(t, rule.IPv4, "filter", "XT", "",
 			`-m owner ! --gid-owner 0 -m comment --comment "not root" -j DROP`),
 		chain(t, rule.IPv4, "filter", "INPUT", "",
@@ -55,7 +59,9 @@ func TestXtConverges(t *testing.T) {
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
 	handles := func() string {
-		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle") +
+		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") +
+			ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-nat") +
+			ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-mangle") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle") +
 			ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-filter")
 	}
 	before := handles()
