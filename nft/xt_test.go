@@ -111,3 +111,35 @@ func rawInfo(n int, c byte) *gxt.Unknown {
 	u := gxt.Unknown(bytes.Repeat([]byte{c}, n))
 	return &u
 }
+
+// TestRuleCompat checks that a rule with an xtables extension and -p
+// carries NFTA_RULE_COMPAT with the protocol and its negation, as
+// iptables-nft sends it, and that other rules carry none.
+func TestRuleCompat(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		want []byte // the attribute's payload, nil for none
+	}{
+		{`-p tcp -m owner ! --uid-owner 1`, []byte{8, 0, 1, 0, 0, 0, 0, 6, 8, 0, 2, 0, 0, 0, 0, 0}},
+		{`! -p udp -m owner ! --uid-owner 1`, []byte{8, 0, 1, 0, 0, 0, 0, 17, 8, 0, 2, 0, 0, 0, 0, 2}},
+		{`-m owner ! --uid-owner 1`, nil},
+		{`-p tcp -m owner --uid-owner 1`, nil},
+	} {
+		r, err := rule.ParseString(rule.IPv4, c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := r.TranslateExprs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ruleCompat(r, tr)
+		var want attrs
+		if c.want != nil {
+			want = attrs(nil).nested(unix.NFTA_RULE_COMPAT, c.want)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: NFTA_RULE_COMPAT %x, want %x", c.args, got, want)
+		}
+	}
+}

@@ -69,10 +69,12 @@
 // refuses such an extension before anything is applied, and translate
 // still prints the rule's text with a warning.
 //
-// The engine sends no NFTA_RULE_COMPAT (the rule's -p for the
-// extension's par->entryinfo): an extension whose checkentry requires a
-// protocol there (tcpmss, multiport, TPROXY, SYNPROXY, ...) fails with
-// EINVAL until the engine sends it. None of the extensions here reads it.
+// For a rule with an xt statement and -p, the engine sends
+// NFTA_RULE_COMPAT (protocol and negation, nft/cache.go ruleCompat) as
+// iptables-nft does: nft_compat hands it to the extensions' checkentry as
+// par->entryinfo, where tcpmss, multiport, TPROXY or SYNPROXY require
+// their protocol. None of the extensions here reads it yet, so the
+// kernel proof that it arrives is for the first one that does.
 //
 // On a dump the kernel returns NFTA_MATCH_INFO/NFTA_TARGET_INFO of the
 // same length, with its private fields (limit's, hashlimit's, connlimit's
