@@ -35,6 +35,8 @@ var xtCases = []xtCase{
 	{IPv4, "filter", "OUTPUT", "-m owner ! --uid-owner 5"},
 	{IPv4, "filter", "OUTPUT", "-m owner ! --uid-owner 1000-2000 --gid-owner 7"},
 	{IPv6, "filter", "OUTPUT", "-m owner --uid-owner 3 ! --gid-owner 4-9"},
+	{IPv4, "filter", "OUTPUT", "-m owner ! --socket-exists"},
+	{IPv4, "filter", "OUTPUT", "-m owner --uid-owner 1 --socket-exists ! --gid-owner 2 --suppl-groups"},
 	{IPv4, "filter", "INPUT", "-m connlimit --connlimit-above 2"},
 	{IPv4, "filter", "INPUT", "-p tcp -m connlimit --connlimit-upto 20 --connlimit-mask 24 --connlimit-daddr"},
 	{IPv6, "filter", "INPUT", "-m connlimit ! --connlimit-upto 3 --connlimit-mask 64"},

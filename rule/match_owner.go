@@ -13,6 +13,12 @@ import (
 // sent the packet, each a single id or an inclusive range.
 type Owner struct {
 	UID, GID ownerRange
+	// Socket is --socket-exists: the packet has a local socket (Set), or
+	// not (Invert).
+	Socket struct{ Set, Invert bool }
+	// SupplGroups is --suppl-groups: --gid-owner also matches the
+	// supplementary groups of the socket's file.
+	SupplGroups bool
 }
 
 // ownerRange is one --uid-owner or --gid-owner.
@@ -29,6 +35,21 @@ func (m *Owner) stateful() bool { return false }
 func (m *Owner) parse(p *parser, opt string, invert bool) (bool, error) {
 	var o *ownerRange
 	switch opt {
+	case "--socket-exists":
+		if m.Socket.Set {
+			return true, argError(opt, "given twice")
+		}
+		m.Socket.Set, m.Socket.Invert = true, invert
+		return true, nil
+	case "--suppl-groups":
+		switch {
+		case invert:
+			return true, noInvert(opt, invert)
+		case !m.GID.Set:
+			return true, argError(opt, "needs --gid-owner first")
+		}
+		m.SupplGroups = true
+		return true, nil
 	case "--uid-owner":
 		o = &m.UID
 	case "--gid-owner":
@@ -72,14 +93,22 @@ func ownerID(v string) (uint32, error) {
 }
 
 func (m *Owner) finish(*Rule) error {
-	if !m.UID.Set && !m.GID.Set {
-		return argError("-m owner", "needs --uid-owner or --gid-owner")
+	if !m.UID.Set && !m.GID.Set && !m.Socket.Set {
+		return argError("-m owner", "needs --uid-owner, --gid-owner or --socket-exists")
 	}
 	return nil
 }
 
+// args are in iptables-save order: --socket-exists first,
+// --suppl-groups last.
 func (m *Owner) args() []string {
 	var out []string
+	if m.Socket.Set {
+		if m.Socket.Invert {
+			out = append(out, "!")
+		}
+		out = append(out, "--socket-exists")
+	}
 	for _, o := range []struct {
 		opt string
 		r   ownerRange
@@ -91,6 +120,9 @@ func (m *Owner) args() []string {
 			}
 			out = append(out, invertArgs(o.r.Invert, o.opt, v)...)
 		}
+	}
+	if m.SupplGroups {
+		out = append(out, "--suppl-groups")
 	}
 	return out
 }
@@ -113,6 +145,10 @@ func (m *Owner) xlate(x *xlator) error {
 			v = fmt.Sprintf("%d-%d", o.r.Lo, o.r.Hi)
 		}
 		return o.key + " " + neq(o.r.Invert) + v
+	}
+	if m.Socket.Set || m.SupplGroups {
+		ext, info := m.xtInfo()
+		return x.addXtOnly("nft has no match on whether a packet has a local socket or on its supplementary groups", ext, info)
 	}
 	if (m.UID.Set && m.UID.Invert) || (m.GID.Set && m.GID.Invert) {
 		var texts []string
@@ -145,6 +181,15 @@ func (m *Owner) xtInfo() (*xt.Ext, []byte) {
 		if r.Set && r.Invert {
 			info.Invert |= bit
 		}
+	}
+	if m.Socket.Set {
+		info.Match |= xt.OwnerSocket
+		if m.Socket.Invert {
+			info.Invert |= xt.OwnerSocket
+		}
+	}
+	if m.SupplGroups {
+		info.Match |= xt.OwnerSupplGroups
 	}
 	return xt.OwnerMatch, info.Marshal()
 }

@@ -23,6 +23,7 @@ func TestXtTranslate(t *testing.T) {
 		{IPv6, `-m owner --uid-owner 1 ! --gid-owner 2-3 -j ACCEPT`, `skuid 1 skgid != 2-3 counter accept`, "xt match owner"},
 		{IPv4, `-j LOG --log-prefix 'a"b' --log-level 7 --log-uid`, `counter log prefix "a"b" level debug flags skuid`, "xt target LOG"},
 		{IPv4, `-m policy --pol none --dir out`, `xt match policy counter`, "xt match policy"},
+		{IPv4, `-m owner --gid-owner 5 --suppl-groups ! --socket-exists`, `xt match owner counter`, "xt match owner"},
 		{IPv4, `-j CONNMARK --save-mark --mask 0xff`, `counter ct mark set mark and 0xff`, "xt target CONNMARK"},
 		{IPv4, `-j CONNMARK --restore-mark --nfmask 0xff`, `counter meta mark set ct mark`, "xt target CONNMARK"},
 		{IPv4, `-j CONNMARK --save-mark --mask 0xff --right-shift-mark 2`, `counter ct mark set ( mark and 0xff ) >> 2`, "xt target CONNMARK"},
@@ -102,6 +103,7 @@ func TestXtCanonicalRoundTrip(t *testing.T) {
 		{IPv4, `-m connlimit ! --connlimit-above 5 --connlimit-daddr`},
 		{IPv4, `-m cluster --cluster-total-nodes 3 --cluster-local-node 3 --cluster-hash-seed 7`},
 		{IPv6, `-m owner ! --gid-owner 4-9`},
+		{IPv4, `-m owner --gid-owner 5 --suppl-groups ! --socket-exists --uid-owner 7`},
 		{IPv4, `-m connbytes ! --connbytes 10 --connbytes-mode packets --connbytes-dir reply`},
 	} {
 		r, err := ParseString(c.fam, c.args)
