@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/nftables/expr"
+	gxt "github.com/google/nftables/xt"
 	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
@@ -94,9 +95,20 @@ func newExpr(name string) expr.Any {
 }
 
 // decodeOwn decodes the expressions whose google/nftables decoder is not
-// implemented; ok is false for all others.
+// implemented, or not usable; ok is false for all others.
 func decodeOwn(e expr.Any, data []byte) (bool, error) {
 	switch v := e.(type) {
+	case *expr.Match:
+		// Keep the info raw, as rule/xt builds it: google/nftables turns
+		// some extensions' info (tcp, comment, SNAT, ...) into its own
+		// types, which need not marshal back to the same bytes.
+		var err error
+		v.Name, v.Rev, v.Info, err = decodeXt(data, unix.NFTA_MATCH_NAME, unix.NFTA_MATCH_REV, unix.NFTA_MATCH_INFO)
+		return true, err
+	case *expr.Target:
+		var err error
+		v.Name, v.Rev, v.Info, err = decodeXt(data, unix.NFTA_TARGET_NAME, unix.NFTA_TARGET_REV, unix.NFTA_TARGET_INFO)
+		return true, err
 	case *expr.Rt:
 		return true, walkAttrs(data, func(typ uint16, b []byte) error {
 			switch typ {
@@ -125,6 +137,25 @@ func decodeOwn(e expr.Any, data []byte) (bool, error) {
 		})
 	}
 	return false, nil
+}
+
+// decodeXt decodes an nft_compat match or target (whose attributes have
+// the given types): its name, revision and raw info.
+func decodeXt(data []byte, nameT, revT, infoT uint16) (name string, rev uint32, info gxt.InfoAny, err error) {
+	info = &gxt.Unknown{} // never nil: marshalling would fail on it
+	err = walkAttrs(data, func(typ uint16, b []byte) error {
+		switch typ {
+		case nameT:
+			name = cstring(b)
+		case revT:
+			rev = be32(b)
+		case infoT:
+			u := gxt.Unknown(append([]byte(nil), b...))
+			info = &u
+		}
+		return nil
+	})
+	return name, rev, info, err
 }
 
 // Attributes and operations of the bitwise expression that x/sys does not

@@ -314,6 +314,16 @@ func (c *Command) TranslateWithWarnings() (string, []string, error) {
 	return "nft " + s, warns, nil
 }
 
+// textSets returns the "add set" commands iptables-translate prints before
+// a rule that declares named sets (see Translation.TextSets), one a line.
+func textSets(t *Translation, fam Family, table string) string {
+	var b strings.Builder
+	for _, s := range t.TextSets {
+		fmt.Fprintf(&b, "add set %s %s %s\n", fam, table, s)
+	}
+	return b.String()
+}
+
 // nft returns the command in nft syntax, without the "nft" program name
 // and quotes: the form iptables-restore-translate prints; and the
 // translation's warnings.
@@ -328,13 +338,16 @@ func (c *Command) nft() (string, []string, error) {
 		// One command per rule, as iptables-translate prints them.
 		var lines, warns []string
 		for _, r := range c.rules() {
-			t, err := r.Translate()
+			t, err := r.translateText()
 			if err != nil {
 				return "", nil, fmt.Errorf("translating rule %q: %w", r.String(), err)
 			}
 			s := verb + " rule " + where
 			if body := t.Text(); body != "" {
 				s += " " + body
+			}
+			if len(t.TextSets) > 0 {
+				s = textSets(t, fam, c.Table) + s // one nft command a line
 			}
 			lines, warns = append(lines, s), append(warns, t.Warnings()...)
 		}

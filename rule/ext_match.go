@@ -42,8 +42,8 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"statistic": func(*Rule) (Match, error) { return &Statistic{}, nil },
 	"connbytes": func(*Rule) (Match, error) { return &ConnBytes{}, nil },
 	"policy":    func(*Rule) (Match, error) { return &Policy{}, nil },
-	"cluster":   refusedMatch("cluster"),
-	"rpfilter":  refusedMatch("rpfilter"),
-	"connlimit": refusedMatch("connlimit"),
-	"hashlimit": refusedMatch("hashlimit"),
+	"cluster":   func(*Rule) (Match, error) { return &Cluster{}, nil },
+	"rpfilter":  func(*Rule) (Match, error) { return &RPFilter{}, nil },
+	"connlimit": newConnlimit,
+	"hashlimit": newHashlimit,
 }

@@ -96,7 +96,6 @@ func TestMoreMatchUnsupported(t *testing.T) {
 		{IPv6, `-m frag --fragres`}, // corpus: "frag reserved 1"; --fragres wants zero
 		{IPv4, `-m ipcomp`},         // a 32-bit CPI range nft refuses
 		{IPv4, `-m ipcomp --ipcompspi 1:70000`},
-		{IPv4, `-m owner ! --uid-owner 1000`}, // iptables also matches socketless packets
 	} {
 		wantUnsupported(t, c.fam, c.args)
 	}

@@ -136,8 +136,9 @@ func (t *TOS) xlate(x *xlator) error {
 		}
 		x.addExact(text, exact, "which nft cannot read", dscpWrite(t.fam, t.Value>>2)...)
 	default:
-		return unsupported("TOS --set-tos 0x%02x/0x%02x: nft has no statement that rewrites part of the %s with a mask (iptables-translate prints '%s', which changes other bits or cannot be read)",
-			t.Value, t.Mask, tosField(t.fam), text)
+		// nft has no statement that rewrites part of the byte under a
+		// mask, and the TOS target loads only in a table named mangle.
+		return t.xlateXt(x, text) // target_tos_xt.go
 	}
 	return nil
 }

@@ -221,13 +221,7 @@ func TestTargetUnsupported(t *testing.T) {
 		fam  Family
 		args string
 	}{
-		// iptables-translate prints "mark and 0xff", which loses the bits of
-		// the destination mark outside the mask; nft 1.0.6 cannot combine
-		// two marks.
-		{IPv4, `-j CONNMARK --save-mark --mask 0xff`},
-		{IPv4, `-j CONNMARK --restore-mark --nfmask 0xff`},
-		{IPv4, `-j CONNMARK --save-mark --mask 0xff --right-shift-mark 2`},
-		{IPv4, `-j LOG --log-prefix 'a"b'`},
+		// CONNMARK --save-mark/--restore-mark with masks: xt_translate_test.go.
 		{IPv4, `-j NFLOG --nflog-prefix a\\b`},
 	} {
 		wantUnsupported(t, c.fam, c.args)
