@@ -349,35 +349,7 @@ func TestKernelXtPackets(t *testing.T) {
 	netnstest.RequireBinary(t, "ip")
 	for _, c := range xtPacketCases {
 		t.Run(c.name, func(t *testing.T) {
-			ns := netnstest.New(t)
-			ns.Exec("ip", "link", "set", "lo", "up")
-			r, err := ParseString(IPv4, c.ours)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := r.TranslateExprs()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tr.Compat() {
-				t.Fatalf("%s is not installed as an xt extension", c.ours)
-			}
-			ns.NFT("table ip nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
-			raw := rawConn(t, ns)
-			all, err := rawMarshalExprs(unix.NFPROTO_IPV4, tr.Exprs())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil); err != nil {
-				t.Fatal(err)
-			}
-			legacyArgs, _ := SplitArgs(c.legacy)
-			ns.Exec("iptables-legacy", append([]string{"-A", "OUTPUT"}, legacyArgs...)...)
-			if err := ns.Do(c.send); err != nil {
-				t.Fatal(err)
-			}
-			legacy := countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s`), ns.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
-			ours := countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
+			legacy, ours := countBoth(t, c.ours, c.legacy, true, c.send)
 			t.Logf("iptables-legacy %d, nftsync %d", legacy, ours)
 			if (c.want >= 0 && legacy != c.want) || ours != legacy {
 				t.Errorf("iptables-legacy counted %d, nftsync's rule %d; want %d and %d", legacy, ours, c.want, c.want)

@@ -7,7 +7,10 @@ import (
 	"github.com/google/nftables/expr"
 )
 
-// GroupValue is a device group test: (group & Mask) == Value.
+// GroupValue is a device group test. xt_devgroup matches when
+// ((group ^ Value) & Mask) == 0, that is (group & Mask) == (Value & Mask):
+// bits of Value outside Mask are ignored, and iptables-save prints them as
+// given.
 type GroupValue struct {
 	Set         bool
 	Value, Mask uint32
@@ -90,15 +93,21 @@ func (m *DevGroup) xlate(x *xlator) error {
 		if !g.g.Set {
 			continue
 		}
-		mv := MarkValue{Value: g.g.Value, Mask: g.g.Mask, Invert: g.g.Invert}
+		// shown is what iptables-translate prints: the value as given
+		// and, for --dst-group, the ! of a negated --src-group.
+		shown := MarkValue{Value: g.g.Value, Mask: g.g.Mask, Invert: g.g.Invert}
+		mv := shown
+		mv.Value &= mv.Mask
+		var meaning []string
+		if mv.Value != shown.Value {
+			meaning = append(meaning, fmt.Sprintf("which compares with bits outside the mask that iptables ignores (0x%x never equals a value masked with 0x%x)", shown.Value, shown.Mask))
+		}
 		if g.key == expr.MetaKeyOIFGROUP && m.Src.Invert && !mv.Invert {
-			// iptables-translate keeps the != of a negated
-			// --src-group for --dst-group too.
-			shown := mv
 			shown.Invert = true
-			x.addExact(shown.markText(g.what), mv.markText(g.what),
-				"which tests the opposite: iptables-translate carries the ! of --src-group over to --dst-group",
-				mv.markExprs(meta(g.key))...)
+			meaning = append(meaning, "which tests the opposite: iptables-translate carries the ! of --src-group over to --dst-group")
+		}
+		if len(meaning) > 0 {
+			x.addExact(shown.markText(g.what), mv.markText(g.what), strings.Join(meaning, "; and "), mv.markExprs(meta(g.key))...)
 			continue
 		}
 		mv.xlateMark(x, g.what, meta(g.key))

@@ -3,7 +3,7 @@ package rule
 import (
 	"fmt"
 
-	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // nftHelperNameLen is the size of nft's ct helper name (NF_CT_HELPER_NAME_LEN).
@@ -68,10 +68,19 @@ func (m *Helper) args() []string {
 	return []string{"--helper", m.Helper}
 }
 
+// xlate installs xt_helper itself: it tests the helper of the
+// connection's master (a related connection, such as FTP data, matches
+// "--helper ftp"), where nft's ct helper tests the connection's own
+// helper; and a packet of a connection without a master matches a
+// negated xt_helper, never nft's ct helper !=. iptables-translate's text
+// is kept.
 func (m *Helper) xlate(x *xlator) error {
-	name := make([]byte, nftHelperNameLen)
-	copy(name, m.Helper)
-	x.add(fmt.Sprintf("ct helper %s%q", neq(m.Invert), m.Helper),
-		&expr.Ct{Register: 1, Key: expr.CtKeyHELPER}, cmp(m.Invert, name))
-	return nil
+	ext, info := m.xtInfo()
+	return x.addXt(fmt.Sprintf("ct helper %s%q", neq(m.Invert), m.Helper),
+		"which tests the connection's own helper, where xt_helper tests the helper of the connection's master (the connection that expected it)", ext, info)
+}
+
+// xtInfo encodes the match as struct xt_helper_info.
+func (m *Helper) xtInfo() (*xt.Ext, []byte) {
+	return xt.HelperMatch, xt.Helper{Invert: m.Invert, Name: m.Helper}.Marshal()
 }

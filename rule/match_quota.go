@@ -2,9 +2,11 @@ package rule
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // Quota is the quota match: it matches until the rule has seen Bytes bytes
@@ -55,6 +57,17 @@ func (m *Quota) xlate(x *xlator) error {
 	if m.Invert {
 		over = "over "
 	}
-	x.add(fmt.Sprintf("quota %s%d bytes", over, m.Bytes), &expr.Quota{Bytes: m.Bytes, Over: m.Invert})
+	text := fmt.Sprintf("quota %s%d bytes", over, m.Bytes)
+	if m.Bytes > math.MaxInt64 {
+		// nft_quota refuses a quota above S64_MAX (EOVERFLOW).
+		ext, info := m.xtInfo()
+		return x.addXt(text, "which the kernel refuses: nft's quota holds at most 2^63-1 bytes", ext, info)
+	}
+	x.add(text, &expr.Quota{Bytes: m.Bytes, Over: m.Invert})
 	return nil
+}
+
+// xtInfo encodes the match as struct xt_quota_info.
+func (m *Quota) xtInfo() (*xt.Ext, []byte) {
+	return xt.QuotaMatch, xt.Quota{Bytes: m.Bytes, Invert: m.Invert}.Marshal()
 }

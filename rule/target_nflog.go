@@ -116,9 +116,6 @@ func (n *NFLog) xlate(x *xlator) error {
 	text := "log"
 	e := &expr.Log{Key: 1 << unix.NFTA_LOG_GROUP, Group: n.Group}
 	if n.Prefix != "" {
-		if err := nftPrefix(n.Prefix); err != nil {
-			return err
-		}
 		text += ` prefix "` + n.Prefix + `"`
 		e.Key |= 1 << unix.NFTA_LOG_PREFIX
 		e.Data = []byte(n.Prefix)
@@ -133,6 +130,10 @@ func (n *NFLog) xlate(x *xlator) error {
 		e.Key |= 1 << unix.NFTA_LOG_QTHRESHOLD
 		e.QThreshold = n.Threshold
 	}
-	x.add(text+" group "+strconv.Itoa(int(n.Group)), e)
+	text += " group " + strconv.Itoa(int(n.Group))
+	if nftPrefix(n.Prefix) != nil {
+		return n.xlateXt(x, text) // target_nflog_xt.go
+	}
+	x.add(text, e)
 	return nil
 }

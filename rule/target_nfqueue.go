@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/google/nftables/expr"
 )
 
 // NFQueue is -j NFQUEUE: hand the packet to a userspace queue (or spread
@@ -95,19 +93,15 @@ func (q *NFQueue) xlate(x *xlator) error {
 	if q.Total > 1 {
 		text += "-" + strconv.Itoa(int(q.Num+q.Total-1))
 	}
-	e := &expr.Queue{Num: q.Num, Total: q.Total}
 	var flags []string
 	if q.Bypass {
 		flags = append(flags, "bypass")
-		e.Flag |= expr.QueueFlagBypass
 	}
 	if q.Fanout {
 		flags = append(flags, "fanout")
-		e.Flag |= expr.QueueFlagFanout
 	}
 	if len(flags) > 0 {
 		text += " " + strings.Join(flags, ",")
 	}
-	x.add(text, e)
-	return nil
+	return q.xlateXt(x, text) // target_nfqueue_xt.go
 }
