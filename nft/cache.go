@@ -33,6 +33,10 @@ type entry struct {
 	body attrs
 	// used is the compile epoch that last used the entry.
 	used uint64
+	// counted is set when the rule starts from counters (-c): another
+	// entry of the same rule without them (or with others) has the same
+	// userdata and meaning (see desired.class).
+	counted bool
 }
 
 // ruleCache maps rules to their entries: by the *rule.Rule pointer (the
@@ -188,7 +192,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: ruleCompat(r, tr)}
+	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: ruleCompat(r, tr), counted: r.Counters != (rule.Counters{})}
 	exprs := tr.Exprs()
 	fam := nfproto(r.Family)
 	e.elems = make([][]byte, len(exprs))

@@ -39,10 +39,29 @@ type desired struct {
 	rules  int
 	// byUdata finds the desired rule a dumped rule claims to be by its
 	// family and userdata (famKey), built on the first dump that needs
-	// it. Two distinct entries never share userdata: it holds the rule's
-	// iptables form, from which the cache key (family and Spec.String())
-	// follows.
+	// it. The userdata holds the rule's iptables form, from which the
+	// cache key (family and Spec.String()) follows, but for the counters
+	// a rule starts from (-c), which are in the cache key and not in the
+	// userdata: entries that differ only by them share userdata, and
+	// byUdata holds one of them, one without counters when there is one
+	// (see class).
 	byUdata map[string]*entry
+}
+
+// class returns the entry that stands for e when dumped rules are
+// identified: e itself, but for a rule with starting counters, which is
+// the same rule as the entry without them (or with other counters) that
+// byUdata holds. A dumped rule cannot tell which of them it was
+// installed as, and need not: counters are not part of a rule's meaning.
+func (d *desired) class(e *entry) *entry {
+	if !e.counted {
+		return e
+	}
+	d.index()
+	if c := d.byUdata[famKey(e.fam, string(e.udata))]; c != nil {
+		return c
+	}
+	return e
 }
 
 // index builds byUdata.
@@ -54,7 +73,10 @@ func (d *desired) index() {
 	for _, t := range d.tables {
 		for _, c := range t.chains {
 			for _, w := range c.rules {
-				d.byUdata[famKey(w.ent.fam, string(w.ent.udata))] = w.ent
+				k := famKey(w.ent.fam, string(w.ent.udata))
+				if old := d.byUdata[k]; old == nil || old.counted {
+					d.byUdata[k] = w.ent
+				}
 			}
 		}
 	}

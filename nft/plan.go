@@ -203,10 +203,11 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 	ids := make(map[*entry]int, len(wc.rules))
 	want := make([]int, len(wc.rules))
 	for j, wr := range wc.rules {
-		id, ok := ids[wr.ent]
+		e := p.d.class(wr.ent)
+		id, ok := ids[e]
 		if !ok {
 			id = len(ids)
-			ids[wr.ent] = id
+			ids[e] = id
 		}
 		want[j] = id
 	}
