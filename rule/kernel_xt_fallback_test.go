@@ -19,6 +19,13 @@ var xtFallbackCases = []xtCase{
 	// quota above S64_MAX: nft_quota refuses it.
 	{IPv4, "filter", "OUTPUT", "-m quota --quota 18446744073709551615"},
 	{IPv6, "filter", "OUTPUT", "-m quota ! --quota 9223372036854775808"},
+	// conntrack: what nft's ct cannot say exactly.
+	{IPv4, "filter", "OUTPUT", "-m conntrack --ctorigsrc 172.16.0.0/255.240.0.0 --ctexpire 0:2797801892"},
+	{IPv6, "filter", "OUTPUT", "-m conntrack --ctstate INVALID,UNTRACKED --ctorigdstport 1 ! --ctexpire 5:3205541892"},
+	{IPv4, "filter", "FORWARD", "-m conntrack ! --ctstate NEW,SNAT --ctdir REPLY"},
+	{IPv4, "filter", "INPUT", "-m conntrack --ctstate DNAT,ESTABLISHED ! --ctproto 6 --ctreplsrcport 10:20 ! --ctrepldst 10.1.2.0/23"},
+	{IPv6, "filter", "INPUT", "-m conntrack ! --ctstatus NONE --ctdir ORIGINAL --ctorigsrc ::/0 ! --ctreplsrc fd00::/17"},
+	{IPv4, "filter", "INPUT", "-m conntrack --ctproto 17 ! --ctorigsrcport 53 --ctstatus ASSURED,SEEN_REPLY --ctexpire 4294967295"},
 	// NFQUEUE: always xt (no nft_queue on some kernels).
 	{IPv4, "filter", "INPUT", "-j NFQUEUE --queue-num 3"},
 	{IPv4, "filter", "FORWARD", "-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout"},
@@ -145,4 +152,45 @@ func countBoth(t *testing.T, ours, legacy string, compat bool, send func() error
 	legacyN = countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s`), ns.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
 	oursN = countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
 	return legacyN, oursN
+}
+
+// TestXtFallbackTranslate: rules nft cannot say exactly install the xt
+// extension, and translate keeps printing iptables-translate's text.
+func TestXtFallbackTranslate(t *testing.T) {
+	for _, c := range []struct {
+		fam        Family
+		args, text string
+		xt         string
+	}{
+		{IPv4, `-m conntrack ! --ctstate SNAT`, `ct status snat counter`, "xt match conntrack"},
+		{IPv4, `-m conntrack --ctstate SNAT,NEW --ctstatus ASSURED`, `ct status snat ct status assured counter`, "xt match conntrack"},
+		{IPv4, `-m conntrack --ctstate SNAT,DNAT`, `ct status snat counter`, "xt match conntrack"},
+		{IPv4, `-m conntrack --ctstatus NONE`, `ct status counter`, "xt match conntrack"},
+		{IPv4, `-m conntrack --ctorigdstport 80`, `ct original proto-dst 80 counter`, "xt match conntrack"},
+		{IPv4, `-m conntrack ! --ctproto tcp --ctorigdstport 80`, `ct original protocol != 6 ct original proto-dst 80 counter`, "xt match conntrack"},
+		{IPv4, `-m conntrack --ctexpire 5000000`, `ct expiration 5000000 counter`, "xt match conntrack"},
+		{IPv4, `-m helper --helper ftp`, `ct helper "ftp" counter`, "xt match helper"},
+		{IPv4, `-j NFQUEUE --queue-num 4`, `counter queue num 4`, "xt target NFQUEUE"},
+		{IPv4, `-m quota --quota 18446744073709551615`, `quota 18446744073709551615 bytes counter`, "xt match quota"},
+	} {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		tr, err := r.Translate()
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		if got := tr.Text(); got != c.text {
+			t.Errorf("%s: text %q, want %q", c.args, got, c.text)
+		}
+		found := false
+		for _, s := range tr.Stmts {
+			found = found || s.Xt == c.xt
+		}
+		if !found {
+			t.Errorf("%s: no %s statement", c.args, c.xt)
+		}
+	}
 }

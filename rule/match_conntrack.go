@@ -285,7 +285,11 @@ func (c *Conntrack) args() []string {
 	return out
 }
 
-func (c *Conntrack) xlate(x *xlator) error {
+// xlateNative appends nft's ct statements; it fails with ErrUnsupported where
+// nft has no exact statement (xlate then installs xt_conntrack). With
+// textOnly it refuses nothing and appends what iptables-translate prints,
+// whose expressions are not to be installed.
+func (c *Conntrack) xlateNative(x *xlator, textOnly bool) error {
 	dir := "original"
 	if c.Dir == "REPLY" {
 		dir = "reply"
@@ -303,12 +307,12 @@ func (c *Conntrack) xlate(x *xlator) error {
 			cmp(c.Proto.Invert, []byte{c.Proto.Num}))
 	}
 	if c.StateSet {
-		if err := c.xlateState(x); err != nil {
+		if err := c.xlateState(x, textOnly); err != nil {
 			return err
 		}
 	}
 	if c.StatusSet {
-		if c.Status == 0 {
+		if c.Status == 0 && !textOnly {
 			return fmt.Errorf("--ctstatus NONE: %w", ErrUnsupported)
 		}
 		var names []string
@@ -326,7 +330,7 @@ func (c *Conntrack) xlate(x *xlator) error {
 	}
 	if e := c.Expire; e.Set {
 		// nft compares milliseconds; iptables gives seconds.
-		if uint64(e.Hi)*1000 > 0xffffffff {
+		if uint64(e.Hi)*1000 > 0xffffffff && !textOnly {
 			return fmt.Errorf("--ctexpire %s: longer than nft can compare: %w", e, ErrUnsupported)
 		}
 		text := strconv.FormatUint(uint64(e.Lo), 10)
@@ -338,7 +342,7 @@ func (c *Conntrack) xlate(x *xlator) error {
 	}
 	for i, name := range []string{"original saddr", "original daddr", "reply saddr", "reply daddr"} {
 		if a := c.addr(i); a.Set {
-			if err := c.xlateAddr(x, name, *a, i); err != nil {
+			if err := c.xlateAddr(x, name, *a, i, textOnly); err != nil {
 				return err
 			}
 		}
@@ -348,7 +352,7 @@ func (c *Conntrack) xlate(x *xlator) error {
 		if !pv.Set {
 			continue
 		}
-		if !c.Proto.Set || c.Proto.Invert || !multiportProtos[c.Proto.Num] {
+		if (!c.Proto.Set || c.Proto.Invert || !multiportProtos[c.Proto.Num]) && !textOnly {
 			return fmt.Errorf("%s without --ctproto tcp, udp, udplite, sctp or dccp (nft needs the protocol): %w", ctPortOpts[i], ErrUnsupported)
 		}
 		key := expr.CtKeyPROTOSRC
@@ -378,10 +382,20 @@ func ctDirNum(dir string) uint32 {
 // xlateState translates --ctstate. SNAT and DNAT are connection status
 // bits in nft; iptables ORs them with the other states, which nft cannot
 // express in one statement, so only a lone SNAT or DNAT is translated.
-func (c *Conntrack) xlateState(x *xlator) error {
+func (c *Conntrack) xlateState(x *xlator, textOnly bool) error {
 	nat := c.State & (CtStateSNAT | CtStateDNAT)
 	if nat == 0 {
 		xlateCtState(x, c.State, c.StateInvert)
+		return nil
+	}
+	if textOnly {
+		// iptables-translate prints the --ctstatus negation, and snat
+		// when both are given.
+		name := "dnat"
+		if nat&CtStateSNAT != 0 {
+			name = "snat"
+		}
+		x.add("ct status "+map[bool]string{true: "!="}[c.StatusInvert]+name, nil)
 		return nil
 	}
 	if c.StateInvert || c.State != nat || nat == CtStateSNAT|CtStateDNAT {
@@ -398,7 +412,7 @@ func (c *Conntrack) xlateState(x *xlator) error {
 // xlateAddr translates a conntrack address. nft loads the whole address:
 // a byte-aligned prefix compares its leading bytes, any other prefix is
 // masked first; nft cannot parse a netmask that is not a prefix here.
-func (c *Conntrack) xlateAddr(x *xlator, name string, a Addr, i int) error {
+func (c *Conntrack) xlateAddr(x *xlator, name string, a Addr, i int, textOnly bool) error {
 	bits, ok := prefixLen(a.Mask)
 	if !ok {
 		return fmt.Errorf("%s with a non-prefix netmask %s: %w", ctAddrOpts[i], a.Mask, ErrUnsupported)
@@ -410,6 +424,7 @@ func (c *Conntrack) xlateAddr(x *xlator, name string, a Addr, i int) error {
 	ip := a.IP.AsSlice()
 	exprs := []expr.Any{&expr.Ct{Register: 1, Key: key, Direction: uint32(i / 2)}}
 	switch {
+	case bits == 0 && textOnly:
 	case bits == 0:
 		return fmt.Errorf("%s with a /0 prefix: %w", ctAddrOpts[i], ErrUnsupported)
 	case bits%8 == 0:
