@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"bytes"
 	"regexp"
 	"testing"
 
@@ -191,6 +192,51 @@ func TestXtFallbackTranslate(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no %s statement", c.args, c.xt)
+		}
+	}
+}
+
+// xtCompatCases are xt rules whose extension needs the rule's protocol
+// (NFTA_RULE_COMPAT), which TestKernelXtInfo's raw install does not send:
+// their bytes are compared with iptables-nft's here, and the nft package
+// installs them (nft/xt_fallback_test.go).
+var xtCompatCases = []xtCase{
+	{IPv4, "filter", "OUTPUT", "-p udp -m multiport --ports 443,8080,0,80,22"},
+	{IPv6, "filter", "INPUT", "-p tcp -m multiport ! --ports 0:1023,8000:9000"},
+}
+
+// TestKernelXtCompatInfo compares nftsync's bytes for xtCompatCases with
+// iptables-nft's.
+func TestKernelXtCompatInfo(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	netnstest.RequireBinary(t, "ip6tables-nft")
+	ns := netnstest.New(t)
+	raw := rawConn(t, ns)
+	for _, c := range xtCompatCases {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		ext := xtOf(r)
+		ours, err := ourXtExpr(r, ext)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		fam, tool := byte(unix.NFPROTO_IPV4), "iptables-nft"
+		if c.fam == IPv6 {
+			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
+		}
+		ns.Exec(tool, "-t", c.table, "-F", c.chain)
+		written, _ := SplitArgs(c.args)
+		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
+		rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
+		if err != nil || len(rules) != 1 {
+			t.Fatalf("%s: dumping iptables-nft's rule: %d rules, %v", c.args, len(rules), err)
+		}
+		if kern := findXtElem(rules[0], ext); kern == nil {
+			t.Errorf("%s: iptables-nft's rule has no %s", c.args, ext)
+		} else if got := clearNested(ours); !bytes.Equal(got, kern) {
+			t.Errorf("%s: %s:\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, kern, got)
 		}
 	}
 }

@@ -133,7 +133,10 @@ func (m *Multiport) xlate(x *xlator) error {
 
 // xlateEither translates --ports: the pair (source port, destination port)
 // is looked up in a set of intervals where one side is the port and the
-// other side is any port.
+// other side is any port. The kernel refuses overlapping elements of such
+// a set (EEXIST, ENOTEMPTY): the ranges are merged first, and a list with
+// port 0 (whose "0-65535 . 0" overlaps every "P . 0-65535") installs
+// xt_multiport itself.
 func (m *Multiport) xlateEither(x *xlator, proto uint8, name string) error {
 	keyType, err := nftables.ConcatSetType(nftables.TypeInetService, nftables.TypeInetService)
 	if err != nil {
@@ -144,6 +147,13 @@ func (m *Multiport) xlateEither(x *xlator, proto uint8, name string) error {
 	var items []string
 	for _, r := range m.Ports {
 		items = append(items, "0-65535 . "+r.nft(), r.nft()+" . 0-65535")
+	}
+	text := fmt.Sprintf("%s sport . %s dport %s{ %s }", name, name, neq(m.Invert), strings.Join(items, ", "))
+	merged := mergePortRanges(m.Ports)
+	if merged[0].Lo == 0 {
+		return m.xlateXt(x, text) // match_multiport_xt.go
+	}
+	for _, r := range merged {
 		set.Elements = append(set.Elements,
 			nftables.SetElement{Key: append(pad(0), pad(r.Lo)...), KeyEnd: append(pad(0xffff), pad(r.Hi)...)},
 			nftables.SetElement{Key: append(pad(r.Lo), pad(0)...), KeyEnd: append(pad(r.Hi), pad(0xffff)...)})
@@ -152,6 +162,6 @@ func (m *Multiport) xlateEither(x *xlator, proto uint8, name string) error {
 		payload(expr.PayloadBaseTransportHeader, 0, 2),
 		&expr.Payload{DestRegister: 9, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
 		x.addSet(set, m.Invert))
-	x.add(fmt.Sprintf("%s sport . %s dport %s{ %s }", name, name, neq(m.Invert), strings.Join(items, ", ")), exprs...)
+	x.add(text, exprs...)
 	return nil
 }

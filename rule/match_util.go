@@ -107,6 +107,23 @@ func parseUintRange(v string, bits int) (lo, hi uint64, err error) {
 // auto-merged), each range a start element and an end marker one past its
 // end, and a leading end marker at 0 when the first range starts above 0.
 func portIntervalElements(ranges []PortRange) []nftables.SetElement {
+	merged := mergePortRanges(ranges)
+	var out []nftables.SetElement
+	if len(merged) > 0 && merged[0].Lo != 0 {
+		out = append(out, nftables.SetElement{Key: be16(0), IntervalEnd: true})
+	}
+	for _, r := range merged {
+		out = append(out, nftables.SetElement{Key: be16(r.Lo)})
+		if r.Hi != 0xffff {
+			out = append(out, nftables.SetElement{Key: be16(r.Hi + 1), IntervalEnd: true})
+		}
+	}
+	return out
+}
+
+// mergePortRanges returns the ranges sorted, overlapping and adjacent
+// ones merged.
+func mergePortRanges(ranges []PortRange) []PortRange {
 	rs := append([]PortRange(nil), ranges...)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Lo < rs[j].Lo })
 	var merged []PortRange
@@ -119,17 +136,7 @@ func portIntervalElements(ranges []PortRange) []nftables.SetElement {
 		}
 		merged = append(merged, r)
 	}
-	var out []nftables.SetElement
-	if len(merged) > 0 && merged[0].Lo != 0 {
-		out = append(out, nftables.SetElement{Key: be16(0), IntervalEnd: true})
-	}
-	for _, r := range merged {
-		out = append(out, nftables.SetElement{Key: be16(r.Lo)})
-		if r.Hi != 0xffff {
-			out = append(out, nftables.SetElement{Key: be16(r.Hi + 1), IntervalEnd: true})
-		}
-	}
-	return out
+	return merged
 }
 
 // hasRange reports whether any of the port ranges spans more than one port.

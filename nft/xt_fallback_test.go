@@ -1,0 +1,53 @@
+package nft
+
+import (
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// TestXtFallbackConverges applies rules of native extensions that
+// nftsync installs through nft_compat where the native form is refused or
+// inexact (conntrack, multiport --ports with port 0, which needs
+// NFTA_RULE_COMPAT, helper, quota, NFLOG, NFQUEUE), and overlapping
+// --ports ranges, which are merged: apply, forced dump and a fresh backend
+// plan nothing, handles stay, Read returns the rules.
+func TestXtFallbackConverges(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "OUTPUT", "",
+			`-p udp -m multiport --ports 443,8080,0,80,22 -j ACCEPT`,
+			`-p tcp -m multiport ! --ports 22,53,22,8000:8080,8050 -j ACCEPT`,
+			`-m conntrack --ctorigsrc 172.16.0.0/12 --ctexpire 0:2797801892 -j ACCEPT`,
+			`-m conntrack ! --ctstate NEW,SNAT --ctdir REPLY`,
+			`-m helper ! --helper ftp -j DROP`,
+			`-m quota --quota 18446744073709551615`,
+			`-j NFLOG --nflog-prefix "a\"b" --nflog-group 2`,
+			`-j NFQUEUE --queue-balance 0:3 --queue-bypass`),
+		chain(t, rule.IPv6, "filter", "INPUT", "",
+			`-p tcp -m conntrack --ctstate INVALID,UNTRACKED --ctorigdstport 1 -j DROP`,
+			`-p tcp -m multiport ! --ports 0:1023,8000:9000`),
+	}}
+	b, _ := newBackend(t, ns)
+	apply(t, b, rs)
+	handles := func() string {
+		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-filter")
+	}
+	before := handles()
+	ns.NFT("add table ip unrelated")
+	if p := apply(t, b, rs); !p.Empty() {
+		t.Errorf("forced dump plans changes:\n%s", p)
+	}
+	b.Close()
+	fresh, _ := newBackend(t, ns)
+	if p := apply(t, fresh, rs); !p.Empty() {
+		t.Errorf("a fresh backend plans changes:\n%s", p)
+	}
+	if after := handles(); after != before {
+		t.Errorf("handles changed:\n%s\nthen\n%s", before, after)
+	}
+	assertReadBack(t, fresh, rs)
+}
