@@ -31,6 +31,15 @@ func TestXtFallbackConverges(t *testing.T) {
 			`-p tcp -m conntrack --ctstate INVALID,UNTRACKED --ctorigdstport 1 -j DROP`,
 			`-p tcp -m multiport ! --ports 0:1023,8000:9000`),
 	}}
+	fresh := assertConverges(t, ns, rs)
+	assertReadBack(t, fresh, rs)
+}
+
+// assertConverges applies rs in ns's ip and ip6 nftsync-filter tables,
+// then checks that a forced dump and a fresh backend plan nothing and that
+// every handle stays; it returns the fresh backend.
+func assertConverges(t *testing.T, ns *netnstest.NS, rs *firewall.Ruleset) *Backend {
+	t.Helper()
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
 	handles := func() string {
@@ -49,5 +58,5 @@ func TestXtFallbackConverges(t *testing.T) {
 	if after := handles(); after != before {
 		t.Errorf("handles changed:\n%s\nthen\n%s", before, after)
 	}
-	assertReadBack(t, fresh, rs)
+	return fresh
 }
