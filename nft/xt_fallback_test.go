@@ -26,10 +26,16 @@ func TestXtFallbackConverges(t *testing.T) {
 			`-m helper ! --helper ftp -j DROP`,
 			`-m quota --quota 18446744073709551615`,
 			`-j NFLOG --nflog-prefix "a\"b" --nflog-group 2`,
-			`-j NFQUEUE --queue-balance 0:3 --queue-bypass`),
+			`-j NFQUEUE --queue-balance 0:3 --queue-bypass`,
+			`-p 108 -m ipcomp ! --ipcompspi 64937:100000`),
 		chain(t, rule.IPv6, "filter", "INPUT", "",
 			`-p tcp -m conntrack --ctstate INVALID,UNTRACKED --ctorigdstport 1 -j DROP`,
-			`-p tcp -m multiport ! --ports 0:1023,8000:9000`),
+			`-p tcp -m multiport ! --ports 0:1023,8000:9000`,
+			`-p 108 -m ipcomp`,
+			`-m frag ! --fragid 2312859236:4294967295 --fragres --fragmore`,
+			`-m rt --rt-type 2 ! --rt-segsleft 300:400 --rt-len 3`,
+			`-m ah --ahspi 5:70000 --ahlen 5 --ahres`,
+			`-m hbh ! --hbh-len 7 -j DROP`),
 	}}
 	fresh := assertConverges(t, ns, rs)
 	assertReadBack(t, fresh, rs)

@@ -27,6 +27,14 @@ var xtFallbackCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-m conntrack --ctstate DNAT,ESTABLISHED ! --ctproto 6 --ctreplsrcport 10:20 ! --ctrepldst 10.1.2.0/23"},
 	{IPv6, "filter", "INPUT", "-m conntrack ! --ctstatus NONE --ctdir ORIGINAL --ctorigsrc ::/0 ! --ctreplsrc fd00::/17"},
 	{IPv4, "filter", "INPUT", "-m conntrack --ctproto 17 ! --ctorigsrcport 53 --ctstatus ASSURED,SEEN_REPLY --ctexpire 4294967295"},
+	// IPv6 extension headers and ipcomp: what nft cannot compare.
+	{IPv6, "filter", "INPUT", "-m ah --ahspi 5:70000 --ahlen 5 --ahres"},
+	{IPv6, "filter", "INPUT", "-m ah ! --ahlen 6"},
+	{IPv6, "filter", "INPUT", "-m hbh ! --hbh-len 7"},
+	{IPv6, "filter", "INPUT", "-m rt ! --rt-len 3"},
+	{IPv6, "filter", "FORWARD", "-m rt --rt-type 2 ! --rt-segsleft 300:400 --rt-len 3"},
+	{IPv6, "filter", "FORWARD", "-m frag ! --fragid 2312859236:4294967295 --fragres --fragmore"},
+	{IPv6, "filter", "OUTPUT", "-m frag --fragres --fragfirst --fraglast"},
 	// NFQUEUE: always xt (no nft_queue on some kernels).
 	{IPv4, "filter", "INPUT", "-j NFQUEUE --queue-num 3"},
 	{IPv4, "filter", "FORWARD", "-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout"},
@@ -203,6 +211,9 @@ func TestXtFallbackTranslate(t *testing.T) {
 var xtCompatCases = []xtCase{
 	{IPv4, "filter", "OUTPUT", "-p udp -m multiport --ports 443,8080,0,80,22"},
 	{IPv6, "filter", "INPUT", "-p tcp -m multiport ! --ports 0:1023,8000:9000"},
+	// xt_ipcomp is registered for protocol ipcomp only.
+	{IPv4, "filter", "OUTPUT", "-p 108 -m ipcomp ! --ipcompspi 64937:100000"},
+	{IPv6, "filter", "OUTPUT", "-p 108 -m ipcomp"},
 }
 
 // TestKernelXtCompatInfo compares nftsync's bytes for xtCompatCases with

@@ -65,7 +65,9 @@ func (m *AH) args() []string {
 	return out
 }
 
-func (m *AH) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported where
+// nft has none that is exact (xlate then installs the xt match).
+func (m *AH) xlateNative(x *xlator) error {
 	hasLen := m.Len != 0 || m.LenInvert
 	if m.SPI.all(0xffffffff) && !hasLen && !m.Res {
 		protoOnly(x, "ah", protoAH)

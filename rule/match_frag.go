@@ -63,7 +63,9 @@ func (m *Frag) args() []string {
 	return out
 }
 
-func (m *Frag) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported where
+// nft has none that is exact (xlate then installs the xt match).
+func (m *Frag) xlateNative(x *xlator) error {
 	if m.Res {
 		// iptables-translate prints "frag reserved 1"; --fragres requires
 		// the reserved byte and the two reserved bits to be zero.

@@ -44,7 +44,9 @@ func (m *HBH) args() []string {
 	return invertArgs(m.LenInvert, "--hbh-len", fmt.Sprint(m.Len))
 }
 
-func (m *HBH) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported where
+// nft has none that is exact (xlate then installs the xt match).
+func (m *HBH) xlateNative(x *xlator) error {
 	if !m.LenSet {
 		x.add("exthdr hbh exists", ipv6ExtExists(nexthdrHop)...)
 		return nil

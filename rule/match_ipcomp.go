@@ -24,7 +24,9 @@ func (m *IPComp) parse(p *parser, opt string, invert bool) (bool, error) {
 func (m *IPComp) finish(*Rule) error { return nil }
 func (m *IPComp) args() []string     { return m.SPI.save("--ipcompspi", 0xffffffff) }
 
-func (m *IPComp) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported where
+// nft has none that is exact (xlate then installs the xt match).
+func (m *IPComp) xlateNative(x *xlator) error {
 	// The CPI is 16 bits: iptables-translate prints the 32-bit range it
 	// was given, which nft refuses beyond 65535.
 	if m.SPI.all(0xffffffff) || m.SPI.Hi > 0xffff {
