@@ -102,7 +102,7 @@ func (rs *Ruleset) Validate() error {
 			return fmt.Errorf("chain %s %s: policy must be ACCEPT or DROP, not %q", c.Table, c.Name, c.Policy)
 		}
 	}
-	hooks := rs.hooks()
+	hooks, reached := rs.hooks(false), rs.hooks(true)
 	for _, c := range rs.Chains {
 		for i, r := range c.Rules {
 			switch {
@@ -114,7 +114,7 @@ func (rs *Ruleset) Validate() error {
 			if err := checkIfaces(c, r.Spec); err != nil {
 				return fmt.Errorf("rule %q: %w", c.Label(i), err)
 			}
-			if err := r.Spec.CheckHooks(hooks[c]); err != nil {
+			if err := r.Spec.CheckHooksReach(hooks[c], reached[c]); err != nil {
 				return &RuleError{Rule: c.Label(i), Err: err}
 			}
 			j, ok := r.Spec.Target.(*rule.Jump)
@@ -131,9 +131,11 @@ func (rs *Ruleset) Validate() error {
 
 // hooks returns, for each chain, the netfilter hooks it is reached from:
 // a built-in chain's own, and for a user chain those of every chain that
-// jumps to it, directly or not (the kernel checks an extension's hooks
-// along the same jumps).
-func (rs *Ruleset) hooks() map[*Chain]xt.Hooks {
+// jumps to it, directly or not (nftables checks an extension's hooks
+// along the same jumps). With cut, a jump after a rule that ends the
+// chain unconditionally (-j ACCEPT, DROP or RETURN with nothing to match)
+// does not count, as iptables' own check of the hooks does not follow it.
+func (rs *Ruleset) hooks(cut bool) map[*Chain]xt.Hooks {
 	out := make(map[*Chain]xt.Hooks, len(rs.Chains))
 	for _, c := range rs.Chains {
 		out[c] = rule.ChainHook(c.Table, c.Name)
@@ -148,6 +150,9 @@ func (rs *Ruleset) hooks() map[*Chain]xt.Hooks {
 				if r.Spec == nil {
 					continue
 				}
+				if cut && endsChain(r.Spec) {
+					break
+				}
 				j, ok := r.Spec.Target.(*rule.Jump)
 				if !ok {
 					continue
@@ -160,6 +165,16 @@ func (rs *Ruleset) hooks() map[*Chain]xt.Hooks {
 		}
 	}
 	return out
+}
+
+// endsChain reports whether no packet gets past the rule: an ACCEPT, DROP
+// or RETURN with no match at all.
+func endsChain(r *rule.Rule) bool {
+	switch r.String() {
+	case "-j ACCEPT", "-j DROP", "-j RETURN":
+		return true
+	}
+	return false
 }
 
 // checkIfaces refuses what iptables refuses: an input interface where

@@ -27,7 +27,12 @@ func TestXtFallbackConverges(t *testing.T) {
 			`-m quota --quota 18446744073709551615`,
 			`-j NFLOG --nflog-prefix "a\"b" --nflog-group 2`,
 			`-j NFQUEUE --queue-balance 0:3 --queue-bypass`,
-			`-p 108 -m ipcomp ! --ipcompspi 64937:100000`),
+			`-p 108 -m ipcomp ! --ipcompspi 64937:100000`,
+			`-j ACCEPT`,
+			`-j PTU`),
+		// Reached only after the unconditional ACCEPT: iptables (and
+		// iptables-nft) accept --dir in here.
+		chain(t, rule.IPv4, "filter", "PTU", "", `-m policy --dir in --pol none -j ACCEPT`),
 		chain(t, rule.IPv6, "filter", "INPUT", "",
 			`-p tcp -m conntrack --ctstate INVALID,UNTRACKED --ctorigdstport 1 -j DROP`,
 			`-p tcp -m multiport ! --ports 0:1023,8000:9000`,

@@ -37,20 +37,29 @@ func ChainHook(table, chain string) xt.Hooks {
 // reached from. The extensions' hooks are those of the registry in
 // package rule/xt, whether the rule installs the extension or its native
 // translation: iptables refuses such a rule either way.
-func (r *Rule) CheckHooks(h xt.Hooks) error {
+func (r *Rule) CheckHooks(h xt.Hooks) error { return r.CheckHooksReach(h, h) }
+
+// CheckHooksReach is CheckHooks where the rule's chain is jumped to from
+// the hooks all, of which only reached get to the rule as iptables
+// counts it (not past an unconditional ACCEPT, DROP or RETURN: iptables'
+// mark_source_chains). An extension whose hooks depend on its options
+// checks them in its checkentry, against reached, as iptables does; a
+// registered extension's own hooks are checked by nftables along every
+// jump, against all.
+func (r *Rule) CheckHooksReach(all, reached xt.Hooks) error {
 	for _, m := range r.Matches {
-		if l, ok := m.(hookLimited); ok && h&^l.hooks() != 0 {
-			return fmt.Errorf("-m %s: %s is used from %s but the kernel accepts it only from %s", m.Name(), strings.Join(m.args(), " "), h&^l.hooks(), l.hooks())
+		if l, ok := m.(hookLimited); ok && reached&^l.hooks() != 0 {
+			return fmt.Errorf("-m %s: %s is used from %s but the kernel accepts it only from %s", m.Name(), strings.Join(m.args(), " "), reached&^l.hooks(), l.hooks())
 		}
 		if e := xt.Lookup(xt.Match, m.Name()); e != nil {
-			if err := e.CheckHooks(h); err != nil {
+			if err := e.CheckHooks(all); err != nil {
 				return fmt.Errorf("-m %s: %w", m.Name(), err)
 			}
 		}
 	}
 	if r.Target != nil {
 		if e := xt.Lookup(xt.Target, r.Target.Name()); e != nil {
-			if err := e.CheckHooks(h); err != nil {
+			if err := e.CheckHooks(all); err != nil {
 				return fmt.Errorf("-j %s: %w", r.Target.Name(), err)
 			}
 		}

@@ -36,8 +36,7 @@ var restOracleCases = []OracleCase{
 	{IPv4, `-m connbytes ! --connbytes 0:600 --connbytes-dir reply --connbytes-mode bytes`},
 	{IPv4, `-m connbytes ! --connbytes 0 --connbytes-dir both --connbytes-mode avgpkt`},
 	{IPv4, `-m connbytes ! --connbytes 7:7 --connbytes-dir both --connbytes-mode packets`},
-	{IPv4, `-m policy --pol ipsec --dir in -j ACCEPT`},
-	{IPv6, `-m policy --pol none --dir in`},
+	// policy --dir in installs xt policy: kernel_xt_fallback_test.go.
 }
 
 func TestKernelRestExtensions(t *testing.T) {

@@ -35,6 +35,9 @@ var xtFallbackCases = []xtCase{
 	{IPv6, "filter", "FORWARD", "-m rt --rt-type 2 ! --rt-segsleft 300:400 --rt-len 3"},
 	{IPv6, "filter", "FORWARD", "-m frag ! --fragid 2312859236:4294967295 --fragres --fragmore"},
 	{IPv6, "filter", "OUTPUT", "-m frag --fragres --fragfirst --fraglast"},
+	// policy --dir in, as iptables-nft installs it.
+	{IPv4, "filter", "INPUT", "-m policy --dir in --pol ipsec -j ACCEPT"},
+	{IPv6, "filter", "FORWARD", "-m policy --dir in --pol none"},
 	// NFQUEUE: always xt (no nft_queue on some kernels).
 	{IPv4, "filter", "INPUT", "-j NFQUEUE --queue-num 3"},
 	{IPv4, "filter", "FORWARD", "-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout"},

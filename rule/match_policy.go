@@ -71,10 +71,14 @@ func (m *Policy) xlate(x *xlator) error {
 	if m.Dir != "in" {
 		return m.xlateXt(x) // match_policy_xt.go
 	}
+	return m.xlateInXt(x) // match_policy_xt.go
+}
+
+// native is nft's statement for --dir in: exact, but see xlateInXt.
+func (m *Policy) native(x *xlator) {
 	if m.Pol == "none" {
 		x.add("meta secpath missing", meta(metaKeySecpath), cmp(false, []byte{0}))
 	} else {
 		x.add("meta secpath exists", meta(metaKeySecpath), cmp(false, []byte{1}))
 	}
-	return nil
 }

@@ -10,6 +10,24 @@ func (m *Policy) xlateXt(x *xlator) error {
 	return x.addXtOnly("nft has no match on the IPsec policy of the route a packet leaves by", ext, info)
 }
 
+// xlateInXt installs xt_policy for --dir in too, as iptables-nft does,
+// with iptables-translate's text. nft's meta secpath means the same, but
+// the kernel checks its hooks along every jump to the rule's chain when
+// the ruleset is committed, also a jump iptables never reaches (after an
+// unconditional ACCEPT, DROP or RETURN), while xt_policy's hooks are
+// checked where iptables checks them: from the chains that reach the
+// rule (rule.CheckHooksReach). A ruleset iptables accepts, such as
+// "-A OUTPUT -j ACCEPT; -A OUTPUT -j USER; -A USER -m policy --dir in
+// --pol none", is then accepted.
+func (m *Policy) xlateInXt(x *xlator) error {
+	n := len(x.stmts)
+	m.native(x)
+	text := x.stmts[n].Text
+	x.stmts = x.stmts[:n]
+	ext, info := m.xtInfo()
+	return x.addXt(text, "whose hooks the kernel checks along every jump to the chain, also those iptables never reaches", ext, info)
+}
+
 // xtInfo encodes the match as struct xt_policy_info, with one element
 // requiring nothing for --pol ipsec, as iptables writes it.
 func (m *Policy) xtInfo() (*xt.Ext, []byte) {

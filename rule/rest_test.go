@@ -121,9 +121,10 @@ func TestRestTranslate(t *testing.T) {
 		{IPv4, `-p udp -j TPROXY --on-ip 10.0.0.1 --on-port 0`, `-p udp -j TPROXY --on-port 0 --on-ip 10.0.0.1 --tproxy-mark 0x0/0x0`, ``, ``},
 		{IPv4, `-p udp -j TPROXY --on-port 1 --tproxy-mark 5`, `-p udp -j TPROXY --on-port 1 --on-ip 0.0.0.0 --tproxy-mark 0x5/0xffffffff`, ``, ``},
 		{IPv6, `-p tcp -j TPROXY --on-port 1 --on-ip dead::beef`, `-p tcp -j TPROXY --on-port 1 --on-ip dead::beef --tproxy-mark 0x0/0x0`, ``, ``},
-		{IPv4, `-m policy --pol ipsec --dir in`, `-m policy --dir in --pol ipsec`, `meta secpath exists counter`, ``},
-		{IPv6, `-m policy --dir in`, `-m policy --dir in --pol ipsec`, `meta secpath exists counter`, ``},
-		{IPv4, `-m policy --pol none --dir in`, `-m policy --dir in --pol none`, `meta secpath missing counter`, ``},
+		// policy --dir in installs xt policy (match_policy_xt.go).
+		{IPv4, `-m policy --pol ipsec --dir in`, `-m policy --dir in --pol ipsec`, `meta secpath exists counter`, `xt match policy counter`},
+		{IPv6, `-m policy --dir in`, `-m policy --dir in --pol ipsec`, `meta secpath exists counter`, `xt match policy counter`},
+		{IPv4, `-m policy --pol none --dir in`, `-m policy --dir in --pol none`, `meta secpath missing counter`, `xt match policy counter`},
 	} {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
