@@ -38,6 +38,10 @@ var xtFallbackCases = []xtCase{
 	// policy --dir in, as iptables-nft installs it.
 	{IPv4, "filter", "INPUT", "-m policy --dir in --pol ipsec -j ACCEPT"},
 	{IPv6, "filter", "FORWARD", "-m policy --dir in --pol none"},
+	// policy elements.
+	{IPv4, "filter", "INPUT", "-m policy --dir in --pol ipsec --reqid 5 ! --spi 0x100 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 192.168.1.1"},
+	{IPv4, "filter", "OUTPUT", "-m policy --dir out --pol ipsec --strict ! --proto ah --next --mode transport --next --reqid 7 --next --proto ipcomp"},
+	{IPv6, "filter", "FORWARD", "-m policy --dir in --pol ipsec --strict --mode tunnel ! --tunnel-dst fd00::/64 --tunnel-src ::1"},
 	// NFQUEUE: always xt (no nft_queue on some kernels).
 	{IPv4, "filter", "INPUT", "-j NFQUEUE --queue-num 3"},
 	{IPv4, "filter", "FORWARD", "-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout"},

@@ -18,9 +18,16 @@ const metaKeySecpath expr.MetaKey = 25
 // empty, so the two agree on every packet that reaches a rule. "none" is
 // the exact complement in both. Policy elements (--reqid, --spi, --proto,
 // --mode, --tunnel-src, --tunnel-dst, --next, --strict) have no nft
-// equivalent and are refused; --dir out installs xt_policy itself.
+// equivalent: every policy match installs xt_policy itself
+// (match_policy_xt.go), as iptables-nft does.
 type Policy struct {
 	Dir, Pol string // "in"/"out", "ipsec"/"none"
+	// Strict is --strict: the elements must match the transforms
+	// exactly, in order.
+	Strict bool
+	// Elems are the policy elements, separated by --next
+	// (match_policy_elem.go).
+	Elems []PolicyElem
 }
 
 // Name returns "policy".
@@ -31,7 +38,7 @@ func (m *Policy) parse(p *parser, opt string, invert bool) (bool, error) {
 	switch opt {
 	case "--dir", "--pol":
 	case "--strict", "--reqid", "--spi", "--proto", "--mode", "--tunnel-src", "--tunnel-dst", "--next":
-		return true, &ParseError{Arg: opt, Reason: "policy elements are not translated (nft has no match on the transforms of a packet's secpath)", Err: ErrUnsupported}
+		return true, m.parseElem(p, opt, invert)
 	default:
 		return false, nil
 	}
@@ -62,13 +69,15 @@ func (m *Policy) finish(*Rule) error {
 		// xt_policy without --pol means ipsec.
 		m.Pol = "ipsec"
 	}
-	return nil
+	return m.finishElems()
 }
 
-func (m *Policy) args() []string { return []string{"--dir", m.Dir, "--pol", m.Pol} }
+func (m *Policy) args() []string {
+	return append([]string{"--dir", m.Dir, "--pol", m.Pol}, m.elemArgs()...)
+}
 
 func (m *Policy) xlate(x *xlator) error {
-	if m.Dir != "in" {
+	if m.Dir != "in" || m.Strict || len(m.Elems) > 0 {
 		return m.xlateXt(x) // match_policy_xt.go
 	}
 	return m.xlateInXt(x) // match_policy_xt.go

@@ -2,12 +2,17 @@ package rule
 
 import "github.com/nftsync/nftsync/rule/xt"
 
-// xlateXt installs xt_policy itself for --dir out, which iptables-translate
-// cannot translate: nft has no match on the IPsec policy of the route a
-// packet leaves by.
+// xlateXt installs xt_policy itself for --dir out or policy elements,
+// which iptables-translate cannot translate: nft has no match on the
+// IPsec policy of the route a packet leaves by, nor on the transforms of
+// a packet's secpath.
 func (m *Policy) xlateXt(x *xlator) error {
 	ext, info := m.xtInfo()
-	return x.addXtOnly("nft has no match on the IPsec policy of the route a packet leaves by", ext, info)
+	why := "nft has no match on the IPsec policy of the route a packet leaves by"
+	if m.Dir == "in" {
+		why = "nft has no match on the transforms of a packet's secpath"
+	}
+	return x.addXtOnly(why, ext, info)
 }
 
 // xlateInXt installs xt_policy for --dir in too, as iptables-nft does,
@@ -38,7 +43,23 @@ func (m *Policy) xtInfo() (*xt.Ext, []byte) {
 	if m.Pol == "none" {
 		p.Flags |= xt.PolicyNone
 	} else {
-		p.Len = 1
+		p.Len = uint16(max(1, len(m.Elems)))
+	}
+	if m.Strict {
+		p.Flags |= xt.PolicyStrict
+	}
+	for _, e := range m.Elems {
+		x := xt.PolicyElem{SPI: e.SPI, ReqID: e.ReqID, Proto: e.Proto, Match: e.Set, Invert: e.Invert}
+		if e.Tunnel {
+			x.Mode = 1
+		}
+		if e.Set&policyFieldSrc != 0 {
+			x.Src, x.SrcMask = e.TunSrc.IP, e.TunSrc.Mask
+		}
+		if e.Set&policyFieldDst != 0 {
+			x.Dst, x.DstMask = e.TunDst.IP, e.TunDst.Mask
+		}
+		p.Elems = append(p.Elems, x)
 	}
 	return xt.PolicyMatch, p.Marshal()
 }

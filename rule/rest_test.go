@@ -66,8 +66,15 @@ func TestRestParseErrors(t *testing.T) {
 		{IPv4, `-m hashlimit --hashlimit-upto 5kb/s --hashlimit-burst 10b --hashlimit-name a`, "--hashlimit-burst", "cannot be smaller", false},
 		{IPv4, `-m policy --dir sideways`, "sideways", "bad --dir", false},
 		{IPv4, `-m policy --dir in --pol maybe`, "maybe", "bad --pol", false},
-		{IPv4, `-m policy --dir in --pol ipsec --proto esp`, "--proto", "not translated", true},
-		{IPv4, `-m policy --dir in --pol ipsec --strict --reqid 1`, "--strict", "not translated", true},
+		// policy elements install xt policy (kernel_xt_fallback_test.go).
+		{IPv4, `-m policy --dir in --pol ipsec --proto gre`, "gre", "must be ah, esp or ipcomp", false},
+		{IPv4, `-m policy --dir in --pol none --strict`, "--pol none", "no policy element", false},
+		{IPv4, `-m policy --dir in --pol ipsec --strict`, "--strict", "is empty", false},
+		{IPv4, `-m policy --dir in --pol none --reqid 1 --next --reqid 2`, "--pol none", "no policy element", false},
+		{IPv4, `-m policy --dir in --pol ipsec --tunnel-src 10.0.0.1`, "--tunnel-src/--tunnel-dst", "only valid in tunnel mode", false},
+		{IPv4, `-m policy --dir in --pol ipsec --reqid 1 --next --spi 2`, "--next", "need --strict", false},
+		{IPv4, `-m policy --dir in --pol ipsec --strict --next`, "--next", "policy element is empty", false},
+		{IPv4, `-m policy --dir in --pol ipsec --mode transport --tunnel-src 10.0.0.1`, "--tunnel-src/--tunnel-dst", "only valid in tunnel mode", false},
 	} {
 		wantParseError(t, c.fam, c.args, c.arg, c.reason, c.unsup)
 	}
