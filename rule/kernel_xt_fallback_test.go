@@ -17,6 +17,8 @@ var xtFallbackCases = []xtCase{
 	// helper: xt_helper tests the master connection's helper.
 	{IPv4, "filter", "FORWARD", "-m helper ! --helper ftp"},
 	{IPv6, "filter", "INPUT", "-m helper --helper sip"},
+	{IPv4, "filter", "INPUT", `-m helper --helper ""`},
+	{IPv4, "filter", "INPUT", "-m helper ! --helper abcdefghijklmnopqrstuvwxyz012"},
 	// quota above S64_MAX: nft_quota refuses it.
 	{IPv4, "filter", "OUTPUT", "-m quota --quota 18446744073709551615"},
 	{IPv6, "filter", "OUTPUT", "-m quota ! --quota 9223372036854775808"},
@@ -27,6 +29,7 @@ var xtFallbackCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-m conntrack --ctstate DNAT,ESTABLISHED ! --ctproto 6 --ctreplsrcport 10:20 ! --ctrepldst 10.1.2.0/23"},
 	{IPv6, "filter", "INPUT", "-m conntrack ! --ctstatus NONE --ctdir ORIGINAL --ctorigsrc ::/0 ! --ctreplsrc fd00::/17"},
 	{IPv4, "filter", "INPUT", "-m conntrack --ctproto 17 ! --ctorigsrcport 53 --ctstatus ASSURED,SEEN_REPLY --ctexpire 4294967295"},
+	{IPv6, "filter", "INPUT", "-m conntrack ! --ctproto 0 --ctexpire 5000000"},
 	// IPv6 extension headers and ipcomp: what nft cannot compare.
 	{IPv6, "filter", "INPUT", "-m ah --ahspi 5:70000 --ahlen 5 --ahres"},
 	{IPv6, "filter", "INPUT", "-m ah ! --ahlen 6"},
@@ -218,6 +221,7 @@ func TestXtFallbackTranslate(t *testing.T) {
 var xtCompatCases = []xtCase{
 	{IPv4, "filter", "OUTPUT", "-p udp -m multiport --ports 443,8080,0,80,22"},
 	{IPv6, "filter", "INPUT", "-p tcp -m multiport ! --ports 0:1023,8000:9000"},
+	{IPv6, "filter", "OUTPUT", "-p tcp -m multiport ! --ports 8080,80,65535,80"},
 	// xt_ipcomp is registered for protocol ipcomp only.
 	{IPv4, "filter", "OUTPUT", "-p 108 -m ipcomp ! --ipcompspi 64937:100000"},
 	{IPv6, "filter", "OUTPUT", "-p 108 -m ipcomp"},

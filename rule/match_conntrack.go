@@ -155,9 +155,10 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 			return true, twice
 		}
 		var n uint8
-		if n, err = parseProto(v); err == nil && n == 0 {
-			err = argError(v, "a connection always has a protocol: leave --ctproto out")
-		}
+		// --ctproto 0 ("all") is protocol 0, as iptables installs it:
+		// xt_conntrack and nft's ct protocol both compare the
+		// connection's protocol number with 0.
+		n, err = parseProto(v)
 		c.Proto = Proto{Set: true, Num: n, Invert: invert}
 	case opt == "--ctexpire":
 		if c.Expire.Set {

@@ -14,6 +14,7 @@ const nftHelperNameLen = 16
 type Helper struct {
 	Helper string
 	Invert bool
+	set    bool
 }
 
 // Name returns "helper".
@@ -24,22 +25,20 @@ func (m *Helper) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt != "--helper" {
 		return false, nil
 	}
-	if m.Helper != "" {
+	if m.set {
 		return true, argError(opt, "may only be given once")
 	}
 	v, err := p.value(opt)
 	if err != nil {
 		return true, err
 	}
-	switch {
-	case v == "":
-		return true, argError(opt, "empty helper name")
-	case len(v) >= nftHelperNameLen:
-		return true, argError(v, "helper name longer than %d bytes", nftHelperNameLen-1)
-	case !printableName(v):
+	// xt_helper holds 29 bytes of the name (iptables cuts it there); an
+	// empty name matches a connection whose master has any helper.
+	v = v[:min(len(v), xt.HelperNameMax)]
+	if v != "" && !printableName(v) {
 		return true, argError(v, "helper name contains quotes, spaces or control characters")
 	}
-	m.Helper, m.Invert = v, invert
+	m.Helper, m.Invert, m.set = v, invert, true
 	return true, nil
 }
 
@@ -55,7 +54,7 @@ func printableName(s string) bool {
 }
 
 func (m *Helper) finish(*Rule) error {
-	if m.Helper == "" {
+	if !m.set {
 		return argError("-m helper", "needs --helper")
 	}
 	return nil

@@ -134,8 +134,10 @@ func (m *Multiport) xlate(x *xlator) error {
 // xlateEither translates --ports: the pair (source port, destination port)
 // is looked up in a set of intervals where one side is the port and the
 // other side is any port. The kernel refuses overlapping elements of such
-// a set (EEXIST, ENOTEMPTY): the ranges are merged first, and a list with
-// port 0 (whose "0-65535 . 0" overlaps every "P . 0-65535") installs
+// a set (EEXIST, ENOTEMPTY), checking the start and end of each new
+// element: the ranges are merged first, and a list with port 0 (the start
+// (P, 0) of every "P . 0-65535" is in "0-65535 . 0") or port 65535 (the
+// end (65535, P) of every "0-65535 . P" is in "65535 . 0-65535") installs
 // xt_multiport itself.
 func (m *Multiport) xlateEither(x *xlator, proto uint8, name string) error {
 	keyType, err := nftables.ConcatSetType(nftables.TypeInetService, nftables.TypeInetService)
@@ -150,7 +152,7 @@ func (m *Multiport) xlateEither(x *xlator, proto uint8, name string) error {
 	}
 	text := fmt.Sprintf("%s sport . %s dport %s{ %s }", name, name, neq(m.Invert), strings.Join(items, ", "))
 	merged := mergePortRanges(m.Ports)
-	if merged[0].Lo == 0 {
+	if merged[0].Lo == 0 || merged[len(merged)-1].Hi == 0xffff {
 		return m.xlateXt(x, text) // match_multiport_xt.go
 	}
 	for _, r := range merged {
