@@ -38,6 +38,8 @@ func TestXtFallbackConverges(t *testing.T) {
 			`-p tcp -m conntrack --ctstate INVALID,UNTRACKED --ctorigdstport 1 -j DROP`,
 			`-p tcp -m multiport ! --ports 0:1023,8000:9000`,
 			`-p 33 -m multiport --ports 443,53,65535,443,80 -j DROP`,
+			`-p tcp -m tcp ! --tcp-flags NONE NONE -j DROP`,
+			`-p tcp -m tcp --sport 1:1 --dport 8080 --tcp-flags NONE SYN,ACK --tcp-option 77 -j DROP`,
 			`-p udp -m multiport --ports 443,53,60000:65535,443,80 -j DROP`,
 			`-p udp -m multiport --ports 443,53,6000:6553,443,80,1:2 -j DROP`,
 			`-p 108 -m ipcomp`,

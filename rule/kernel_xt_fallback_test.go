@@ -107,17 +107,22 @@ func TestKernelXtReadBack(t *testing.T) {
 // to 127.0.0.1:9.
 var fallbackPacketCases = []struct {
 	name, args string
-	n, want    int // datagrams sent, what iptables-legacy must count
+	n, want    int          // datagrams sent, what iptables-legacy must count (-1: more than 0)
+	send       func() error // instead of n datagrams
 }{
 	// lo is in device group 0: (0 ^ 0x100) & 0xff == 0 matches in
 	// iptables; nft's "oifgroup and 0xff == 0x100" never would.
-	{"devgroup value outside mask", "-p udp --dport 9 -m devgroup --dst-group 0x100/0xff", 3, 3},
-	{"devgroup value inside mask", "-p udp --dport 9 -m devgroup --dst-group 0x101/0xff", 3, 0},
+	{"devgroup value outside mask", "-p udp --dport 9 -m devgroup --dst-group 0x100/0xff", 3, 3, nil},
+	{"devgroup value inside mask", "-p udp --dport 9 -m devgroup --dst-group 0x101/0xff", 3, 0, nil},
 	// A connection without a master matches a negated xt_helper; nft's
 	// ct helper != "ftp" breaks on a connection without a helper.
-	{"helper negated, no master", "-p udp --dport 9 -m helper ! --helper ftp", 3, 3},
-	{"helper, no master", "-p udp --dport 9 -m helper --helper ftp", 3, 0},
-	{"quota above S64_MAX", "-p udp --dport 9 -m quota --quota 18446744073709551615", 2, 2},
+	{"helper negated, no master", "-p udp --dport 9 -m helper ! --helper ftp", 3, 3, nil},
+	{"helper, no master", "-p udp --dport 9 -m helper --helper ftp", 3, 0, nil},
+	{"quota above S64_MAX", "-p udp --dport 9 -m quota --quota 18446744073709551615", 2, 2, nil},
+	// (flags & 0) == SYN never holds: its negation counts every packet.
+	{"tcp flags outside the mask, negated", "-p tcp --dport 7 -m tcp ! --tcp-flags NONE SYN", 0, -1, tcpConns(2)},
+	{"tcp flags outside the mask", "-p tcp --dport 7 -m tcp --tcp-flags NONE SYN", 0, 0, tcpConns(2)},
+	{"tcp zero mask negated", "-p tcp --dport 7 -m tcp ! --tcp-flags NONE NONE", 0, 0, tcpConns(2)},
 }
 
 // TestKernelFallbackPackets installs nftsync's translation of each case
@@ -128,8 +133,12 @@ func TestKernelFallbackPackets(t *testing.T) {
 	netnstest.RequireBinary(t, "ip")
 	for _, c := range fallbackPacketCases {
 		t.Run(c.name, func(t *testing.T) {
-			legacy, ours := countBoth(t, c.args, c.args, false, udpTo(c.n))
-			if legacy != c.want || ours != legacy {
+			send := c.send
+			if send == nil {
+				send = udpTo(c.n)
+			}
+			legacy, ours := countBoth(t, c.args, c.args, false, send)
+			if (c.want >= 0 && legacy != c.want) || (c.want < 0 && legacy == 0) || ours != legacy {
 				t.Errorf("iptables-legacy counted %d, nftsync's rule %d; want %d and %d", legacy, ours, c.want, c.want)
 			}
 		})
@@ -160,7 +169,11 @@ func countBoth(t *testing.T, ours, legacy string, compat bool, send func() error
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil); err != nil {
+	var protos []uint8
+	if r.Proto.Set && tr.Compat() {
+		protos = append(protos, r.Proto.Num)
+	}
+	if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil, protos...); err != nil {
 		t.Fatal(err)
 	}
 	legacyArgs, _ := SplitArgs(legacy)
@@ -222,6 +235,11 @@ var xtCompatCases = []xtCase{
 	{IPv4, "filter", "OUTPUT", "-p udp -m multiport --ports 443,8080,0,80,22"},
 	{IPv6, "filter", "INPUT", "-p tcp -m multiport ! --ports 0:1023,8000:9000"},
 	{IPv6, "filter", "OUTPUT", "-p tcp -m multiport ! --ports 8080,80,65535,80"},
+	// tcp flags that never or always compare equal: xt_tcp is registered
+	// for protocol tcp. iptables-nft writes flags without an option
+	// natively, so the option brings its xt tcp to compare with.
+	{IPv4, "filter", "OUTPUT", "-p tcp -m tcp ! --sport 1:1 --dport 8080 --tcp-flags NONE SYN,ACK ! --tcp-option 77"},
+	{IPv6, "filter", "INPUT", "-p tcp -m tcp ! --tcp-flags FIN,URG,PSH ACK --tcp-option 3"},
 	// xt_ipcomp is registered for protocol ipcomp only.
 	{IPv4, "filter", "OUTPUT", "-p 108 -m ipcomp ! --ipcompspi 64937:100000"},
 	{IPv6, "filter", "OUTPUT", "-p 108 -m ipcomp"},

@@ -165,19 +165,34 @@ table ip6 nftsync-x {
 }
 
 // xtOf returns the xt extension a rule's target or first match encodes
-// itself as, or nil.
+// itself as, or nil: the first one its translation installs (an
+// extension with an xt form may install its native one), else the
+// first one.
 func xtOf(r *Rule) *xt.Ext {
+	var all []*xt.Ext
 	if e, ok := r.Target.(xtEncoder); ok {
 		ext, _ := e.xtInfo()
-		return ext
+		all = append(all, ext)
 	}
 	for _, m := range r.Matches {
 		if e, ok := m.(xtEncoder); ok {
 			ext, _ := e.xtInfo()
-			return ext
+			all = append(all, ext)
 		}
 	}
-	return nil
+	if tr, err := r.Translate(); err == nil {
+		for _, ext := range all {
+			for _, s := range tr.Stmts {
+				if s.Xt == ext.String() {
+					return ext
+				}
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all[0]
 }
 
 // xtInfoOf returns the info the rule's extension ext encodes.

@@ -279,7 +279,9 @@ func (t *TCP) args() []string {
 	return out
 }
 
-func (t *TCP) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported for
+// flags nft cannot compare as iptables does (xlate then installs xt tcp).
+func (t *TCP) xlateNative(x *xlator) error {
 	printed := t.xlatePorts(x, "tcp", protoTCP)
 	if t.Option != 0 {
 		// nft adds no dependency for a TCP option: the kernel's exthdr

@@ -1,0 +1,36 @@
+package rule
+
+import "github.com/nftsync/nftsync/rule/xt"
+
+// xlate installs nft's statements, or the whole match as xt_tcp where a
+// --tcp-flags test never or always holds (flags outside the mask, or
+// "! --tcp-flags NONE NONE"): nft cannot say that exactly, xt_tcp does
+// what iptables does with it.
+func (t *TCP) xlate(x *xlator) error { return xlateOrXt(x, t.xlateNative, t) }
+
+// xtInfo encodes the match as struct xt_tcp, as iptables writes it.
+func (t *TCP) xtInfo() (*xt.Ext, []byte) {
+	i := xt.TCP{SPorts: [2]uint16{0, 0xffff}, DPorts: [2]uint16{0, 0xffff}, Option: t.Option}
+	for _, p := range []struct {
+		m   PortMatch
+		to  *[2]uint16
+		inv uint8
+	}{{t.SPort, &i.SPorts, xt.TCPInvSrcPort}, {t.DPort, &i.DPorts, xt.TCPInvDstPort}} {
+		if p.m.Set {
+			*p.to = [2]uint16{p.m.Lo, p.m.Hi}
+			if p.m.Invert {
+				i.Invert |= p.inv
+			}
+		}
+	}
+	if t.OptionInvert {
+		i.Invert |= xt.TCPInvOption
+	}
+	if t.FlagsSet {
+		i.FlagMask, i.FlagCmp = t.FlagMask, t.FlagOn
+		if t.FlagsInvert {
+			i.Invert |= xt.TCPInvFlags
+		}
+	}
+	return xt.TCPMatch, i.Marshal()
+}
