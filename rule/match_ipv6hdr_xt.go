@@ -1,26 +1,11 @@
 package rule
 
-import (
-	"errors"
-	"strings"
+// The ah, hbh, rt, frag and ipcomp matches install their xt form where
+// nft cannot compare as ip6tables does (xlateOrXt, xt_fallback.go): a
+// length no header has, --fragres, a CPI range beyond 16 bits, segments
+// left beyond 8 bits.
 
-	"github.com/nftsync/nftsync/rule/xt"
-)
-
-// xlateOrXt appends native's statements; where native refuses the match
-// (ErrUnsupported: a length no header has, --fragres, a CPI range beyond
-// 16 bits, segments left beyond 8 bits), it installs the match's xt
-// extension instead, which checks the header as ip6tables does.
-func xlateOrXt(x *xlator, native func(*xlator) error, e xtEncoder) error {
-	n, l4 := len(x.stmts), x.l4
-	err := native(x)
-	if err == nil || !errors.Is(err, ErrUnsupported) {
-		return err
-	}
-	x.stmts, x.l4 = x.stmts[:n], l4
-	ext, info := e.xtInfo()
-	return x.addXtOnly("nft has no exact statement for "+strings.TrimSuffix(err.Error(), ": "+ErrUnsupported.Error()), ext, info)
-}
+import "github.com/nftsync/nftsync/rule/xt"
 
 func (m *AH) xlate(x *xlator) error     { return xlateOrXt(x, m.xlateNative, m) }
 func (m *HBH) xlate(x *xlator) error    { return xlateOrXt(x, m.xlateNative, m) }

@@ -1,0 +1,23 @@
+package rule
+
+import (
+	"errors"
+	"strings"
+)
+
+// xlateOrXt appends native's statements; where native refuses the match
+// (ErrUnsupported: nft has no exact statement for it), it installs the
+// match's xt extension instead, which the kernel runs as iptables does,
+// and drops what native had appended. translate prints the extension as
+// nft lists it ("xt match NAME"), with a warning giving native's reason.
+func xlateOrXt(x *xlator, native func(*xlator) error, e xtEncoder) error {
+	n, l4 := len(x.stmts), x.l4
+	err := native(x)
+	if err == nil || !errors.Is(err, ErrUnsupported) {
+		return err
+	}
+	x.stmts, x.l4 = x.stmts[:n], l4
+	ext, info := e.xtInfo()
+	return x.addXtOnly("nft has no exact statement for "+strings.TrimSuffix(err.Error(), ": "+ErrUnsupported.Error()), ext, info)
+}
+
