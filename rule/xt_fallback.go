@@ -20,4 +20,3 @@ func xlateOrXt(x *xlator, native func(*xlator) error, e xtEncoder) error {
 	ext, info := e.xtInfo()
 	return x.addXtOnly("nft has no exact statement for "+strings.TrimSuffix(err.Error(), ": "+ErrUnsupported.Error()), ext, info)
 }
-
