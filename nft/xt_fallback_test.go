@@ -28,6 +28,7 @@ func TestXtFallbackConverges(t *testing.T) {
 			`-j NFLOG --nflog-prefix "a\"b" --nflog-group 2`,
 			`-j NFQUEUE --queue-balance 0:3 --queue-bypass`,
 			`-p 108 -m ipcomp ! --ipcompspi 64937:100000`,
+			`-m addrtype --src-type NAT ! --dst-type XRESOLVE,UNSPEC --limit-iface-out`,
 			`-m policy --dir out --pol ipsec --strict --reqid 5 --next ! --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 -j ACCEPT`,
 			`-j ACCEPT`,
 			`-j PTU`),

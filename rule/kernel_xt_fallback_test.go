@@ -45,6 +45,9 @@ var xtFallbackCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-m policy --dir in --pol ipsec --reqid 5 ! --spi 0x100 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 192.168.1.1"},
 	{IPv4, "filter", "OUTPUT", "-m policy --dir out --pol ipsec --strict ! --proto ah --next --mode transport --next --reqid 7 --next --proto ipcomp"},
 	{IPv6, "filter", "FORWARD", "-m policy --dir in --pol ipsec --strict --mode tunnel ! --tunnel-dst fd00::/64 --tunnel-src ::1"},
+	// addrtype: types nft has no name for.
+	{IPv4, "filter", "INPUT", "-m addrtype ! --src-type ANYCAST,PROHIBIT --dst-type THROW,LOCAL --limit-iface-in"},
+	{IPv4, "filter", "OUTPUT", "-m addrtype --src-type NAT ! --dst-type XRESOLVE,UNSPEC --limit-iface-out"},
 	// NFQUEUE: always xt (no nft_queue on some kernels).
 	{IPv4, "filter", "INPUT", "-j NFQUEUE --queue-num 3"},
 	{IPv4, "filter", "FORWARD", "-j NFQUEUE --queue-balance 0:3 --queue-bypass --queue-cpu-fanout"},

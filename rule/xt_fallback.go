@@ -11,12 +11,12 @@ import (
 // and drops what native had appended. translate prints the extension as
 // nft lists it ("xt match NAME"), with a warning giving native's reason.
 func xlateOrXt(x *xlator, native func(*xlator) error, e xtEncoder) error {
-	n, l4 := len(x.stmts), x.l4
+	n, l4, sets := len(x.stmts), x.l4, len(x.sets)
 	err := native(x)
 	if err == nil || !errors.Is(err, ErrUnsupported) {
 		return err
 	}
-	x.stmts, x.l4 = x.stmts[:n], l4
+	x.stmts, x.l4, x.sets = x.stmts[:n], l4, x.sets[:sets]
 	ext, info := e.xtInfo()
 	return x.addXtOnly("nft has no exact statement for "+strings.TrimSuffix(err.Error(), ": "+ErrUnsupported.Error()), ext, info)
 }
