@@ -79,6 +79,7 @@ var matchOracleCases = []OracleCase{
 	// pkttype
 	{IPv4, `-m pkttype --pkt-type broadcast -j DROP`},
 	{IPv6, `-m pkttype ! --pkt-type unicast`},
+	{IPv4, `-m pkttype --pkt-type otherhost`},
 	// length
 	{IPv4, `-p icmp -m length --length 86:0xffff -j DROP`},
 	{IPv4, `-p udp -m length ! --length :400`},

@@ -12,7 +12,7 @@ import (
 var pktTypes = []struct {
 	name string
 	typ  uint8
-}{{"unicast", 0}, {"broadcast", 1}, {"multicast", 2}, {"bcast", 1}, {"mcast", 2}, {"host", 0}}
+}{{"unicast", 0}, {"broadcast", 1}, {"multicast", 2}, {"otherhost", 3}, {"bcast", 1}, {"mcast", 2}, {"host", 0}}
 
 // PktType is the pkttype match: unicast, broadcast or multicast.
 type PktType struct {
@@ -39,7 +39,7 @@ func (m *PktType) parse(p *parser, opt string, invert bool) (bool, error) {
 			return true, nil
 		}
 	}
-	return true, argError(v, "unknown packet type (unicast, broadcast or multicast)")
+	return true, argError(v, "unknown packet type (unicast, broadcast, multicast or otherhost)")
 }
 
 func (m *PktType) finish(*Rule) error {
@@ -66,6 +66,12 @@ func (m *PktType) args() []string {
 }
 
 func (m *PktType) xlate(x *xlator) error {
-	x.add("pkttype "+neq(m.Invert)+m.typeName(), meta(expr.MetaKeyPKTTYPE), cmp(m.Invert, []byte{m.Type}))
+	name := m.typeName()
+	if m.Type == 3 {
+		// iptables-translate prints PACKET_OTHERHOST as its number,
+		// which nft reads ("other" in nft's own listing).
+		name = "3"
+	}
+	x.add("pkttype "+neq(m.Invert)+name, meta(expr.MetaKeyPKTTYPE), cmp(m.Invert, []byte{m.Type}))
 	return nil
 }
