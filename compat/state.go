@@ -182,7 +182,7 @@ func (b *Backend) load(path string) (m *memory, stamp fileStamp, ok bool) {
 		m, _, ok = nothing(err)
 		return m, stampOf(fi), ok
 	}
-	b.cfg.log.Info("iptables ownership record read", "path", path, "chains", len(m.order), "built-in chains with owned rules", len(m.rules))
+	b.cfg.log.Debug("iptables ownership record read", "path", path, "chains", len(m.order), "built-in chains with owned rules", len(m.rules))
 	return m, stampOf(fi), true
 }
 

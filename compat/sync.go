@@ -86,7 +86,7 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 		if sum == b.last {
 			observe(b.cfg.obs, "drift", n)
 		}
-		b.cfg.log.Info("iptables rules applied", "changes", n, "repair", sum == b.last)
+		b.cfg.log.Debug("iptables rules applied", "changes", n, "repair", sum == b.last)
 	}
 	b.last = sum
 	if err := b.persist(); err != nil {

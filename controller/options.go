@@ -39,7 +39,9 @@ type options struct {
 	stateDir   *string
 }
 
-// WithLogger sets the logger (default: slog.Default()).
+// WithLogger sets the logger (default: none, the controller logs nothing).
+// It logs one line at Info per change applied (set or repair), each change
+// at Debug, and the engines' details at Debug.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithResyncPeriod sets how often Run reconciles (default 5s).

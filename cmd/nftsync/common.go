@@ -49,7 +49,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.netns, "netns", "",
 		"work in the network namespace /run/netns/NAME (or at a path starting with /) instead of the current one")
 	fs.StringVar(&t.backend, "backend", controller.BackendAuto,
-		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
+		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged at --log-level debug), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
 	fs.StringVar(&t.stateDir, "state-dir", compat.DefaultStateDir,
 		"where the iptables backend records what the owner has in iptables' own chains (one file per owner and network namespace), so that later runs remove only the owner's rules")
 }
