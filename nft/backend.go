@@ -25,6 +25,9 @@ type Backend struct {
 	log        *slog.Logger
 	obs        firewall.Observer
 	maxRetries int
+	// placed are the iptables tables kept in iptables-nft's own tables
+	// (WithPlacement, placement.go).
+	placed map[string]bool
 
 	mu    sync.Mutex
 	nsfd  int
@@ -58,6 +61,9 @@ func New(opts ...Option) (*Backend, error) {
 	}
 	if b.owner == "" || len(b.owner) > 200 || strings.ContainsAny(b.owner, "\x00 ") {
 		return nil, fmt.Errorf("invalid owner %q: want a short name without spaces", b.owner)
+	}
+	if err := b.checkPlacement(); err != nil {
+		return nil, err
 	}
 	if b.maxRetries < 0 {
 		b.maxRetries = 0
@@ -177,7 +183,7 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, err := compile(b.owner, rs, b.cache)
+	d, pw, err := b.compileAll(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +197,9 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	}
 	pl, err := makePlan(d, st)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.addPlaced(pw, pl); err != nil {
 		return nil, err
 	}
 	return &firewall.Plan{Changes: pl.changes}, nil
@@ -219,7 +228,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 	if rs == b.lastRS && b.known(gen) != nil {
 		return &firewall.Plan{}, nil
 	}
-	d, err := compile(b.owner, rs, b.cache)
+	d, pw, err := b.compileAll(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +239,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		}
 		pl, err := makePlan(d, st)
 		if err != nil {
+			return nil, err
+		}
+		if err := b.addPlaced(pw, pl); err != nil {
 			return nil, err
 		}
 		if pl.batch.empty() {
@@ -297,6 +309,9 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		}
 		pl, err := makePlan(&desired{byID: map[tableID]*wantTable{}}, st)
 		if err != nil {
+			return err
+		}
+		if err := b.addPlaced(nil, pl); err != nil {
 			return err
 		}
 		if pl.batch.empty() {

@@ -1,0 +1,265 @@
+package nft
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// Placement: the chains of chosen iptables tables are kept inside
+// iptables-nft's own nftables tables (ip filter, ip6 filter, ip nat, ...)
+// instead of the owner's OWNER-TABLE tables. An accept there is final
+// where iptables' own FORWARD drops (Docker's policy DROP), and xtables
+// extensions that the kernel loads only in a table named "mangle" or
+// "nat" can run.
+//
+// What is the owner's there, and nothing else, is changed:
+//
+//   - a rule is the owner's when its userdata carries the spec TLV (type
+//     8, as in the owner's own tables) and an owner TLV (udPlacedOwner)
+//     naming the owner. iptables-nft-save ignores both (it reads type 0,
+//     the comment, only), so the table stays readable by iptables.
+//   - in a built-in chain the owner's rules sit at the head, in desired
+//     order, before every foreign rule (what Kilo's prepended rules need);
+//     foreign rules are never touched. An owned rule found below a foreign
+//     one is moved back up (deleted and inserted again).
+//   - a user chain the desired ruleset declares is the owner's whole, as
+//     with the iptables engine: rules in it that are not desired are
+//     deleted, whoever wrote them.
+//   - a table or chain the owner had to create carries the owner TLV in its
+//     userdata; CleanUp (or a ruleset no longer declaring it) deletes it
+//     once nothing foreign is left in it. A built-in chain is created as
+//     iptables-nft creates it: same hook, type, priority, policy accept.
+//   - policies are iptables' (Docker's, the administrator's): placement
+//     never changes one. A desired built-in chain with policy DROP is
+//     refused; "" and ACCEPT mean "leave it as it is", and Read reports
+//     placed built-in chains with no policy.
+//
+// The owner's placed rules are encoded as iptables-nft writes them (see
+// placedExprs); a rule with a match or target nftsync has no xtables
+// encoding for is refused before anything changes.
+//
+// The placed tables are read with one table dump plus a chain and a rule
+// dump per existing placed table whenever Apply plans (the generation
+// check of a no-op Apply covers every table of the host, so a no-op stays
+// one GETGEN); their state is not kept in memory.
+
+// udPlacedOwner is the userdata TLV naming the owner of a placed rule, or
+// of a table or chain the owner created in iptables' tables.
+const udPlacedOwner = 0x9
+
+// WithPlacement keeps the chains of the given iptables tables ("filter",
+// "nat", "mangle", "raw", "security"), in both families, inside
+// iptables-nft's own tables instead of the owner's tables (see the package
+// documentation, "Placement"). Typical: WithPlacement("filter"), so that
+// accepts in FORWARD are final on a host whose iptables FORWARD policy is
+// DROP. The tables must be iptables-nft's: on a host whose iptables uses
+// the legacy tables, use the iptables engine (package compat) instead.
+func WithPlacement(tables ...string) Option {
+	return func(b *Backend) {
+		if b.placed == nil {
+			b.placed = map[string]bool{}
+		}
+		for _, t := range tables {
+			b.placed[t] = true
+		}
+	}
+}
+
+// checkPlacement validates the placed table names.
+func (b *Backend) checkPlacement() error {
+	for t := range b.placed {
+		if err := rule.CheckTable(t); err != nil {
+			return fmt.Errorf("placement: %w", err)
+		}
+	}
+	return nil
+}
+
+// placedTables returns the placed iptables tables, sorted.
+func (b *Backend) placedTables() []string {
+	out := make([]string, 0, len(b.placed))
+	for t := range b.placed {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// splitPlaced returns the chains of rs that stay in the owner's tables (rs
+// itself when nothing is placed) and the placed ones.
+func (b *Backend) splitPlaced(rs *firewall.Ruleset) (*firewall.Ruleset, []*firewall.Chain) {
+	if len(b.placed) == 0 || rs == nil {
+		return rs, nil
+	}
+	own := &firewall.Ruleset{}
+	var placed []*firewall.Chain
+	for _, c := range rs.Chains {
+		if b.placed[c.Table] {
+			placed = append(placed, c)
+		} else {
+			own.Chains = append(own.Chains, c)
+		}
+	}
+	if len(placed) == 0 {
+		return rs, nil
+	}
+	return own, placed
+}
+
+// placedWant is the compiled desired state of the placed tables.
+type placedWant struct {
+	tables map[tableID]*wantTable
+}
+
+// compilePlaced compiles the placed chains: each rule in iptables-nft's
+// encoding with the owner's userdata.
+func compilePlaced(owner string, chains []*firewall.Chain) (*placedWant, error) {
+	pw := &placedWant{tables: map[tableID]*wantTable{}}
+	for _, c := range chains {
+		if c.Family != rule.IPv4 && c.Family != rule.IPv6 {
+			return nil, fmt.Errorf("chain %s %s: unknown family %d", c.Table, c.Name, c.Family)
+		}
+		id := tableID{c.Family, c.Table}
+		t := pw.tables[id]
+		if t == nil {
+			t = &wantTable{id: id, name: c.Table, byName: map[string]*wantChain{}}
+			pw.tables[id] = t
+		}
+		if t.byName[c.Name] != nil {
+			return nil, fmt.Errorf("chain %s %s declared twice (%s)", c.Table, c.Name, c.Family)
+		}
+		if c.Name == "" || len(c.Name) > 255 || strings.ContainsRune(c.Name, 0) {
+			return nil, fmt.Errorf("chain %s %q: invalid name", c.Table, c.Name)
+		}
+		wc := &wantChain{name: c.Name, base: base(c.Table, c.Name), policy: nfAccept}
+		switch {
+		case wc.base == nil && c.Policy != "":
+			return nil, fmt.Errorf("chain %s %s: only built-in chains have a policy", c.Table, c.Name)
+		case c.Policy != "" && c.Policy != "ACCEPT":
+			return nil, fmt.Errorf("chain %s %s: policy %s: rules placed in iptables' own tables never change iptables' policies (set it with iptables -P, or do not place table %s)", c.Table, c.Name, c.Policy, c.Table)
+		}
+		t.byName[c.Name] = wc
+		t.chains = append(t.chains, wc)
+		for i, r := range c.Rules {
+			if r.Spec == nil {
+				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
+			}
+			if r.Spec.Family != c.Family {
+				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
+			}
+			e, err := newPlacedEntry(owner, r.Spec)
+			if err != nil {
+				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s: %w", c.Table, err)}
+			}
+			wc.rules = append(wc.rules, &wantRule{src: c, idx: i, ent: e})
+		}
+	}
+	return pw, nil
+}
+
+// newPlacedEntry encodes one placed rule.
+func newPlacedEntry(owner string, r *rule.Rule) (*entry, error) {
+	exprs, err := placedExprs(r)
+	if err != nil {
+		return nil, err
+	}
+	spec := r.String()
+	ud, err := placedUserData(owner, spec)
+	if err != nil {
+		return nil, err
+	}
+	fam := nfproto(r.Family)
+	e := &entry{fam: r.Family, spec: spec, udata: ud, elems: make([][]byte, len(exprs)), norms: make([][]byte, len(exprs))}
+	for i, x := range exprs {
+		if e.elems[i], err = rule.MarshalExpr(fam, x); err != nil {
+			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+		}
+		e.norms[i] = e.elems[i]
+		if n := normalize(x); n != x {
+			if e.norms[i], err = rule.MarshalExpr(fam, n); err != nil {
+				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+			}
+		}
+	}
+	if e.body, err = ruleBody(e.elems, ud); err != nil {
+		return nil, err
+	}
+	e.body = append(e.body, placedCompat(r)...)
+	return e, nil
+}
+
+// placedUserData is a placed rule's userdata: the whole rule in
+// iptables-save form in spec TLVs (no comment TLV: iptables-nft-save would
+// print it as a second -m comment), then the owner TLV.
+func placedUserData(owner, spec string) ([]byte, error) {
+	var ud []byte
+	payload := append([]byte{udSpecVersion, noComment}, spec...)
+	for len(payload) > 0 {
+		n := min(len(payload), 255)
+		ud = append(ud, udSpec, byte(n))
+		ud = append(ud, payload[:n]...)
+		payload = payload[n:]
+	}
+	ud = append(ud, ownerMark(owner)...)
+	if len(ud) > maxUserData {
+		return nil, fmt.Errorf("rule and owner need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
+	}
+	return ud, nil
+}
+
+// ownerMark is the owner TLV.
+func ownerMark(owner string) []byte {
+	return append([]byte{udPlacedOwner, byte(len(owner))}, owner...)
+}
+
+// markedBy reports whether userdata holds the owner TLV naming owner.
+func markedBy(ud []byte, owner string) bool {
+	for len(ud) >= 2 && int(ud[1]) <= len(ud)-2 {
+		if ud[0] == udPlacedOwner && string(ud[2:2+int(ud[1])]) == owner {
+			return true
+		}
+		ud = ud[2+int(ud[1]):]
+	}
+	return false
+}
+
+// compileAll compiles the chains kept in the owner's tables and the placed
+// ones.
+func (b *Backend) compileAll(rs *firewall.Ruleset) (*desired, *placedWant, error) {
+	own, placed := b.splitPlaced(rs)
+	d, err := compile(b.owner, own, b.cache)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(b.placed) == 0 {
+		return d, nil, nil
+	}
+	pw, err := compilePlaced(b.owner, placed)
+	return d, pw, err
+}
+
+// addPlaced reads the placed tables and appends the changes that take
+// them to pw (nil: nothing placed) to the owner's plan, after its own
+// messages: the handles the plan learns from echoes are the owner's
+// tables', which these messages do not touch.
+func (b *Backend) addPlaced(pw *placedWant, pl *plan) error {
+	if len(b.placed) == 0 {
+		return nil
+	}
+	ph, err := b.readPlaced()
+	if err != nil {
+		b.dropConn()
+		return fmt.Errorf("reading iptables' tables: %w", err)
+	}
+	pb, changes, err := planPlaced(b.owner, pw, ph)
+	if err != nil {
+		return err
+	}
+	pl.batch.appendBatch(pb)
+	pl.changes = append(pl.changes, changes...)
+	return nil
+}

@@ -1,0 +1,238 @@
+package nft
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// placedSpecs are rules placed in iptables' filter table whose bytes must
+// be iptables-nft's own: header matches of every shape iptables-nft
+// encodes (byte-aligned and partial prefixes, negations, interface names
+// and wildcards, protocols, fragments), comments, verdicts and jumps.
+var placedSpecs = map[rule.Family][]string{
+	rule.IPv4: {
+		`-s 10.4.0.0/16 -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT`,
+		`-d 10.4.0.0/16 -m comment --comment "Kilo: forward packets to the pod subnet" -j ACCEPT`,
+		`-s 10.4.0.0/20 -j ACCEPT`,
+		`-s 10.4.1.1/32 -d 192.168.0.0/255.255.0.255 -j DROP`,
+		`! -d 10.4.0.1/32 -i eth+ -o wg0 -j DROP`,
+		`! -s 10.0.0.0/8 ! -i lo -j RETURN`,
+		`-p ipencap -m comment --comment "Kilo: jump to IPIP chain" -j PLACED`,
+		`! -p udp -g PLACED`,
+		`-f -j DROP`,
+		`! -f -p tcp`,
+		`-o lo`,
+	},
+	rule.IPv6: {
+		`-s fd00::/64 -d fd00:1::/60 -j ACCEPT`,
+		`! -s fd00::1/128 -p ipv6-icmp -m comment --comment x -j DROP`,
+		`-i wg+ -j PLACED`,
+	},
+}
+
+func placedRuleset(t *testing.T) *firewall.Ruleset {
+	rs := &firewall.Ruleset{}
+	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+		rs.Chains = append(rs.Chains, chain(t, fam, "filter", "PLACED", ""),
+			chain(t, fam, "filter", "FORWARD", "", placedSpecs[fam]...))
+	}
+	return rs
+}
+
+// placedElems dumps the expressions of every rule in the placed tables, by
+// family and chain.
+func placedElems(t *testing.T, b *Backend) map[string][][][]byte {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ph, err := b.readPlaced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][][][]byte{}
+	for id, ht := range ph.tables {
+		for _, hc := range ht.chains {
+			for _, hr := range hc.rules {
+				k := id.Fam.String() + " " + hc.name
+				out[k] = append(out[k], hr.elems)
+			}
+		}
+	}
+	return out
+}
+
+// TestPlacementBytesAreIptablesNfts installs each rule with iptables-nft
+// -A and with nftsync's placement, and compares the dumped expressions
+// byte for byte.
+func TestPlacementBytesAreIptablesNfts(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	rs := placedRuleset(t)
+	for _, c := range rs.Chains {
+		tool := "iptables-nft"
+		if c.Family == rule.IPv6 {
+			tool = "ip6tables-nft"
+		}
+		if c.Name == "PLACED" {
+			ns.Exec(tool, "-N", "PLACED")
+		}
+		for _, r := range c.Rules {
+			ns.Exec(tool, append([]string{"-A", c.Name}, r.Spec.Args()...)...)
+		}
+	}
+	theirs := placedElems(t, b)
+	for _, tool := range []string{"iptables-nft", "ip6tables-nft"} {
+		ns.Exec(tool, "-F")
+		ns.Exec(tool, "-X")
+	}
+	apply(t, b, rs)
+	ours := placedElems(t, b)
+	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+		k := fam.String() + " FORWARD"
+		if len(ours[k]) != len(placedSpecs[fam]) || len(theirs[k]) != len(ours[k]) {
+			t.Fatalf("%s: %d rules placed, %d written by iptables-nft, want %d", k, len(ours[k]), len(theirs[k]), len(placedSpecs[fam]))
+		}
+		for i, spec := range placedSpecs[fam] {
+			a, w := ours[k][i], theirs[k][i]
+			if len(a) != len(w) {
+				t.Errorf("%s %s: %d expressions, iptables-nft writes %d", fam, spec, len(a), len(w))
+				continue
+			}
+			for j := range a {
+				if !bytes.Equal(a[j], w[j]) {
+					t.Errorf("%s %s: expression %d is %x, iptables-nft writes %x", fam, spec, j, a[j], w[j])
+				}
+			}
+		}
+	}
+}
+
+var saveDateRe = regexp.MustCompile(`(?m)^# (Generated|Completed) .*\n`)
+
+// save returns iptables-nft-save and ip6tables-nft-save output without the
+// date lines; it fails the test when iptables-nft finds a table it cannot
+// read.
+func save(t *testing.T, ns *netnstest.NS) string {
+	t.Helper()
+	out := ns.Exec("iptables-nft-save") + ns.Exec("ip6tables-nft-save")
+	if strings.Contains(out, "incompatible") || strings.Contains(out, "nft tool") {
+		t.Fatalf("iptables-nft-save cannot read the tables:\n%s", out)
+	}
+	return saveDateRe.ReplaceAllString(out, "")
+}
+
+// TestPlacementOwnership places rules next to foreign ones: foreign rules
+// and policies stay, ours go to the head in order, iptables-nft-save reads
+// everything as the declared rules, a second apply and a fresh backend
+// keep every handle, Read returns exactly ours, a flushed chain is
+// repaired and CleanUp restores iptables-nft-save exactly.
+func TestPlacementOwnership(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	ns.Exec("iptables-nft", "-P", "FORWARD", "DROP")
+	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
+	ns.Exec("iptables-nft", "-A", "INPUT", "-s", "1.2.3.4", "-j", "ACCEPT")
+	before := save(t, ns)
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	rs := placedRuleset(t)
+	apply(t, b, rs)
+	after := save(t, ns)
+	for _, want := range []string{
+		":FORWARD DROP",
+		"-A FORWARD -s 10.4.0.0/16 -m comment --comment \"Kilo: forward packets from the pod subnet\" -j ACCEPT\n-A FORWARD -d 10.4.0.0/16",
+		"-A FORWARD -o lo\n-A FORWARD -j DROP\n",
+		"-A INPUT -s 1.2.3.4/32 -j ACCEPT",
+		"-A FORWARD -s fd00::/64 -d fd00:1::/60 -j ACCEPT",
+	} {
+		if !strings.Contains(after, want) {
+			t.Errorf("iptables-nft-save lacks %q:\n%s", want, after)
+		}
+	}
+	listed := ns.Exec("nft", "-a", "list", "ruleset")
+	if p := apply(t, b, rs); !p.Empty() {
+		t.Errorf("second apply: %s", p)
+	}
+	ns.NFT("add table ip unrelated")
+	if p := apply(t, b, rs); !p.Empty() {
+		t.Errorf("apply after a dump: %s", p)
+	}
+	fresh, _ := newBackend(t, ns, WithPlacement("filter"))
+	if p := apply(t, fresh, rs); !p.Empty() {
+		t.Errorf("fresh backend: %s", p)
+	}
+	ns.NFT("delete table ip unrelated")
+	if got := ns.Exec("nft", "-a", "list", "ruleset"); got != listed {
+		t.Errorf("handles changed:\n%s\nwas\n%s", got, listed)
+	}
+	got, err := fresh.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := apply(t, fresh, got); !p.Empty() {
+		t.Errorf("what Read returns is not what was applied: %s", p)
+	}
+	if g, w := rulesetText(got), rulesetText(rs); g != w {
+		t.Errorf("Read:\n%s\nwant\n%s", g, w)
+	}
+
+	ns.Exec("iptables-nft", "-F", "FORWARD")
+	if p := apply(t, b, rs); p.Empty() {
+		t.Error("a flushed FORWARD was not repaired")
+	}
+	if got := save(t, ns); !strings.Contains(got, "-A FORWARD -o lo\n:") && !strings.Contains(got, "-A FORWARD -o lo\nCOMMIT") {
+		t.Errorf("after the repair:\n%s", got)
+	}
+	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
+	if err := b.CleanUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := save(t, ns); got != before {
+		t.Errorf("CleanUp left iptables-nft-save\n%s\nwas\n%s", got, before)
+	}
+}
+
+// rulesetText prints a ruleset's chains, sorted, and their rules in
+// order.
+func rulesetText(rs *firewall.Ruleset) string {
+	var blocks []string
+	for _, c := range rs.Chains {
+		b := c.Family.String() + " " + c.Table + " " + c.Name + "\n"
+		for _, r := range c.Rules {
+			b += "  " + r.Spec.String() + "\n"
+		}
+		blocks = append(blocks, b)
+	}
+	sort.Strings(blocks)
+	return strings.Join(blocks, "")
+}
+
+// TestPlacementRefuses checks that what cannot be placed exactly is
+// refused before anything changes.
+func TestPlacementRefuses(t *testing.T) {
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	for _, c := range []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED -j ACCEPT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j REJECT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "DROP"),
+	} {
+		_, err := b.Apply(context.Background(), &firewall.Ruleset{Chains: []*firewall.Chain{c}})
+		if err == nil {
+			t.Errorf("%s %v: accepted", c.Name, c.Rules)
+			continue
+		}
+		t.Logf("refused: %v", err)
+	}
+	if out := ns.Exec("nft", "list", "ruleset"); strings.TrimSpace(out) != "" {
+		t.Errorf("a refused apply changed the ruleset:\n%s", out)
+	}
+}
