@@ -149,9 +149,13 @@ func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
 }
 
 // rules plans one desired placed chain. In a built-in chain (whole false)
-// only the owner's rules are considered, and kept only while they sit
-// above every foreign rule; new ones go before the next kept one or,
-// failing that, before the first foreign rule. In a user chain (whole)
+// only the owner's rules are considered: those already in desired
+// relative order stay where they are, wherever foreign rules are (a
+// foreign rule inserted above them later is tolerated, not fought over,
+// as the iptables engine does); a new rule goes right before the next
+// kept one or, failing that, right after the last kept one, and with none
+// kept at the head of the chain. So a fresh Apply puts the owner's rules
+// first, in order, ahead of every foreign rule. In a user chain (whole)
 // every rule that is not desired goes.
 func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bool) {
 	ids := map[string]int{}
@@ -167,19 +171,14 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 		}
 		want[j] = n
 	}
-	firstForeign := -1
-	var have, at []int
-	var stale []int
+	var have, at, stale []int
+	foreign := make([]bool, len(hc.rules))
 	for i, hr := range hc.rules {
-		ours := markedBy(hr.udata, p.owner)
-		if !ours && !whole {
-			if firstForeign < 0 {
-				firstForeign = i
-			}
+		if !whole && !markedBy(hr.udata, p.owner) {
+			foreign[i] = true
 			continue
 		}
-		e := byUd[string(hr.udata)]
-		if e != nil && firstForeign < 0 && sameExprs(nfproto(id.Fam), hr.elems, e) {
+		if e := byUd[string(hr.udata)]; e != nil && sameExprs(nfproto(id.Fam), hr.elems, e) {
 			have = append(have, ids[string(hr.udata)])
 			at = append(at, i)
 			continue
@@ -205,9 +204,20 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 		p.dels.delRule(id.Fam, id.Table, wc.name, hr.handle, func() string { return "deleting " + d })
 		p.change(firewall.DeleteRule, id, wc.name, d, i)
 	}
+	// After the last kept rule (or from the head when none is kept), new
+	// rules go before the first rule that stays.
+	lastKept := -1
+	for _, k := range match {
+		if k >= 0 {
+			lastKept = max(lastKept, at[k])
+		}
+	}
 	var next uint64
-	if firstForeign >= 0 {
-		next = hc.rules[firstForeign].handle
+	for i := lastKept + 1; i < len(hc.rules); i++ {
+		if foreign[i] {
+			next = hc.rules[i].handle
+			break
+		}
 	}
 	before := make([]uint64, len(wc.rules))
 	for j := len(wc.rules) - 1; j >= 0; j-- {

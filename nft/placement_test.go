@@ -236,3 +236,28 @@ func TestPlacementRefuses(t *testing.T) {
 		t.Errorf("a refused apply changed the ruleset:\n%s", out)
 	}
 }
+
+// TestPlacementOrder checks where placed rules go among foreign ones: a
+// fresh apply at the head, a rule added at the end of the desired chain
+// right after the owner's last rule, and a foreign rule inserted above
+// them later is tolerated (nothing moves).
+func TestPlacementOrder(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	ns.Exec("iptables-nft", "-A", "FORWARD", "-s", "1.1.1.1", "-j", "DROP")
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.1.0.0/16 -j ACCEPT`, `-d 10.1.0.0/16 -j ACCEPT`)}}
+	apply(t, b, rs)
+	rs2 := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.1.0.0/16 -j ACCEPT`, `-d 10.1.0.0/16 -j ACCEPT`, `-s 10.2.0.0/16 -j ACCEPT`)}}
+	if p := apply(t, b, rs2); len(p.Changes) != 1 {
+		t.Errorf("adding one rule: %s", p)
+	}
+	ns.Exec("iptables-nft", "-I", "FORWARD", "-s", "2.2.2.2", "-j", "DROP")
+	if p := apply(t, b, rs2); !p.Empty() {
+		t.Errorf("a foreign rule inserted above: %s", p)
+	}
+	want := "-A FORWARD -s 2.2.2.2/32 -j DROP\n-A FORWARD -s 10.1.0.0/16 -j ACCEPT\n-A FORWARD -d 10.1.0.0/16 -j ACCEPT\n-A FORWARD -s 10.2.0.0/16 -j ACCEPT\n-A FORWARD -s 1.1.1.1/32 -j DROP\n"
+	if got := save(t, ns); !strings.Contains(got, want) {
+		t.Errorf("iptables-nft-save:\n%s\nwant\n%s", got, want)
+	}
+}
