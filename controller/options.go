@@ -37,6 +37,7 @@ type options struct {
 	engine     firewall.Backend
 	observer   firewall.Observer
 	stateDir   *string
+	placement  []string
 }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).

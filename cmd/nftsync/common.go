@@ -41,6 +41,8 @@ type targetFlags struct {
 	netns    string
 	backend  string
 	stateDir string
+	// placement lists the iptables tables kept in iptables' own tables.
+	placement []string
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -52,6 +54,8 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged at --log-level debug), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
 	fs.StringVar(&t.stateDir, "state-dir", compat.DefaultStateDir,
 		"where the iptables backend records what the owner has in iptables' own chains (one file per owner and network namespace), so that later runs remove only the owner's rules")
+	fs.StringSliceVar(&t.placement, "placement", nil,
+		"iptables tables (e.g. filter, or filter,nat) whose chains the nftables backend keeps inside iptables-nft's own tables, encoded as iptables-nft writes them, so that an ACCEPT there is final where iptables' FORWARD drops; give the same value to every command of the owner, cleanup included")
 }
 
 // netnsPath returns the namespace path for --netns ("" for the current one).
@@ -117,6 +121,9 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 	}
 	if reg != nil {
 		opts = append(opts, controller.WithRegisterer(reg))
+	}
+	if len(t.placement) > 0 {
+		opts = append(opts, controller.WithPlacement(t.placement...))
 	}
 	c, err := controller.New(append(opts, extra...)...)
 	if err != nil {
