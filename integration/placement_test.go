@@ -152,4 +152,3 @@ func TestPlacementRefusedOnLegacy(t *testing.T) {
 	}
 	t.Log(err)
 }
-
