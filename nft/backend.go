@@ -11,6 +11,7 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,7 +28,8 @@ type Backend struct {
 	maxRetries int
 	// placed are the iptables tables kept in iptables-nft's own tables
 	// (WithPlacement, placement.go).
-	placed map[string]bool
+	placed      map[string]bool
+	placedCache map[*rule.Rule]*entry
 
 	mu    sync.Mutex
 	nsfd  int

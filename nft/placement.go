@@ -116,9 +116,13 @@ type placedWant struct {
 }
 
 // compilePlaced compiles the placed chains: each rule in iptables-nft's
-// encoding with the owner's userdata.
-func compilePlaced(owner string, chains []*firewall.Chain) (*placedWant, error) {
+// encoding with the owner's userdata. cache maps the rules of the last
+// compile to their entries (rules are never modified once passed to
+// Apply); it is replaced by the rules of this one.
+func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule]*entry) (*placedWant, error) {
 	pw := &placedWant{tables: map[tableID]*wantTable{}}
+	old := *cache
+	next := make(map[*rule.Rule]*entry, len(old))
 	for _, c := range chains {
 		if c.Family != rule.IPv4 && c.Family != rule.IPv6 {
 			return nil, fmt.Errorf("chain %s %s: unknown family %d", c.Table, c.Name, c.Family)
@@ -151,13 +155,18 @@ func compilePlaced(owner string, chains []*firewall.Chain) (*placedWant, error) 
 			if r.Spec.Family != c.Family {
 				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 			}
-			e, err := newPlacedEntry(owner, r.Spec)
-			if err != nil {
-				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s: %w", c.Table, err)}
+			e := old[r.Spec]
+			if e == nil {
+				var err error
+				if e, err = newPlacedEntry(owner, r.Spec); err != nil {
+					return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s: %w", c.Table, err)}
+				}
 			}
+			next[r.Spec] = e
 			wc.rules = append(wc.rules, &wantRule{src: c, idx: i, ent: e})
 		}
 	}
+	*cache = next
 	return pw, nil
 }
 
@@ -238,7 +247,7 @@ func (b *Backend) compileAll(rs *firewall.Ruleset) (*desired, *placedWant, error
 	if len(b.placed) == 0 {
 		return d, nil, nil
 	}
-	pw, err := compilePlaced(b.owner, placed)
+	pw, err := compilePlaced(b.owner, placed, &b.placedCache)
 	return d, pw, err
 }
 
