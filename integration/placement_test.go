@@ -18,7 +18,7 @@ import (
 // reaches the outside.
 
 // placedKiloRules are Kilo's rules for the client network (the pods), in both
-// families; the NAT stays in the owner's nat table.
+// families.
 func placedKiloRules() []controller.Rule {
 	var rules []controller.Rule
 	for _, a := range []netnstest.Addrs{netnstest.TopoV4, netnstest.TopoV6} {
@@ -55,17 +55,22 @@ func iptSave(t *testing.T, ns *netnstest.NS, mode string) string {
 }
 
 // TestPlacementForwardPolicyDrop runs the scenario with iptables-nft (the
-// nftables engine places the accepts natively) and iptables-legacy (auto
+// nftables engine places the accepts natively; and the NAT too, as
+// iptables-nft's MASQUERADE in its nat table) and iptables-legacy (auto
 // picks the iptables engine, which keeps rules in iptables' own chains):
 // the pods reach the outside, masqueraded; iptables-save reads our rules
 // cleanly, ahead of the foreign DROP; a flushed FORWARD is repaired by
 // Reconcile; CleanUp restores iptables-save exactly.
 func TestPlacementForwardPolicyDrop(t *testing.T) {
-	for _, tc := range []struct{ mode, backend, engine string }{
-		{"nft", controller.BackendNFTables, "nftables"},
-		{"legacy", controller.BackendAuto, "iptables"},
+	for _, tc := range []struct {
+		name, mode, backend, engine string
+		placed                      []string
+	}{
+		{"nft", "nft", controller.BackendNFTables, "nftables", []string{"filter"}},
+		{"nft-nat-placed", "nft", controller.BackendNFTables, "nftables", []string{"filter", "nat"}},
+		{"legacy", "legacy", controller.BackendAuto, "iptables", []string{"filter"}},
 	} {
-		t.Run(tc.mode, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, b := range []string{"iptables-" + tc.mode, "ip6tables-" + tc.mode, "iptables-" + tc.mode + "-save"} {
 				netnstest.RequireBinary(t, b)
@@ -84,7 +89,7 @@ func TestPlacementForwardPolicyDrop(t *testing.T) {
 			n.expect(t, "tcp", n.V4.Server, blocked.want(n.V4))
 
 			ctl, err := controller.New(controller.WithNetNS(n.Router.Path), controller.WithBackend(tc.backend),
-				controller.WithOwner(owner), controller.WithStateDir(t.TempDir()), controller.WithPlacement("filter"),
+				controller.WithOwner(owner), controller.WithStateDir(t.TempDir()), controller.WithPlacement(tc.placed...),
 				controller.WithLogger(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			if err != nil {
 				t.Fatal(err)
@@ -109,6 +114,9 @@ func TestPlacementForwardPolicyDrop(t *testing.T) {
 				}
 			}
 
+			if masq := `-A KILO-NAT -m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`; len(tc.placed) > 1 && strings.Count(in, masq) != 2 {
+				t.Errorf("iptables-%s-save lacks the placed NAT in both families:\n%s", tc.mode, in)
+			}
 			for _, v6 := range []string{"iptables-", "ip6tables-"} {
 				n.Router.Exec(v6+tc.mode, "-F", "FORWARD")
 			}
@@ -129,7 +137,7 @@ func TestPlacementForwardPolicyDrop(t *testing.T) {
 				t.Errorf("CleanUp left iptables-%s-save\n%s\nwas\n%s", tc.mode, got, before)
 			}
 			if tc.engine == "nftables" {
-				if out := n.Router.Exec("nft", "list", "tables"); strings.Contains(out, owner+"-") {
+				if out := n.Router.Exec("nft", "list", "tables"); strings.Contains(out, owner+"-") || len(tc.placed) > 1 && strings.Contains(out, "nat") {
 					t.Errorf("CleanUp left tables:\n%s", out)
 				}
 			}

@@ -71,7 +71,7 @@ func placedExprs(r *rule.Rule) ([]expr.Any, error) {
 	}
 	// iptables-nft counts before the verdict, so that a rule counts once.
 	out = append(out, &expr.Counter{})
-	return placedTarget(out, r.Target)
+	return placedTarget(out, r)
 }
 
 func cmpOp(invert bool) expr.CmpOp {
@@ -151,7 +151,8 @@ func placedMatch(m rule.Match) (expr.Any, error) {
 }
 
 // placedTarget appends the verdict or target iptables-nft writes.
-func placedTarget(out []expr.Any, t rule.Target) ([]expr.Any, error) {
+func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
+	t := r.Target
 	switch v := t.(type) {
 	case nil:
 		return out, nil
@@ -174,6 +175,12 @@ func placedTarget(out []expr.Any, t rule.Target) ([]expr.Any, error) {
 			k = expr.VerdictGoto
 		}
 		return append(out, &expr.Verdict{Kind: k, Chain: v.Chain}), nil
+	case *rule.Masquerade:
+		x, err := placedMasquerade(r.Family, v)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
 	}
 	return nil, fmt.Errorf("-j %s has no xtables encoding in nftsync yet, so it cannot be placed in iptables' own tables", t.Name())
 }
@@ -192,4 +199,27 @@ func placedCompat(r *rule.Rule) attrs {
 	}
 	inner := attrs(nil).u32(unix.NFTA_RULE_COMPAT_PROTO, proto).u32(unix.NFTA_RULE_COMPAT_FLAGS, flags)
 	return attrs(nil).nested(unix.NFTA_RULE_COMPAT, inner)
+}
+
+// placedMasquerade is libipt_MASQUERADE's and libip6t_MASQUERADE's info:
+// --to-ports sets the range, --random and --random-fully their flags.
+func placedMasquerade(fam rule.Family, m *rule.Masquerade) (expr.Any, error) {
+	var info xt.Masquerade
+	if m.PortsSet {
+		info.Flags |= xt.NATProtoSpecified
+		info.MinPort, info.MaxPort = m.Ports.Lo, m.Ports.Hi
+	}
+	if m.Random {
+		info.Flags |= xt.NATProtoRandom
+	}
+	if m.FullyRandom {
+		info.Flags |= xt.NATRandomFully
+	}
+	if m.Persistent {
+		return nil, fmt.Errorf("MASQUERADE has no --persistent")
+	}
+	if fam == rule.IPv6 {
+		return xt.Masquerade6Target.Expr(info.Marshal6())
+	}
+	return xt.MasqueradeTarget.Expr(info.Marshal())
 }

@@ -69,50 +69,80 @@ func placedElems(t *testing.T, b *Backend) map[string][][][]byte {
 	return out
 }
 
+// placedNATSpecs are rules placed in iptables' nat POSTROUTING.
+var placedNATSpecs = map[rule.Family][]string{
+	rule.IPv4: {
+		`-m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`,
+		`-p tcp -j MASQUERADE --to-ports 1000-2000 --random`,
+		`-s 10.4.0.0/16 -j MASQUERADE --random-fully`,
+	},
+	rule.IPv6: {
+		`-j MASQUERADE`,
+		`-p udp -j MASQUERADE --to-ports 5`,
+	},
+}
+
 // TestPlacementBytesAreIptablesNfts installs each rule with iptables-nft
 // -A and with nftsync's placement, and compares the dumped expressions
 // byte for byte.
 func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
-	ns := netnstest.New(t)
-	b, _ := newBackend(t, ns, WithPlacement("filter"))
-	rs := placedRuleset(t)
-	for _, c := range rs.Chains {
-		tool := "iptables-nft"
-		if c.Family == rule.IPv6 {
-			tool = "ip6tables-nft"
-		}
-		if c.Name == "PLACED" {
-			ns.Exec(tool, "-N", "PLACED")
-		}
-		for _, r := range c.Rules {
-			ns.Exec(tool, append([]string{"-A", c.Name}, r.Spec.Args()...)...)
-		}
-	}
-	theirs := placedElems(t, b)
-	for _, tool := range []string{"iptables-nft", "ip6tables-nft"} {
-		ns.Exec(tool, "-F")
-		ns.Exec(tool, "-X")
-	}
-	apply(t, b, rs)
-	ours := placedElems(t, b)
+	nat := &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
-		k := fam.String() + " FORWARD"
-		if len(ours[k]) != len(placedSpecs[fam]) || len(theirs[k]) != len(ours[k]) {
-			t.Fatalf("%s: %d rules placed, %d written by iptables-nft, want %d", k, len(ours[k]), len(theirs[k]), len(placedSpecs[fam]))
-		}
-		for i, spec := range placedSpecs[fam] {
-			a, w := ours[k][i], theirs[k][i]
-			if len(a) != len(w) {
-				t.Errorf("%s %s: %d expressions, iptables-nft writes %d", fam, spec, len(a), len(w))
-				continue
-			}
-			for j := range a {
-				if !bytes.Equal(a[j], w[j]) {
-					t.Errorf("%s %s: expression %d is %x, iptables-nft writes %x", fam, spec, j, a[j], w[j])
+		nat.Chains = append(nat.Chains, chain(t, fam, "nat", "POSTROUTING", "", placedNATSpecs[fam]...))
+	}
+	for _, tc := range []struct {
+		table, chain string
+		rs           *firewall.Ruleset
+		specs        map[rule.Family][]string
+	}{
+		{"filter", "FORWARD", placedRuleset(t), placedSpecs},
+		{"nat", "POSTROUTING", nat, placedNATSpecs},
+	} {
+		t.Run(tc.table, func(t *testing.T) {
+			ns := netnstest.New(t)
+			b, _ := newBackend(t, ns, WithPlacement(tc.table))
+			for _, c := range tc.rs.Chains {
+				tool := "iptables-nft"
+				if c.Family == rule.IPv6 {
+					tool = "ip6tables-nft"
+				}
+				if !c.Builtin() {
+					ns.Exec(tool, "-t", tc.table, "-N", c.Name)
+				}
+				for _, r := range c.Rules {
+					ns.Exec(tool, append([]string{"-t", tc.table, "-A", c.Name}, r.Spec.Args()...)...)
 				}
 			}
-		}
+			theirs := placedElems(t, b)
+			for _, tool := range []string{"iptables-nft", "ip6tables-nft"} {
+				ns.Exec(tool, "-t", tc.table, "-F")
+				ns.Exec(tool, "-t", tc.table, "-X")
+			}
+			apply(t, b, tc.rs)
+			ours := placedElems(t, b)
+			for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+				k := fam.String() + " " + tc.chain
+				if len(ours[k]) != len(tc.specs[fam]) || len(theirs[k]) != len(ours[k]) {
+					t.Fatalf("%s: %d rules placed, %d written by iptables-nft, want %d", k, len(ours[k]), len(theirs[k]), len(tc.specs[fam]))
+				}
+				for i, spec := range tc.specs[fam] {
+					a, w := ours[k][i], theirs[k][i]
+					if len(a) != len(w) {
+						t.Errorf("%s %s: %d expressions, iptables-nft writes %d", fam, spec, len(a), len(w))
+						continue
+					}
+					for j := range a {
+						if !bytes.Equal(a[j], w[j]) {
+							t.Errorf("%s %s: expression %d is %x, iptables-nft writes %x", fam, spec, j, a[j], w[j])
+						}
+					}
+				}
+			}
+			if out := save(t, ns); !strings.Contains(out, "-A "+tc.chain+" "+tc.specs[rule.IPv4][0]) {
+				t.Errorf("iptables-nft-save:\n%s", out)
+			}
+		})
 	}
 }
 

@@ -1,0 +1,52 @@
+package xt
+
+// MasqueradeTarget is the MASQUERADE target, revision 0, of IPv4 (struct
+// nf_nat_ipv4_multi_range_compat with one range), which iptables 1.8.9
+// uses. The kernel loads it only in a table named "nat", from POSTROUTING:
+// nftsync installs it in iptables-nft's own nat table only (placement); in
+// its own tables MASQUERADE is nft's native masquerade.
+var MasqueradeTarget = register(&Ext{Kind: Target, Name: "MASQUERADE", Rev: 0, Families: IPv4,
+	Hooks: PostRouting, Table: "nat", Size: 24})
+
+// Masquerade6Target is IPv6's MASQUERADE, revision 0, which takes a struct
+// nf_nat_range instead. The registry holds one extension per name (IPv4's,
+// whose hooks and table are the same), so this one stands beside it.
+var Masquerade6Target = &Ext{Kind: Target, Name: "MASQUERADE", Rev: 0, Families: IPv6,
+	Hooks: PostRouting, Table: "nat", Size: 40}
+
+// The flags of a NAT range (NF_NAT_RANGE_*).
+const (
+	NATMapIPs         = 1
+	NATProtoSpecified = 2
+	NATProtoRandom    = 4
+	NATPersistent     = 8
+	NATRandomFully    = 16
+)
+
+// Masquerade is the range MASQUERADE takes: flags and, with
+// NATProtoSpecified, the --to-ports range.
+type Masquerade struct {
+	Flags            uint32
+	MinPort, MaxPort uint16
+}
+
+// Marshal encodes the IPv4 info: rangesize 1, then the range (flags, no
+// addresses, the ports big-endian).
+func (m Masquerade) Marshal() []byte {
+	b := newEnc(MasqueradeTarget.Size)
+	b.u32(0, 1)
+	b.u32(4, m.Flags)
+	b.be16(16, m.MinPort)
+	b.be16(18, m.MaxPort)
+	return b
+}
+
+// Marshal6 encodes the IPv6 info: flags, no addresses, the ports
+// big-endian.
+func (m Masquerade) Marshal6() []byte {
+	b := newEnc(Masquerade6Target.Size)
+	b.u32(0, m.Flags)
+	b.be16(36, m.MinPort)
+	b.be16(38, m.MaxPort)
+	return b
+}
