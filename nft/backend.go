@@ -30,6 +30,7 @@ type Backend struct {
 	// (WithPlacement, placement.go).
 	placed      map[string]bool
 	placedCache map[*rule.Rule]*entry
+	placedHead  func(*firewall.Chain) int // tests replace it
 
 	mu    sync.Mutex
 	nsfd  int
@@ -54,7 +55,7 @@ var _ firewall.Backend = (*Backend)(nil)
 
 // New returns a Backend; it opens the netlink socket right away.
 func New(opts ...Option) (*Backend, error) {
-	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache()}
+	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache(), placedHead: placedHead}
 	for _, o := range opts {
 		o(b)
 	}

@@ -113,14 +113,25 @@ func (b *Backend) splitPlaced(rs *firewall.Ruleset) (*firewall.Ruleset, []*firew
 // placedWant is the compiled desired state of the placed tables.
 type placedWant struct {
 	tables map[tableID]*wantTable
+	// heads says how many rules of each chain, from the first, are
+	// prepended (the others are appended after foreign rules).
+	heads map[*wantChain]int
 }
+
+// placedHead is how many of a placed chain's rules go ahead of foreign
+// rules: all of them, so that a file's or Set's accepts come before the
+// drops of other programs, where they are final. (A Ruleset that tells
+// which rules Kilo appended, as firewall.Chain.Head does on the kilo
+// branch, gives that number instead: the rest then go after foreign
+// rules, as iptables -A puts them.)
+func placedHead(c *firewall.Chain) int { return len(c.Rules) }
 
 // compilePlaced compiles the placed chains: each rule in iptables-nft's
 // encoding with the owner's userdata. cache maps the rules of the last
 // compile to their entries (rules are never modified once passed to
 // Apply); it is replaced by the rules of this one.
-func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule]*entry) (*placedWant, error) {
-	pw := &placedWant{tables: map[tableID]*wantTable{}}
+func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule]*entry, headOf func(*firewall.Chain) int) (*placedWant, error) {
+	pw := &placedWant{tables: map[tableID]*wantTable{}, heads: map[*wantChain]int{}}
 	old := *cache
 	next := make(map[*rule.Rule]*entry, len(old))
 	for _, c := range chains {
@@ -148,6 +159,7 @@ func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule
 		}
 		t.byName[c.Name] = wc
 		t.chains = append(t.chains, wc)
+		pw.heads[wc] = headOf(c)
 		for i, r := range c.Rules {
 			if r.Spec == nil {
 				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
@@ -247,7 +259,7 @@ func (b *Backend) compileAll(rs *firewall.Ruleset) (*desired, *placedWant, error
 	if len(b.placed) == 0 {
 		return d, nil, nil
 	}
-	pw, err := compilePlaced(b.owner, placed, &b.placedCache)
+	pw, err := compilePlaced(b.owner, placed, &b.placedCache, b.placedHead)
 	return d, pw, err
 }
 

@@ -16,6 +16,7 @@ import (
 // owner's batch, so both commit atomically under one generation.
 type placedPlanner struct {
 	owner                                         string
+	pw                                            *placedWant
 	ph                                            *placedHave
 	tables, chains, dels, adds, chainDels, tblDel batch
 	changes                                       []firewall.Change
@@ -24,10 +25,10 @@ type placedPlanner struct {
 // planPlaced returns the batch and changes that take the placed tables
 // from ph to pw (nil pw: the owner wants nothing placed, as in CleanUp).
 func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, []firewall.Change, error) {
-	p := &placedPlanner{owner: owner, ph: ph}
 	if pw == nil {
 		pw = &placedWant{}
 	}
+	p := &placedPlanner{owner: owner, pw: pw, ph: ph}
 	seen := map[tableID]bool{}
 	var ids []tableID
 	for id := range pw.tables {
@@ -95,7 +96,7 @@ func (p *placedPlanner) table(id tableID, wt *wantTable, ht *haveTable) error {
 			} else if !sameHook(hc.base, wc.base) {
 				return fmt.Errorf("placing chain %s %s %s: it exists but is not hooked as iptables-nft hooks it; not touching it", id.Fam, id.Table, wc.name)
 			}
-			p.rules(id, wc, hc, wc.base == nil)
+			p.rules(id, wc, hc, wc.base == nil, p.pw.heads[wc])
 		}
 		left = len(wt.chains)
 	}
@@ -152,12 +153,15 @@ func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
 // only the owner's rules are considered: those already in desired
 // relative order stay where they are, wherever foreign rules are (a
 // foreign rule inserted above them later is tolerated, not fought over,
-// as the iptables engine does); a new rule goes right before the next
-// kept one or, failing that, right after the last kept one, and with none
-// kept at the head of the chain. So a fresh Apply puts the owner's rules
-// first, in order, ahead of every foreign rule. In a user chain (whole)
-// every rule that is not desired goes.
-func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bool) {
+// as the iptables engine does). The first head desired rules are
+// prepended: a new one goes right before the next kept prepended rule or,
+// failing that, right before the first rule that stays after the last kept
+// prepended one (with none kept, at the head of the chain). The others are
+// appended: right before the next kept appended rule, or at the end of the
+// chain. So a fresh Apply puts the prepended rules first, in order, ahead
+// of every foreign rule, and the appended ones last. In a user chain
+// (whole) every rule that is not desired goes and head does not matter.
+func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bool, head int) {
 	ids := map[string]int{}
 	byUd := map[string]*entry{}
 	want := make([]int, len(wc.rules))
@@ -172,10 +176,10 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 		want[j] = n
 	}
 	var have, at, stale []int
-	foreign := make([]bool, len(hc.rules))
+	stays := make([]bool, len(hc.rules))
 	for i, hr := range hc.rules {
 		if !whole && !markedBy(hr.udata, p.owner) {
-			foreign[i] = true
+			stays[i] = true // foreign
 			continue
 		}
 		if e := byUd[string(hr.udata)]; e != nil && sameExprs(nfproto(id.Fam), hr.elems, e) {
@@ -187,9 +191,14 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 	}
 	match := lcs.Match(have, want)
 	kept := make([]bool, len(have))
-	for _, k := range match {
+	lastKeptHead := -1
+	for j, k := range match {
 		if k >= 0 {
 			kept[k] = true
+			stays[at[k]] = true
+			if j < head {
+				lastKeptHead = max(lastKeptHead, at[k])
+			}
 		}
 	}
 	for k, ok := range kept {
@@ -204,23 +213,18 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 		p.dels.delRule(id.Fam, id.Table, wc.name, hr.handle, func() string { return "deleting " + d })
 		p.change(firewall.DeleteRule, id, wc.name, d, i)
 	}
-	// After the last kept rule (or from the head when none is kept), new
-	// rules go before the first rule that stays.
-	lastKept := -1
-	for _, k := range match {
-		if k >= 0 {
-			lastKept = max(lastKept, at[k])
-		}
-	}
-	var next uint64
-	for i := lastKept + 1; i < len(hc.rules); i++ {
-		if foreign[i] {
-			next = hc.rules[i].handle
-			break
-		}
-	}
 	before := make([]uint64, len(wc.rules))
+	var next uint64 // appended rules: at the end
 	for j := len(wc.rules) - 1; j >= 0; j-- {
+		if j == head-1 {
+			next = 0
+			for i := lastKeptHead + 1; i < len(hc.rules); i++ {
+				if stays[i] {
+					next = hc.rules[i].handle
+					break
+				}
+			}
+		}
 		before[j] = next
 		if match[j] >= 0 {
 			next = hc.rules[at[match[j]]].handle

@@ -291,3 +291,41 @@ func TestPlacementOrder(t *testing.T) {
 		t.Errorf("iptables-nft-save:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestPlacementAppend: with the last rules of a chain appended (as Kilo's
+// AddToAppend), they go after foreign rules and the prepended ones before;
+// adding to either part keeps the rest where it is, a foreign rule
+// appended later included; a fresh backend plans nothing.
+func TestPlacementAppend(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	ns.Exec("iptables-nft", "-A", "INPUT", "-s", "1.1.1.1", "-j", "ACCEPT")
+	ns.Exec("iptables-nft", "-A", "INPUT", "-s", "1.1.1.2", "-j", "ACCEPT")
+	appended := func(n int) func(c *firewall.Chain) int {
+		return func(c *firewall.Chain) int { return len(c.Rules) - n }
+	}
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	b.placedHead = appended(1)
+	in := func(rules ...string) *firewall.Ruleset {
+		return &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "INPUT", "", rules...)}}
+	}
+	apply(t, b, in(`-p ipencap -j ACCEPT`, `-p ipencap -j DROP`))
+	ns.Exec("iptables-nft", "-A", "INPUT", "-s", "1.1.1.3", "-j", "ACCEPT")
+	b.placedHead = appended(2)
+	rs := in(`-s 10.0.0.0/8 -j ACCEPT`, `-p ipencap -j ACCEPT`, `-p tcp -j DROP`, `-p ipencap -j DROP`)
+	if p := apply(t, b, rs); len(p.Changes) != 2 {
+		t.Errorf("two rules added, changes: %s", p)
+	}
+	// The foreign rule appended after the owner's appended DROP stays
+	// after it: the owner's rules keep their places, new ones go next to
+	// them.
+	want := "-A INPUT -s 10.0.0.0/8 -j ACCEPT\n-A INPUT -p ipencap -j ACCEPT\n-A INPUT -s 1.1.1.1/32 -j ACCEPT\n-A INPUT -s 1.1.1.2/32 -j ACCEPT\n-A INPUT -p tcp -j DROP\n-A INPUT -p ipencap -j DROP\n-A INPUT -s 1.1.1.3/32 -j ACCEPT\n"
+	if got := save(t, ns); !strings.Contains(got, want) {
+		t.Errorf("iptables-nft-save:\n%s\nwant\n%s", got, want)
+	}
+	fresh, _ := newBackend(t, ns, WithPlacement("filter"))
+	fresh.placedHead = appended(2)
+	if p := apply(t, fresh, rs); !p.Empty() {
+		t.Errorf("fresh backend: %s", p)
+	}
+}
