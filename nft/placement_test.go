@@ -172,9 +172,14 @@ func TestPlacementOwnership(t *testing.T) {
 	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
 	ns.Exec("iptables-nft", "-A", "INPUT", "-s", "1.2.3.4", "-j", "ACCEPT")
 	before := save(t, ns)
-	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	b, obs := newBackend(t, ns, WithPlacement("filter"))
 	rs := placedRuleset(t)
 	apply(t, b, rs)
+	obs.Take()
+	apply(t, b, rs)
+	if got := obs.Take(); got["getgen"] != 1 || len(got) != 1 {
+		t.Errorf("a no-op apply with placement did %v, want one generation check", got)
+	}
 	after := save(t, ns)
 	for _, want := range []string{
 		":FORWARD DROP",
