@@ -67,7 +67,7 @@ func placedExprs(r *rule.Rule) ([]expr.Any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, x)
+		out = append(out, x...)
 	}
 	// iptables-nft counts before the verdict, so that a rule counts once.
 	out = append(out, &expr.Counter{})
@@ -136,16 +136,24 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 	return append(out, &expr.Cmp{Op: cmpOp(a.Invert), Register: 1, Data: ip[:n]}), nil
 }
 
-// placedMatch returns the xt compat expression iptables-nft writes for a
-// match.
-func placedMatch(m rule.Match) (expr.Any, error) {
+// placedMatch returns the expressions iptables-nft writes for a match:
+// the xt compat expression, or for tcp and udp ports its native form.
+func placedMatch(m rule.Match) ([]expr.Any, error) {
 	switch v := m.(type) {
 	case *rule.Comment:
 		info, err := xt.Comment{Text: v.Text}.Marshal()
 		if err != nil {
 			return nil, err
 		}
-		return xt.CommentMatch.Expr(info)
+		x, err := xt.CommentMatch.Expr(info)
+		return []expr.Any{x}, err
+	case *rule.UDP:
+		return placedPorts("udp", v.SPort, v.DPort)
+	case *rule.TCP:
+		if v.FlagsSet || v.Option != 0 {
+			break
+		}
+		return placedPorts("tcp", v.SPort, v.DPort)
 	}
 	return nil, fmt.Errorf("-m %s has no xtables encoding in nftsync yet, so it cannot be placed in iptables' own tables", m.Name())
 }
@@ -222,4 +230,38 @@ func placedMasquerade(fam rule.Family, m *rule.Masquerade) (expr.Any, error) {
 		return xt.Masquerade6Target.Expr(info.Marshal6())
 	}
 	return xt.MasqueradeTarget.Expr(info.Marshal())
+}
+
+// placedPorts is iptables-nft's native form of tcp and udp port matches
+// (add_nft_tcpudp): both ports single and not negated are one 4-byte load
+// of the transport header; otherwise each port is a 2-byte load with a cmp
+// (one port) or a range. The match needs -p, which the header loaded.
+// Other forms (no port, a port range of 0:65535, TCP flags or options)
+// are written as the xt match by iptables-nft, which nftsync does not
+// encode yet.
+func placedPorts(name string, sp, dp rule.PortMatch) ([]expr.Any, error) {
+	full := func(p rule.PortMatch) bool { return p.Set && p.Lo == 0 && p.Hi == 0xffff }
+	if !sp.Set && !dp.Set || full(sp) || full(dp) {
+		return nil, fmt.Errorf("-m %s without ports, or with 0:65535, has no encoding in nftsync yet, so it cannot be placed in iptables' own tables", name)
+	}
+	load := func(off, n uint32) expr.Any {
+		return &expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: off, Len: n}
+	}
+	be := func(v uint16) []byte { return []byte{byte(v >> 8), byte(v)} }
+	if sp.Set && dp.Set && sp.Lo == sp.Hi && dp.Lo == dp.Hi && !sp.Invert && !dp.Invert {
+		return []expr.Any{load(0, 4), &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: append(be(sp.Lo), be(dp.Lo)...)}}, nil
+	}
+	var out []expr.Any
+	for i, p := range []rule.PortMatch{sp, dp} {
+		if !p.Set {
+			continue
+		}
+		out = append(out, load(uint32(2*i), 2))
+		if p.Lo == p.Hi {
+			out = append(out, &expr.Cmp{Op: cmpOp(p.Invert), Register: 1, Data: be(p.Lo)})
+			continue
+		}
+		out = append(out, &expr.Range{Op: cmpOp(p.Invert), Register: 1, FromData: be(p.Lo), ToData: be(p.Hi)})
+	}
+	return out, nil
 }

@@ -30,11 +30,22 @@ var placedSpecs = map[rule.Family][]string{
 		`-f -j DROP`,
 		`! -f -p tcp`,
 		`-o lo`,
+		`-p tcp --dport 22 -j ACCEPT`,
+		`-p tcp --sport 1000:2000 -j ACCEPT`,
+		`-p tcp --sport 5 --dport 6 -j ACCEPT`,
+		`-p udp ! --dport 53 -j ACCEPT`,
+		`-p udp ! --dport 50:60 -j ACCEPT`,
+		`-p udp --sport 7 ! --dport 8 -j ACCEPT`,
+		`-p tcp --sport 1:3 --dport 9 -j ACCEPT`,
+		`-p tcp --dport 1: -j ACCEPT`,
+		`-p udp -s 10.0.0.0/8 --dport 51820 -m comment --comment wg -j ACCEPT`,
 	},
 	rule.IPv6: {
 		`-s fd00::/64 -d fd00:1::/60 -j ACCEPT`,
 		`! -s fd00::1/128 -p ipv6-icmp -m comment --comment x -j DROP`,
 		`-i wg+ -j PLACED`,
+		`-p udp --dport 51820 -j ACCEPT`,
+		`-p tcp --sport 80 --dport 8080 -j DROP`,
 	},
 }
 
@@ -146,6 +157,10 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	}
 }
 
+// lastPlaced is the last of placedSpecs[rule.IPv4] as iptables-nft-save
+// prints it.
+const lastPlaced = "-A FORWARD -s 10.0.0.0/8 -p udp -m udp --dport 51820 -m comment --comment wg -j ACCEPT"
+
 var saveDateRe = regexp.MustCompile(`(?m)^# (Generated|Completed) .*\n`)
 
 // save returns iptables-nft-save and ip6tables-nft-save output without the
@@ -184,7 +199,7 @@ func TestPlacementOwnership(t *testing.T) {
 	for _, want := range []string{
 		":FORWARD DROP",
 		"-A FORWARD -s 10.4.0.0/16 -m comment --comment \"Kilo: forward packets from the pod subnet\" -j ACCEPT\n-A FORWARD -d 10.4.0.0/16",
-		"-A FORWARD -o lo\n-A FORWARD -j DROP\n",
+		lastPlaced + "\n-A FORWARD -j DROP\n",
 		"-A INPUT -s 1.2.3.4/32 -j ACCEPT",
 		"-A FORWARD -s fd00::/64 -d fd00:1::/60 -j ACCEPT",
 	} {
@@ -223,7 +238,7 @@ func TestPlacementOwnership(t *testing.T) {
 	if p := apply(t, b, rs); p.Empty() {
 		t.Error("a flushed FORWARD was not repaired")
 	}
-	if got := save(t, ns); !strings.Contains(got, "-A FORWARD -o lo\n:") && !strings.Contains(got, "-A FORWARD -o lo\nCOMMIT") {
+	if got := save(t, ns); !strings.Contains(got, lastPlaced+"\n:") && !strings.Contains(got, lastPlaced+"\nCOMMIT") {
 		t.Errorf("after the repair:\n%s", got)
 	}
 	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
@@ -258,6 +273,8 @@ func TestPlacementRefuses(t *testing.T) {
 	for _, c := range []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j REJECT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --syn -j ACCEPT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --dport 0:65535 -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "DROP"),
 	} {
 		_, err := b.Apply(context.Background(), &firewall.Ruleset{Chains: []*firewall.Chain{c}})
