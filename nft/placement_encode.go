@@ -149,6 +149,15 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 		return []expr.Any{x}, err
 	case *rule.UDP:
 		return placedPorts("udp", v.SPort, v.DPort)
+	case *rule.Conntrack:
+		return placedConntrack(v)
+	case *rule.State:
+		info := xt.Conntrack{MatchFlags: xt.ConntrackState | xt.ConntrackStateAlias, StateMask: ctStateBits(v.Mask)}
+		if v.Invert {
+			info.InvertFlags = xt.ConntrackState
+		}
+		x, err := xt.ConntrackMatch.Expr(info.Marshal())
+		return []expr.Any{x}, err
 	case *rule.TCP:
 		if v.FlagsSet || v.Option != 0 {
 			break
@@ -264,4 +273,49 @@ func placedPorts(name string, sp, dp rule.PortMatch) ([]expr.Any, error) {
 		out = append(out, &expr.Range{Op: cmpOp(p.Invert), Register: 1, FromData: be(p.Lo), ToData: be(p.Hi)})
 	}
 	return out, nil
+}
+
+// placedConntrack is libxt_conntrack's revision 3 info for --ctstate and
+// --ctstatus; the other options are refused.
+func placedConntrack(c *rule.Conntrack) ([]expr.Any, error) {
+	if c.Proto.Set || c.OrigSrc.Set || c.OrigDst.Set || c.ReplSrc.Set || c.ReplDst.Set || c.Expire.Set || c.Dir != "" ||
+		c.Ports[0].Set || c.Ports[1].Set || c.Ports[2].Set || c.Ports[3].Set {
+		return nil, fmt.Errorf("-m conntrack with options other than --ctstate and --ctstatus has no encoding in nftsync yet, so it cannot be placed in iptables' own tables")
+	}
+	var info xt.Conntrack
+	if c.StateSet {
+		info.MatchFlags |= xt.ConntrackState
+		info.StateMask = ctStateBits(c.State)
+		if c.StateInvert {
+			info.InvertFlags |= xt.ConntrackState
+		}
+	}
+	if c.StatusSet {
+		info.MatchFlags |= xt.ConntrackStatus
+		info.StatusMask = uint16(c.Status)
+		if c.StatusInvert {
+			info.InvertFlags |= xt.ConntrackStatus
+		}
+	}
+	x, err := xt.ConntrackMatch.Expr(info.Marshal())
+	return []expr.Any{x}, err
+}
+
+// ctStateBits maps package rule's state bits (nft's ct state, plus SNAT
+// and DNAT) to xt_conntrack's.
+func ctStateBits(m uint32) uint16 {
+	var out uint16
+	for _, b := range []struct {
+		from uint32
+		to   uint16
+	}{
+		{rule.CtStateInvalid, xt.CtInvalid}, {rule.CtStateEstablished, xt.CtEstablished},
+		{rule.CtStateRelated, xt.CtRelated}, {rule.CtStateNew, xt.CtNew},
+		{rule.CtStateUntracked, xt.CtUntracked}, {rule.CtStateSNAT, xt.CtSNAT}, {rule.CtStateDNAT, xt.CtDNAT},
+	} {
+		if m&b.from != 0 {
+			out |= b.to
+		}
+	}
+	return out
 }

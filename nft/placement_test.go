@@ -38,6 +38,11 @@ var placedSpecs = map[rule.Family][]string{
 		`-p udp --sport 7 ! --dport 8 -j ACCEPT`,
 		`-p tcp --sport 1:3 --dport 9 -j ACCEPT`,
 		`-p tcp --dport 1: -j ACCEPT`,
+		`-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+		`-m conntrack ! --ctstate INVALID,UNTRACKED,SNAT -j ACCEPT`,
+		`-m conntrack --ctstate DNAT ! --ctstatus ASSURED,SEEN_REPLY -j ACCEPT`,
+		`-m state --state NEW -j ACCEPT`,
+		`-m state ! --state INVALID,UNTRACKED -j DROP`,
 		`-p udp -s 10.0.0.0/8 --dport 51820 -m comment --comment wg -j ACCEPT`,
 	},
 	rule.IPv6: {
@@ -46,6 +51,7 @@ var placedSpecs = map[rule.Family][]string{
 		`-i wg+ -j PLACED`,
 		`-p udp --dport 51820 -j ACCEPT`,
 		`-p tcp --sport 80 --dport 8080 -j DROP`,
+		`-m conntrack --ctstate ESTABLISHED --ctstatus CONFIRMED -j ACCEPT`,
 	},
 }
 
@@ -271,7 +277,7 @@ func TestPlacementRefuses(t *testing.T) {
 	ns := netnstest.New(t)
 	b, _ := newBackend(t, ns, WithPlacement("filter"))
 	for _, c := range []*firewall.Chain{
-		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED -j ACCEPT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED --ctproto tcp -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j REJECT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --syn -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --dport 0:65535 -j ACCEPT`),
