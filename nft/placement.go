@@ -7,6 +7,8 @@ import (
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
+	"golang.org/x/sys/unix"
 )
 
 // Placement: the chains of chosen iptables tables are kept inside
@@ -189,7 +191,7 @@ func newPlacedEntry(owner string, r *rule.Rule) (*entry, error) {
 		return nil, err
 	}
 	spec := r.String()
-	ud, err := placedUserData(owner, spec)
+	ud, err := placedUserData(owner, r)
 	if err != nil {
 		return nil, err
 	}
@@ -213,12 +215,28 @@ func newPlacedEntry(owner string, r *rule.Rule) (*entry, error) {
 	return e, nil
 }
 
-// placedUserData is a placed rule's userdata: the whole rule in
-// iptables-save form in spec TLVs (no comment TLV: iptables-nft-save would
-// print it as a second -m comment), then the owner TLV.
-func placedUserData(owner, spec string) ([]byte, error) {
+// placedUserData is a placed rule's userdata: the rule in iptables-save
+// form without its first -m comment match, in spec TLVs, with the
+// comment's position (as in the owner's own tables), then the owner TLV.
+// There is no comment TLV: iptables-nft-save would print it as a second
+// -m comment. The comment's text is read back from the rule's xt comment
+// match instead (placedRule), so a comment of up to 255 bytes fits.
+func placedUserData(owner string, r *rule.Rule) ([]byte, error) {
+	stripped := *r
+	stripped.Matches = nil
+	pos := byte(noComment)
+	for i, m := range r.Matches {
+		if _, ok := m.(*rule.Comment); ok && pos == noComment {
+			pos = byte(i)
+			continue
+		}
+		stripped.Matches = append(stripped.Matches, m)
+	}
+	if len(r.Matches) >= noComment {
+		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
+	}
 	var ud []byte
-	payload := append([]byte{udSpecVersion, noComment}, spec...)
+	payload := append([]byte{udSpecVersion, pos}, stripped.String()...)
 	for len(payload) > 0 {
 		n := min(len(payload), 255)
 		ud = append(ud, udSpec, byte(n))
@@ -230,6 +248,62 @@ func placedUserData(owner, spec string) ([]byte, error) {
 		return nil, fmt.Errorf("rule and owner need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
 	}
 	return ud, nil
+}
+
+// placedRule recovers a placed rule of the owner from its userdata and,
+// for its comment, its xt comment match.
+func placedRule(fam rule.Family, hr *haveRule) (*rule.Rule, error) {
+	var comment []byte
+	for _, el := range hr.elems {
+		if text, ok := xtCommentOf(el); ok {
+			comment = text
+			break
+		}
+	}
+	if comment == nil {
+		return parseUserData(fam, hr.udata)
+	}
+	// The comment TLV the spec expects, put in front (at most 255
+	// bytes: xt_comment holds 255 and a NUL).
+	ud := append([]byte{udComment, byte(len(comment))}, comment...)
+	return parseUserData(fam, append(ud, hr.udata...))
+}
+
+// xtCommentOf returns the text of a dumped "match name comment" expression.
+func xtCommentOf(el []byte) ([]byte, bool) {
+	var name string
+	var data []byte
+	_ = walkAttrs(el, func(typ uint16, b []byte) error {
+		switch typ {
+		case unix.NFTA_EXPR_NAME:
+			name = cstring(b)
+		case unix.NFTA_EXPR_DATA:
+			data = b
+		}
+		return nil
+	})
+	if name != "match" {
+		return nil, false
+	}
+	var mname string
+	var info []byte
+	_ = walkAttrs(data, func(typ uint16, b []byte) error {
+		switch typ {
+		case unix.NFTA_MATCH_NAME:
+			mname = cstring(b)
+		case unix.NFTA_MATCH_INFO:
+			info = b
+		}
+		return nil
+	})
+	if mname != xt.CommentMatch.Name {
+		return nil, false
+	}
+	c, err := xt.DecodeComment(info)
+	if err != nil {
+		return nil, false
+	}
+	return []byte(c.Text), true
 }
 
 // ownerMark is the owner TLV.

@@ -7,6 +7,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/lcs"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -133,7 +134,7 @@ func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
 			foreign++
 			continue
 		}
-		p.change(firewall.DeleteRule, id, hc.name, describe(id.Fam, hr), i)
+		p.change(firewall.DeleteRule, id, hc.name, describePlaced(id.Fam, hr), i)
 		if !whole {
 			p.dels.delRule(id.Fam, id.Table, hc.name, hr.handle, text("deleting rule %d of %s %s %s", hr.handle, id.Fam, id.Table, hc.name))
 		}
@@ -209,7 +210,7 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 	sort.Ints(stale)
 	for _, i := range stale {
 		hr := hc.rules[i]
-		d := describe(id.Fam, hr)
+		d := describePlaced(id.Fam, hr)
 		p.dels.delRule(id.Fam, id.Table, wc.name, hr.handle, func() string { return "deleting " + d })
 		p.change(firewall.DeleteRule, id, wc.name, d, i)
 	}
@@ -238,4 +239,12 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 		_ = p.adds.newRule(id.Fam, id.Table, wc.name, wr, before[j])
 		p.change(firewall.AddRule, id, wc.name, wr.ent.spec, j)
 	}
+}
+
+// describePlaced names a rule of a placed table in iptables terms.
+func describePlaced(fam rule.Family, hr *haveRule) string {
+	if r, err := placedRule(fam, hr); err == nil {
+		return r.String()
+	}
+	return describe(fam, hr)
 }

@@ -130,7 +130,7 @@ func (ph *placedHave) placedChains(owner string) ([]*firewall.Chain, error) {
 				if !markedBy(hr.udata, owner) {
 					continue
 				}
-				r, err := parseUserData(id.Fam, hr.udata)
+				r, err := placedRule(id.Fam, hr)
 				if err != nil {
 					return nil, fmt.Errorf("reading %s %s %s: %w", id.Fam, ht.name, hc.name, err)
 				}

@@ -52,6 +52,7 @@ var placedSpecs = map[rule.Family][]string{
 		`-p udp --dport 51820 -j ACCEPT`,
 		`-p tcp --sport 80 --dport 8080 -j DROP`,
 		`-m conntrack --ctstate ESTABLISHED --ctstatus CONFIRMED -j ACCEPT`,
+		`-s 2001:db8:1234:5678:9abc:def0:1234:5678/128 -d 2001:db8:1234:5678:9abc:def0:1234:5679/128 -i wireguard0 -o wireguard1 -p udp --sport 1:2 --dport 3:4 -m conntrack ! --ctstate NEW -m comment --comment "` + strings.Repeat("long comment ", 9) + `" -j ACCEPT`,
 	},
 }
 
