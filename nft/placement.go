@@ -2,13 +2,15 @@ package nft
 
 import (
 	"fmt"
+
+	"github.com/google/nftables/expr"
+	gxt "github.com/google/nftables/xt"
 	"sort"
 	"strings"
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
 	"github.com/nftsync/nftsync/rule/xt"
-	"golang.org/x/sys/unix"
 )
 
 // Placement: the chains of chosen iptables tables are kept inside
@@ -253,57 +255,20 @@ func placedUserData(owner string, r *rule.Rule) ([]byte, error) {
 // placedRule recovers a placed rule of the owner from its userdata and,
 // for its comment, its xt comment match.
 func placedRule(fam rule.Family, hr *haveRule) (*rule.Rule, error) {
-	var comment []byte
 	for _, el := range hr.elems {
-		if text, ok := xtCommentOf(el); ok {
-			comment = text
-			break
+		x, err := decodeElem(nfproto(fam), el)
+		if err != nil {
+			continue
+		}
+		if m, ok := x.(*expr.Match); ok && m.Name == xt.CommentMatch.Name {
+			if c, ok := m.Info.(*gxt.Comment); ok && len(*c) < xt.CommentMatch.Size {
+				// The comment TLV the spec expects, put in front.
+				ud := append([]byte{udComment, byte(len(*c))}, *c...)
+				return parseUserData(fam, append(ud, hr.udata...))
+			}
 		}
 	}
-	if comment == nil {
-		return parseUserData(fam, hr.udata)
-	}
-	// The comment TLV the spec expects, put in front (at most 255
-	// bytes: xt_comment holds 255 and a NUL).
-	ud := append([]byte{udComment, byte(len(comment))}, comment...)
-	return parseUserData(fam, append(ud, hr.udata...))
-}
-
-// xtCommentOf returns the text of a dumped "match name comment" expression.
-func xtCommentOf(el []byte) ([]byte, bool) {
-	var name string
-	var data []byte
-	_ = walkAttrs(el, func(typ uint16, b []byte) error {
-		switch typ {
-		case unix.NFTA_EXPR_NAME:
-			name = cstring(b)
-		case unix.NFTA_EXPR_DATA:
-			data = b
-		}
-		return nil
-	})
-	if name != "match" {
-		return nil, false
-	}
-	var mname string
-	var info []byte
-	_ = walkAttrs(data, func(typ uint16, b []byte) error {
-		switch typ {
-		case unix.NFTA_MATCH_NAME:
-			mname = cstring(b)
-		case unix.NFTA_MATCH_INFO:
-			info = b
-		}
-		return nil
-	})
-	if mname != xt.CommentMatch.Name {
-		return nil, false
-	}
-	c, err := xt.DecodeComment(info)
-	if err != nil {
-		return nil, false
-	}
-	return []byte(c.Text), true
+	return parseUserData(fam, hr.udata)
 }
 
 // ownerMark is the owner TLV.
