@@ -2,12 +2,11 @@ package nft
 
 import (
 	"fmt"
-
-	"github.com/google/nftables/expr"
-	gxt "github.com/google/nftables/xt"
 	"sort"
 	"strings"
 
+	"github.com/google/nftables/expr"
+	gxt "github.com/google/nftables/xt"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
 	"github.com/nftsync/nftsync/rule/xt"
