@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -151,6 +152,16 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 		return placedPorts("udp", v.SPort, v.DPort)
 	case *rule.Conntrack:
 		return placedConntrack(v)
+	case *rule.Multiport:
+		return placedMultiport(v)
+	case *rule.MarkMatch:
+		// Native, as iptables-nft writes it: the mask only when not
+		// all ones.
+		out := []expr.Any{&expr.Meta{Key: expr.MetaKeyMARK, Register: 1}}
+		if v.Mask != 0xffffffff {
+			out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: hostU32(v.Mask), Xor: make([]byte, 4)})
+		}
+		return append(out, &expr.Cmp{Op: cmpOp(v.Invert), Register: 1, Data: hostU32(v.Value)}), nil
 	case *rule.State:
 		info := xt.Conntrack{MatchFlags: xt.ConntrackState | xt.ConntrackStateAlias, StateMask: ctStateBits(v.Mask)}
 		if v.Invert {
@@ -194,6 +205,30 @@ func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
 		return append(out, &expr.Verdict{Kind: k, Chain: v.Chain}), nil
 	case *rule.Masquerade:
 		x, err := placedMasquerade(r.Family, v)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
+	case *rule.Reject:
+		with := xt.RejectIPv4
+		if r.Family == rule.IPv6 {
+			with = xt.RejectIPv6
+		}
+		n, ok := with[v.With]
+		if !ok {
+			return nil, fmt.Errorf("-j REJECT --reject-with %s has no xtables encoding in nftsync", v.With)
+		}
+		x, err := xt.RejectTarget.Expr(xt.RejectWith(n))
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
+	case *rule.Log:
+		info, err := xt.Log{Level: v.Level, Flags: v.Flags, Prefix: v.Prefix}.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		x, err := xt.LogTarget.Expr(info)
 		if err != nil {
 			return nil, err
 		}
@@ -318,4 +353,33 @@ func ctStateBits(m uint32) uint16 {
 		}
 	}
 	return out
+}
+
+// hostU32 is a 32-bit value in host byte order, as meta mark loads it.
+func hostU32(v uint32) []byte {
+	b := make([]byte, 4)
+	binary.NativeEndian.PutUint32(b, v)
+	return b
+}
+
+// placedMultiport is libxt_multiport's revision 1 info.
+func placedMultiport(m *rule.Multiport) ([]expr.Any, error) {
+	info := xt.Multiport{Invert: m.Invert}
+	switch m.Dir {
+	case "--sports":
+		info.Flags = xt.MultiportSource
+	case "--dports":
+		info.Flags = xt.MultiportDestination
+	default:
+		info.Flags = xt.MultiportEither
+	}
+	for _, p := range m.Ports {
+		info.Ranges = append(info.Ranges, [2]uint16{p.Lo, p.Hi})
+	}
+	b, err := info.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	x, err := xt.MultiportMatch.Expr(b)
+	return []expr.Any{x}, err
 }

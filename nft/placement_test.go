@@ -43,6 +43,16 @@ var placedSpecs = map[rule.Family][]string{
 		`-m conntrack --ctstate DNAT ! --ctstatus ASSURED,SEEN_REPLY -j ACCEPT`,
 		`-m state --state NEW -j ACCEPT`,
 		`-m state ! --state INVALID,UNTRACKED -j DROP`,
+		`-p tcp -m multiport --dports 22,80:90,443 -j ACCEPT`,
+		`-p udp -m multiport ! --sports 53 -j ACCEPT`,
+		`-p tcp -m multiport --ports 1:2,3:4,5 -j ACCEPT`,
+		`-m mark --mark 0x1 -j ACCEPT`,
+		`-m mark ! --mark 0x1/0x3 -j ACCEPT`,
+		`-j LOG`,
+		`-j LOG --log-prefix "Kilo: dropped " --log-level 6 --log-uid --log-tcp-options`,
+		`-j REJECT`,
+		`-p tcp -j REJECT --reject-with tcp-reset`,
+		`-j REJECT --reject-with icmp-admin-prohibited`,
 		`-p udp -s 10.0.0.0/8 --dport 51820 -m comment --comment wg -j ACCEPT`,
 	},
 	rule.IPv6: {
@@ -52,6 +62,10 @@ var placedSpecs = map[rule.Family][]string{
 		`-p udp --dport 51820 -j ACCEPT`,
 		`-p tcp --sport 80 --dport 8080 -j DROP`,
 		`-m conntrack --ctstate ESTABLISHED --ctstatus CONFIRMED -j ACCEPT`,
+		`-p tcp -m multiport --dports 80,443 -j REJECT --reject-with tcp-reset`,
+		`-j REJECT`,
+		`-j REJECT --reject-with icmp6-adm-prohibited`,
+		`-j LOG --log-prefix "v6 "`,
 		`-s 2001:db8:1234:5678:9abc:def0:1234:5678/128 -d 2001:db8:1234:5678:9abc:def0:1234:5679/128 -i wireguard0 -o wireguard1 -p udp --sport 1:2 --dport 3:4 -m conntrack ! --ctstate NEW -m comment --comment "` + strings.Repeat("long comment ", 9) + `" -j ACCEPT`,
 	},
 }
@@ -279,7 +293,7 @@ func TestPlacementRefuses(t *testing.T) {
 	b, _ := newBackend(t, ns, WithPlacement("filter"))
 	for _, c := range []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED --ctproto tcp -j ACCEPT`),
-		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j REJECT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j CONNMARK --set-mark 1`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --syn -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --dport 0:65535 -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "DROP"),
