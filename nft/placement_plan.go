@@ -163,16 +163,19 @@ func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
 // of every foreign rule, and the appended ones last. In a user chain
 // (whole) every rule that is not desired goes and head does not matter.
 func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bool, head int) {
+	// Rules are numbered by their iptables form. Userdata alone does not
+	// tell rules apart that differ only in their comment (it is left out
+	// of the spec, see placedUserData): the expressions do.
 	ids := map[string]int{}
-	byUd := map[string]*entry{}
+	byUd := map[string][]*entry{}
 	want := make([]int, len(wc.rules))
 	for j, wr := range wc.rules {
-		k := string(wr.ent.udata)
-		n, ok := ids[k]
+		n, ok := ids[wr.ent.spec]
 		if !ok {
 			n = len(ids)
-			ids[k] = n
-			byUd[k] = wr.ent
+			ids[wr.ent.spec] = n
+			k := string(wr.ent.udata)
+			byUd[k] = append(byUd[k], wr.ent)
 		}
 		want[j] = n
 	}
@@ -183,12 +186,18 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 			stays[i] = true // foreign
 			continue
 		}
-		if e := byUd[string(hr.udata)]; e != nil && sameExprs(nfproto(id.Fam), hr.elems, e) {
-			have = append(have, ids[string(hr.udata)])
-			at = append(at, i)
-			continue
+		found := false
+		for _, e := range byUd[string(hr.udata)] {
+			if sameExprs(nfproto(id.Fam), hr.elems, e) {
+				have = append(have, ids[e.spec])
+				at = append(at, i)
+				found = true
+				break
+			}
 		}
-		stale = append(stale, i)
+		if !found {
+			stale = append(stale, i)
+		}
 	}
 	match := lcs.Match(have, want)
 	kept := make([]bool, len(have))

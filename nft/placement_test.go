@@ -22,6 +22,8 @@ var placedSpecs = map[rule.Family][]string{
 		`-s 10.4.0.0/16 -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT`,
 		`-d 10.4.0.0/16 -m comment --comment "Kilo: forward packets to the pod subnet" -j ACCEPT`,
 		`-s 10.4.0.0/20 -j ACCEPT`,
+		`-s 10.4.0.0/20 -m comment --comment "the same rule, another comment" -j ACCEPT`,
+		`-s 10.4.0.0/20 -m comment --comment "and a third" -j ACCEPT`,
 		`-s 10.4.1.1/32 -d 192.168.0.0/255.255.0.255 -j DROP`,
 		`! -d 10.4.0.1/32 -i eth+ -o wg0 -j DROP`,
 		`! -s 10.0.0.0/8 ! -i lo -j RETURN`,
