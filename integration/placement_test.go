@@ -102,6 +102,12 @@ func TestPlacementForwardPolicyDrop(t *testing.T) {
 				t.Fatal(err)
 			}
 			n.expectAll(t, fromRouter)
+			// Read again with live counters (the ruleset changed
+			// elsewhere): nothing to do.
+			n.Router.NFT("add table ip unrelated\ndelete table ip unrelated")
+			if p, err := ctl.Plan(placedKiloRules()); err != nil || !p.Empty() {
+				t.Errorf("plan after traffic: %v %v", p, err)
+			}
 			in := iptSave(t, n.Router, tc.mode)
 			for _, want := range []string{
 				":FORWARD DROP",
