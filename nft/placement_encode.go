@@ -154,6 +154,19 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 		return placedConntrack(v)
 	case *rule.Multiport:
 		return placedMultiport(v)
+	case *rule.ICMP:
+		info := xt.Icmp{Type: v.Type, CodeMin: v.CodeMin, CodeMax: v.CodeMax, Invert: v.Invert}
+		if v.Any {
+			info = xt.Icmp{Type: 0xff, CodeMin: 0, CodeMax: 0xff, Invert: v.Invert}
+		}
+		ext := xt.IcmpMatch
+		if v.V6 {
+			ext = xt.Icmp6Match
+		}
+		x, err := ext.Expr(info.Marshal())
+		return []expr.Any{x}, err
+	case *rule.Limit:
+		return []expr.Any{placedLimit(v)}, nil
 	case *rule.MarkMatch:
 		// Native, as iptables-nft writes it: the mask only when not
 		// all ones.
@@ -382,4 +395,20 @@ func placedMultiport(m *rule.Multiport) ([]expr.Any, error) {
 	}
 	x, err := xt.MultiportMatch.Expr(b)
 	return []expr.Any{x}, err
+}
+
+// placedLimit is the native limit iptables-nft writes for -m limit
+// (add_nft_limit): the largest unit, from a day down to a second, in which
+// the average period still gives a whole rate.
+func placedLimit(l *rule.Limit) expr.Any {
+	const scale = 10000 // XT_LIMIT_SCALE
+	mult := []uint64{scale * 24 * 60 * 60, scale * 60 * 60, scale * 60, scale}
+	avg := uint64(l.Period)
+	i := 1
+	for ; i < len(mult); i++ {
+		if avg > mult[i] || mult[i]/avg < mult[i]%avg {
+			break
+		}
+	}
+	return &expr.Limit{Type: expr.LimitTypePkts, Rate: mult[i-1] / avg, Unit: expr.LimitTime(mult[i-1] / scale), Burst: l.Burst}
 }
