@@ -173,7 +173,7 @@ func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule
 			e := old[r.Spec]
 			if e == nil {
 				var err error
-				if e, err = newPlacedEntry(owner, r.Spec); err != nil {
+				if e, err = newPlacedEntry(owner, c.Table, r.Spec); err != nil {
 					return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s: %w", c.Table, err)}
 				}
 			}
@@ -186,8 +186,8 @@ func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule
 }
 
 // newPlacedEntry encodes one placed rule.
-func newPlacedEntry(owner string, r *rule.Rule) (*entry, error) {
-	exprs, err := placedExprs(r)
+func newPlacedEntry(owner, table string, r *rule.Rule) (*entry, error) {
+	exprs, err := placedExprs(r, table)
 	if err != nil {
 		return nil, err
 	}

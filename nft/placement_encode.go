@@ -3,6 +3,7 @@ package nft
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/nftables/expr"
@@ -27,7 +28,7 @@ import (
 
 // placedExprs returns the expressions iptables-nft writes for r, or an
 // error naming what nftsync cannot encode that way yet.
-func placedExprs(r *rule.Rule) ([]expr.Any, error) {
+func placedExprs(r *rule.Rule, table string) ([]expr.Any, error) {
 	var out []expr.Any
 	var err error
 	if out, err = placedIface(out, expr.MetaKeyIIFNAME, "-i", r.In); err != nil {
@@ -66,13 +67,57 @@ func placedExprs(r *rule.Rule) ([]expr.Any, error) {
 	for _, m := range r.Matches {
 		x, err := placedMatch(m)
 		if err != nil {
+			x, err = placedXt(m, err)
+		}
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, x...)
 	}
 	// iptables-nft counts before the verdict, so that a rule counts once.
 	out = append(out, &expr.Counter{})
-	return placedTarget(out, r)
+	x, err := placedTarget(out, r)
+	if err != nil && r.Target != nil {
+		var t []expr.Any
+		if t, err = placedXt(r.Target, err); err == nil {
+			x = append(out, t...)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return x, checkXtTables(x, table)
+}
+
+// checkXtTables refuses, before the kernel does, an xtables extension
+// whose kernel code loads only in tables of other names (REJECT in
+// "filter", MASQUERADE in "nat", TPROXY in "mangle", ...).
+func checkXtTables(exprs []expr.Any, table string) error {
+	for _, x := range exprs {
+		kind, name, _, _, ok := xt.Info(x)
+		if !ok {
+			continue
+		}
+		if e := xt.Lookup(kind, name); e != nil && e.Table != "" && !slices.Contains(strings.Split(e.Table, "|"), table) {
+			return fmt.Errorf("the kernel's %s %s loads only in a table named %s, not %s", e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), table)
+		}
+	}
+	return nil
+}
+
+// placedXt is the xtables form package rule has for an extension (owner,
+// connlimit, TPROXY, ...: see rule.XtForm), which iptables-nft writes and
+// reads as such, or notYet when it has none.
+func placedXt(ext any, notYet error) ([]expr.Any, error) {
+	e, info, ok := rule.XtForm(ext)
+	if !ok {
+		return nil, notYet
+	}
+	x, err := e.Expr(info)
+	if err != nil {
+		return nil, err
+	}
+	return []expr.Any{x}, nil
 }
 
 func cmpOp(invert bool) expr.CmpOp {

@@ -126,14 +126,41 @@ var placedNATSpecs = map[rule.Family][]string{
 	},
 }
 
+// placedMangleSpecs and placedOutputSpecs are rules with extensions whose
+// xtables form package rule encodes (rule.XtForm), some of which the
+// kernel loads only in a table named mangle.
+var (
+	placedMangleSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-p tcp -m comment --comment "transparent proxy" -j TPROXY --on-port 8080 --on-ip 127.0.0.1 --tproxy-mark 0x1/0x1`,
+			`-m cluster --cluster-total-nodes 7 ! --cluster-local-nodemask 9 --cluster-hash-seed 1 -j ACCEPT`,
+			`-m connbytes ! --connbytes 500 --connbytes-mode bytes --connbytes-dir both -j ACCEPT`,
+		},
+		rule.IPv6: {
+			`-p udp -j TPROXY --on-port 53 --on-ip ::1`,
+		},
+	}
+	placedOutputSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-m owner ! --uid-owner 5 -j ACCEPT`,
+			`-p tcp -m connlimit --connlimit-above 20 --connlimit-mask 24 -j REJECT`,
+		},
+		rule.IPv6: {
+			`-m owner --uid-owner 3 ! --gid-owner 4-9 -j DROP`,
+		},
+	}
+)
+
 // TestPlacementBytesAreIptablesNfts installs each rule with iptables-nft
 // -A and with nftsync's placement, and compares the dumped expressions
 // byte for byte.
 func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
-	nat := &firewall.Ruleset{}
+	nat, mangle, out := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 		nat.Chains = append(nat.Chains, chain(t, fam, "nat", "POSTROUTING", "", placedNATSpecs[fam]...))
+		mangle.Chains = append(mangle.Chains, chain(t, fam, "mangle", "PREROUTING", "", placedMangleSpecs[fam]...))
+		out.Chains = append(out.Chains, chain(t, fam, "filter", "OUTPUT", "", placedOutputSpecs[fam]...))
 	}
 	for _, tc := range []struct {
 		table, chain string
@@ -142,8 +169,10 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	}{
 		{"filter", "FORWARD", placedRuleset(t), placedSpecs},
 		{"nat", "POSTROUTING", nat, placedNATSpecs},
+		{"mangle", "PREROUTING", mangle, placedMangleSpecs},
+		{"filter", "OUTPUT", out, placedOutputSpecs},
 	} {
-		t.Run(tc.table, func(t *testing.T) {
+		t.Run(tc.table+"-"+tc.chain, func(t *testing.T) {
 			ns := netnstest.New(t)
 			b, _ := newBackend(t, ns, WithPlacement(tc.table))
 			for _, c := range tc.rs.Chains {
@@ -306,6 +335,7 @@ func TestPlacementRefuses(t *testing.T) {
 	for _, c := range []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED --ctproto tcp -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j CONNMARK --set-mark 1`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp -j TPROXY --on-port 1`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --syn -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --dport 0:65535 -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "DROP"),
