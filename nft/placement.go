@@ -121,6 +121,15 @@ type placedWant struct {
 	heads map[*wantChain]int
 }
 
+// declares reports whether pw (nil: nothing) declares a chain.
+func (pw *placedWant) declares(id tableID, chain string) bool {
+	if pw == nil {
+		return false
+	}
+	t := pw.tables[id]
+	return t != nil && t.byName[chain] != nil
+}
+
 // placedHead is how many of a placed chain's rules go ahead of foreign
 // rules: all of them, so that a file's or Set's accepts come before the
 // drops of other programs, where they are final. (A Ruleset that tells
@@ -309,7 +318,7 @@ func (b *Backend) addPlaced(pw *placedWant, pl *plan) error {
 	if len(b.placed) == 0 {
 		return nil
 	}
-	ph, err := b.readPlaced()
+	ph, err := b.readPlaced(pw, false)
 	if err != nil {
 		b.dropConn()
 		return fmt.Errorf("reading iptables' tables: %w", err)

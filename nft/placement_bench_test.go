@@ -3,6 +3,7 @@ package nft
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -28,17 +29,22 @@ func kiloLike(b testing.TB, n int) *firewall.Ruleset {
 }
 
 // dockerLike writes 200 foreign rules into iptables-nft's filter FORWARD,
-// with policy DROP.
+// with policy DROP, and 2000 into a foreign user chain.
 func dockerLike(b testing.TB, ns *netnstest.NS) {
-	script := "add table ip filter\nadd chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }\n"
+	var script strings.Builder
+	script.WriteString("add table ip filter\nadd chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }\nadd chain ip filter DOCKER\n")
 	for i := 0; i < 200; i++ {
-		script += fmt.Sprintf("add rule ip filter FORWARD ip daddr 172.17.%d.1 counter accept\n", i)
+		fmt.Fprintf(&script, "add rule ip filter FORWARD ip daddr 172.17.%d.1 counter accept\n", i)
 	}
-	ns.NFT(script)
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&script, "add rule ip filter DOCKER ip daddr 172.18.%d.%d tcp dport 80 counter accept\n", i/250, i%250)
+	}
+	ns.NFT(script.String())
 }
 
 // BenchmarkPlacement compares the owner's tables with placement of table
-// filter, on a host with 200 foreign FORWARD rules: a cold apply of 100
+// filter, on a host with 200 foreign FORWARD rules and 2000 in a foreign
+// user chain: a cold apply of 100
 // FORWARD rules and 51 NAT rules, a no-op Apply (same Ruleset), a
 // reconcile after someone else changed the ruleset (nothing to repair),
 // and a one-rule change.

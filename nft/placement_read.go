@@ -20,8 +20,11 @@ type placedHave struct {
 func markKey(id tableID, chain string) string { return famKey(id.Fam, id.Table+"\x00"+chain) }
 
 // readPlaced dumps the placed tables that exist: one table dump, then a
-// chain dump and a rule dump per table.
-func (b *Backend) readPlaced() (*placedHave, error) {
+// chain dump per table, and the rules: with all, one rule dump per table;
+// else only the chains the owner can have rules in (built-in chains, the
+// chains it created, the chains pw declares), one dump each, so that a
+// large foreign user chain (Docker's, kube-proxy's) is never read.
+func (b *Backend) readPlaced(pw *placedWant, all bool) (*placedHave, error) {
 	ph := &placedHave{tables: map[tableID]*haveTable{}, mine: map[string]bool{}}
 	if len(b.placed) == 0 {
 		return ph, nil
@@ -73,16 +76,32 @@ func (b *Backend) readPlaced() (*placedHave, error) {
 			return nil, err
 		}
 		chainMarks(ph, t, msgs, b.owner)
-		msgs, err = dump(b.conn, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), attrs(nil).str(unix.NFTA_RULE_TABLE, t.name))
-		if err != nil {
-			return nil, fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
+		filter := attrs(nil).str(unix.NFTA_RULE_TABLE, t.name)
+		if all {
+			if err := b.readPlacedRules(t, filter); err != nil {
+				return nil, err
+			}
+			continue
 		}
-		b.observe("dump", 1)
-		if err := addRules(t, msgs); err != nil {
-			return nil, err
+		for _, c := range t.chains {
+			if firewall.IsBuiltin(t.id.Table, c.name) || ph.mine[markKey(t.id, c.name)] || pw.declares(t.id, c.name) {
+				if err := b.readPlacedRules(t, filter.str(unix.NFTA_RULE_CHAIN, c.name)); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return ph, nil
+}
+
+// readPlacedRules dumps the rules of t the filter selects.
+func (b *Backend) readPlacedRules(t *haveTable, filter attrs) error {
+	msgs, err := dump(b.conn, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), filter)
+	if err != nil {
+		return fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
+	}
+	b.observe("dump", 1)
+	return addRules(t, msgs)
 }
 
 // chainMarks records the chains of t that carry the owner's mark.
@@ -146,7 +165,7 @@ func (ph *placedHave) placedChains(owner string) ([]*firewall.Chain, error) {
 
 // readPlacedChains returns the owner's placed chains for Read.
 func (b *Backend) readPlacedChains() ([]*firewall.Chain, error) {
-	ph, err := b.readPlaced()
+	ph, err := b.readPlaced(nil, true)
 	if err != nil {
 		return nil, err
 	}

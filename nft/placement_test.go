@@ -97,7 +97,7 @@ func placedElems(t *testing.T, b *Backend) map[string][][][]byte {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ph, err := b.readPlaced()
+	ph, err := b.readPlaced(nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
