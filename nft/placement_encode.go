@@ -282,11 +282,10 @@ func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
 		}
 		return append(out, x), nil
 	case *rule.Log:
-		info, err := xt.Log{Level: v.Level, Flags: v.Flags, Prefix: v.Prefix}.Marshal()
-		if err != nil {
-			return nil, err
+		if len(v.Prefix) > xt.LogPrefixMax {
+			return nil, fmt.Errorf("-j LOG: a prefix of %d bytes; xt_LOG holds at most %d", len(v.Prefix), xt.LogPrefixMax)
 		}
-		x, err := xt.LogTarget.Expr(info)
+		x, err := xt.LogTarget.Expr(xt.Log{Level: v.Level, Flags: v.Flags, Prefix: v.Prefix}.Marshal())
 		if err != nil {
 			return nil, err
 		}
