@@ -50,7 +50,7 @@ func (b *Backend) readPlaced(pw *placedWant, all bool) (*placedHave, error) {
 				t.name = cstring(v)
 			case unix.NFTA_TABLE_FLAGS:
 				t.flags = be32(v)
-			case nftaTableUserdata:
+			case placedTableUD:
 				ud = v
 			}
 			return nil
@@ -118,7 +118,7 @@ func chainMarks(ph *placedHave, t *haveTable, msgs []netlink.Message, owner stri
 				table = cstring(v)
 			case unix.NFTA_CHAIN_NAME:
 				name = cstring(v)
-			case nftaChainUserdata:
+			case placedChainUD:
 				ud = v
 			}
 			return nil
@@ -172,9 +172,9 @@ func (b *Backend) readPlacedChains() ([]*firewall.Chain, error) {
 	return ph.placedChains(b.owner)
 }
 
-// The userdata attributes of tables and chains (linux/netfilter/nf_tables.h),
+// NFTA_TABLE_USERDATA and NFTA_CHAIN_USERDATA (linux/netfilter/nf_tables.h),
 // which golang.org/x/sys does not name.
 const (
-	nftaTableUserdata = 6
-	nftaChainUserdata = 12
+	placedTableUD = 6
+	placedChainUD = 12
 )
