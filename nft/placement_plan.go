@@ -122,7 +122,8 @@ func (b *batch) newMarked(msg int, a attrs, label func() string) {
 }
 
 // stale removes the owner's rules from a chain no longer desired, and the
-// chain when the owner created it and nothing foreign is left (a user
+// chain when the owner created it and nothing foreign is left: no foreign
+// rule and, in a base chain, the policy accept it was created with (a user
 // chain the owner created is its own whole). It reports whether the chain
 // stays.
 func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
@@ -139,7 +140,9 @@ func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
 			p.dels.delRule(id.Fam, id.Table, hc.name, hr.handle, text("deleting rule %d of %s %s %s", hr.handle, id.Fam, id.Table, hc.name))
 		}
 	}
-	if !mine || foreign > 0 {
+	if !mine || foreign > 0 || hc.base != nil && hc.policy != nfAccept {
+		// Not the owner's, or someone else's content or policy (a
+		// -P FORWARD DROP on the chain it created) is in it.
 		return true
 	}
 	if whole && len(hc.rules) > 0 {

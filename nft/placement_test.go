@@ -414,3 +414,39 @@ func TestPlacementAppend(t *testing.T) {
 		t.Errorf("fresh backend: %s", p)
 	}
 }
+
+// TestPlacementCleanUpKeepsOthers: CleanUp deletes the table and chains
+// nftsync created only when nothing of others is in them: a policy set on
+// the created FORWARD, or a chain iptables-nft added to the table, stays.
+func TestPlacementCleanUpKeepsOthers(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.1.0.0/16 -j ACCEPT`),
+		chain(t, rule.IPv4, "filter", "INPUT", "", `-s 10.1.0.0/16 -j ACCEPT`),
+	}}
+	apply(t, b, rs)
+	ns.Exec("iptables-nft", "-P", "FORWARD", "DROP")
+	ns.Exec("iptables-nft", "-N", "DOCKER")
+	if err := b.CleanUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := ns.Exec("nft", "list", "table", "ip", "filter")
+	for _, want := range []string{"chain FORWARD", "policy drop", "chain DOCKER"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after CleanUp, ip filter lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "chain INPUT") || strings.Contains(got, "10.1.0.0") {
+		t.Errorf("CleanUp left the owner's chain or rules:\n%s", got)
+	}
+	ns.Exec("iptables-nft", "-X", "DOCKER")
+	ns.Exec("iptables-nft", "-P", "FORWARD", "ACCEPT")
+	if err := b.CleanUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.Exec("nft", "list", "tables"); strings.TrimSpace(got) != "" {
+		t.Errorf("the created table stays once empty:\n%s", got)
+	}
+}
