@@ -128,6 +128,12 @@ func (b *batch) newMarked(msg int, a attrs, label func() string) {
 // stays.
 func (p *placedPlanner) stale(id tableID, hc *haveChain) bool {
 	mine := p.ph.mine[markKey(id, hc.name)]
+	// The kernel's use count of a chain is its rules plus the jumps to it.
+	if mine && hc.base == nil && p.ph.use[markKey(id, hc.name)] > uint32(len(hc.rules))+p.ownJumps(id, hc.name) {
+		// Someone else jumps to it: deleting it would fail the whole
+		// batch, and emptying it would change what their jump does.
+		return true
+	}
 	whole := mine && hc.base == nil
 	foreign := 0
 	for i, hr := range hc.rules {
@@ -259,4 +265,24 @@ func describePlaced(fam rule.Family, hr *haveRule) string {
 		return r.String()
 	}
 	return describe(fam, hr)
+}
+
+// ownJumps counts the owner's rules in the placed table that jump or go
+// to chain (all of them go when chain does: no desired rule can jump to a
+// chain no longer declared).
+func (p *placedPlanner) ownJumps(id tableID, chain string) uint32 {
+	var n uint32
+	for _, hc := range p.ph.tables[id].chains {
+		for _, hr := range hc.rules {
+			if !markedBy(hr.udata, p.owner) {
+				continue
+			}
+			if r, err := placedRule(id.Fam, hr); err == nil {
+				if j, ok := r.Target.(*rule.Jump); ok && j.Chain == chain {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }

@@ -15,6 +15,9 @@ type placedHave struct {
 	// mine says which tables and chains ("TABLE" or "TABLE\x00CHAIN" per
 	// family) carry the owner's mark: the owner created them.
 	mine map[string]bool
+	// use is, per chain the owner created (markKey), the kernel's use
+	// count: its rules plus the jumps and gotos to it.
+	use map[string]uint32
 }
 
 func markKey(id tableID, chain string) string { return famKey(id.Fam, id.Table+"\x00"+chain) }
@@ -25,7 +28,7 @@ func markKey(id tableID, chain string) string { return famKey(id.Fam, id.Table+"
 // chains it created, the chains pw declares), one dump each, so that a
 // large foreign user chain (Docker's, kube-proxy's) is never read.
 func (b *Backend) readPlaced(pw *placedWant, all bool) (*placedHave, error) {
-	ph := &placedHave{tables: map[tableID]*haveTable{}, mine: map[string]bool{}}
+	ph := &placedHave{tables: map[tableID]*haveTable{}, mine: map[string]bool{}, use: map[string]uint32{}}
 	if len(b.placed) == 0 {
 		return ph, nil
 	}
@@ -112,12 +115,15 @@ func chainMarks(ph *placedHave, t *haveTable, msgs []netlink.Message, owner stri
 		}
 		var table, name string
 		var ud []byte
+		var use uint32
 		_ = attrList(m.Data, func(typ uint16, v []byte) error {
 			switch typ {
 			case unix.NFTA_CHAIN_TABLE:
 				table = cstring(v)
 			case unix.NFTA_CHAIN_NAME:
 				name = cstring(v)
+			case unix.NFTA_CHAIN_USE:
+				use = be32(v)
 			case placedChainUD:
 				ud = v
 			}
@@ -125,6 +131,7 @@ func chainMarks(ph *placedHave, t *haveTable, msgs []netlink.Message, owner stri
 		})
 		if table == t.name && markedBy(ud, owner) {
 			ph.mine[markKey(t.id, name)] = true
+			ph.use[markKey(t.id, name)] = use
 		}
 	}
 }

@@ -450,3 +450,31 @@ func TestPlacementCleanUpKeepsOthers(t *testing.T) {
 		t.Errorf("the created table stays once empty:\n%s", got)
 	}
 }
+
+// TestPlacementForeignJump: a chain the owner created and no longer
+// declares stays, rules and all, while someone else jumps to it (deleting
+// it would fail every batch); it goes once the jump is gone.
+func TestPlacementForeignJump(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithPlacement("filter"))
+	apply(t, b, &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "KILO-IPIP", "", `-s 10.1.0.0/16 -j ACCEPT`),
+		chain(t, rule.IPv4, "filter", "INPUT", "", `-p ipencap -j KILO-IPIP`),
+	}})
+	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "KILO-IPIP")
+	if err := b.CleanUp(context.Background()); err != nil {
+		t.Fatalf("CleanUp with a foreign jump to the owner's chain: %v", err)
+	}
+	got := save(t, ns)
+	if !strings.Contains(got, "-A KILO-IPIP -s 10.1.0.0/16 -j ACCEPT") || strings.Contains(got, "-p ipencap") {
+		t.Errorf("after CleanUp:\n%s", got)
+	}
+	ns.Exec("iptables-nft", "-D", "FORWARD", "-j", "KILO-IPIP")
+	if err := b.CleanUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := save(t, ns); strings.Contains(got, "KILO-IPIP") {
+		t.Errorf("the chain stays after the jump went:\n%s", got)
+	}
+}
