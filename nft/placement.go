@@ -25,30 +25,39 @@ import (
 //     8, as in the owner's own tables) and an owner TLV (udPlacedOwner)
 //     naming the owner. iptables-nft-save ignores both (it reads type 0,
 //     the comment, only), so the table stays readable by iptables.
-//   - in a built-in chain the owner's rules sit at the head, in desired
-//     order, before every foreign rule (what Kilo's prepended rules need);
-//     foreign rules are never touched. An owned rule found below a foreign
-//     one is moved back up (deleted and inserted again).
+//   - in a built-in chain a fresh Apply puts the owner's rules at the
+//     head, in desired order, before every foreign rule (what Kilo's
+//     prepended rules need; placedHead says how many are prepended, the
+//     rest go after foreign rules). Foreign rules are never touched, and
+//     one inserted above the owner's later is tolerated, not fought over,
+//     as the iptables engine does: the owner's rules keep their places,
+//     new ones go next to them (placedPlanner.rules).
 //   - a user chain the desired ruleset declares is the owner's whole, as
 //     with the iptables engine: rules in it that are not desired are
-//     deleted, whoever wrote them.
+//     deleted, whoever wrote them. One that existed before carries no
+//     owner mark (the kernel does not update a chain's userdata), so once
+//     no longer declared it is left as it is.
 //   - a table or chain the owner had to create carries the owner TLV in its
 //     userdata; CleanUp (or a ruleset no longer declaring it) deletes it
-//     once nothing foreign is left in it. A built-in chain is created as
-//     iptables-nft creates it: same hook, type, priority, policy accept.
+//     once nothing of others is left in it: no foreign rule or chain, the
+//     policy accept it was created with, no foreign jump to it (the
+//     kernel's use count). A built-in chain is created as iptables-nft
+//     creates it: same hook, type, priority, policy accept.
 //   - policies are iptables' (Docker's, the administrator's): placement
 //     never changes one. A desired built-in chain with policy DROP is
 //     refused; "" and ACCEPT mean "leave it as it is", and Read reports
 //     placed built-in chains with no policy.
 //
 // The owner's placed rules are encoded as iptables-nft writes them (see
-// placedExprs); a rule with a match or target nftsync has no xtables
-// encoding for is refused before anything changes.
+// placedExprs); a rule with a match or target nftsync has no such
+// encoding for is refused before anything changes, and so is an
+// extension whose kernel code loads only in a table of another name.
 //
-// The placed tables are read with one table dump plus a chain and a rule
-// dump per existing placed table whenever Apply plans (the generation
-// check of a no-op Apply covers every table of the host, so a no-op stays
-// one GETGEN); their state is not kept in memory.
+// Whenever Apply plans, the placed tables are read (readPlaced): one table
+// dump, a chain dump per table and a rule dump per chain the owner can
+// have rules in, so that large foreign chains are never read. The
+// generation check of a no-op Apply covers every table of the host, so a
+// no-op stays one GETGEN; the placed state is not kept in memory.
 
 // udPlacedOwner is the userdata TLV naming the owner of a placed rule, or
 // of a table or chain the owner created in iptables' tables.
