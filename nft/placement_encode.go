@@ -267,6 +267,12 @@ func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
 			return nil, err
 		}
 		return append(out, x), nil
+	case *rule.NAT:
+		x, err := placedNAT(r.Family, v)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
 	case *rule.Reject:
 		with := xt.RejectIPv4
 		if r.Family == rule.IPv6 {
@@ -313,24 +319,34 @@ func placedCompat(r *rule.Rule) attrs {
 // placedMasquerade is libipt_MASQUERADE's and libip6t_MASQUERADE's info:
 // --to-ports sets the range, --random and --random-fully their flags.
 func placedMasquerade(fam rule.Family, m *rule.Masquerade) (expr.Any, error) {
-	var info xt.Masquerade
+	if m.Persistent {
+		return nil, fmt.Errorf("MASQUERADE has no --persistent")
+	}
+	info := xt.Masquerade{Flags: natFlags(m.NATFlags)}
 	if m.PortsSet {
 		info.Flags |= xt.NATProtoSpecified
 		info.MinPort, info.MaxPort = m.Ports.Lo, m.Ports.Hi
-	}
-	if m.Random {
-		info.Flags |= xt.NATProtoRandom
-	}
-	if m.FullyRandom {
-		info.Flags |= xt.NATRandomFully
-	}
-	if m.Persistent {
-		return nil, fmt.Errorf("MASQUERADE has no --persistent")
 	}
 	if fam == rule.IPv6 {
 		return xt.Masquerade6Target.Expr(info.Marshal6())
 	}
 	return xt.MasqueradeTarget.Expr(info.Marshal())
+}
+
+// natFlags are the NF_NAT_RANGE_* flags of --random, --persistent and
+// --random-fully.
+func natFlags(f rule.NATFlags) uint32 {
+	var out uint32
+	if f.Random {
+		out |= xt.NATProtoRandom
+	}
+	if f.Persistent {
+		out |= xt.NATPersistent
+	}
+	if f.FullyRandom {
+		out |= xt.NATRandomFully
+	}
+	return out
 }
 
 // placedPorts is iptables-nft's native form of tcp and udp port matches
@@ -455,4 +471,27 @@ func placedLimit(l *rule.Limit) expr.Any {
 		}
 	}
 	return &expr.Limit{Type: expr.LimitTypePkts, Rate: mult[i-1] / avg, Unit: expr.LimitTime(mult[i-1] / scale), Burst: l.Burst}
+}
+
+// placedNAT is libipt_SNAT's (IPv4, revision 0), libip6t_SNAT's (IPv6,
+// revision 1) or libxt_DNAT's (revision 2) info.
+func placedNAT(fam rule.Family, n *rule.NAT) (expr.Any, error) {
+	r := xt.NATRange{Flags: natFlags(n.NATFlags), MinAddr: n.Range.Min, MaxAddr: n.Range.Max}
+	if r.MinAddr.IsValid() {
+		r.Flags |= xt.NATMapIPs
+		if !r.MaxAddr.IsValid() {
+			r.MaxAddr = r.MinAddr
+		}
+	}
+	if n.Range.Ports {
+		r.Flags |= xt.NATProtoSpecified
+		r.MinPort, r.MaxPort = n.Range.Lo, n.Range.Hi
+	}
+	switch {
+	case n.Kind == "DNAT":
+		return xt.DNATTarget.Expr(r.MarshalRange2())
+	case fam == rule.IPv6:
+		return xt.SNAT6Target.Expr(r.MarshalRange())
+	}
+	return xt.SNATTarget.Expr(r.MarshalCompat())
 }

@@ -119,10 +119,15 @@ var placedNATSpecs = map[rule.Family][]string{
 		`-m comment --comment "Kilo: NAT remaining packets" -j MASQUERADE`,
 		`-p tcp -j MASQUERADE --to-ports 1000-2000 --random`,
 		`-s 10.4.0.0/16 -j MASQUERADE --random-fully`,
+		`-j SNAT --to-source 1.2.3.4`,
+		`-p tcp -j SNAT --to-source 1.2.3.4-1.2.3.9:1000-2000 --random --persistent`,
+		`-p udp -o eth0 -j SNAT --to-source 5.6.7.8:53 --random-fully`,
 	},
 	rule.IPv6: {
 		`-j MASQUERADE`,
 		`-p udp -j MASQUERADE --to-ports 5`,
+		`-j SNAT --to-source fd00::1-fd00::5 --persistent`,
+		`-p tcp -j SNAT --to-source [fd00::1]:80`,
 	},
 }
 
@@ -130,6 +135,18 @@ var placedNATSpecs = map[rule.Family][]string{
 // xtables form package rule encodes (rule.XtForm), some of which the
 // kernel loads only in a table named mangle.
 var (
+	placedDNATSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-j DNAT --to-destination 1.2.3.4`,
+			`-p tcp -d 10.0.0.1/32 --dport 80 -j DNAT --to-destination 1.2.3.4:8080`,
+			`-p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.5:100-200 --random --persistent`,
+			`-p tcp -j DNAT --to-destination :8080`,
+		},
+		rule.IPv6: {
+			`-p tcp -j DNAT --to-destination [fd00::1]:80`,
+			`-j DNAT --to-destination fd00::1-fd00::2`,
+		},
+	}
 	placedMangleSpecs = map[rule.Family][]string{
 		rule.IPv4: {
 			`-p tcp -m comment --comment "transparent proxy" -j TPROXY --on-port 8080 --on-ip 127.0.0.1 --tproxy-mark 0x1/0x1`,
@@ -156,8 +173,9 @@ var (
 // byte for byte.
 func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
-	nat, mangle, out := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
+	nat, dnat, mangle, out := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+		dnat.Chains = append(dnat.Chains, chain(t, fam, "nat", "PREROUTING", "", placedDNATSpecs[fam]...))
 		nat.Chains = append(nat.Chains, chain(t, fam, "nat", "POSTROUTING", "", placedNATSpecs[fam]...))
 		mangle.Chains = append(mangle.Chains, chain(t, fam, "mangle", "PREROUTING", "", placedMangleSpecs[fam]...))
 		out.Chains = append(out.Chains, chain(t, fam, "filter", "OUTPUT", "", placedOutputSpecs[fam]...))
@@ -169,6 +187,7 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	}{
 		{"filter", "FORWARD", placedRuleset(t), placedSpecs},
 		{"nat", "POSTROUTING", nat, placedNATSpecs},
+		{"nat", "PREROUTING", dnat, placedDNATSpecs},
 		{"mangle", "PREROUTING", mangle, placedMangleSpecs},
 		{"filter", "OUTPUT", out, placedOutputSpecs},
 	} {

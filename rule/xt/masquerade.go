@@ -34,22 +34,12 @@ type Masquerade struct {
 }
 
 // Marshal encodes the IPv4 info: rangesize 1, then the range (flags, no
-// addresses, the ports big-endian).
+// addresses, the ports), as SNAT's (nat.go).
 func (m Masquerade) Marshal() []byte {
-	b := newEnc(MasqueradeTarget.Size)
-	b.u32(0, 1)
-	b.u32(4, m.Flags)
-	b.be16(16, m.MinPort)
-	b.be16(18, m.MaxPort)
-	return b
+	return NATRange{Flags: m.Flags, MinPort: m.MinPort, MaxPort: m.MaxPort}.MarshalCompat()
 }
 
-// Marshal6 encodes the IPv6 info: flags, no addresses, the ports
-// big-endian.
+// Marshal6 encodes the IPv6 info: struct nf_nat_range with no addresses.
 func (m Masquerade) Marshal6() []byte {
-	b := newEnc(Masquerade6Target.Size)
-	b.u32(0, m.Flags)
-	b.be16(36, m.MinPort)
-	b.be16(38, m.MaxPort)
-	return b
+	return NATRange{Flags: m.Flags, MinPort: m.MinPort, MaxPort: m.MaxPort}.MarshalRange()
 }
