@@ -37,10 +37,10 @@ func placedExprs(r *rule.Rule, table string) ([]expr.Any, error) {
 	if out, err = placedIface(out, expr.MetaKeyOIFNAME, "-o", r.Out); err != nil {
 		return nil, err
 	}
-	if r.Proto.Set {
-		if r.Proto.Num == 0 {
-			return nil, fmt.Errorf("-p all with ! has no iptables-nft encoding")
-		}
+	switch {
+	case r.Proto.Set && r.Proto.Num == 0 && r.Proto.Invert:
+		return nil, fmt.Errorf("! -p all never matches and has no iptables-nft encoding")
+	case r.Proto.Set && r.Proto.Num != 0:
 		out = append(out, &expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
 			&expr.Cmp{Op: cmpOp(r.Proto.Invert), Register: 1, Data: []byte{r.Proto.Num}})
 	}

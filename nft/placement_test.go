@@ -32,6 +32,7 @@ var placedSpecs = map[rule.Family][]string{
 		`-f -j DROP`,
 		`! -f -p tcp`,
 		`-o lo`,
+		`-p all -s 10.9.0.0/16 -j ACCEPT`,
 		`-p tcp --dport 22 -j ACCEPT`,
 		`-p tcp --sport 1000:2000 -j ACCEPT`,
 		`-p tcp --sport 5 --dport 6 -j ACCEPT`,
