@@ -49,6 +49,12 @@ func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
 			return nil, err
 		}
 		return append(out, x), nil
+	case *rule.Mark:
+		x, err := xt.MarkTarget.Expr(xt.MarkXor(v.Value, v.Mask))
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
 	case *rule.Reject:
 		with := xt.RejectIPv4
 		if r.Family == rule.IPv6 {

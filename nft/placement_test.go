@@ -153,9 +153,16 @@ var (
 			`-p tcp -m comment --comment "transparent proxy" -j TPROXY --on-port 8080 --on-ip 127.0.0.1 --tproxy-mark 0x1/0x1`,
 			`-m cluster --cluster-total-nodes 7 ! --cluster-local-nodemask 9 --cluster-hash-seed 1 -j ACCEPT`,
 			`-m connbytes ! --connbytes 500 --connbytes-mode bytes --connbytes-dir both -j ACCEPT`,
+			`-j MARK --set-mark 5`,
+			`-i eth0 -j MARK --set-xmark 0x1/0xff`,
+			`-j MARK --and-mark 0xf0`,
+			`-j MARK --or-mark 0x4`,
+			`-j MARK --xor-mark 0x3`,
+			`-m mark --mark 0x4/0x4 -j MARK --set-mark 0x10/0x10`,
 		},
 		rule.IPv6: {
 			`-p udp -j TPROXY --on-port 53 --on-ip ::1`,
+			`-j MARK --set-mark 0x2`,
 		},
 	}
 	placedOutputSpecs = map[rule.Family][]string{
