@@ -59,10 +59,7 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 		x, err := xt.ConntrackMatch.Expr(info.Marshal())
 		return []expr.Any{x}, err
 	case *rule.TCP:
-		if v.FlagsSet || v.Option != 0 {
-			break
-		}
-		return placedPorts("tcp", v.SPort, v.DPort)
+		return placedTCP(v)
 	}
 	return nil, fmt.Errorf("-m %s has no xtables encoding in nftsync yet, so it cannot be placed in iptables' own tables", m.Name())
 }
@@ -189,4 +186,26 @@ func placedLimit(l *rule.Limit) expr.Any {
 		}
 	}
 	return &expr.Limit{Type: expr.LimitTypePkts, Rate: mult[i-1] / avg, Unit: expr.LimitTime(mult[i-1] / scale), Burst: l.Burst}
+}
+
+// placedTCP is iptables-nft's native tcp match (add_nft_tcp): the flags
+// byte masked and compared, then the ports. --tcp-option it writes as the
+// xt match, which nftsync does not encode yet.
+func placedTCP(v *rule.TCP) ([]expr.Any, error) {
+	if v.Option != 0 {
+		return nil, fmt.Errorf("-m tcp --tcp-option has no encoding in nftsync yet, so it cannot be placed in iptables' own tables")
+	}
+	if !v.FlagsSet {
+		return placedPorts("tcp", v.SPort, v.DPort)
+	}
+	out := []expr.Any{
+		&expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{v.FlagMask}, Xor: []byte{0}},
+		&expr.Cmp{Op: cmpOp(v.FlagsInvert), Register: 1, Data: []byte{v.FlagOn}},
+	}
+	if !v.SPort.Set && !v.DPort.Set {
+		return out, nil
+	}
+	ports, err := placedPorts("tcp", v.SPort, v.DPort)
+	return append(out, ports...), err
 }
