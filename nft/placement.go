@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/nftables/expr"
-	gxt "github.com/google/nftables/xt"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
 	"github.com/nftsync/nftsync/rule/xt"
@@ -277,12 +275,16 @@ func placedRule(fam rule.Family, hr *haveRule) (*rule.Rule, error) {
 		if err != nil {
 			continue
 		}
-		if m, ok := x.(*expr.Match); ok && m.Name == xt.CommentMatch.Name {
-			if c, ok := m.Info.(*gxt.Comment); ok && len(*c) < xt.CommentMatch.Size {
-				// The comment TLV the spec expects, put in front.
-				ud := append([]byte{udComment, byte(len(*c))}, *c...)
-				return parseUserData(fam, append(ud, hr.udata...))
-			}
+		// The dump keeps xt info raw (decodeXt), whatever type
+		// google/nftables would decode it into.
+		kind, name, _, info, ok := xt.Info(x)
+		if !ok || kind != xt.Match || name != xt.CommentMatch.Name {
+			continue
+		}
+		if c, err := xt.DecodeComment(info); err == nil {
+			// The comment TLV the spec expects, put in front.
+			ud := append([]byte{udComment, byte(len(c.Text))}, c.Text...)
+			return parseUserData(fam, append(ud, hr.udata...))
 		}
 	}
 	return parseUserData(fam, hr.udata)

@@ -23,9 +23,17 @@ type Controller struct {
 	ipv4Only bool
 }
 
-// New creates a controller. Without options it keeps the rules as native
-// nftables rules in tables named kilo-*, in the current network namespace,
-// and reconciles every 5s once Run is called.
+// DefaultPlacement are the iptables tables whose chains New keeps inside
+// iptables' own tables (see controller.WithPlacement): filter, where Kilo's
+// FORWARD accepts must be final.
+var DefaultPlacement = []string{"filter"}
+
+// New creates a controller. Without options it keeps the rules over
+// netlink: the filter table's chains in iptables-nft's own filter table
+// (DefaultPlacement), the others as native nftables rules in tables named
+// kilo-*; on a host whose iptables is legacy, through the iptables engine.
+// It works in the current network namespace and reconciles every 5s once
+// Run is called.
 //
 // Unless clients are given, it checks whether the kernel has IPv6 (as Kilo
 // does); if not, it manages IPv4 rules only and logs why, once.
@@ -42,6 +50,13 @@ func New(opts ...ControllerOption) (*Controller, error) {
 	log := slogger(c.logger)
 	copts := []controller.Option{
 		controller.WithOwner(DefaultOwner),
+		// Kilo prepends FORWARD accepts for hosts whose iptables FORWARD
+		// policy is DROP (Docker): they are final only in iptables' own
+		// filter table. auto keeps them there on every host: placed in
+		// iptables-nft's filter table by the nftables engine, or through
+		// the iptables engine where iptables is legacy.
+		controller.WithBackend(controller.BackendAuto),
+		controller.WithPlacement(DefaultPlacement...),
 		controller.WithLogger(log),
 		controller.WithResyncPeriod(c.resync),
 		controller.WithRegisterer(c.registerer),
