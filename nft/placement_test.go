@@ -308,6 +308,7 @@ func TestPlacementOwnership(t *testing.T) {
 	if p := apply(t, b, rs); !p.Empty() {
 		t.Errorf("apply after a dump: %s", p)
 	}
+	b.Close() // one writer per owner: the fresh backend takes over
 	fresh, _ := newBackend(t, ns, WithPlacement("filter"))
 	if p := apply(t, fresh, rs); !p.Empty() {
 		t.Errorf("fresh backend: %s", p)
@@ -328,14 +329,14 @@ func TestPlacementOwnership(t *testing.T) {
 	}
 
 	ns.Exec("iptables-nft", "-F", "FORWARD")
-	if p := apply(t, b, rs); p.Empty() {
+	if p := apply(t, fresh, rs); p.Empty() {
 		t.Error("a flushed FORWARD was not repaired")
 	}
 	if got := save(t, ns); !strings.Contains(got, lastPlaced+"\n:") && !strings.Contains(got, lastPlaced+"\nCOMMIT") {
 		t.Errorf("after the repair:\n%s", got)
 	}
 	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
-	if err := b.CleanUp(context.Background()); err != nil {
+	if err := fresh.CleanUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := save(t, ns); got != before {
@@ -365,7 +366,6 @@ func TestPlacementRefuses(t *testing.T) {
 	b, _ := newBackend(t, ns, WithPlacement("filter"))
 	for _, c := range []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED --ctproto tcp -j ACCEPT`),
-		chain(t, rule.IPv4, "filter", "FORWARD", "", `-j CONNMARK --set-mark 1`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp -j TPROXY --on-port 1`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --tcp-option 5 -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --dport 0:65535 -j ACCEPT`),
@@ -439,6 +439,7 @@ func TestPlacementAppend(t *testing.T) {
 	if got := save(t, ns); !strings.Contains(got, want) {
 		t.Errorf("iptables-nft-save:\n%s\nwant\n%s", got, want)
 	}
+	b.Close() // one writer per owner: the fresh backend takes over
 	fresh, _ := newBackend(t, ns, WithPlacement("filter"))
 	fresh.placedHead = appended(2)
 	if p := apply(t, fresh, rs); !p.Empty() {

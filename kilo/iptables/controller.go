@@ -15,6 +15,7 @@ type Controller struct {
 	resync     time.Duration
 	v4, v6     Client
 	registerer prometheus.Registerer
+	placement  *[]string
 	opts       []controller.Option
 
 	c *controller.Controller
@@ -24,9 +25,18 @@ type Controller struct {
 }
 
 // DefaultPlacement are the iptables tables whose chains New keeps inside
-// iptables' own tables (see controller.WithPlacement): filter, where Kilo's
-// FORWARD accepts must be final.
+// iptables' own tables unless WithPlacement says otherwise (see
+// controller.WithPlacement): filter, where Kilo's FORWARD accepts must be
+// final.
 var DefaultPlacement = []string{"filter"}
+
+// placed is the placement New asks for.
+func (c *Controller) placed() []string {
+	if c.placement != nil {
+		return *c.placement
+	}
+	return DefaultPlacement
+}
 
 // New creates a controller. Without options it keeps the rules over
 // netlink: the filter table's chains in iptables-nft's own filter table
@@ -56,7 +66,7 @@ func New(opts ...ControllerOption) (*Controller, error) {
 		// iptables-nft's filter table by the nftables engine, or through
 		// the iptables engine where iptables is legacy.
 		controller.WithBackend(controller.BackendAuto),
-		controller.WithPlacement(DefaultPlacement...),
+		controller.WithPlacement(c.placed()...),
 		controller.WithLogger(log),
 		controller.WithResyncPeriod(c.resync),
 		controller.WithRegisterer(c.registerer),
