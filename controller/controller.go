@@ -28,7 +28,7 @@ type Controller struct {
 // New creates a controller. With no options it manages nftables tables named
 // "nftsync-*" in the current network namespace.
 func New(opts ...Option) (*Controller, error) {
-	o := options{logger: slog.Default(), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables}
+	o := options{logger: slog.New(slog.DiscardHandler), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -103,7 +103,10 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 // removed, and within a chain the rules are kept in list order. Every rule
 // is validated before anything is changed; if any is invalid, or the engine
 // refuses the change, nothing is changed and the error names the rule.
-func (c *Controller) Set(rules []Rule) error {
+func (c *Controller) Set(rules []Rule) error { return c.SetContext(context.Background(), rules) }
+
+// SetContext is Set with a context that bounds the work.
+func (c *Controller) SetContext(ctx context.Context, rules []Rule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	desired, cache, err := desired(rules, c.cache)
@@ -111,7 +114,7 @@ func (c *Controller) Set(rules []Rule) error {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err
 	}
-	if err := c.apply("set", desired); err != nil {
+	if err := c.apply(ctx, "set", desired); err != nil {
 		return err
 	}
 	c.desired, c.cache = desired, cache
@@ -122,15 +125,18 @@ func (c *Controller) Set(rules []Rule) error {
 // Reconcile repairs any drift between the kernel and the desired state now.
 // With the nftables engine it costs one generation check when nothing
 // changed since the last reconcile.
-func (c *Controller) Reconcile() error {
+func (c *Controller) Reconcile() error { return c.ReconcileContext(context.Background()) }
+
+// ReconcileContext is Reconcile with a context that bounds the work.
+func (c *Controller) ReconcileContext(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.apply("reconcile", c.desired)
+	return c.apply(ctx, "reconcile", c.desired)
 }
 
-func (c *Controller) apply(op string, desired *firewall.Ruleset) error {
+func (c *Controller) apply(ctx context.Context, op string, desired *firewall.Ruleset) error {
 	start := time.Now()
-	plan, err := c.engine.Apply(context.Background(), desired)
+	plan, err := c.engine.Apply(ctx, desired)
 	c.metrics.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 	if err != nil {
 		c.metrics.errors.WithLabelValues(op).Inc()
@@ -146,11 +152,14 @@ func (c *Controller) apply(op string, desired *firewall.Ruleset) error {
 }
 
 // CleanUp removes everything the controller owns.
-func (c *Controller) CleanUp() error {
+func (c *Controller) CleanUp() error { return c.CleanUpContext(context.Background()) }
+
+// CleanUpContext is CleanUp with a context that bounds the work.
+func (c *Controller) CleanUpContext(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := time.Now()
-	err := c.engine.CleanUp(context.Background())
+	err := c.engine.CleanUp(ctx)
 	c.metrics.duration.WithLabelValues("cleanup").Observe(time.Since(start).Seconds())
 	if err != nil {
 		c.metrics.errors.WithLabelValues("cleanup").Inc()
@@ -162,33 +171,48 @@ func (c *Controller) CleanUp() error {
 
 // Plan returns what Set(rules) would change, changing nothing.
 func (c *Controller) Plan(rules []Rule) (*firewall.Plan, error) {
+	return c.PlanContext(context.Background(), rules)
+}
+
+// PlanContext is Plan with a context that bounds the work.
+func (c *Controller) PlanContext(ctx context.Context, rules []Rule) (*firewall.Plan, error) {
 	desired, err := Desired(rules)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.engine.Plan(context.Background(), desired)
+	return c.engine.Plan(ctx, desired)
 }
 
 // PlanRuleset is Plan for a ready desired state (from an iptables-save file).
 func (c *Controller) PlanRuleset(rs *firewall.Ruleset) (*firewall.Plan, error) {
+	return c.PlanRulesetContext(context.Background(), rs)
+}
+
+// PlanRulesetContext is PlanRuleset with a context that bounds the work.
+func (c *Controller) PlanRulesetContext(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	if err := rs.Validate(); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.engine.Plan(context.Background(), rs)
+	return c.engine.Plan(ctx, rs)
 }
 
 // SetRuleset is Set for a ready desired state (from an iptables-save file).
 func (c *Controller) SetRuleset(rs *firewall.Ruleset) error {
+	return c.SetRulesetContext(context.Background(), rs)
+}
+
+// SetRulesetContext is SetRuleset with a context that bounds the work.
+func (c *Controller) SetRulesetContext(ctx context.Context, rs *firewall.Ruleset) error {
 	if err := rs.Validate(); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.apply("set", rs); err != nil {
+	if err := c.apply(ctx, "set", rs); err != nil {
 		return err
 	}
 	c.desired, c.cache = rs, nil
@@ -210,9 +234,14 @@ func countRules(rs *firewall.Ruleset) int {
 
 // Current reads the owned state from the kernel (not from a cache).
 func (c *Controller) Current() (*firewall.Ruleset, error) {
+	return c.CurrentContext(context.Background())
+}
+
+// CurrentContext is Current with a context that bounds the work.
+func (c *Controller) CurrentContext(ctx context.Context) (*firewall.Ruleset, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.engine.Read(context.Background())
+	return c.engine.Read(ctx)
 }
 
 // Close releases the engine (sockets); it does not remove any rule.

@@ -3,6 +3,7 @@
 package iptsave
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,10 +19,20 @@ import (
 // lines are skipped. Rules may only go to built-in chains and to chains
 // declared by :CHAIN or -N, as iptables-restore requires. Each rule's Label
 // is "FILE:LINE: LINE-TEXT", and errors read "FILE:LINE: <offending text>:
-// <reason>" (a *rule.LineError wrapping the rule.ParseError).
+// <reason>" (a *rule.LineError wrapping the rule.ParseError). Lines over
+// MaxLineLen, NUL bytes and bytes that are not UTF-8 are refused the same
+// way (see checkLines). A second section of a table replaces the rules and
+// user chains of the earlier ones, as iptables-restore leaves them.
 func Parse(r io.Reader, name string, fam rule.Family) (*firewall.Ruleset, error) {
-	b := &builder{rs: &firewall.Ruleset{}, name: name, fam: fam}
-	if err := rule.ScanRestore(r, name, fam, b.line); err != nil {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if err := checkLines(data, name); err != nil {
+		return nil, err
+	}
+	b := &builder{rs: &firewall.Ruleset{}, name: name, fam: fam, seen: map[string]bool{}}
+	if err := rule.ScanRestore(bytes.NewReader(data), name, fam, b.line); err != nil {
 		return nil, err
 	}
 	if err := b.rs.Validate(); err != nil {
@@ -37,6 +48,7 @@ type builder struct {
 	rs   *firewall.Ruleset
 	name string
 	fam  rule.Family
+	seen map[string]bool // tables with a section so far
 }
 
 // chain returns the chain, creating it when create is set.
@@ -51,6 +63,11 @@ func (b *builder) chain(table, name string, create bool) *firewall.Chain {
 
 func (b *builder) line(l *rule.RestoreLine) error {
 	switch l.Kind {
+	case rule.RestoreTable:
+		if b.seen[l.Table] {
+			b.replaceTable(l.Table)
+		}
+		b.seen[l.Table] = true
 	case rule.RestoreChain:
 		c := b.chain(l.Table, l.Chain, true)
 		if l.Policy != "-" {
@@ -60,6 +77,27 @@ func (b *builder) line(l *rule.RestoreLine) error {
 		return b.command(l)
 	}
 	return nil
+}
+
+// replaceTable forgets a table's rules and user chains when a second
+// section of it begins: iptables-restore (without --noflush) flushes a
+// table at each of its sections, so the last section's rules are what
+// stays. The policies built-in chains were given stay set, as
+// iptables-legacy-restore has committed them with the earlier section
+// (iptables-nft-restore resets them to ACCEPT instead).
+func (b *builder) replaceTable(table string) {
+	kept := b.rs.Chains[:0:0]
+	for _, c := range b.rs.Chains {
+		switch {
+		case c.Family != b.fam || c.Table != table:
+		case !c.Builtin():
+			continue
+		default:
+			c.Rules = nil
+		}
+		kept = append(kept, c)
+	}
+	b.rs.Chains = kept
 }
 
 // command applies one command line. ScanRestore has checked that the chain

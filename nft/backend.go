@@ -273,7 +273,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			b.observe("drift", len(pl.changes))
 		}
 		b.lastRS, b.lastD = rs, d
-		b.log.Info("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
+		b.log.Debug("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
 		return &firewall.Plan{Changes: pl.changes}, nil
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/lcs"
 	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
@@ -204,7 +205,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 			}
 		}
 	}
-	match := matchRules(have, want)
+	match := lcs.Match(have, want)
 	kept := make([]bool, len(hc.rules))
 	for _, i := range match {
 		if i >= 0 {

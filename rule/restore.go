@@ -52,6 +52,9 @@ type RestoreLine struct {
 	Cmd           *Command // set for RestoreCommand
 }
 
+// maxRestoreLine is the scanner's limit: lines must be shorter.
+const maxRestoreLine = 1 << 20
+
 var counterPrefix = regexp.MustCompile(`^\[\d+:\d+\]\s+`)
 
 // restoreScanner keeps the state of one restore file: the open table, the
@@ -74,7 +77,7 @@ type restoreScanner struct {
 func ScanRestore(r io.Reader, name string, fam Family, fn func(*RestoreLine) error) error {
 	s := &restoreScanner{name: name, fam: fam}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	sc.Buffer(make([]byte, 64*1024), maxRestoreLine)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -95,7 +98,9 @@ func ScanRestore(r io.Reader, name string, fam Family, fn func(*RestoreLine) err
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return &LineError{File: name, Line: n + 1, Text: "(line too long)", Err: fmt.Errorf("a line is at most %d bytes", maxRestoreLine-1)}
+	} else if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	if s.table != "" {
