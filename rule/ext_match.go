@@ -46,4 +46,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"rpfilter":  refusedMatch("rpfilter"),
 	"connlimit": newConnlimit,
 	"hashlimit": newHashlimit,
+	"time":      newTime,
 }

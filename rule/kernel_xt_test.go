@@ -87,7 +87,7 @@ table ip6 nftsync-x {
 	chain POSTROUTING { type filter hook postrouting priority filter; }
 }`)
 	raw := rawConn(t, ns)
-	for _, c := range xtCases {
+	for _, c := range append(xtCases, xtMatchCases...) {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
 			t.Errorf("%s: %v", c.args, err)

@@ -1,0 +1,41 @@
+package nft
+
+import (
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// xtMatchesRuleset holds rules of the match extensions that nftsync
+// installs only as xtables extensions (time, tos, u32, ...).
+func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
+	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "INPUT", "",
+			`-p icmp -m time --datestart 2020-01-29T00:00:00 --timestart 12:00 --timestop 19:00 ! --weekdays Mon,Tue,Wed,Thu,Fri -j DROP`),
+		chain(t, rule.IPv6, "filter", "FORWARD", "",
+			`-m time --timestart 22:00:30 --timestop 06:00 --monthdays 1,15,31 --kerneltz --contiguous -j ACCEPT`),
+	}}
+}
+
+// TestXtMatchesConverge applies the rules of xtMatchesRuleset: a fresh
+// backend (nothing in memory) plans nothing and keeps every handle, and
+// Read returns the rules as declared.
+func TestXtMatchesConverge(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	rs := xtMatchesRuleset(t)
+	b, _ := newBackend(t, ns)
+	apply(t, b, rs)
+	list := func() string { return ns.Exec("nft", "-a", "list", "ruleset") }
+	before := list()
+	fresh, _ := newBackend(t, ns)
+	if p := apply(t, fresh, rs); !p.Empty() {
+		t.Errorf("a fresh backend plans changes to xt rules:\n%s", p)
+	}
+	if after := list(); after != before {
+		t.Errorf("the ruleset changed on a second apply:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	checkRead(t, fresh, rs)
+}

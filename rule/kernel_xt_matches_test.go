@@ -1,0 +1,11 @@
+package rule
+
+// xtMatchCases are the rules of the match extensions that have no native
+// nftables form at all (time, tos, u32, ...): each runs through
+// TestKernelXtInfo like xtCases.
+var xtMatchCases = []xtCase{
+	{IPv4, "filter", "INPUT", "-m time --timestart 12:00"},
+	{IPv4, "filter", "INPUT", "-p icmp -m time --datestart 2020-01-29T00:00:00 --timestart 12:00 --timestop 19:00 ! --weekdays Mon,Tue,Wed,Thu,Fri -j ACCEPT"},
+	{IPv6, "filter", "FORWARD", "-m time --timestart 22:00:30 --timestop 06:00 --monthdays 1,15,31 --weekdays Sa,7 --datestop 2030-02 --kerneltz --contiguous"},
+	{IPv6, "filter", "OUTPUT", "-m time ! --monthdays 2 --datestart 2021"},
+}

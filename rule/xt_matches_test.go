@@ -1,0 +1,44 @@
+package rule
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestXtMatchesParse checks the canonical form of the xt-only matches
+// (as iptables-save prints it; the kernel test checks it against
+// iptables-nft-save), that it parses back to itself, and what is refused.
+func TestXtMatchesParse(t *testing.T) {
+	for _, c := range []struct {
+		fam        Family
+		args, want string // want: the canonical form, or "error: SUBSTRING"
+	}{
+		{IPv4, "-m time --weekdays Monday,Su", "-m time --weekdays Mon,Sun --datestop 2038-01-19T03:14:07"},
+		{IPv4, "-m time --datestart 2021- --timestop 1:2", "-m time --timestart 00:00:00 --timestop 01:02:00 --datestart 2020-12-01T00:00:00 --datestop 2038-01-19T03:14:07"},
+		{IPv4, "-m time --utc --monthdays 07,31,", "-m time --monthdays 7,31 --datestop 2038-01-19T03:14:07"},
+		{IPv4, "-m time --monthdays 08", "error: not a day of the month"},
+		{IPv4, "-m time --weekdays 0", "error: not a day of the week"},
+		{IPv4, "-m time --utc --kerneltz", "error: other timezone"},
+		{IPv4, "-m time --timestart 1:00 --timestop 2:00 --contiguous", "error: --contiguous"},
+		{IPv4, "-m time ! --weekdays 1,2,3,4,5,6,7", "error: no day"},
+		{IPv4, "-m time --datestart 1969", "error: invalid date"},
+		{IPv4, "-m time ! --datestart 2000", "error: cannot be negated"},
+	} {
+		r, err := ParseString(c.fam, c.args)
+		if want, isErr := strings.CutPrefix(c.want, "error: "); isErr {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %v, want one saying %q", c.args, err, want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		if got := r.String(); got != c.want {
+			t.Errorf("%s:\n  got  %s\n  want %s", c.args, got, c.want)
+		} else if again, err := ParseString(c.fam, got); err != nil || again.String() != got {
+			t.Errorf("%s: the canonical form reads back as %v, %v", c.args, again, err)
+		}
+	}
+}
