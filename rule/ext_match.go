@@ -47,4 +47,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"connlimit": newConnlimit,
 	"hashlimit": newHashlimit,
 	"time":      newTime,
+	"tos":       func(*Rule) (Match, error) { return &TosMatch{}, nil },
 }

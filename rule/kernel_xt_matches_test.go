@@ -8,4 +8,7 @@ var xtMatchCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-p icmp -m time --datestart 2020-01-29T00:00:00 --timestart 12:00 --timestop 19:00 ! --weekdays Mon,Tue,Wed,Thu,Fri -j ACCEPT"},
 	{IPv6, "filter", "FORWARD", "-m time --timestart 22:00:30 --timestop 06:00 --monthdays 1,15,31 --weekdays Sa,7 --datestop 2030-02 --kerneltz --contiguous"},
 	{IPv6, "filter", "OUTPUT", "-m time ! --monthdays 2 --datestart 2021"},
+	{IPv4, "filter", "INPUT", "-m tos --tos Minimize-Delay"},
+	{IPv4, "mangle", "PREROUTING", "-m tos ! --tos 0x12/0x3e"},
+	{IPv6, "filter", "OUTPUT", "-m tos --tos 0x20"},
 }

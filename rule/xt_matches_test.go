@@ -23,6 +23,8 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv4, "-m time ! --weekdays 1,2,3,4,5,6,7", "error: no day"},
 		{IPv4, "-m time --datestart 1969", "error: invalid date"},
 		{IPv4, "-m time ! --datestart 2000", "error: cannot be negated"},
+		{IPv4, "-m tos --tos normal-service", "-m tos --tos 0x00/0x3f"},
+		{IPv6, "-m tos --tos 0x100", "error: at most 255"},
 	} {
 		r, err := ParseString(c.fam, c.args)
 		if want, isErr := strings.CutPrefix(c.want, "error: "); isErr {
