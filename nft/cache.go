@@ -24,6 +24,8 @@ type entry struct {
 	elems [][]byte // marshalled expressions as installed
 	norms [][]byte // marshalled normal forms
 	udata []byte
+	// compat is the rule's NFTA_RULE_COMPAT attribute, if it needs one.
+	compat attrs
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message; nil when the rule
 	// has anonymous sets (their ids differ per batch).
@@ -173,7 +175,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets}
+	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: compatAttr(r, tr)}
 	exprs := tr.Exprs()
 	fam := nfproto(r.Family)
 	e.elems = make([][]byte, len(exprs))
@@ -197,6 +199,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 		if e.body, err = ruleBody(e.elems, ud); err != nil {
 			return nil, err
 		}
+		e.body = append(e.body, e.compat...)
 		// The expressions live on inside the body: share its memory.
 		off := 2 * unix.NLA_HDRLEN
 		for i, b := range e.elems {

@@ -48,4 +48,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"hashlimit": newHashlimit,
 	"time":      newTime,
 	"tos":       func(*Rule) (Match, error) { return &TosMatch{}, nil },
+	"tcpmss":    func(*Rule) (Match, error) { return &TCPMSSMatch{}, nil },
 }

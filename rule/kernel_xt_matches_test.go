@@ -1,5 +1,13 @@
 package rule
 
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
 // xtMatchCases are the rules of the match extensions that have no native
 // nftables form at all (time, tos, u32, ...): each runs through
 // TestKernelXtInfo like xtCases.
@@ -11,4 +19,32 @@ var xtMatchCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-m tos --tos Minimize-Delay"},
 	{IPv4, "mangle", "PREROUTING", "-m tos ! --tos 0x12/0x3e"},
 	{IPv6, "filter", "OUTPUT", "-m tos --tos 0x20"},
+	{IPv4, "filter", "FORWARD", "-p tcp -m tcpmss --mss 1400:1500"},
+	{IPv6, "mangle", "POSTROUTING", "-p tcp -m tcpmss ! --mss 536 -j ACCEPT"},
+}
+
+// ruleCompat encodes the NFTA_RULE_COMPAT attribute the nft engine sends
+// with the rule (nft/compat.go), or nil when it sends none.
+func ruleCompat(t *testing.T, r *Rule) []byte {
+	t.Helper()
+	tr, err := r.TranslateExprs()
+	if err != nil || !tr.Compat() {
+		return nil
+	}
+	proto, invert, ok := r.CompatProto()
+	if !ok {
+		return nil
+	}
+	ae := netlink.NewAttributeEncoder()
+	ae.ByteOrder = binary.BigEndian
+	ae.Nested(unix.NFTA_RULE_COMPAT, func(nae *netlink.AttributeEncoder) error {
+		nae.Uint32(unix.NFTA_RULE_COMPAT_PROTO, uint32(proto))
+		nae.Uint32(unix.NFTA_RULE_COMPAT_FLAGS, uint32(b2i(invert))*unix.NFT_RULE_COMPAT_F_INV)
+		return nil
+	})
+	b, err := ae.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

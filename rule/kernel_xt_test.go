@@ -142,13 +142,13 @@ table ip6 nftsync-x {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := rawAddRule(raw, fam, c.table, c.chain, all, nil); err != nil {
+			if err := rawAddRule(raw, fam, c.table, c.chain, all, nil, ruleCompat(t, r)); err != nil {
 				t.Errorf("%s: adding nftsync's rule to iptables-nft's chain: %v", c.args, err)
 			} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); got != want {
 				t.Errorf("%s: %s-save reads nftsync's rule as\n  %s\nwant\n  %s", c.args, tool, got, want)
 			}
 		}
-		err = rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil)
+		err = rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil, ruleCompat(t, r))
 		switch want := ext.Installable(); {
 		case want == nil && err != nil:
 			t.Errorf("%s: the kernel refuses nftsync's %s in table nftsync-x: %v", c.args, ext, err)

@@ -44,3 +44,31 @@ func TestXtMatchesParse(t *testing.T) {
 		}
 	}
 }
+
+// TestXtMatchesProto checks that a match the kernel binds to a protocol is
+// refused before anything is applied in a rule without that -p, as the
+// kernel refuses it, while it still translates (as iptables-translate
+// does).
+func TestXtMatchesProto(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		ok   bool
+	}{
+		{"-m tcpmss --mss 5", false},
+		{"-p udp -m tcpmss --mss 5", false},
+		{"! -p tcp -m tcpmss --mss 5", false},
+		{"-p tcp -m tcpmss --mss 5", true},
+		{"-p 6 -m tcpmss --mss 5", true},
+	} {
+		r, err := ParseString(IPv4, c.args)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		if _, err := r.Translate(); err != nil {
+			t.Errorf("%s: %v", c.args, err)
+		}
+		if err := r.CheckHooks(0); (err == nil) != c.ok {
+			t.Errorf("%s: CheckHooks: %v, want ok=%v", c.args, err, c.ok)
+		}
+	}
+}
