@@ -49,4 +49,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"time":      newTime,
 	"tos":       func(*Rule) (Match, error) { return &TosMatch{}, nil },
 	"tcpmss":    func(*Rule) (Match, error) { return &TCPMSSMatch{}, nil },
+	"physdev":   func(*Rule) (Match, error) { return &Physdev{}, nil },
 }

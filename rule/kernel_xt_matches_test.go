@@ -21,6 +21,9 @@ var xtMatchCases = []xtCase{
 	{IPv6, "filter", "OUTPUT", "-m tos --tos 0x20"},
 	{IPv4, "filter", "FORWARD", "-p tcp -m tcpmss --mss 1400:1500"},
 	{IPv6, "mangle", "POSTROUTING", "-p tcp -m tcpmss ! --mss 536 -j ACCEPT"},
+	{IPv4, "filter", "FORWARD", "-m physdev --physdev-in veth+ ! --physdev-out br0-port1 --physdev-is-bridged"},
+	{IPv6, "filter", "INPUT", "-m physdev ! --physdev-is-in --physdev-in + ! --physdev-is-bridged"},
+	{IPv4, "filter", "OUTPUT", "-m physdev --physdev-is-out --physdev-is-bridged"},
 }
 
 // ruleCompat encodes the NFTA_RULE_COMPAT attribute the nft engine sends

@@ -3,6 +3,8 @@ package rule
 import (
 	"strings"
 	"testing"
+
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // TestXtMatchesParse checks the canonical form of the xt-only matches
@@ -25,6 +27,10 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv4, "-m time ! --datestart 2000", "error: cannot be negated"},
 		{IPv4, "-m tos --tos normal-service", "-m tos --tos 0x00/0x3f"},
 		{IPv6, "-m tos --tos 0x100", "error: at most 255"},
+		{IPv4, "-m physdev --physdev-is-bridged ! --physdev-in a+ --physdev-is-in", "-m physdev --physdev-is-in ! --physdev-in a+ --physdev-is-bridged"},
+		{IPv4, "-m physdev", "error: needs a --physdev option"},
+		{IPv4, "-m physdev --physdev-in a --physdev-in b", "error: only be given once"},
+		{IPv4, "-m physdev --physdev-in 0123456789abcdef", "error: longer than 15"},
 	} {
 		r, err := ParseString(c.fam, c.args)
 		if want, isErr := strings.CutPrefix(c.want, "error: "); isErr {
@@ -41,6 +47,30 @@ func TestXtMatchesParse(t *testing.T) {
 			t.Errorf("%s:\n  got  %s\n  want %s", c.args, got, c.want)
 		} else if again, err := ParseString(c.fam, got); err != nil || again.String() != got {
 			t.Errorf("%s: the canonical form reads back as %v, %v", c.args, again, err)
+		}
+	}
+}
+
+// TestXtMatchesHooks checks the hooks that depend on a match's options.
+func TestXtMatchesHooks(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		ok   bool
+	}{
+		{"-m physdev --physdev-out x", false},
+		{"-m physdev --physdev-is-out ! --physdev-is-bridged", false},
+		{"-m physdev --physdev-out x --physdev-is-bridged", true},
+		{"-m physdev --physdev-in x", true},
+	} {
+		r, err := ParseString(IPv4, c.args)
+		if err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		if err := r.CheckHooks(xt.LocalOut); (err == nil) != c.ok {
+			t.Errorf("%s: CheckHooks(OUTPUT): %v, want ok=%v", c.args, err, c.ok)
+		}
+		if err := r.CheckHooks(xt.Forward | xt.PostRouting); err != nil {
+			t.Errorf("%s: CheckHooks(FORWARD/POSTROUTING): %v", c.args, err)
 		}
 	}
 }
