@@ -50,4 +50,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"tos":       func(*Rule) (Match, error) { return &TosMatch{}, nil },
 	"tcpmss":    func(*Rule) (Match, error) { return &TCPMSSMatch{}, nil },
 	"physdev":   func(*Rule) (Match, error) { return &Physdev{}, nil },
+	"string":    newString,
 }

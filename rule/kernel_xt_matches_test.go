@@ -2,6 +2,7 @@ package rule
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 
 	"github.com/mdlayher/netlink"
@@ -24,6 +25,18 @@ var xtMatchCases = []xtCase{
 	{IPv4, "filter", "FORWARD", "-m physdev --physdev-in veth+ ! --physdev-out br0-port1 --physdev-is-bridged"},
 	{IPv6, "filter", "INPUT", "-m physdev ! --physdev-is-in --physdev-in + ! --physdev-is-bridged"},
 	{IPv4, "filter", "OUTPUT", "-m physdev --physdev-is-out --physdev-is-bridged"},
+	{IPv4, "filter", "INPUT", "-p tcp -m string --string 'GET /' --algo bm --to 100"},
+	{IPv4, "filter", "FORWARD", `-m string ! --hex-string "a|00 01|\\|ff|" --algo kmp --from 20 --to 1000 --icase`},
+	{IPv6, "filter", "OUTPUT", `-m string --string 'say "hi"' --algo kmp --icase`},
+	{IPv6, "filter", "INPUT", `-m string --string 'x\' --algo bm`},
+}
+
+// sameArgs reports whether two iptables-save lines are the same arguments
+// (iptables quotes some values that nftsync leaves bare: --string "x").
+func sameArgs(a, b string) bool {
+	x, errA := SplitArgs(a)
+	y, errB := SplitArgs(b)
+	return errA == nil && errB == nil && slices.Equal(x, y)
 }
 
 // ruleCompat encodes the NFTA_RULE_COMPAT attribute the nft engine sends

@@ -29,6 +29,15 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv6, "-m tos --tos 0x100", "error: at most 255"},
 		{IPv4, "-m physdev --physdev-is-bridged ! --physdev-in a+ --physdev-is-in", "-m physdev --physdev-is-in ! --physdev-in a+ --physdev-is-bridged"},
 		{IPv4, "-m physdev", "error: needs a --physdev option"},
+		{IPv4, "-m string --hex-string '|41||42|' --algo bm", `-m string --string "A|42" --algo bm`},
+		{IPv4, `-m string --string 'x\' --algo bm`, `-m string --hex-string "|785c|" --algo bm`},
+		{IPv4, "-m string --string a --algo bm --icase --icase", "error: only be given once"},
+		{IPv4, "-m string --string '' --algo bm", "error: empty pattern"},
+		{IPv4, "-m string --string a --algo fsm", "error: not a string search algorithm"},
+		{IPv4, "-m string --string a", "error: needs --algo"},
+		{IPv4, "-m string --hex-string '|4|' --algo bm", "error: invalid hex"},
+		{IPv4, "-m string --string a --hex-string b --algo bm", "error: one of --string"},
+		{IPv4, "-m string --string a --algo bm --from 10 --to 9", "error: beyond --to"},
 		{IPv4, "-m physdev --physdev-in a --physdev-in b", "error: only be given once"},
 		{IPv4, "-m physdev --physdev-in 0123456789abcdef", "error: longer than 15"},
 	} {
@@ -43,7 +52,7 @@ func TestXtMatchesParse(t *testing.T) {
 			t.Errorf("%s: %v", c.args, err)
 			continue
 		}
-		if got := r.String(); got != c.want {
+		if got := r.String(); !sameArgs(got, c.want) {
 			t.Errorf("%s:\n  got  %s\n  want %s", c.args, got, c.want)
 		} else if again, err := ParseString(c.fam, got); err != nil || again.String() != got {
 			t.Errorf("%s: the canonical form reads back as %v, %v", c.args, again, err)
