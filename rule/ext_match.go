@@ -51,4 +51,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"tcpmss":    func(*Rule) (Match, error) { return &TCPMSSMatch{}, nil },
 	"physdev":   func(*Rule) (Match, error) { return &Physdev{}, nil },
 	"string":    newString,
+	"u32":       func(*Rule) (Match, error) { return &U32{}, nil },
 }
