@@ -16,6 +16,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-p icmp -m time --datestart 2020-01-29T00:00:00 --timestart 12:00 --timestop 19:00 ! --weekdays Mon,Tue,Wed,Thu,Fri -j DROP`,
 			`-m tos ! --tos 0x12/0x3e -j ACCEPT`,
 			`-p tcp -m tcpmss ! --mss 536:1000 -j DROP`,
+			`-p tcp -m socket --transparent --restore-skmark -j ACCEPT`,
 			`-m physdev ! --physdev-in veth+ --physdev-is-bridged -j ACCEPT`,
 			`-p tcp -m string --hex-string "|00|GET|0a|" --algo kmp --to 200 --icase -j DROP`),
 		chain(t, rule.IPv6, "filter", "FORWARD", "",

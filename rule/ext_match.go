@@ -52,4 +52,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"physdev":   func(*Rule) (Match, error) { return &Physdev{}, nil },
 	"string":    newString,
 	"u32":       func(*Rule) (Match, error) { return &U32{}, nil },
+	"socket":    func(*Rule) (Match, error) { return &Socket{}, nil },
 }

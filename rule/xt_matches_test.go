@@ -72,26 +72,29 @@ func TestXtMatchesParse(t *testing.T) {
 	}
 }
 
-// TestXtMatchesHooks checks the hooks that depend on a match's options.
+// TestXtMatchesHooks checks the hooks the kernel accepts each match in,
+// some of which depend on the match's options.
 func TestXtMatchesHooks(t *testing.T) {
 	for _, c := range []struct {
-		args string
-		ok   bool
+		args  string
+		hooks xt.Hooks
+		ok    bool
 	}{
-		{"-m physdev --physdev-out x", false},
-		{"-m physdev --physdev-is-out ! --physdev-is-bridged", false},
-		{"-m physdev --physdev-out x --physdev-is-bridged", true},
-		{"-m physdev --physdev-in x", true},
+		{"-m physdev --physdev-out x", xt.LocalOut, false},
+		{"-m physdev --physdev-is-out ! --physdev-is-bridged", xt.LocalOut, false},
+		{"-m physdev --physdev-out x --physdev-is-bridged", xt.LocalOut, true},
+		{"-m physdev --physdev-in x", xt.LocalOut, true},
+		{"-m physdev --physdev-out x", xt.Forward | xt.PostRouting, true},
+		{"-m socket", xt.PreRouting | xt.LocalIn, true},
+		{"-m socket --transparent", xt.Forward, false},
+		{"-m socket", xt.LocalOut, false},
 	} {
 		r, err := ParseString(IPv4, c.args)
 		if err != nil {
 			t.Fatalf("%s: %v", c.args, err)
 		}
-		if err := r.CheckHooks(xt.LocalOut); (err == nil) != c.ok {
-			t.Errorf("%s: CheckHooks(OUTPUT): %v, want ok=%v", c.args, err, c.ok)
-		}
-		if err := r.CheckHooks(xt.Forward | xt.PostRouting); err != nil {
-			t.Errorf("%s: CheckHooks(FORWARD/POSTROUTING): %v", c.args, err)
+		if err := r.CheckHooks(c.hooks); (err == nil) != c.ok {
+			t.Errorf("%s: CheckHooks(%s): %v, want ok=%v", c.args, c.hooks, err, c.ok)
 		}
 	}
 }
