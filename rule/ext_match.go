@@ -54,4 +54,5 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"u32":       func(*Rule) (Match, error) { return &U32{}, nil },
 	"socket":    func(*Rule) (Match, error) { return &Socket{}, nil },
 	"connlabel": func(*Rule) (Match, error) { return &Connlabel{}, nil },
+	"recent":    newRecent,
 }
