@@ -24,7 +24,8 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 		chain(t, rule.IPv6, "filter", "FORWARD", "",
 			`-m time --timestart 22:00:30 --timestop 06:00 --monthdays 1,15,31 --kerneltz --contiguous -j ACCEPT`,
 			`-m u32 ! --u32 "6&0xFF=1:3,017&&4<<8=+5" -j DROP`,
-			`-m connlabel ! --label 3 --set -j ACCEPT`),
+			`-m connlabel ! --label 3 --set -j ACCEPT`,
+			`-m ipv6header ! --header frag,auth --soft -j DROP`),
 	}}
 }
 

@@ -55,4 +55,6 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"socket":    func(*Rule) (Match, error) { return &Socket{}, nil },
 	"connlabel": func(*Rule) (Match, error) { return &Connlabel{}, nil },
 	"recent":    newRecent,
+	// Longer names, in a block of their own.
+	"ipv6header": newIPv6Header,
 }
