@@ -25,7 +25,8 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-m time --timestart 22:00:30 --timestop 06:00 --monthdays 1,15,31 --kerneltz --contiguous -j ACCEPT`,
 			`-m u32 ! --u32 "6&0xFF=1:3,017&&4<<8=+5" -j DROP`,
 			`-m connlabel ! --label 3 --set -j ACCEPT`,
-			`-m ipv6header ! --header frag,auth --soft -j DROP`),
+			`-m ipv6header ! --header frag,auth --soft -j DROP`,
+			`-m eui64 -j ACCEPT`),
 	}}
 }
 

@@ -55,6 +55,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"socket":    func(*Rule) (Match, error) { return &Socket{}, nil },
 	"connlabel": func(*Rule) (Match, error) { return &Connlabel{}, nil },
 	"recent":    newRecent,
+	"eui64":     newEUI64,
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }

@@ -110,8 +110,14 @@ func TestXtMatchesHooks(t *testing.T) {
 		{"-m socket", xt.PreRouting | xt.LocalIn, true},
 		{"-m socket --transparent", xt.Forward, false},
 		{"-m socket", xt.LocalOut, false},
+		{"-m eui64", xt.PreRouting | xt.LocalIn | xt.Forward, true},
+		{"-m eui64", xt.PostRouting, false},
 	} {
-		r, err := ParseString(IPv4, c.args)
+		fam := IPv4
+		if strings.Contains(c.args, "eui64") {
+			fam = IPv6
+		}
+		r, err := ParseString(fam, c.args)
 		if err != nil {
 			t.Fatalf("%s: %v", c.args, err)
 		}
