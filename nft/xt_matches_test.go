@@ -26,7 +26,8 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-m u32 ! --u32 "6&0xFF=1:3,017&&4<<8=+5" -j DROP`,
 			`-m connlabel ! --label 3 --set -j ACCEPT`,
 			`-m ipv6header ! --header frag,auth --soft -j DROP`,
-			`-m eui64 -j ACCEPT`),
+			`-m eui64 -j ACCEPT`,
+			`-m srh ! --srh-nsid fd00::1/48 --srh-segs-left-gt 2 -j DROP`),
 	}}
 }
 

@@ -56,6 +56,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"connlabel": func(*Rule) (Match, error) { return &Connlabel{}, nil },
 	"recent":    newRecent,
 	"eui64":     newEUI64,
+	"srh":       newSRH,
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }
