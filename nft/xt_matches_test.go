@@ -24,6 +24,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 		chain(t, rule.IPv6, "filter", "FORWARD", "",
 			`-m time --timestart 22:00:30 --timestop 06:00 --monthdays 1,15,31 --kerneltz --contiguous -j ACCEPT`,
 			`-m u32 ! --u32 "6&0xFF=1:3,017&&4<<8=+5" -j DROP`,
+			`-m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j ACCEPT`,
 			`-m connlabel ! --label 3 --set -j ACCEPT`,
 			`-m ipv6header ! --header frag,auth --soft -j DROP`,
 			`-m eui64 -j ACCEPT`,

@@ -57,6 +57,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"recent":    newRecent,
 	"eui64":     newEUI64,
 	"srh":       newSRH,
+	"bpf":       func(*Rule) (Match, error) { return &BPF{}, nil },
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }
