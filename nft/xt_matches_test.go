@@ -17,6 +17,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-m tos ! --tos 0x12/0x3e -j ACCEPT`,
 			`-p tcp -m tcpmss ! --mss 536:1000 -j DROP`,
 			`-p tcp -m socket --transparent --restore-skmark -j ACCEPT`,
+			`-p tcp -m osf ! --genre Windows --ttl 1 -j DROP`,
 			`-p tcp --dport 22 -m recent --set --name ssh --mask 255.255.255.0 --rsource`,
 			`-p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh -j DROP`,
 			`-m physdev ! --physdev-in veth+ --physdev-is-bridged -j ACCEPT`,

@@ -58,6 +58,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"eui64":     newEUI64,
 	"srh":       newSRH,
 	"bpf":       func(*Rule) (Match, error) { return &BPF{}, nil },
+	"osf":       newOSF,
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }

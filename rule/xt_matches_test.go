@@ -73,6 +73,10 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv4, "-m bpf --bytecode 6", "error: start with its length"},
 		{IPv4, "-m bpf --bytecode '1,6 0 256 1'", "error: not a number of 8 bits"},
 		{IPv4, "-m bpf --object-pinned /sys/fs/bpf/x", "error: file descriptor"},
+		{IPv4, "-p tcp -m osf --log 0 ! --genre Linux", "-p tcp -m osf ! --genre Linux --log 0"},
+		{IPv4, "-p tcp -m osf --genre Linux --ttl 3", "error: 0, 1 or 2"},
+		{IPv4, "-p tcp -m osf --genre 'a b'", "error: not a genre"},
+		{IPv6, "-p tcp -m osf --genre Linux", "error: IPv4 match"},
 		{IPv4, "-m socket ! --nowildcard", "error: cannot be negated"},
 		{IPv4, "-m u32 --u32 1=2&&", "error: abrupt end"},
 		{IPv4, "-m u32 --u32 1<2=3", "error: operator expected"},
@@ -123,6 +127,8 @@ func TestXtMatchesHooks(t *testing.T) {
 		{"-m socket", xt.LocalOut, false},
 		{"-m eui64", xt.PreRouting | xt.LocalIn | xt.Forward, true},
 		{"-m eui64", xt.PostRouting, false},
+		{"-p tcp -m osf --genre Linux", xt.Forward, true},
+		{"-p tcp -m osf --genre Linux", xt.LocalOut, false},
 	} {
 		fam := IPv4
 		if strings.Contains(c.args, "eui64") {
@@ -152,6 +158,8 @@ func TestXtMatchesProto(t *testing.T) {
 		{"! -p tcp -m tcpmss --mss 5", false},
 		{"-p tcp -m tcpmss --mss 5", true},
 		{"-p 6 -m tcpmss --mss 5", true},
+		{"-m osf --genre Linux", false},
+		{"-p tcp -m osf --genre Linux", true},
 	} {
 		r, err := ParseString(IPv4, c.args)
 		if err != nil {
