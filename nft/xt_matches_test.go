@@ -3,6 +3,9 @@ package nft
 import (
 	"testing"
 
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/rule"
@@ -18,6 +21,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-p tcp -m tcpmss ! --mss 536:1000 -j DROP`,
 			`-p tcp -m socket --transparent --restore-skmark -j ACCEPT`,
 			`-p tcp -m osf ! --genre Windows --ttl 1 -j DROP`,
+			`-m nfacct --nfacct-name http-in`,
 			`-p tcp --dport 22 -m recent --set --name ssh --mask 255.255.255.0 --rsource`,
 			`-p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh -j DROP`,
 			`-m physdev ! --physdev-in veth+ --physdev-is-bridged -j ACCEPT`,
@@ -40,6 +44,7 @@ func TestXtMatchesConverge(t *testing.T) {
 	netnstest.RequireBinary(t, "nft")
 	ns := netnstest.New(t)
 	rs := xtMatchesRuleset(t)
+	newNfacct(t, ns, "http-in")
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
 	list := func() string { return ns.Exec("nft", "-a", "list", "ruleset") }
@@ -52,4 +57,32 @@ func TestXtMatchesConverge(t *testing.T) {
 		t.Errorf("the ruleset changed on a second apply:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	checkRead(t, fresh, rs)
+}
+
+// newNfacct creates an extended accounting object in ns, as "nfacct add
+// NAME" does: the kernel refuses a rule naming one that does not exist.
+func newNfacct(t *testing.T, ns *netnstest.NS, name string) {
+	t.Helper()
+	const nfacctName, nfnlMsgAcctNew = 1, 0 // linux/netfilter/nfnetlink_acct.h
+	err := ns.Do(func() error {
+		c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		ae := netlink.NewAttributeEncoder()
+		ae.String(nfacctName, name)
+		attrs, err := ae.Encode()
+		if err != nil {
+			return err
+		}
+		_, err = c.Execute(netlink.Message{
+			Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_ACCT<<8 | nfnlMsgAcctNew), Flags: netlink.Request | netlink.Acknowledge | netlink.Create},
+			Data:   append([]byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0}, attrs...),
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("creating nfacct object %q: %v", name, err)
+	}
 }

@@ -59,6 +59,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"srh":       newSRH,
 	"bpf":       func(*Rule) (Match, error) { return &BPF{}, nil },
 	"osf":       newOSF,
+	"nfacct":    func(*Rule) (Match, error) { return &Nfacct{}, nil },
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }

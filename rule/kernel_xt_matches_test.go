@@ -31,6 +31,46 @@ var xtMatchCases = []xtCase{
 	{IPv6, "filter", "INPUT", `-m string --string 'x\' --algo bm`},
 }
 
+// setupXtCase creates the kernel objects a case's rule names, which the
+// kernel looks up when the rule is added: nfacct's accounting objects.
+func setupXtCase(t *testing.T, raw *netlink.Conn, c xtCase) {
+	t.Helper()
+	r, err := ParseString(c.fam, c.args)
+	if err != nil {
+		return
+	}
+	for _, m := range r.Matches {
+		if n, ok := m.(*Nfacct); ok {
+			if err := rawNewNfacct(raw, n.AcctName); err != nil {
+				t.Fatalf("creating nfacct object %q: %v", n.AcctName, err)
+			}
+		}
+	}
+}
+
+// NFACCT_NAME and NFNL_MSG_ACCT_NEW (linux/netfilter/nfnetlink_acct.h),
+// which x/sys/unix does not define.
+const (
+	nfacctName     = 1
+	nfnlMsgAcctNew = 0
+)
+
+// rawNewNfacct creates (or resets) an extended accounting object, as
+// "nfacct add NAME" does.
+func rawNewNfacct(c *netlink.Conn, name string) error {
+	ae := netlink.NewAttributeEncoder()
+	ae.String(nfacctName, name)
+	attrs, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = c.Execute(netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_ACCT<<8 | nfnlMsgAcctNew), Flags: netlink.Request | netlink.Acknowledge | netlink.Create},
+		Data:   append(nfgenmsg(unix.AF_UNSPEC, 0), attrs...),
+	})
+	return err
+}
+
 // sameArgs reports whether two iptables-save lines are the same arguments
 // (iptables quotes some values that nftsync leaves bare: --string "x").
 func sameArgs(a, b string) bool {
