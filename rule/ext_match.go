@@ -60,6 +60,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"bpf":       func(*Rule) (Match, error) { return &BPF{}, nil },
 	"osf":       newOSF,
 	"nfacct":    func(*Rule) (Match, error) { return &Nfacct{}, nil },
+	"set":       refusedMatch("set"),
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }

@@ -8,6 +8,11 @@ var refusedMatches = map[string]string{
 	// blackhole, unreachable) and sets the VRF of the lookup in every
 	// mode; nft's fib expression returns an interface for them.
 	"rpfilter": "xt_rpfilter fails on routes that are not unicast (broadcast, blackhole, ...), nft's fib returns an interface for them",
+	// xt_set names the ipset by its index in the kernel's list, which
+	// iptables asks the kernel for when it adds the rule; nftsync's
+	// translation does not depend on the host's sets (and nft's own sets
+	// are not ipsets).
+	"set": "xt_set refers to an ipset by its kernel index, which nftsync does not look up; nft sets are not ipsets",
 }
 
 // refusedMatch returns the constructor of a refused match module.

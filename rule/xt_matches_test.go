@@ -81,6 +81,7 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv4, "-m nfacct --nfacct-name ''", "error: not an accounting object name"},
 		{IPv4, "-m nfacct --nfacct-name 0123456789012345678901234567890123", "error: not an accounting object name"},
 		{IPv4, "-m nfacct ! --nfacct-name a", "error: cannot be negated"},
+		{IPv4, "-m set --match-set x src", "error: kernel index"},
 		{IPv4, "-m socket ! --nowildcard", "error: cannot be negated"},
 		{IPv4, "-m u32 --u32 1=2&&", "error: abrupt end"},
 		{IPv4, "-m u32 --u32 1<2=3", "error: operator expected"},
