@@ -33,7 +33,9 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-m connlabel ! --label 3 --set -j ACCEPT`,
 			`-m ipv6header ! --header frag,auth --soft -j DROP`,
 			`-m eui64 -j ACCEPT`,
-			`-m srh ! --srh-nsid fd00::1/48 --srh-segs-left-gt 2 -j DROP`),
+			`-m srh ! --srh-nsid fd00::1/48 --srh-segs-left-gt 2 -j DROP`,
+			`-m hbh --hbh-len 22 --hbh-opts 1:2,5 -j DROP`,
+			`-m dst ! --dst-len 24 -j ACCEPT`),
 	}}
 }
 

@@ -61,6 +61,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"osf":       newOSF,
 	"nfacct":    func(*Rule) (Match, error) { return &Nfacct{}, nil },
 	"set":       refusedMatch("set"),
+	"dst":       newDst,
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }
