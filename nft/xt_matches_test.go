@@ -22,6 +22,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-p tcp -m socket --transparent --restore-skmark -j ACCEPT`,
 			`-p tcp -m osf ! --genre Windows --ttl 1 -j DROP`,
 			`-m nfacct --nfacct-name http-in`,
+			`-m rateest --rateest-delta --rateest1 est1 --rateest-bps1 16Kbit ! --rateest-gt --rateest-bps2 8Kbit --rateest2 est2 -j DROP`,
 			`-p tcp --dport 22 -m recent --set --name ssh --mask 255.255.255.0 --rsource`,
 			`-p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh -j DROP`,
 			`-m physdev ! --physdev-in veth+ --physdev-is-bridged -j ACCEPT`,
@@ -49,6 +50,9 @@ func TestXtMatchesConverge(t *testing.T) {
 	ns := netnstest.New(t)
 	rs := xtMatchesRuleset(t)
 	newNfacct(t, ns, "http-in")
+	for _, est := range []string{"est1", "est2"} {
+		ns.Exec("iptables-legacy", "-t", "mangle", "-A", "PREROUTING", "-j", "RATEEST", "--rateest-name", est, "--rateest-interval", "250ms", "--rateest-ewmalog", "0.5s")
+	}
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
 	list := func() string { return ns.Exec("nft", "-a", "list", "ruleset") }

@@ -62,6 +62,7 @@ var matchTypes = map[string]func(r *Rule) (Match, error){
 	"nfacct":    func(*Rule) (Match, error) { return &Nfacct{}, nil },
 	"set":       refusedMatch("set"),
 	"dst":       newDst,
+	"rateest":   func(*Rule) (Match, error) { return &Rateest{}, nil },
 	// Longer names, in a block of their own.
 	"ipv6header": newIPv6Header,
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,8 +33,9 @@ var xtMatchCases = []xtCase{
 }
 
 // setupXtCase creates the kernel objects a case's rule names, which the
-// kernel looks up when the rule is added: nfacct's accounting objects.
-func setupXtCase(t *testing.T, raw *netlink.Conn, c xtCase) {
+// kernel looks up when the rule is added: nfacct's accounting objects,
+// rateest's estimators (made by an iptables-legacy -j RATEEST rule).
+func setupXtCase(t *testing.T, ns *netnstest.NS, raw *netlink.Conn, c xtCase) {
 	t.Helper()
 	r, err := ParseString(c.fam, c.args)
 	if err != nil {
@@ -43,6 +45,14 @@ func setupXtCase(t *testing.T, raw *netlink.Conn, c xtCase) {
 		if n, ok := m.(*Nfacct); ok {
 			if err := rawNewNfacct(raw, n.AcctName); err != nil {
 				t.Fatalf("creating nfacct object %q: %v", n.AcctName, err)
+			}
+		}
+		if e, ok := m.(*Rateest); ok {
+			for _, name := range []string{e.Name1, e.Name2} {
+				if name != "" {
+					ns.Exec("iptables-legacy", "-t", "mangle", "-A", "PREROUTING", "-j", "RATEEST", "--rateest-name", name,
+						"--rateest-interval", "250ms", "--rateest-ewmalog", "0.5s")
+				}
 			}
 		}
 	}

@@ -111,7 +111,7 @@ table ip6 nftsync-x {
 			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
 		}
 		ns.Exec(tool, "-t", c.table, "-F", c.chain)
-		setupXtCase(t, raw, c) // kernel objects the rule names (kernel_xt_matches_test.go)
+		setupXtCase(t, ns, raw, c) // kernel objects the rule names (kernel_xt_matches_test.go)
 		// The rule in iptables-save form: nftsync encodes what iptables
 		// writes for it (connlimit without --connlimit-mask leaves unused
 		// mask bytes all ones, with it zero).

@@ -41,6 +41,8 @@ func TestMatchesRoundTrip(t *testing.T) {
 		{HbhMatch, Opts{HdrLen: 22, Flags: OptsLen | OptsOpts, InvFlags: OptsInvLen, Opts: []uint16{0x0102, 0x05ff}},
 			func(b []byte) (any, error) { return DecodeOpts(b) }},
 		{FragMatch, Frag{IDs: [2]uint32{5, 9}, Flags: FragIDs | FragRes, InvFlags: FragInvIDs}, func(b []byte) (any, error) { return DecodeFrag(b) }},
+		{RateestMatch, Rateest{Name1: "a", Name2: "b", Flags: RateestRel | RateestDelta | RateestPPS, Mode: RateestLt, PPS1: 10, PPS2: 3},
+			func(b []byte) (any, error) { return DecodeRateest(b) }},
 		{RTMatch, RT{Type: 0, SegsLeft: [2]uint32{300, 400}, HdrLen: 22, Flags: RTSegs | RTLen, InvFlags: RTInvSegs},
 			func(b []byte) (any, error) { return DecodeRT(b) }},
 	} {
