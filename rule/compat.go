@@ -15,7 +15,8 @@ func (r *Rule) CompatProto() (proto uint8, invert, ok bool) {
 }
 
 // protoBound is a match whose kernel extension is bound to one protocol
-// (its xt_match .proto: tcpmss to TCP, ...).
+// (its xt_match .proto: tcpmss to TCP, ...); boundProto is 0 when the
+// rule does not install that extension.
 type protoBound interface {
 	boundProto() uint8
 }
@@ -26,7 +27,7 @@ type protoBound interface {
 // a rule, only the kernel refuses it.
 func (r *Rule) checkProtos() error {
 	for _, m := range r.Matches {
-		if b, ok := m.(protoBound); ok {
+		if b, ok := m.(protoBound); ok && b.boundProto() != 0 {
 			if err := needProto(r, m.Name(), b.boundProto()); err != nil {
 				return err
 			}

@@ -185,29 +185,17 @@ func (m *ICMP) args() []string {
 }
 
 func (m *ICMP) xlate(x *xlator) error {
+	if m.needsXt() {
+		return m.xtXlate(x) // match_icmp_xt.go
+	}
 	if m.Any {
-		if m.Invert {
-			return fmt.Errorf("! --icmp-type any matches nothing: %w", ErrUnsupported)
-		}
 		if x.l4 != protoICMP {
 			x.l4 = protoICMP
 			x.add("ip protocol icmp", payload(expr.PayloadBaseNetworkHeader, 9, 1), cmp(false, []byte{protoICMP}))
 		}
 		return nil
 	}
-	if m.CodeMin != 0 || m.CodeMax != 0xff {
-		return fmt.Errorf("%s %s (an ICMP code): %w", m.option(), m.args()[len(m.args())-1], ErrUnsupported)
-	}
-	name := ""
-	for _, n := range m.names() {
-		if n.typ == m.Type && n.nft != "" {
-			name = n.nft
-			break
-		}
-	}
-	if name == "" {
-		return fmt.Errorf("%s %d (no nft name): %w", m.option(), m.Type, ErrUnsupported)
-	}
+	name := m.nftName()
 	proto, word := uint8(protoICMP), "icmp"
 	if m.V6 {
 		proto, word = protoICMPv6, "icmpv6"

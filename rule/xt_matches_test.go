@@ -181,6 +181,9 @@ func TestXtMatchesProto(t *testing.T) {
 		{"-p 6 -m tcpmss --mss 5", true},
 		{"-m osf --genre Linux", false},
 		{"-p tcp -m osf --genre Linux", true},
+		{"-m icmp --icmp-type 3/4", false},
+		{"-p icmp -m icmp --icmp-type 3/4", true},
+		{"-m icmp --icmp-type echo-reply", true}, // native: nft needs no -p
 	} {
 		r, err := ParseString(IPv4, c.args)
 		if err != nil {

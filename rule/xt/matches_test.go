@@ -43,6 +43,7 @@ func TestMatchesRoundTrip(t *testing.T) {
 		{FragMatch, Frag{IDs: [2]uint32{5, 9}, Flags: FragIDs | FragRes, InvFlags: FragInvIDs}, func(b []byte) (any, error) { return DecodeFrag(b) }},
 		{RateestMatch, Rateest{Name1: "a", Name2: "b", Flags: RateestRel | RateestDelta | RateestPPS, Mode: RateestLt, PPS1: 10, PPS2: 3},
 			func(b []byte) (any, error) { return DecodeRateest(b) }},
+		{ICMPMatch, ICMP{Type: 3, CodeMin: 4, CodeMax: 4, InvFlags: ICMPInvert}, func(b []byte) (any, error) { return DecodeICMP(b) }},
 		{RTMatch, RT{Type: 0, SegsLeft: [2]uint32{300, 400}, HdrLen: 22, Flags: RTSegs | RTLen, InvFlags: RTInvSegs},
 			func(b []byte) (any, error) { return DecodeRT(b) }},
 	} {

@@ -1,0 +1,64 @@
+package rule
+
+import (
+	"strings"
+
+	"github.com/nftsync/nftsync/rule/xt"
+)
+
+// An icmp or icmp6 match that nft cannot express exactly (a type with a
+// code or code range, a type nft has no name for, "! --icmp-type any")
+// is installed as the kernel's ipt_icmp or ip6t_icmp itself; ip6tables-
+// and iptables-translate cannot translate those either. The kernel binds
+// these matches to their protocol, so such a rule needs -p icmp or -p
+// ipv6-icmp (which iptables-translate does not check).
+
+// needsXt reports whether the match is installed as the xtables match.
+func (m *ICMP) needsXt() bool {
+	if m.Any {
+		return m.Invert
+	}
+	return m.CodeMin != 0 || m.CodeMax != 0xff || m.nftName() == ""
+}
+
+// nftName is nft's name of the match's type, "" when it has none.
+func (m *ICMP) nftName() string {
+	for _, n := range m.names() {
+		if n.typ == m.Type && n.nft != "" {
+			return n.nft
+		}
+	}
+	return ""
+}
+
+// boundProto is the protocol the xtables match is bound to, when the
+// rule installs it.
+func (m *ICMP) boundProto() uint8 {
+	switch {
+	case !m.needsXt():
+		return 0
+	case m.V6:
+		return protoICMPv6
+	}
+	return protoICMP
+}
+
+func (m *ICMP) xtXlate(x *xlator) error {
+	ext, info := m.xtInfo()
+	return x.addXtOnly("nft has no exact form of "+strings.Join(m.args(), " "), ext, info)
+}
+
+// xtInfo encodes the match as struct ipt_icmp or ip6t_icmp.
+func (m *ICMP) xtInfo() (*xt.Ext, []byte) {
+	i := xt.ICMP{Type: m.Type, CodeMin: m.CodeMin, CodeMax: m.CodeMax}
+	if m.Any {
+		i.Type, i.CodeMin, i.CodeMax = 0xff, 0, 0xff
+	}
+	if m.Invert {
+		i.InvFlags = xt.ICMPInvert
+	}
+	if m.V6 {
+		return xt.ICMP6Match, i.Marshal()
+	}
+	return xt.ICMPMatch, i.Marshal()
+}
