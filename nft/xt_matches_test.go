@@ -22,6 +22,8 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-p tcp -m socket --transparent --restore-skmark -j ACCEPT`,
 			`-p tcp -m osf ! --genre Windows --ttl 1 -j DROP`,
 			`-m nfacct --nfacct-name http-in`,
+			`-m conntrack --ctstate NEW,DNAT --ctorigdstport 80 -j ACCEPT`,
+			`-m conntrack ! --ctrepldst 10.1.2.3 --ctexpire 5000000 -j DROP`,
 			`-p icmp -m icmp --icmp-type fragmentation-needed -j ACCEPT`,
 			`-m rateest --rateest-delta --rateest1 est1 --rateest-bps1 16Kbit ! --rateest-gt --rateest-bps2 8Kbit --rateest2 est2 -j DROP`,
 			`-p tcp --dport 22 -m recent --set --name ssh --mask 255.255.255.0 --rsource`,

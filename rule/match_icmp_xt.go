@@ -3,6 +3,8 @@ package rule
 import (
 	"strings"
 
+	"github.com/google/nftables/expr"
+
 	"github.com/nftsync/nftsync/rule/xt"
 )
 
@@ -44,6 +46,12 @@ func (m *ICMP) boundProto() uint8 {
 }
 
 func (m *ICMP) xtXlate(x *xlator) error {
+	// The rule's -p icmp is left to the icmp match (protoImplied), whose
+	// kernel form does not test the protocol itself.
+	if !m.V6 && x.rule.Proto.Set && x.l4 != protoICMP {
+		x.l4 = protoICMP
+		x.add("ip protocol icmp", payload(expr.PayloadBaseNetworkHeader, 9, 1), cmp(false, []byte{protoICMP}))
+	}
 	ext, info := m.xtInfo()
 	return x.addXtOnly("nft has no exact form of "+strings.Join(m.args(), " "), ext, info)
 }

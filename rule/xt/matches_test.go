@@ -44,6 +44,9 @@ func TestMatchesRoundTrip(t *testing.T) {
 		{RateestMatch, Rateest{Name1: "a", Name2: "b", Flags: RateestRel | RateestDelta | RateestPPS, Mode: RateestLt, PPS1: 10, PPS2: 3},
 			func(b []byte) (any, error) { return DecodeRateest(b) }},
 		{ICMPMatch, ICMP{Type: 3, CodeMin: 4, CodeMax: 4, InvFlags: ICMPInvert}, func(b []byte) (any, error) { return DecodeICMP(b) }},
+		{ConntrackMatch, Conntrack{Addr: [4]netip.Addr{{}, {}, {}, netip.MustParseAddr("10.1.2.3")}, Mask: [4]netip.Addr{{}, {}, {}, netip.MustParseAddr("255.255.255.255")},
+			ExpiresMin: 1, ExpiresMax: 2, L4Proto: 17, Ports: [4][2]uint16{{}, {80, 80}, {}, {}}, MatchFlags: CtOrigSrc<<3 | CtOrigSrcPt<<1 | CtExpires, StateMask: CtStateSNAT},
+			func(b []byte) (any, error) { return DecodeConntrack(b, false) }},
 		{RTMatch, RT{Type: 0, SegsLeft: [2]uint32{300, 400}, HdrLen: 22, Flags: RTSegs | RTLen, InvFlags: RTInvSegs},
 			func(b []byte) (any, error) { return DecodeRT(b) }},
 	} {

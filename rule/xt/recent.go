@@ -40,7 +40,11 @@ func (r Recent) Marshal() []byte {
 	if r.Invert {
 		b.u8(9, 1)
 	}
-	b.bytes(10, []byte(r.Name))
+	// iptables starts from the name "DEFAULT" and copies the given name
+	// and its NUL over it: what is left of "DEFAULT" after a short name
+	// stays in the buffer (the kernel ignores it).
+	b.bytes(10, []byte("DEFAULT"))
+	b.bytes(10, append([]byte(r.Name), 0))
 	b.u8(210, r.Side)
 	b.bytes(212, r.Mask.AsSlice())
 	return b
