@@ -22,6 +22,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-p tcp -m socket --transparent --restore-skmark -j ACCEPT`,
 			`-p tcp -m osf ! --genre Windows --ttl 1 -j DROP`,
 			`-m nfacct --nfacct-name http-in`,
+			`-m addrtype ! --src-type LOCAL,NAT --dst-type XRESOLVE,UNICAST --limit-iface-in -j DROP`,
 			`-m conntrack --ctstate NEW,DNAT --ctorigdstport 80 -j ACCEPT`,
 			`-m conntrack ! --ctrepldst 10.1.2.3 --ctexpire 5000000 -j DROP`,
 			`-p icmp -m icmp --icmp-type fragmentation-needed -j ACCEPT`,

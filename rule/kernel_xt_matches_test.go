@@ -75,6 +75,9 @@ var xtMatchCases = []xtCase{
 	{IPv4, "filter", "FORWARD", "-m conntrack --ctstate NEW,DNAT --ctproto udp --ctorigsrc 10.0.0.0/8 ! --ctrepldst 10.1.2.0/24 --ctstatus ASSURED --ctexpire 5000000:6000000 ! --ctreplsrcport 1000:2000 --ctdir REPLY"},
 	{IPv6, "filter", "INPUT", "-m conntrack ! --ctstate SNAT --ctorigdst 2001:db8::/32 --ctdir ORIGINAL"},
 	{IPv6, "filter", "OUTPUT", "-m conntrack --ctstate INVALID,UNTRACKED,SNAT ! --ctstatus EXPECTED,CONFIRMED --ctrepldstport 53"},
+	{IPv4, "filter", "INPUT", "-m addrtype --src-type THROW"},
+	{IPv4, "filter", "INPUT", "-m addrtype ! --src-type LOCAL,NAT --dst-type XRESOLVE,UNICAST --limit-iface-in"},
+	{IPv4, "filter", "OUTPUT", "-m addrtype --dst-type THROW --limit-iface-out"},
 }
 
 // setupXtCase creates the kernel objects a case's rule names, which the

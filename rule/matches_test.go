@@ -249,7 +249,6 @@ func TestMatchUnsupported(t *testing.T) {
 	}{
 		{IPv4, `-m conntrack --ctstatus NONE`},
 		{IPv4, `-m conntrack --ctorigsrc 10.0.0.0/255.0.255.0`},
-		{IPv4, `-m addrtype --src-type THROW`},
 		{IPv4, `-p sctp ! --chunk-types all DATA`},
 		{IPv4, `-p sctp --chunk-types any DATA,INIT`},
 		{IPv4, `-p sctp --chunk-types all NONE`},

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -88,6 +89,7 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv6, "-m dst --dst-opts " + strings.Repeat("1,", 16) + "1", "error: more than 16"},
 		{IPv6, "-m dst --dst-opts " + strings.Repeat("1,", 15) + "1:2", "error: cannot have a length"},
 		{IPv4, "-m dst", "error: is an ip6tables match"},
+		{IPv6, "-m addrtype --src-type THROW", "translate error: refuses PROHIBIT, THROW"},
 		{IPv4, "-m rateest --rateest-gt --rateest-bps 1mbit --rateest x", "-m rateest --rateest x --rateest-gt --rateest-bps 1000Kbit"},
 		{IPv4, "-m rateest --rateest x --rateest-bps --rateest-lt", "-m rateest --rateest x --rateest-lt --rateest-bps 0bit"},
 		{IPv4, "-m rateest --rateest x --rateest-bps 1000009bit --rateest-lt", "error: prints rounded"},
@@ -112,6 +114,15 @@ func TestXtMatchesParse(t *testing.T) {
 		{IPv4, "-m physdev --physdev-in 0123456789abcdef", "error: longer than 15"},
 	} {
 		r, err := ParseString(c.fam, c.args)
+		if want, isErr := strings.CutPrefix(c.want, "translate error: "); isErr {
+			if err == nil {
+				_, err = r.Translate()
+			}
+			if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrUnsupported) {
+				t.Errorf("%s: translating: %v, want ErrUnsupported saying %q", c.args, err, want)
+			}
+			continue
+		}
 		if want, isErr := strings.CutPrefix(c.want, "error: "); isErr {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: error %v, want one saying %q", c.args, err, want)
@@ -148,6 +159,9 @@ func TestXtMatchesHooks(t *testing.T) {
 		{"-m socket", xt.LocalOut, false},
 		{"-m eui64", xt.PreRouting | xt.LocalIn | xt.Forward, true},
 		{"-m eui64", xt.PostRouting, false},
+		{"-m addrtype --src-type LOCAL --limit-iface-in", xt.LocalOut, false},
+		{"-m addrtype --src-type LOCAL --limit-iface-out", xt.LocalIn, false},
+		{"-m addrtype --src-type THROW --limit-iface-out", xt.LocalOut | xt.Forward, true},
 		{"-p tcp -m osf --genre Linux", xt.Forward, true},
 		{"-p tcp -m osf --genre Linux", xt.LocalOut, false},
 	} {

@@ -47,6 +47,7 @@ func TestMatchesRoundTrip(t *testing.T) {
 		{ConntrackMatch, Conntrack{Addr: [4]netip.Addr{{}, {}, {}, netip.MustParseAddr("10.1.2.3")}, Mask: [4]netip.Addr{{}, {}, {}, netip.MustParseAddr("255.255.255.255")},
 			ExpiresMin: 1, ExpiresMax: 2, L4Proto: 17, Ports: [4][2]uint16{{}, {80, 80}, {}, {}}, MatchFlags: CtOrigSrc<<3 | CtOrigSrcPt<<1 | CtExpires, StateMask: CtStateSNAT},
 			func(b []byte) (any, error) { return DecodeConntrack(b, false) }},
+		{AddrTypeMatch, AddrType{Source: 1 << 9, Dest: 2, Flags: AddrTypeInvertSource | AddrTypeLimitIfaceIn}, func(b []byte) (any, error) { return DecodeAddrType(b) }},
 		{RTMatch, RT{Type: 0, SegsLeft: [2]uint32{300, 400}, HdrLen: 22, Flags: RTSegs | RTLen, InvFlags: RTInvSegs},
 			func(b []byte) (any, error) { return DecodeRT(b) }},
 	} {
