@@ -42,6 +42,7 @@ func xtMatchesRuleset(t *testing.T) *firewall.Ruleset {
 			`-m srh ! --srh-nsid fd00::1/48 --srh-segs-left-gt 2 -j DROP`,
 			`-m hbh --hbh-len 22 --hbh-opts 1:2,5 -j DROP`,
 			`-m dst ! --dst-len 24 -j ACCEPT`,
+			`-m ah --ahspi 5:6 --ahlen 22 --ahres -j DROP`,
 			`-m frag --fragid 100 --fragres --fragmore -j DROP`,
 			`-m rt --rt-type 0 --rt-len 22 ! --rt-segsleft 26 -j DROP`),
 	}}

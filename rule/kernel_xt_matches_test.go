@@ -78,6 +78,8 @@ var xtMatchCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-m addrtype --src-type THROW"},
 	{IPv4, "filter", "INPUT", "-m addrtype ! --src-type LOCAL,NAT --dst-type XRESOLVE,UNICAST --limit-iface-in"},
 	{IPv4, "filter", "OUTPUT", "-m addrtype --dst-type THROW --limit-iface-out"},
+	{IPv6, "filter", "INPUT", "-m ah --ahspi 5:6 --ahlen 22 --ahres"},
+	{IPv6, "filter", "INPUT", "-m ah ! --ahlen 4"},
 }
 
 // setupXtCase creates the kernel objects a case's rule names, which the

@@ -48,6 +48,7 @@ func TestMatchesRoundTrip(t *testing.T) {
 			ExpiresMin: 1, ExpiresMax: 2, L4Proto: 17, Ports: [4][2]uint16{{}, {80, 80}, {}, {}}, MatchFlags: CtOrigSrc<<3 | CtOrigSrcPt<<1 | CtExpires, StateMask: CtStateSNAT},
 			func(b []byte) (any, error) { return DecodeConntrack(b, false) }},
 		{AddrTypeMatch, AddrType{Source: 1 << 9, Dest: 2, Flags: AddrTypeInvertSource | AddrTypeLimitIfaceIn}, func(b []byte) (any, error) { return DecodeAddrType(b) }},
+		{AH6Match, AH6{SPIs: [2]uint32{5, 6}, HdrLen: 22, HdrRes: 1, InvFlags: AHInvLen}, func(b []byte) (any, error) { return DecodeAH6(b) }},
 		{RTMatch, RT{Type: 0, SegsLeft: [2]uint32{300, 400}, HdrLen: 22, Flags: RTSegs | RTLen, InvFlags: RTInvSegs},
 			func(b []byte) (any, error) { return DecodeRT(b) }},
 	} {
