@@ -31,13 +31,13 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 	case *rule.Multiport:
 		return placedMultiport(v)
 	case *rule.ICMP:
-		info := xt.Icmp{Type: v.Type, CodeMin: v.CodeMin, CodeMax: v.CodeMax, Invert: v.Invert}
+		info := xt.ICMP{Type: v.Type, CodeMin: v.CodeMin, CodeMax: v.CodeMax, InvFlags: icmpInv(v.Invert)}
 		if v.Any {
-			info = xt.Icmp{Type: 0xff, CodeMin: 0, CodeMax: 0xff, Invert: v.Invert}
+			info = xt.ICMP{Type: 0xff, CodeMin: 0, CodeMax: 0xff, InvFlags: icmpInv(v.Invert)}
 		}
-		ext := xt.IcmpMatch
+		ext := xt.ICMPMatch
 		if v.V6 {
-			ext = xt.Icmp6Match
+			ext = xt.ICMP6Match
 		}
 		x, err := ext.Expr(info.Marshal())
 		return []expr.Any{x}, err
@@ -52,9 +52,9 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 		}
 		return append(out, &expr.Cmp{Op: cmpOp(v.Invert), Register: 1, Data: hostU32(v.Value)}), nil
 	case *rule.State:
-		info := xt.Conntrack{MatchFlags: xt.ConntrackState | xt.ConntrackStateAlias, StateMask: ctStateBits(v.Mask)}
+		info := xt.Conntrack{MatchFlags: xt.CtState | xt.CtStateAlias, StateMask: ctStateBits(v.Mask)}
 		if v.Invert {
-			info.InvertFlags = xt.ConntrackState
+			info.InvertFlags = xt.CtState
 		}
 		x, err := xt.ConntrackMatch.Expr(info.Marshal())
 		return []expr.Any{x}, err
@@ -107,17 +107,17 @@ func placedConntrack(c *rule.Conntrack) ([]expr.Any, error) {
 	}
 	var info xt.Conntrack
 	if c.StateSet {
-		info.MatchFlags |= xt.ConntrackState
+		info.MatchFlags |= xt.CtState
 		info.StateMask = ctStateBits(c.State)
 		if c.StateInvert {
-			info.InvertFlags |= xt.ConntrackState
+			info.InvertFlags |= xt.CtState
 		}
 	}
 	if c.StatusSet {
-		info.MatchFlags |= xt.ConntrackStatus
+		info.MatchFlags |= xt.CtStatus
 		info.StatusMask = uint16(c.Status)
 		if c.StatusInvert {
-			info.InvertFlags |= xt.ConntrackStatus
+			info.InvertFlags |= xt.CtStatus
 		}
 	}
 	x, err := xt.ConntrackMatch.Expr(info.Marshal())
@@ -132,9 +132,9 @@ func ctStateBits(m uint32) uint16 {
 		from uint32
 		to   uint16
 	}{
-		{rule.CtStateInvalid, xt.CtInvalid}, {rule.CtStateEstablished, xt.CtEstablished},
-		{rule.CtStateRelated, xt.CtRelated}, {rule.CtStateNew, xt.CtNew},
-		{rule.CtStateUntracked, xt.CtUntracked}, {rule.CtStateSNAT, xt.CtSNAT}, {rule.CtStateDNAT, xt.CtDNAT},
+		{rule.CtStateInvalid, xt.CtStateInvalid}, {rule.CtStateEstablished, xt.CtStateEstablished},
+		{rule.CtStateRelated, xt.CtStateRelated}, {rule.CtStateNew, xt.CtStateNew},
+		{rule.CtStateUntracked, xt.CtStateUntracked}, {rule.CtStateSNAT, xt.CtStateSNAT}, {rule.CtStateDNAT, xt.CtStateDNAT},
 	} {
 		if m&b.from != 0 {
 			out |= b.to
@@ -208,4 +208,12 @@ func placedTCP(v *rule.TCP) ([]expr.Any, error) {
 	}
 	ports, err := placedPorts("tcp", v.SPort, v.DPort)
 	return append(out, ports...), err
+}
+
+// icmpInv is the icmp info's invert flag.
+func icmpInv(invert bool) uint8 {
+	if invert {
+		return xt.ICMPInvert
+	}
+	return 0
 }

@@ -365,7 +365,6 @@ func TestPlacementRefuses(t *testing.T) {
 	ns := netnstest.New(t)
 	b, _ := newBackend(t, ns, WithPlacement("filter"))
 	for _, c := range []*firewall.Chain{
-		chain(t, rule.IPv4, "filter", "FORWARD", "", `-m conntrack --ctstate ESTABLISHED --ctproto tcp -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp -j TPROXY --on-port 1`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --tcp-option 5 -j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-p tcp --dport 0:65535 -j ACCEPT`),

@@ -1,28 +1,36 @@
 package xt
 
-// IcmpMatch is the icmp match of IPv4, revision 0 (struct ipt_icmp), and
-// Icmp6Match IPv6's icmp6 (struct ip6t_icmp, the same layout), which
-// iptables 1.8.9 uses.
+// ICMPMatch is ipt_icmp ("icmp", IPv4) and ICMP6Match ip6t_icmp ("icmp6",
+// IPv6), revision 0, each bound to its protocol: struct ipt_icmp and
+// struct ip6t_icmp have the same layout.
 var (
-	IcmpMatch  = register(&Ext{Kind: Match, Name: "icmp", Rev: 0, Families: IPv4, Size: 8})
-	Icmp6Match = register(&Ext{Kind: Match, Name: "icmp6", Rev: 0, Families: IPv6, Size: 8})
+	ICMPMatch  = register(&Ext{Kind: Match, Name: "icmp", Rev: 0, Families: IPv4, Size: 8})
+	ICMP6Match = register(&Ext{Kind: Match, Name: "icmp6", Rev: 0, Families: IPv6, Size: 8})
 )
 
-// Icmp is struct ipt_icmp / ip6t_icmp: the type, the code range and
-// IPT_ICMP_INV. Type 0xff with codes 0-0xff is "any".
-type Icmp struct {
-	Type, CodeMin, CodeMax uint8
-	Invert                 bool
+// ICMPInvert is IPT_ICMP_INV (and IP6T_ICMP_INV).
+const ICMPInvert = 0x01
+
+// ICMP is struct ipt_icmp / ip6t_icmp: Type 0xff with codes 0-255 is
+// iptables' "any".
+type ICMP struct {
+	Type, CodeMin, CodeMax, InvFlags uint8
 }
 
 // Marshal encodes the info.
-func (i Icmp) Marshal() []byte {
-	b := newEnc(IcmpMatch.Size)
+func (i ICMP) Marshal() []byte {
+	b := newEnc(ICMPMatch.Size)
 	b.u8(0, i.Type)
 	b.u8(1, i.CodeMin)
 	b.u8(2, i.CodeMax)
-	if i.Invert {
-		b.u8(3, 1)
-	}
+	b.u8(3, i.InvFlags)
 	return b
+}
+
+// DecodeICMP decodes the info of either match.
+func DecodeICMP(info []byte) (ICMP, error) {
+	if err := checkLen(ICMPMatch, info); err != nil {
+		return ICMP{}, err
+	}
+	return ICMP{Type: info[0], CodeMin: info[1], CodeMax: info[2], InvFlags: info[3]}, nil
 }
