@@ -3,6 +3,7 @@ package compat
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -35,6 +36,15 @@ type Backend struct {
 	saved *memory
 	stamp fileStamp
 	stale bool
+	// pending is a change that may have been made but is not in the
+	// record yet (journal.go).
+	pending *journal
+	// privErr is why the process may not change the tables (no
+	// CAP_NET_ADMIN), once privChecked.
+	privErr     error
+	privChecked bool
+	// lockFile holds the writer lock (lock.go) once taken.
+	lockFile *os.File
 }
 
 var _ firewall.Backend = (*Backend)(nil)
@@ -74,7 +84,11 @@ func New(opts ...Option) (*Backend, error) {
 		if b.ns, err = b.identify(); err != nil {
 			return nil, fmt.Errorf("compat: %w", err)
 		}
-		b.refresh()
+		if b.checkPrivileges() == nil {
+			// Without privileges every call fails with one sentence; a
+			// record it may not read would only add a warning.
+			b.refresh()
+		}
 	}
 	return b, nil
 }
@@ -82,8 +96,13 @@ func New(opts ...Option) (*Backend, error) {
 // Name returns "iptables".
 func (b *Backend) Name() string { return "iptables" }
 
-// Close releases nothing: the backend holds no open resources.
-func (b *Backend) Close() error { return nil }
+// Close releases the writer lock, if the backend took it.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.unlock()
+	return nil
+}
 
 // names returns the iptables, -save and -restore binary names of a family.
 func (b *Backend) names(fam rule.Family) [3]string {

@@ -31,9 +31,12 @@ type Decision struct {
 // Prober gathers the facts Detect decides on; the real one looks at the
 // kernel and the iptables binaries, tests pass a fake.
 type Prober interface {
-	// ProbeNFTables creates and deletes a throwaway nftables table with a
-	// NAT base chain, which fails on kernels without (full) nf_tables.
-	ProbeNFTables(ctx context.Context) error
+	// CheckNFTables fails on kernels without (full) nf_tables: when
+	// nf_tables does not answer a netlink query, or when the kernel can
+	// provably not make NAT base chains. It must not change the ruleset:
+	// Detect runs for read-only commands too, and a commit would make every
+	// process watching the generation re-read the ruleset.
+	CheckNFTables(ctx context.Context) error
 	// IptablesVersion returns what `iptables --version` prints.
 	IptablesVersion(ctx context.Context) (string, error)
 	// LegacyTables returns the tables listed in /proc/net/ip_tables_names
@@ -58,14 +61,19 @@ func WithProber(p Prober) Option { return func(c *config) { c.prober = p } }
 // iptables backend in legacy mode. The facts, strongest first:
 //
 //  1. an explicit preference (WithPreference) wins;
-//  2. a failing nf_tables probe means legacy iptables;
-//  3. kubelet's hint chains (KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY) in the
+//  2. an nf_tables that does not answer (or has no NAT) means legacy
+//     iptables;
+//  3. no legacy table in /proc/net/ip{,6}_tables_names means nftables,
+//     and nothing more is run (the legacy tables are only read when some
+//     exist: running iptables-legacy would load the x_tables modules);
+//  4. kubelet's hint chains (KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY) in the
 //     mangle table of exactly one mode name that mode;
-//  4. no legacy table in /proc/net/ip{,6}_tables_names means nftables (the
-//     legacy tables are only read when some exist: running iptables-legacy
-//     would load the x_tables modules);
 //  5. rule counts: the mode holding more rules wins;
 //  6. on a tie, `iptables --version`: "(legacy)" means legacy.
+//
+// Detect only reads: a netlink query, /proc and /sys files, and the
+// iptables-save programs (which commit nothing). It never writes to the
+// ruleset, so `nftsync list` and `diff` leave the generation as it was.
 //
 // Rule counts come before the version on purpose: the version only says
 // which binary this environment ships, while the rules say which one the
@@ -80,7 +88,7 @@ func Detect(ctx context.Context, opts ...Option) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("detecting the firewall backend: %w", err)
 	}
-	cfg.log.Info("firewall backend chosen", "backend", d.Backend, "mode", d.Mode, "reason", d.Reason)
+	cfg.log.Debug("firewall backend chosen", "backend", d.Backend, "mode", d.Mode, "reason", d.Reason)
 	return d, nil
 }
 
@@ -102,17 +110,17 @@ func decide(ctx context.Context, pref string, p Prober) (Decision, error) {
 	default:
 		return Decision{}, fmt.Errorf("unknown preference %q (want auto, nftables, iptables, iptables-nft or iptables-legacy)", pref)
 	}
-	if err := p.ProbeNFTables(ctx); err != nil {
+	if err := p.CheckNFTables(ctx); err != nil {
 		if ctx.Err() != nil {
 			return Decision{}, ctx.Err()
 		}
-		// Without CAP_NET_ADMIN the probe fails whatever the kernel
+		// Without CAP_NET_ADMIN the check fails whatever the kernel
 		// supports: that says nothing about the host, so it is an error,
 		// not a vote for legacy.
 		if errors.Is(err, os.ErrPermission) {
 			return Decision{}, fmt.Errorf("probing nf_tables: %w", err)
 		}
-		return Decision{BackendIPTables, ModeLegacy, fmt.Sprintf("nf_tables probe failed (%v)", err)}, nil
+		return Decision{BackendIPTables, ModeLegacy, fmt.Sprintf("nf_tables check failed (%v)", err)}, nil
 	}
 	mode, why, err := iptablesMode(ctx, p)
 	if err != nil {
@@ -137,13 +145,18 @@ func iptablesMode(ctx context.Context, p Prober) (mode, why string, err error) {
 		}
 		return s + " (ignored: " + strings.Join(notes, "; ") + ")"
 	}
-	nftOut, err := p.Save(ctx, ModeNFT)
-	if err != nil {
-		note("iptables-nft-save", err)
-	}
 	tables, err := p.LegacyTables(ctx)
 	if err != nil {
 		note("legacy tables", err)
+	} else if len(tables) == 0 {
+		// Without legacy tables there is neither a legacy hint nor a
+		// legacy rule to weigh: nothing more to run (the common case
+		// costs no process at all).
+		return ModeNFT, reason("no iptables-legacy tables exist"), ctx.Err()
+	}
+	nftOut, err := p.Save(ctx, ModeNFT)
+	if err != nil {
+		note("iptables-nft-save", err)
 	}
 	var legacyOut string
 	if len(tables) > 0 {

@@ -6,17 +6,40 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/nftables"
 	"github.com/nftsync/nftsync/internal/netnstest"
 )
 
+// detectIn runs Detect in ns and checks that it changed nothing: the
+// ruleset generation must be the same before and after.
 func detectIn(t *testing.T, ns *netnstest.NS, opts ...Option) Decision {
 	t.Helper()
+	before := genIn(t, ns)
 	d, err := Detect(context.Background(), append([]Option{WithNetNS(ns.Name)}, opts...)...)
 	if err != nil {
 		t.Fatalf("Detect: %v", err)
 	}
+	if after := genIn(t, ns); after != before {
+		t.Errorf("Detect committed to the ruleset: generation %d before, %d after", before, after)
+	}
 	t.Logf("decision: %+v", d)
 	return d
+}
+
+// genIn returns ns's ruleset generation.
+func genIn(t *testing.T, ns *netnstest.NS) uint32 {
+	t.Helper()
+	h := ns.Handle()
+	defer h.Close()
+	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	if err != nil {
+		t.Fatalf("connecting to nf_tables in %s: %v", ns, err)
+	}
+	g, err := conn.GetGen()
+	if err != nil {
+		t.Fatalf("GETGEN in %s: %v", ns, err)
+	}
+	return g.ID
 }
 
 // TestDetectKernel walks one fresh namespace through the states Detect
@@ -26,11 +49,15 @@ func TestDetectKernel(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-legacy")
 	netnstest.RequireBinary(t, "iptables-nft")
 	p := &sysProber{run: &runner{netns: ns.Name, log: newConfig(nil).log}}
-	if err := p.ProbeNFTables(context.Background()); err != nil {
-		t.Fatalf("nf_tables probe in a fresh namespace: %v", err)
+	gen := genIn(t, ns)
+	if err := p.CheckNFTables(context.Background()); err != nil {
+		t.Fatalf("nf_tables check in a fresh namespace: %v", err)
 	}
 	if out := ns.Exec("nft", "list", "ruleset"); strings.TrimSpace(out) != "" {
-		t.Errorf("the probe left something behind:\n%s", out)
+		t.Errorf("the check left something behind:\n%s", out)
+	}
+	if g := genIn(t, ns); g != gen {
+		t.Errorf("the nf_tables check committed: generation %d, then %d", gen, g)
 	}
 	if tables, err := p.LegacyTables(context.Background()); err != nil || len(tables) != 0 {
 		t.Errorf("legacy tables of a fresh namespace: %q, %v", tables, err)

@@ -21,7 +21,7 @@ type fakeProber struct {
 	calls      []string
 }
 
-func (f *fakeProber) ProbeNFTables(context.Context) error {
+func (f *fakeProber) CheckNFTables(context.Context) error {
 	f.calls = append(f.calls, "probe")
 	return f.nftErr
 }
@@ -80,9 +80,9 @@ func TestDecide(t *testing.T) {
 		{name: "explicit iptables, fresh host", pref: "iptables", p: fakeProber{version: nft18},
 			backend: "iptables", mode: "nft", reason: "no iptables-legacy tables"},
 		{name: "auto: nf_tables probe fails", pref: "auto", p: fakeProber{nftErr: errors.New("EOPNOTSUPP")},
-			backend: "iptables", mode: "legacy", reason: "nf_tables probe failed (EOPNOTSUPP)"},
+			backend: "iptables", mode: "legacy", reason: "nf_tables check failed (EOPNOTSUPP)"},
 		{name: "no legacy tables, legacy binary", p: fakeProber{version: legacy18},
-			backend: "nftables", mode: "nft", reason: "no iptables-legacy tables", noCall: "save-legacy"},
+			backend: "nftables", mode: "nft", reason: "no iptables-legacy tables", noCall: "save-nft"},
 		{name: "legacy kubelet hint", p: fakeProber{legacy: []string{"mangle", "filter"},
 			saves: map[string]string{"legacy": saveText(0, "KUBE-IPTABLES-HINT"), "nft": saveText(5, "")}},
 			backend: "iptables", mode: "legacy", reason: "KUBE-IPTABLES-HINT in iptables-legacy"},
@@ -160,7 +160,7 @@ func TestVersionMode(t *testing.T) {
 	}
 }
 
-// Without CAP_NET_ADMIN the nf_tables probe fails with EPERM on any host;
+// Without CAP_NET_ADMIN the nf_tables check fails with EPERM on any host;
 // that must be an error, not a decision for iptables-legacy.
 func TestDecidePermissionDenied(t *testing.T) {
 	p := &fakeProber{nftErr: fmt.Errorf("creating probe table: %w", syscall.EPERM)}

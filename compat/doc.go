@@ -45,8 +45,20 @@
 // else's. It is written after every Apply or CleanUp that changed what is
 // owned (into a temporary file renamed over the old one, so it is always
 // whole), removed once nothing is owned, and read again before a call when
-// another process of the same owner replaced it. Run one process per owner
-// and namespace at a time: two at once each undo the other's changes.
+// another process of the same owner replaced it.
+//
+// # Crashes, concurrent writers, privileges
+//
+// Before the real iptables-restore runs, the record is written with the
+// change as pending (journal.go): a process killed between the restore and
+// the record leaves a change the next call of the owner resolves by
+// reading the tables, so that nothing is doubled or left owned by no one.
+// One writer per owner and namespace (lock.go): Apply and CleanUp take an
+// flock on OWNER-iptables-netINODE.lock in the state directory and keep it
+// until Close; another Backend's change fails with ErrLocked, or waits with
+// WithWait. Plan and Read take no lock. Without a state directory there is
+// neither record nor lock. Every call first checks CAP_NET_ADMIN
+// (privileges.go) and fails with an error wrapping EPERM without it.
 //
 // A record that is missing, unreadable, invalid, of another format version,
 // or written for another owner, namespace or boot (the namespace's cookie
@@ -143,6 +155,11 @@
 //     checks (none when namespaces cannot be made) + F restores, and on a
 //     refusal at most F roll-back restores, +1 scratch run to find the
 //     rule under iptables-legacy when namespaces can be made.
+//   - the first call after a process was killed during a change: besides,
+//     one iptables-save per table that change touched (resolving it).
+//
+// An Apply with changes writes the ownership record twice (before the
+// restores, with the change pending, and after), each time synced.
 //
 // When iptables-restore refuses its input, the line it blames is mapped
 // back to the rule (a *firewall.RuleError carrying the rule's Label).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -21,6 +22,12 @@ type runner struct {
 	netns string // "" = the caller's namespace; a name or a path
 	obs   firewall.Observer
 	log   *slog.Logger
+	// hold is the writer lock's file while the backend holds it. Every
+	// process started inherits it, so that the lock lasts as long as an
+	// iptables-restore that outlives a killed nftsync: the next writer
+	// cannot read the tables (and resolve the journal) while a change may
+	// still land.
+	hold *os.File
 }
 
 // nsPath returns the namespace file for the configured name or path.
@@ -74,7 +81,16 @@ func (e *execError) Error() string {
 	return fmt.Sprintf("%s: %v: %s", e.cmd, e.err, msg)
 }
 
-func (e *execError) Unwrap() error { return e.err }
+// Unwrap returns the process's error and, when the program said it lacks
+// the privileges ("Permission denied (you must be root)"), unix.EPERM, so
+// that callers can tell a refusal for lack of CAP_NET_ADMIN (errors.Is
+// os.ErrPermission) from any other failure.
+func (e *execError) Unwrap() []error {
+	if strings.Contains(e.stderr, "(you must be root)") {
+		return []error{e.err, unix.EPERM}
+	}
+	return []error{e.err}
+}
 
 // run starts path with args (and stdin, if not nil) in the configured
 // namespace and returns its stdout.
@@ -98,6 +114,9 @@ func (r *runner) start(ctx context.Context, stdin []byte, where, path string, ar
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if r.hold != nil {
+		cmd.ExtraFiles = []*os.File{r.hold}
+	}
 	observe(r.obs, "exec", 1)
 	r.log.Debug("exec", "cmd", path, "args", args, "netns", where)
 	if err := cmd.Run(); err != nil {

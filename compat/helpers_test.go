@@ -147,12 +147,17 @@ func chainKeys(c *firewall.Chain) []string {
 	return out
 }
 
+// apply applies rs and then lets the writer lock go (Close), as a process
+// that ends after its apply would: tests stand for several processes of
+// one owner with several Backends, one after the other. A later change by
+// b takes the lock again.
 func apply(t *testing.T, b *Backend, rs *firewall.Ruleset) *firewall.Plan {
 	t.Helper()
 	p, err := b.Apply(context.Background(), rs)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
+	_ = b.Close()
 	return p
 }
 

@@ -90,6 +90,12 @@ func (m *memory) tables() map[tableID]bool {
 // union set (an apply that failed half-way) it keeps owning what it owned
 // before, too, and keeps the declared chain order of before.
 func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) {
+	b.mem = b.next(desired, fp, union)
+}
+
+// next returns what the backend owns once desired is applied (see
+// remember), leaving b.mem as it is.
+func (b *Backend) next(desired *firewall.Ruleset, fp *fullPlan, union bool) *memory {
 	m := newMemory()
 	if union {
 		for id := range b.mem.user {
@@ -144,5 +150,5 @@ func (b *Backend) remember(desired *firewall.Ruleset, fp *fullPlan, union bool) 
 		// the others only where it finds something owned.
 		m.order = slices.Clone(b.mem.order)
 	}
-	b.mem = m
+	return m
 }

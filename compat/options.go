@@ -20,6 +20,7 @@ type config struct {
 	prober     Prober
 	owner      string
 	stateDir   string
+	wait       bool
 }
 
 // observe counts n events of a kind when there is an observer.
@@ -93,3 +94,9 @@ func WithOwner(name string) Option { return func(c *config) { c.owner = name } }
 // ownership in memory only: a new Backend then owns nothing of what an
 // earlier one wrote into built-in chains.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
+
+// WithWait makes Apply and CleanUp wait, for as long as their context
+// allows, while another process changes the same owner's rules in the same
+// network namespace, instead of failing with ErrLocked. A Backend that has
+// made a change keeps the lock until Close (see lock.go).
+func WithWait(wait bool) Option { return func(c *config) { c.wait = wait } }

@@ -2,8 +2,6 @@ package compat
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // sysProber is the Prober that looks at the real kernel and binaries, in
@@ -20,6 +19,7 @@ import (
 type sysProber struct {
 	run    *runner
 	binDir string
+	root   string // prefix of /proc, /sys and /lib/modules; "" in production
 }
 
 func (p *sysProber) bin(name string) string {
@@ -29,8 +29,12 @@ func (p *sysProber) bin(name string) string {
 	return name
 }
 
-// ProbeNFTables adds a table with a NAT base chain and deletes it again.
-func (p *sysProber) ProbeNFTables(ctx context.Context) error {
+// CheckNFTables asks nf_tables for the ruleset generation over netlink (one
+// round trip that changes nothing), then checks that the kernel can make
+// NAT base chains (natSupport). An earlier version created and deleted a
+// probe table instead: two commits, each one making every process that
+// watches the generation re-read the ruleset.
+func (p *sysProber) CheckNFTables(ctx context.Context) error {
 	var opts []nftables.ConnOption
 	if ns := p.run.netns; ns != "" {
 		h, err := netns.GetFromPath(nsPath(ns))
@@ -44,21 +48,57 @@ func (p *sysProber) ProbeNFTables(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connecting to nf_tables: %w", err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	t := conn.AddTable(&nftables.Table{Name: "nftsync-probe-" + hex.EncodeToString(b), Family: nftables.TableFamilyIPv4})
-	conn.AddChain(&nftables.Chain{
-		Name: "probe", Table: t, Type: nftables.ChainTypeNAT,
-		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource,
-	})
-	if err := conn.Flush(); err != nil {
-		return fmt.Errorf("creating a table with a NAT base chain: %w", err)
+	if _, err := conn.GetGen(); err != nil {
+		return fmt.Errorf("reading the nf_tables generation: %w", err)
 	}
-	conn.DelTable(t)
-	if err := conn.Flush(); err != nil {
-		return fmt.Errorf("deleting probe table %s: %w", t.Name, err)
+	if err := natSupport(p.root); err != nil {
+		return err
 	}
 	return ctx.Err()
+}
+
+// natSupport fails when the kernel provably cannot make NAT base chains:
+// the module that provides them (nft_chain_nat; nft_chain_nat_ipv4 before
+// Linux 5.1) is neither loaded nor built in nor installed, per /proc/modules,
+// /sys/module and /lib/modules/RELEASE/modules.{builtin,dep} under root.
+// Where none of these can be read (a container without /lib/modules, a
+// kernel without modules) nothing is proven and it returns nil: the kernel
+// loads the module on demand when nftsync creates its first NAT chain, and
+// a refusal then is an error of that apply.
+func natSupport(root string) error {
+	const mod = "nft_chain_nat"
+	if data, err := os.ReadFile(filepath.Join(root, "/proc/modules")); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, mod) {
+				return nil
+			}
+		}
+	}
+	for _, m := range []string{mod, mod + "_ipv4"} {
+		if _, err := os.Stat(filepath.Join(root, "/sys/module", m)); err == nil {
+			return nil
+		}
+	}
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		return nil
+	}
+	dir := filepath.Join(root, "/lib/modules", unix.ByteSliceToString(uts.Release[:]))
+	known := false
+	for _, f := range []string{"modules.builtin", "modules.dep"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			continue
+		}
+		known = true
+		if strings.Contains(string(data), "/"+mod) {
+			return nil
+		}
+	}
+	if known {
+		return fmt.Errorf("no NAT chains: %s is neither loaded, built in nor installed (%s)", mod, dir)
+	}
+	return nil
 }
 
 // IptablesVersion runs `iptables --version`.

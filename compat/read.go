@@ -18,7 +18,9 @@ import (
 func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.refresh()
+	if err := b.prepare(ctx, false); err != nil {
+		return nil, err
+	}
 	ids, declared := b.mem.chains()
 	saved := map[tableID]*savedTable{}
 	rs := &firewall.Ruleset{}

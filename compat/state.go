@@ -46,6 +46,9 @@ type stateFile struct {
 	Owner   string       `json:"owner"`
 	NetNS   nsIdentity   `json:"netns"`
 	Chains  []stateChain `json:"chains"`
+	// Pending is a change that may or may not have been made (journal.go):
+	// written before iptables-restore runs, resolved by the next process.
+	Pending *pendingChange `json:"pending,omitempty"`
 }
 
 // stateChain is what the owner has in one chain.
@@ -145,8 +148,8 @@ func (b *Backend) refresh() {
 	if b.saved != nil && now == b.stamp {
 		return
 	}
-	m, stamp, ok := b.load(path)
-	b.mem, b.saved, b.stamp, b.last = m, m, stamp, ""
+	m, pending, stamp, ok := b.load(path)
+	b.mem, b.saved, b.stamp, b.last, b.pending = m, m, stamp, "", pending
 	b.stale = !ok // a bad record is replaced (or removed) by the next write
 }
 
@@ -154,16 +157,16 @@ func (b *Backend) refresh() {
 // written for another owner, namespace or boot, owns nothing; why is
 // logged, and ok is false when a file is there that does not hold what the
 // backend owns.
-func (b *Backend) load(path string) (m *memory, stamp fileStamp, ok bool) {
+func (b *Backend) load(path string) (m *memory, pending *journal, stamp fileStamp, ok bool) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		b.cfg.log.Debug("no iptables ownership record: nothing owned yet", "path", path)
-		return newMemory(), fileStamp{}, true
+		return newMemory(), nil, fileStamp{}, true
 	}
-	nothing := func(why error) (*memory, fileStamp, bool) {
+	nothing := func(why error) (*memory, *journal, fileStamp, bool) {
 		b.cfg.log.Warn("iptables ownership record not used: nothing in built-in chains is owned, rules it listed stay where they are",
 			"path", path, "reason", why)
-		return newMemory(), fileStamp{exists: true}, false
+		return newMemory(), nil, fileStamp{exists: true}, false
 	}
 	if err != nil {
 		return nothing(err)
@@ -177,36 +180,61 @@ func (b *Backend) load(path string) (m *memory, stamp fileStamp, ok bool) {
 	if err != nil {
 		return nothing(err)
 	}
-	m, err = b.decodeState(data)
+	m, pending, err = b.decodeRecord(data)
 	if err != nil {
-		m, _, ok = nothing(err)
-		return m, stampOf(fi), ok
+		m, _, _, ok = nothing(err)
+		return m, nil, stampOf(fi), ok
 	}
-	b.cfg.log.Info("iptables ownership record read", "path", path, "chains", len(m.order), "built-in chains with owned rules", len(m.rules))
-	return m, stampOf(fi), true
+	b.cfg.log.Debug("iptables ownership record read", "path", path, "chains", len(m.order), "built-in chains with owned rules", len(m.rules),
+		"pending change", pending != nil)
+	return m, pending, stampOf(fi), true
 }
 
-// decodeState checks a record and turns it into memory.
+// decodeState checks a record and turns it into memory, leaving out a
+// pending change.
 func (b *Backend) decodeState(data []byte) (*memory, error) {
+	m, _, err := b.decodeRecord(data)
+	return m, err
+}
+
+// decodeRecord checks a record and turns it into memory and the pending
+// change it holds, if any.
+func (b *Backend) decodeRecord(data []byte) (*memory, *journal, error) {
 	var sf stateFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sf); err != nil {
-		return nil, fmt.Errorf("decoding: %w", err)
+		return nil, nil, fmt.Errorf("decoding: %w", err)
 	}
 	switch {
 	case sf.Version != stateVersion:
-		return nil, fmt.Errorf("format version %d, want %d", sf.Version, stateVersion)
+		return nil, nil, fmt.Errorf("format version %d, want %d", sf.Version, stateVersion)
 	case sf.Owner != b.cfg.owner:
-		return nil, fmt.Errorf("written for owner %q, not %q", sf.Owner, b.cfg.owner)
+		return nil, nil, fmt.Errorf("written for owner %q, not %q", sf.Owner, b.cfg.owner)
 	case sf.NetNS.Inode != b.ns.Inode ||
 		sf.NetNS.Cookie != 0 && b.ns.Cookie != 0 && sf.NetNS.Cookie != b.ns.Cookie ||
 		sf.NetNS.Boot != "" && b.ns.Boot != "" && sf.NetNS.Boot != b.ns.Boot:
-		return nil, fmt.Errorf("written for another network namespace or boot (%+v, this is %+v)", sf.NetNS, b.ns)
+		return nil, nil, fmt.Errorf("written for another network namespace or boot (%+v, this is %+v)", sf.NetNS, b.ns)
 	}
+	m, err := b.decodeChains(sf.Chains)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sf.Pending == nil {
+		return m, nil, nil
+	}
+	j, err := b.decodePending(sf.Pending)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pending change: %w", err)
+	}
+	return m, j, nil
+}
+
+// decodeChains turns the chains of a record into memory.
+func (b *Backend) decodeChains(chains []stateChain) (*memory, error) {
 	m := newMemory()
 	seen := map[chainID]bool{}
-	for i, c := range sf.Chains {
+	for i, c := range chains {
 		id, err := c.id()
 		if err != nil {
 			return nil, fmt.Errorf("chain %d: %w", i, err)
@@ -272,7 +300,12 @@ func (c stateChain) id() (chainID, error) {
 
 // encodeState turns memory into a record.
 func (b *Backend) encodeState(m *memory) *stateFile {
-	sf := &stateFile{Version: stateVersion, Owner: b.cfg.owner, NetNS: b.ns, Chains: []stateChain{}}
+	return &stateFile{Version: stateVersion, Owner: b.cfg.owner, NetNS: b.ns, Chains: encodeChains(m)}
+}
+
+// encodeChains lists what memory owns, chain by chain.
+func encodeChains(m *memory) []stateChain {
+	out := []stateChain{}
 	ids, declared := m.chains()
 	for i, id := range ids {
 		c := stateChain{Family: id.fam.String(), Table: id.table, Chain: id.chain, Declared: i < declared,
@@ -282,9 +315,9 @@ func (b *Backend) encodeState(m *memory) *stateFile {
 				c.Rules = append(c.Rules, spec.String())
 			}
 		}
-		sf.Chains = append(sf.Chains, c)
+		out = append(out, c)
 	}
-	return sf
+	return out
 }
 
 // persist writes the record when what is owned changed since it was last

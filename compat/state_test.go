@@ -128,6 +128,15 @@ func TestRecordDecode(t *testing.T) {
 		{name: "rules in a user chain", edit: func(sf *stateFile) { sf.Chains[1].Rules = []string{"-j ACCEPT"} }, err: "user chain"},
 		{name: "bad policy", edit: func(sf *stateFile) { sf.Chains[3].PreviousPolicy = "REJECT" }, err: "bad previous policy"},
 		{name: "rule that does not parse is dropped", edit: func(sf *stateFile) { sf.Chains[0].Rules[1] = "--no-such-option" }, owned: 3},
+		{name: "pending change", edit: func(sf *stateFile) {
+			sf.Pending = &pendingChange{Chains: sf.Chains[:1], Foreign: []foreignRule{{Family: "ip", Table: "filter", Chain: "INPUT", Rule: "-j OWN", Copies: 1}}}
+		}, owned: 4},
+		{name: "pending change, bad chain", edit: func(sf *stateFile) {
+			sf.Pending = &pendingChange{Chains: []stateChain{{Family: "arp", Table: "filter", Chain: "INPUT"}}}
+		}, err: "pending change: "},
+		{name: "pending change, negative count", edit: func(sf *stateFile) {
+			sf.Pending = &pendingChange{Foreign: []foreignRule{{Family: "ip", Table: "filter", Chain: "INPUT", Rule: "-j OWN", Copies: -1}}}
+		}, err: "negative count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

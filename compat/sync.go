@@ -27,7 +27,9 @@ type fullPlan struct {
 func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.refresh()
+	if err := b.prepare(ctx, false); err != nil {
+		return nil, err
+	}
 	fp, err := b.plan(ctx, desired)
 	if err != nil {
 		return nil, err
@@ -43,7 +45,9 @@ func (b *Backend) Plan(ctx context.Context, desired *firewall.Ruleset) (*firewal
 func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.refresh()
+	if err := b.prepare(ctx, true); err != nil {
+		return nil, err
+	}
 	return b.apply(ctx, desired)
 }
 
@@ -52,7 +56,9 @@ func (b *Backend) Apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 func (b *Backend) CleanUp(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.refresh()
+	if err := b.prepare(ctx, true); err != nil {
+		return fmt.Errorf("cleaning up: %w", err)
+	}
 	if _, err := b.apply(ctx, &firewall.Ruleset{}); err != nil {
 		return fmt.Errorf("cleaning up: %w", err)
 	}
@@ -69,7 +75,28 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 		return nil, err
 	}
 	sum := fingerprint(desired, fp.keys)
+	var target *memory
+	if len(fp.families()) > 0 {
+		target = b.next(desired, fp, false)
+		// Written ahead: a kill during the restore leaves a record the
+		// next run resolves (journal.go).
+		if err := b.intend(fp, target); err != nil {
+			return nil, fmt.Errorf("compat: %w", err)
+		}
+	}
 	if dirty, err := b.commit(ctx, fp); err != nil {
+		if b.pending != nil {
+			// Nothing was committed, or the roll-back failed and some
+			// tables may hold part of the change: read what is there.
+			if !dirty {
+				b.pending, b.stale = nil, true
+				err = errors.Join(err, b.persistErr())
+			} else if rerr := b.resolve(ctx); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("compat: %w (the next run resolves it)", rerr))
+			}
+			b.last = ""
+			return nil, err
+		}
 		if dirty {
 			// The roll-back failed: some tables may hold part of the
 			// change. Own both states.
@@ -81,12 +108,16 @@ func (b *Backend) apply(ctx context.Context, desired *firewall.Ruleset) (*firewa
 		}
 		return nil, err
 	}
-	b.remember(desired, fp, false)
+	if target != nil {
+		b.mem, b.pending = target, nil
+	} else {
+		b.remember(desired, fp, false)
+	}
 	if n := len(fp.plan.Changes); n > 0 {
 		if sum == b.last {
 			observe(b.cfg.obs, "drift", n)
 		}
-		b.cfg.log.Info("iptables rules applied", "changes", n, "repair", sum == b.last)
+		b.cfg.log.Debug("iptables rules applied", "changes", n, "repair", sum == b.last)
 	}
 	b.last = sum
 	if err := b.persist(); err != nil {
@@ -177,4 +208,46 @@ func fingerprint(rs *firewall.Ruleset, keys keyCache) string {
 		}
 	}
 	return string(h.Sum(nil))
+}
+
+// persistErr is persist with its error worded for a caller that already
+// failed.
+func (b *Backend) persistErr() error {
+	if err := b.persist(); err != nil {
+		return fmt.Errorf("compat: %w", err)
+	}
+	return nil
+}
+
+// prepare readies a call: it checks the privileges, takes the writer lock
+// for a change (write), reads the record again when another process
+// replaced it, and resolves a change an earlier run left pending. A reader
+// resolves it only when no writer holds the lock (a writer at work
+// resolves its own), and then lets the lock go again.
+func (b *Backend) prepare(ctx context.Context, write bool) error {
+	if err := b.checkPrivileges(); err != nil {
+		return err
+	}
+	if write {
+		if err := b.lock(ctx); err != nil {
+			return fmt.Errorf("compat: %w", err)
+		}
+	}
+	b.refresh()
+	if b.pending == nil {
+		return nil
+	}
+	if !write {
+		held := b.lockFile != nil
+		if !b.tryLock() {
+			return nil
+		}
+		if !held {
+			defer b.unlock()
+		}
+	}
+	if err := b.resolve(ctx); err != nil {
+		return fmt.Errorf("compat: %w", err)
+	}
+	return nil
 }

@@ -23,12 +23,20 @@ type Controller struct {
 	desired    *firewall.Ruleset
 	cache      ruleCache // the parsed rules of the last Set, by their text
 	subscribed bool
+
+	// driftSince is when the oldest foreign change not yet repaired was
+	// reported (see Drift); zero when there is none.
+	driftMu    sync.Mutex
+	driftSince time.Time
+	// subs are the subscriptions of Drift, ended by Close.
+	subsMu sync.Mutex
+	subs   []*subscription
 }
 
 // New creates a controller. With no options it manages nftables tables named
 // "nftsync-*" in the current network namespace.
 func New(opts ...Option) (*Controller, error) {
-	o := options{logger: slog.Default(), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables}
+	o := options{logger: slog.New(slog.DiscardHandler), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -66,9 +74,11 @@ func New(opts ...Option) (*Controller, error) {
 // "clients").
 func (c *Controller) Backend() string { return c.engine.Name() }
 
-// Run reconciles every resync period until stop is closed. Errors are sent
-// on the returned channel without blocking: a reader that is not waiting
-// misses them, as in Kilo. The channel is closed when Run stops.
+// Run reconciles every resync period until stop is closed and, with the
+// nftables engine, as soon as someone else changes the owned state (see
+// Drift): the resync is then only a safety net. Errors are sent on the
+// returned channel without blocking: a reader that is not waiting misses
+// them, as in Kilo. The channel is closed when Run stops.
 func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 	c.mu.Lock()
 	if c.subscribed {
@@ -78,6 +88,11 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 	// A controller runs one loop at most.
 	c.subscribed = true
 	c.mu.Unlock()
+	// Subscribed before Run returns, so that no change after it is missed.
+	drift, err := c.Drift(stop)
+	if err != nil {
+		c.logger.Warn("repairing at each resync only", "err", err)
+	}
 	go func() {
 		defer close(c.errors)
 		t := time.NewTicker(c.resync)
@@ -85,6 +100,7 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 		for {
 			select {
 			case <-t.C:
+			case <-drift:
 			case <-stop:
 				return
 			}
@@ -103,7 +119,10 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 // removed, and within a chain the rules are kept in list order. Every rule
 // is validated before anything is changed; if any is invalid, or the engine
 // refuses the change, nothing is changed and the error names the rule.
-func (c *Controller) Set(rules []Rule) error {
+func (c *Controller) Set(rules []Rule) error { return c.SetContext(context.Background(), rules) }
+
+// SetContext is Set with a context that bounds the work.
+func (c *Controller) SetContext(ctx context.Context, rules []Rule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	desired, cache, err := desired(rules, c.cache)
@@ -111,7 +130,7 @@ func (c *Controller) Set(rules []Rule) error {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err
 	}
-	if err := c.apply("set", desired); err != nil {
+	if err := c.apply(ctx, "set", desired); err != nil {
 		return err
 	}
 	c.desired, c.cache = desired, cache
@@ -122,15 +141,21 @@ func (c *Controller) Set(rules []Rule) error {
 // Reconcile repairs any drift between the kernel and the desired state now.
 // With the nftables engine it costs one generation check when nothing
 // changed since the last reconcile.
-func (c *Controller) Reconcile() error {
+func (c *Controller) Reconcile() error { return c.ReconcileContext(context.Background()) }
+
+// ReconcileContext is Reconcile with a context that bounds the work.
+func (c *Controller) ReconcileContext(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.apply("reconcile", c.desired)
+	since := c.takeDrift()
+	err := c.apply(ctx, "reconcile", c.desired)
+	c.repaired(since, err)
+	return err
 }
 
-func (c *Controller) apply(op string, desired *firewall.Ruleset) error {
+func (c *Controller) apply(ctx context.Context, op string, desired *firewall.Ruleset) error {
 	start := time.Now()
-	plan, err := c.engine.Apply(context.Background(), desired)
+	plan, err := c.engine.Apply(ctx, desired)
 	c.metrics.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 	if err != nil {
 		c.metrics.errors.WithLabelValues(op).Inc()
@@ -146,11 +171,14 @@ func (c *Controller) apply(op string, desired *firewall.Ruleset) error {
 }
 
 // CleanUp removes everything the controller owns.
-func (c *Controller) CleanUp() error {
+func (c *Controller) CleanUp() error { return c.CleanUpContext(context.Background()) }
+
+// CleanUpContext is CleanUp with a context that bounds the work.
+func (c *Controller) CleanUpContext(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := time.Now()
-	err := c.engine.CleanUp(context.Background())
+	err := c.engine.CleanUp(ctx)
 	c.metrics.duration.WithLabelValues("cleanup").Observe(time.Since(start).Seconds())
 	if err != nil {
 		c.metrics.errors.WithLabelValues("cleanup").Inc()
@@ -162,33 +190,48 @@ func (c *Controller) CleanUp() error {
 
 // Plan returns what Set(rules) would change, changing nothing.
 func (c *Controller) Plan(rules []Rule) (*firewall.Plan, error) {
+	return c.PlanContext(context.Background(), rules)
+}
+
+// PlanContext is Plan with a context that bounds the work.
+func (c *Controller) PlanContext(ctx context.Context, rules []Rule) (*firewall.Plan, error) {
 	desired, err := Desired(rules)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.engine.Plan(context.Background(), desired)
+	return c.engine.Plan(ctx, desired)
 }
 
 // PlanRuleset is Plan for a ready desired state (from an iptables-save file).
 func (c *Controller) PlanRuleset(rs *firewall.Ruleset) (*firewall.Plan, error) {
+	return c.PlanRulesetContext(context.Background(), rs)
+}
+
+// PlanRulesetContext is PlanRuleset with a context that bounds the work.
+func (c *Controller) PlanRulesetContext(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	if err := rs.Validate(); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.engine.Plan(context.Background(), rs)
+	return c.engine.Plan(ctx, rs)
 }
 
 // SetRuleset is Set for a ready desired state (from an iptables-save file).
 func (c *Controller) SetRuleset(rs *firewall.Ruleset) error {
+	return c.SetRulesetContext(context.Background(), rs)
+}
+
+// SetRulesetContext is SetRuleset with a context that bounds the work.
+func (c *Controller) SetRulesetContext(ctx context.Context, rs *firewall.Ruleset) error {
 	if err := rs.Validate(); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.apply("set", rs); err != nil {
+	if err := c.apply(ctx, "set", rs); err != nil {
 		return err
 	}
 	c.desired, c.cache = rs, nil
@@ -210,12 +253,19 @@ func countRules(rs *firewall.Ruleset) int {
 
 // Current reads the owned state from the kernel (not from a cache).
 func (c *Controller) Current() (*firewall.Ruleset, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.engine.Read(context.Background())
+	return c.CurrentContext(context.Background())
 }
 
-// Close releases the engine (sockets); it does not remove any rule.
+// CurrentContext is Current with a context that bounds the work.
+func (c *Controller) CurrentContext(ctx context.Context) (*firewall.Ruleset, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.engine.Read(ctx)
+}
+
+// Close releases the engine (sockets) and ends the subscriptions to ruleset
+// changes; it does not remove any rule.
 func (c *Controller) Close() error {
+	c.closeSubscriptions()
 	return c.engine.Close()
 }

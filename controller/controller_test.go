@@ -446,3 +446,21 @@ func TestMetrics(t *testing.T) {
 		t.Error("registering the metrics twice must fail")
 	}
 }
+
+// TestDesiredAddressLists checks that a Kilo rule with -s a,b stands for
+// one rule per address, as iptables makes of it, each labelled with it.
+func TestDesiredAddressLists(t *testing.T) {
+	rs, err := Desired([]Rule{NewIPv4Rule("filter", "FORWARD", "-s", "10.0.0.1,10.0.0.2", "-d", "10.1.0.0/16", "-j", "ACCEPT")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rs.Chain(rule.IPv4, "filter", "FORWARD")
+	if c == nil || len(c.Rules) != 2 {
+		t.Fatalf("chain %+v: want 2 rules", c)
+	}
+	for i, want := range []string{"-s 10.0.0.1/32 -d 10.1.0.0/16 -j ACCEPT", "-s 10.0.0.2/32 -d 10.1.0.0/16 -j ACCEPT"} {
+		if got := c.Rules[i].Spec.String(); got != want {
+			t.Errorf("rule %d = %q, want %q", i, got, want)
+		}
+	}
+}

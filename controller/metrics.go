@@ -12,6 +12,9 @@ type metrics struct {
 	drift    prometheus.Counter
 	errors   *prometheus.CounterVec
 	rules    prometheus.Gauge
+	// events and repair are the event-driven repair's (events.go).
+	events *prometheus.CounterVec
+	repair prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -37,11 +40,20 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "nftsync", Name: "desired_rules",
 			Help: "Rules and chains in the desired state.",
 		}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "nftsync", Name: "ruleset_events_total",
+			Help: "Committed ruleset transactions reported by the kernel, by kind: foreign (someone else changed an owned table), own, unrelated (other tables), lost (notifications dropped).",
+		}, []string{"kind"}),
+		repair: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "nftsync", Name: "repair_latency_seconds",
+			Help:    "Time from the notification of someone else's change to an owned table (or of lost notifications) to the end of the reconcile that repaired it.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.duration, m.ops, m.drift, m.errors, m.rules} {
+	for _, c := range []prometheus.Collector{m.duration, m.ops, m.drift, m.errors, m.rules, m.events, m.repair} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

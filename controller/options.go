@@ -37,9 +37,12 @@ type options struct {
 	engine     firewall.Backend
 	observer   firewall.Observer
 	stateDir   *string
+	wait       bool
 }
 
-// WithLogger sets the logger (default: slog.Default()).
+// WithLogger sets the logger (default: none, the controller logs nothing).
+// It logs one line at Info per change applied (set or repair), each change
+// at Debug, and the engines' details at Debug.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithResyncPeriod sets how often Run reconciles (default 5s).
@@ -68,10 +71,16 @@ func WithOwner(name string) Option { return func(o *options) { o.owner = name } 
 // tables are its own.
 func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = &dir } }
 
-// compatState returns the iptables engine's options for the owner and the
-// state directory.
+// WithWait makes a change wait while another process changes the same
+// owner's rules in the same network namespace, instead of failing: one
+// writer per owner and namespace at a time, in either engine
+// (nft.WithLockWait, compat.WithWait).
+func WithWait(wait bool) Option { return func(o *options) { o.wait = wait } }
+
+// compatState returns the iptables engine's options for the owner, the
+// state directory and the lock.
 func (o options) compatState() []compat.Option {
-	opts := []compat.Option{compat.WithOwner(o.owner)}
+	opts := []compat.Option{compat.WithOwner(o.owner), compat.WithWait(o.wait)}
 	if o.stateDir != nil {
 		opts = append(opts, compat.WithStateDir(*o.stateDir))
 	}

@@ -17,8 +17,8 @@ func Desired(rules []Rule) (*firewall.Ruleset, error) {
 }
 
 // ruleCache maps a rule's text (protocol, table, chain and arguments) to the
-// firewall.Rule built for it by the previous Set.
-type ruleCache map[string]firewall.Rule
+// firewall.Rules built for it by the previous Set (several for -s a,b).
+type ruleCache map[string][]firewall.Rule
 
 // desired is Desired with a cache: Kilo rebuilds its whole rule list for
 // every Set, and a rule whose text did not change keeps the *rule.Rule of
@@ -43,13 +43,15 @@ func desired(rules []Rule, prev ruleCache) (*firewall.Ruleset, ruleCache, error)
 				return nil, nil, v.invalid()
 			}
 			key := v.cacheKey()
-			fr, ok := prev[key]
+			frs, ok := prev[key]
 			if !ok {
-				fr = firewall.Rule{Spec: v.parsed, Label: v.String()}
+				for _, p := range v.parsed {
+					frs = append(frs, firewall.Rule{Spec: p, Label: v.String()})
+				}
 			}
-			next[key] = fr
+			next[key] = frs
 			c := chain(v.proto, v.table, v.chain)
-			c.Rules = append(c.Rules, fr)
+			c.Rules = append(c.Rules, frs...)
 		case *chainSpec:
 			if err := rule.CheckTable(v.table); err != nil {
 				return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)

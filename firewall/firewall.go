@@ -212,6 +212,9 @@ func (c Change) String() string {
 	case SetPolicy:
 		return fmt.Sprintf("~ -P %s %s", c.Chain, c.Rule)
 	}
+	if c.Rule != "" {
+		return string(c.Op) + " " + c.Rule
+	}
 	return string(c.Op)
 }
 

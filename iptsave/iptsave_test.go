@@ -124,6 +124,12 @@ func TestParseErrors(t *testing.T) {
 		{"delete referenced chain", "*filter\n:A - [0:0]\n-A INPUT -j A\n-X\nCOMMIT\n", `rules:4: -X: cannot delete chain A: rules:3: -A INPUT -j A jumps to it`},
 		{"list", "*filter\n-L\nCOMMIT\n", `rules:2: -L: command not allowed in a restore file`},
 		{"family", "*filter\n-A INPUT -d fe80::1\nCOMMIT\n", `rules:2: "fe80::1": is not an IPv4 address`},
+		{"line over 1 MiB", "*filter\n-A INPUT -m comment --comment \"" + strings.Repeat("a", MaxLineLen) + "\" -j ACCEPT\nCOMMIT\n",
+			`rules:2: "-A INPUT -m comment --comment \"aaaa`},
+		{"NUL in a declared chain", "*filter\n:FO\x00O - [0:0]\nCOMMIT\n", `rules:2: ":FO\x00O - [0:0]": NUL byte at column 4`},
+		{"NUL in a new chain", "*filter\n-N FO\x00O\nCOMMIT\n", `rules:2: "-N FO\x00O": NUL byte at column 6`},
+		{"comment not UTF-8", "*filter\n-A INPUT -m comment --comment \"a\xffb\" -j ACCEPT\nCOMMIT\n",
+			`rules:2: "-A INPUT -m comment --comment \"a\xffb\" -j ACCEPT": byte 0xff at column 33 is not UTF-8`},
 	}
 	for _, c := range cases {
 		_, err := Parse(strings.NewReader(c.in), "rules", rule.IPv4)
@@ -256,3 +262,49 @@ COMMIT
 		t.Errorf("IPv6 output:\n%s", got6)
 	}
 }
+
+// TestParseLinesKept: "#" lines are skipped whatever their bytes, and a line
+// just under the limit is read.
+func TestParseLinesKept(t *testing.T) {
+	long := strings.Repeat("a", 100)
+	in := "# caf\xe9 \x00\n*filter\n-A INPUT -m comment --comment \"" + long + "\" -j ACCEPT\n" +
+		"# " + strings.Repeat("x", MaxLineLen-2) + "\nCOMMIT\n"
+	rs, err := Parse(strings.NewReader(in), "rules", rule.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rs.Chain(rule.IPv4, "filter", "INPUT"); c == nil || len(c.Rules) != 1 || !strings.Contains(c.Rules[0].Spec.String(), long) {
+		t.Errorf("parsed: %s", summary(rs, false))
+	}
+}
+
+// TestParseRepeatedTable: a second section of a table replaces the first
+// one's rules and user chains, as iptables-restore (which flushes the
+// table at each section) leaves them; a policy the first section set stays,
+// as with iptables-legacy-restore. Checked against the binary in
+// kernel_test.go.
+func TestParseRepeatedTable(t *testing.T) {
+	rs, err := Parse(strings.NewReader(repeatedTable), "rules", rule.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ip filter INPUT \"DROP\"\nip filter FORWARD \"\"\n  ip -s 2.2.2.2/32 -j ACCEPT\nip nat POSTROUTING \"\"\n  ip -j MASQUERADE\n"
+	if got := summary(rs, false); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// repeatedTable has two filter sections with a nat section between them.
+const repeatedTable = `*filter
+:INPUT DROP [0:0]
+:X - [0:0]
+-A INPUT -j X
+-A FORWARD -s 1.1.1.1 -j ACCEPT
+COMMIT
+*nat
+-A POSTROUTING -j MASQUERADE
+COMMIT
+*filter
+-A FORWARD -s 2.2.2.2 -j ACCEPT
+COMMIT
+`

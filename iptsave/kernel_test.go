@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,21 +44,29 @@ func TestWriteMatchesIptablesSave(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs, err := Parse(bytes.NewReader(data), f.file, f.fam)
-		if err != nil {
-			t.Fatal(err)
-		}
-		withAllBuiltins(rs)
-		var buf bytes.Buffer
-		if err := Write(&buf, rs, f.fam); err != nil {
-			t.Fatal(err)
-		}
+		written := parsedAsSaved(t, data, f.file, f.fam)
 		ns.Exec(f.tool+"-restore", path)
 		saved := ns.Exec(f.tool + "-save")
-		if got, want := noComments(buf.String()), noComments(saved); got != want {
+		if got, want := noComments(written), noComments(saved); got != want {
 			t.Errorf("%s:\nWrite:\n%s\n%s-save:\n%s", f.file, got, f.tool, want)
 		}
 	}
+}
+
+// parsedAsSaved parses a file and writes it back as iptables-save would
+// print it.
+func parsedAsSaved(t *testing.T, data []byte, name string, fam rule.Family) string {
+	t.Helper()
+	rs, err := Parse(bytes.NewReader(data), name, fam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAllBuiltins(rs)
+	var buf bytes.Buffer
+	if err := Write(&buf, rs, fam); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
 
 func noComments(s string) string {
@@ -68,4 +77,32 @@ func noComments(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestRepeatedTableMatchesIptablesRestore restores a file with two sections
+// of one table with iptables-legacy-restore and checks that iptables-save
+// prints what Write prints for the parsed file.
+func TestRepeatedTableMatchesIptablesRestore(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy-restore")
+	ns := netnstest.New(t)
+	path := filepath.Join(t.TempDir(), "repeated.rules")
+	if err := os.WriteFile(path, []byte(repeatedTable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written := parsedAsSaved(t, []byte(repeatedTable), "repeated.rules", rule.IPv4)
+	ns.Exec("iptables-legacy-restore", path)
+	if got, want := bySection(written), bySection(ns.Exec("iptables-legacy-save")); got != want {
+		t.Errorf("Write:\n%s\niptables-legacy-save:\n%s", got, want)
+	}
+}
+
+// bySection is noComments with the table sections sorted: iptables-save
+// prints tables in the kernel's order.
+func bySection(s string) string {
+	var secs []string
+	for _, sec := range strings.Split(noComments(s), "\n*") {
+		secs = append(secs, strings.TrimPrefix(sec, "*"))
+	}
+	slices.Sort(secs)
+	return strings.Join(secs, "\n*")
 }

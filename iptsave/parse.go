@@ -3,6 +3,7 @@
 package iptsave
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,10 +19,20 @@ import (
 // lines are skipped. Rules may only go to built-in chains and to chains
 // declared by :CHAIN or -N, as iptables-restore requires. Each rule's Label
 // is "FILE:LINE: LINE-TEXT", and errors read "FILE:LINE: <offending text>:
-// <reason>" (a *rule.LineError wrapping the rule.ParseError).
+// <reason>" (a *rule.LineError wrapping the rule.ParseError). Lines over
+// MaxLineLen, NUL bytes and bytes that are not UTF-8 are refused the same
+// way (see checkLines). A second section of a table replaces the rules and
+// user chains of the earlier ones, as iptables-restore leaves them.
 func Parse(r io.Reader, name string, fam rule.Family) (*firewall.Ruleset, error) {
-	b := &builder{rs: &firewall.Ruleset{}, name: name, fam: fam}
-	if err := rule.ScanRestore(r, name, fam, b.line); err != nil {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if err := checkLines(data, name); err != nil {
+		return nil, err
+	}
+	b := &builder{rs: &firewall.Ruleset{}, name: name, fam: fam, seen: map[string]bool{}}
+	if err := rule.ScanRestore(bytes.NewReader(data), name, fam, b.line); err != nil {
 		return nil, err
 	}
 	if err := b.rs.Validate(); err != nil {
@@ -37,6 +48,7 @@ type builder struct {
 	rs   *firewall.Ruleset
 	name string
 	fam  rule.Family
+	seen map[string]bool // tables with a section so far
 }
 
 // chain returns the chain, creating it when create is set.
@@ -51,6 +63,11 @@ func (b *builder) chain(table, name string, create bool) *firewall.Chain {
 
 func (b *builder) line(l *rule.RestoreLine) error {
 	switch l.Kind {
+	case rule.RestoreTable:
+		if b.seen[l.Table] {
+			b.replaceTable(l.Table)
+		}
+		b.seen[l.Table] = true
 	case rule.RestoreChain:
 		c := b.chain(l.Table, l.Chain, true)
 		if l.Policy != "-" {
@@ -62,6 +79,27 @@ func (b *builder) line(l *rule.RestoreLine) error {
 	return nil
 }
 
+// replaceTable forgets a table's rules and user chains when a second
+// section of it begins: iptables-restore (without --noflush) flushes a
+// table at each of its sections, so the last section's rules are what
+// stays. The policies built-in chains were given stay set, as
+// iptables-legacy-restore has committed them with the earlier section
+// (iptables-nft-restore resets them to ACCEPT instead).
+func (b *builder) replaceTable(table string) {
+	kept := b.rs.Chains[:0:0]
+	for _, c := range b.rs.Chains {
+		switch {
+		case c.Family != b.fam || c.Table != table:
+		case !c.Builtin():
+			continue
+		default:
+			c.Rules = nil
+		}
+		kept = append(kept, c)
+	}
+	b.rs.Chains = kept
+}
+
 // command applies one command line. ScanRestore has checked that the chain
 // exists (or is built-in) and that jumps go to declared chains.
 func (b *builder) command(l *rule.RestoreLine) error {
@@ -70,18 +108,33 @@ func (b *builder) command(l *rule.RestoreLine) error {
 	switch cmd.Op {
 	case rule.OpNewChain:
 		b.chain(l.Table, cmd.Chain, true)
+	// A line with -s a,b or -d c,d stands for several rules (cmd.Rules),
+	// all labelled with the line.
 	case rule.OpAppend:
 		c := b.chain(l.Table, cmd.Chain, true)
-		c.Rules = append(c.Rules, firewall.Rule{Spec: cmd.Rule, Label: label})
+		for _, r := range cmd.Rules {
+			c.Rules = append(c.Rules, firewall.Rule{Spec: r, Label: label})
+		}
 	case rule.OpInsert:
 		c := b.chain(l.Table, cmd.Chain, true)
 		pos := max(cmd.RuleNum-1, 0)
 		if pos > len(c.Rules) {
 			return fmt.Errorf("index of insertion too big: chain %s has %d rules", c.Name, len(c.Rules))
 		}
-		c.Rules = append(c.Rules[:pos], append([]firewall.Rule{{Spec: cmd.Rule, Label: label}}, c.Rules[pos:]...)...)
+		// Each at the same position, as iptables inserts them: the
+		// last ends up first.
+		for _, r := range cmd.Rules {
+			c.Rules = append(c.Rules[:pos], append([]firewall.Rule{{Spec: r, Label: label}}, c.Rules[pos:]...)...)
+		}
 	case rule.OpDelete:
-		return b.delete(l.Table, cmd)
+		if cmd.Rule == nil {
+			return b.delete(l.Table, cmd.Chain, nil, cmd.RuleNum)
+		}
+		for _, r := range cmd.Rules {
+			if err := b.delete(l.Table, cmd.Chain, r, 0); err != nil {
+				return err
+			}
+		}
 	case rule.OpFlush:
 		for _, c := range b.rs.Chains {
 			if c.Family == b.fam && c.Table == l.Table && (cmd.Chain == "" || c.Name == cmd.Chain) {
@@ -98,28 +151,28 @@ func (b *builder) command(l *rule.RestoreLine) error {
 	return nil
 }
 
-// delete removes a rule by position or by its meaning.
-func (b *builder) delete(table string, cmd *rule.Command) error {
-	c := b.chain(table, cmd.Chain, false)
+// delete removes a rule by its meaning (spec), or else by position num.
+func (b *builder) delete(table, chain string, spec *rule.Rule, num int) error {
+	c := b.chain(table, chain, false)
 	n := 0
 	if c != nil {
 		n = len(c.Rules)
 	}
-	i := cmd.RuleNum - 1
-	if cmd.Rule != nil {
+	i := num - 1
+	if spec != nil {
 		i = -1
 		for j := 0; j < n; j++ {
-			if c.Rules[j].Spec.Equal(cmd.Rule) {
+			if c.Rules[j].Spec.Equal(spec) {
 				i = j
 				break
 			}
 		}
 		if i < 0 {
-			return fmt.Errorf("no such rule in chain %s", cmd.Chain)
+			return fmt.Errorf("no such rule in chain %s", chain)
 		}
 	}
 	if i >= n {
-		return fmt.Errorf("chain %s has %d rules, there is no rule %d", cmd.Chain, n, cmd.RuleNum)
+		return fmt.Errorf("chain %s has %d rules, there is no rule %d", chain, n, num)
 	}
 	c.Rules = append(c.Rules[:i], c.Rules[i+1:]...)
 	return nil

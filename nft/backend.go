@@ -11,6 +11,7 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/ownerlock"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,6 +41,12 @@ type Backend struct {
 	// from changes of the desired state).
 	lastRS *firewall.Ruleset
 	lastD  *desired
+	// own are the generations the latest batches created (Committed).
+	own commits
+	// lock is the owner's lock, taken by the first write (see
+	// takeLock); lockWait makes that write wait for it.
+	lock     *ownerlock.Lock
+	lockWait bool
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
@@ -84,6 +91,8 @@ func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.dropConn()
+	b.lock.Release()
+	b.lock = nil
 	if b.nsfd >= 0 {
 		unix.Close(b.nsfd)
 		b.nsfd = -1
@@ -212,6 +221,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := b.takeLock(ctx); err != nil {
+		return nil, err
+	}
 	gen, err := b.getGen()
 	if err != nil {
 		return nil, err
@@ -263,6 +275,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			}
 			return nil, fmt.Errorf("applying %d changes: %w", len(pl.changes), err)
 		}
+		b.own.add(res.gen)
 		if pl.learnHandles(res.handles) {
 			b.remember(pl.next, res.gen)
 		} else {
@@ -273,7 +286,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			b.observe("drift", len(pl.changes))
 		}
 		b.lastRS, b.lastD = rs, d
-		b.log.Info("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
+		b.log.Debug("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
 		return &firewall.Plan{Changes: pl.changes}, nil
 	}
 }
@@ -282,6 +295,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 func (b *Backend) CleanUp(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.takeLock(ctx); err != nil {
+		return err
+	}
 	b.lastRS, b.lastD = nil, nil
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
@@ -295,7 +311,10 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pl, err := makePlan(&desired{byID: map[tableID]*wantTable{}}, st)
+		for id, name := range st.foreign {
+			b.log.Warn("not deleting a table named like an owned one: nftsync did not create it", "family", id.Fam.String(), "table", name, "owner", b.owner)
+		}
+		pl, err := makePlan(&desired{owner: b.owner, byID: map[tableID]*wantTable{}}, st)
 		if err != nil {
 			return err
 		}
@@ -312,6 +331,7 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 			b.dropConn()
 			return fmt.Errorf("deleting owned tables: %w", err)
 		}
+		b.own.add(res.gen)
 		b.remember(pl.next, res.gen)
 		return nil
 	}

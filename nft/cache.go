@@ -95,7 +95,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	}
 	specs := make([]string, len(misses))
 	parallel(len(misses), func(i int) {
-		specs[i] = famKey(misses[i].src.Family, misses[i].src.Rules[misses[i].idx].Spec.String())
+		specs[i] = specKey(misses[i].src.Rules[misses[i].idx].Spec)
 	})
 	var build []*wantRule
 	var buildSpecs []string
@@ -116,7 +116,8 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		memo := newExprMemo()
 		for i := lo; i < hi; i++ {
 			w := build[i]
-			built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:], memo) // without famKey's prefix
+			r := w.src.Rules[w.idx].Spec
+			built[i], errs[i] = newEntry(r, r.String(), memo)
 		}
 	})
 	for i, err := range errs {
@@ -133,6 +134,17 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		c.byPtr[w.src.Rules[w.idx].Spec] = w.ent
 	}
 	return nil
+}
+
+// specKey is the key of a rule's entry: its family and iptables-save
+// form, and the counters it starts from when not zero (they are in its
+// counter expression, not in its form).
+func specKey(r *rule.Rule) string {
+	k := famKey(r.Family, r.String())
+	if r.Counters != (rule.Counters{}) {
+		k += " " + r.Counters.String()
+	}
+	return k
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.

@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/google/nftables/expr"
@@ -157,6 +158,50 @@ func decodeXt(data []byte, nameT, revT, infoT uint16) (name string, rev uint32, 
 	return name, rev, info, err
 }
 
+// Attributes and operations of the bitwise expression that x/sys does not
+// name (linux/netfilter/nf_tables.h).
+const (
+	nftaBitwiseOp   = 6 // NFTA_BITWISE_OP
+	nftaBitwiseData = 7 // NFTA_BITWISE_DATA
+	nftBitwiseLsh   = 1 // NFT_BITWISE_LSHIFT
+	nftBitwiseRsh   = 2 // NFT_BITWISE_RSHIFT
+)
+
+// decodeShift decodes a bitwise expression whose operation is a shift;
+// ok is false for the mask-and-xor form.
+func decodeShift(data []byte) (expr.Any, bool, error) {
+	var op uint32
+	var sh rule.BitwiseShift
+	err := walkAttrs(data, func(typ uint16, b []byte) error {
+		switch typ {
+		case unix.NFTA_BITWISE_SREG:
+			sh.SourceRegister = be32(b)
+		case unix.NFTA_BITWISE_DREG:
+			sh.DestRegister = be32(b)
+		case unix.NFTA_BITWISE_LEN:
+			sh.Len = be32(b)
+		case nftaBitwiseOp:
+			op = be32(b)
+		case nftaBitwiseData:
+			return walkAttrs(b, func(typ uint16, v []byte) error {
+				if typ == unix.NFTA_DATA_VALUE && len(v) == 4 {
+					sh.Bits = binary.NativeEndian.Uint32(v)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("decoding bitwise expression: %w", err)
+	}
+	if op != nftBitwiseLsh && op != nftBitwiseRsh {
+		return nil, false, nil
+	}
+	sh.Right = op == nftBitwiseRsh
+	return &sh, true, nil
+}
+
 // decodeElem decodes one NFTA_LIST_ELEM of a rule's expression list.
 func decodeElem(fam byte, elem []byte) (expr.Any, error) {
 	var name string
@@ -172,6 +217,13 @@ func decodeElem(fam byte, elem []byte) (expr.Any, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if name == "bitwise" {
+		// A shift decodes into rule.BitwiseShift: expr.Bitwise has no
+		// field for the operation and would lose it.
+		if sh, ok, err := decodeShift(data); ok || err != nil {
+			return sh, err
+		}
 	}
 	e := newExpr(name)
 	if e == nil {
@@ -232,8 +284,21 @@ func normalize(e expr.Any) expr.Any {
 		return normMasq(*v)
 	case *rule.MasqPorts:
 		return normMasq(v.Masq)
+	case *expr.Ct:
+		// The kernel keeps no direction for the protocol keys (a
+		// connection has one protocol) and dumps none.
+		cp := *v
+		if cp.Key == expr.CtKeyPROTOCOL || cp.Key == expr.CtKeyL3PROTOCOL {
+			cp.Direction, cp.OptDirection = 0, false
+		}
+		return &cp
 	case *expr.Log:
 		cp := *v
+		// A queue threshold of 0 is the kernel's default, which it
+		// does not dump.
+		if cp.QThreshold == 0 {
+			cp.Key &^= 1 << unix.NFTA_LOG_QTHRESHOLD
+		}
 		if cp.Key&(1<<unix.NFTA_LOG_GROUP) == 0 && cp.Key&(1<<unix.NFTA_LOG_LEVEL) == 0 {
 			cp.Key |= 1 << unix.NFTA_LOG_LEVEL
 			cp.Level = expr.LogLevelWarning

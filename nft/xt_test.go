@@ -80,7 +80,7 @@ func TestXtConverges(t *testing.T) {
 	if after := handles(); after != before {
 		t.Errorf("handles changed on a second apply:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	checkRead(t, fresh, rs)
+	assertReadBack(t, fresh, rs)
 }
 
 // TestDecodeXtKeepsInfoRaw checks that a dumped nft_compat match or target

@@ -13,6 +13,26 @@ import (
 // CorpusEnv names the directory holding netfilter's *.txlate files.
 const CorpusEnv = "NFTSYNC_TXLATE_DIR"
 
+// RequireCorpusEnv, when set (.ci/run sets it, as does CI), turns the
+// corpus tests' skip into a failure when CorpusEnv is not set: a bare clone
+// skips them, CI cannot.
+const RequireCorpusEnv = "NFTSYNC_REQUIRE_CORPUS"
+
+// corpusDir returns the corpus directory, or skips the test (fails it
+// under RequireCorpusEnv or CI) when there is none.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv(CorpusEnv)
+	if dir == "" {
+		const msg = "%s is not set: point it at netfilter's txlate corpus (../shared/conformance/txlate, or the extensions/ directory of an iptables checkout)"
+		if os.Getenv(RequireCorpusEnv) != "" || os.Getenv("CI") != "" {
+			t.Fatalf(msg+"; %s is set", CorpusEnv, RequireCorpusEnv)
+		}
+		t.Skipf(msg, CorpusEnv)
+	}
+	return dir
+}
+
 // tier1 are the corpus files whose every iptables line must translate byte
 // for byte.
 var tier1 = []string{
@@ -92,13 +112,7 @@ func translateLine(c corpusCase) (string, error) {
 }
 
 func TestConformance(t *testing.T) {
-	dir := os.Getenv(CorpusEnv)
-	if dir == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: point it at netfilter's txlate corpus (../shared/conformance/txlate)", CorpusEnv)
-		}
-		t.Skipf("%s is not set: point it at netfilter's txlate corpus (../shared/conformance/txlate)", CorpusEnv)
-	}
+	dir := corpusDir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*.txlate"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no *.txlate files in %s (%v)", dir, err)

@@ -16,13 +16,7 @@ import (
 // iptables' meaning), nftsync installs its own expressions, and the kernel
 // must hold the same for both.
 func TestKernelCorpusOracle(t *testing.T) {
-	dir := os.Getenv(CorpusEnv)
-	if dir == "" {
-		if os.Getenv("CI") != "" || os.Getenv(netnstest.RequireEnv) != "" {
-			t.Fatalf("%s is not set", CorpusEnv)
-		}
-		t.Skipf("%s is not set", CorpusEnv)
-	}
+	dir := corpusDir(t)
 	netnstest.RequireBinary(t, "nft")
 	ns := netnstest.New(t)
 	var cases []OracleCase

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 )
 
@@ -52,7 +51,8 @@ type RestoreLine struct {
 	Cmd           *Command // set for RestoreCommand
 }
 
-var counterPrefix = regexp.MustCompile(`^\[\d+:\d+\]\s+`)
+// maxRestoreLine is the scanner's limit: lines must be shorter.
+const maxRestoreLine = 1 << 20
 
 // restoreScanner keeps the state of one restore file: the open table, the
 // chains that exist in it, the jumps to check at COMMIT.
@@ -74,7 +74,7 @@ type restoreScanner struct {
 func ScanRestore(r io.Reader, name string, fam Family, fn func(*RestoreLine) error) error {
 	s := &restoreScanner{name: name, fam: fam}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	sc.Buffer(make([]byte, 64*1024), maxRestoreLine)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -95,7 +95,9 @@ func ScanRestore(r io.Reader, name string, fam Family, fn func(*RestoreLine) err
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return &LineError{File: name, Line: n + 1, Text: "(line too long)", Err: fmt.Errorf("a line is at most %d bytes", maxRestoreLine-1)}
+	} else if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	if s.table != "" {
@@ -135,11 +137,17 @@ func (s *restoreScanner) line(n int, text string) (*RestoreLine, error) {
 	case strings.HasPrefix(text, ":"):
 		return l, s.chainLine(l)
 	}
-	args, err := SplitArgs(counterPrefix.ReplaceAllString(text, ""))
+	// "[PKTS:BYTES] -A ..." (iptables-save -c): the rule's counters, as
+	// iptables-restore --counters reads them.
+	var counters []string
+	if m := counterPrefix.FindStringSubmatch(text); m != nil {
+		counters, text = []string{"-c", m[1], m[2]}, text[len(m[0]):]
+	}
+	args, err := SplitArgs(text)
 	if err != nil {
 		return nil, err
 	}
-	c, err := parseCommand(s.fam, args, s.table, false)
+	c, err := parseCommand(s.fam, append(counters, args...), s.table, false)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,10 @@ type Translation struct {
 	Family  Family
 	Stmts   []Stmt
 	Comment string
-	Sets    []*AnonSet
+	// Commented says the rule has a comment, which may be empty
+	// (--comment ""): nft prints and stores an empty one too.
+	Commented bool
+	Sets      []*AnonSet
 	// TextSets are the named sets iptables-translate declares before the
 	// rule ("connlimit0 { type ipv4_addr; flags dynamic; }", printed as
 	// "add set FAMILY TABLE ..."): text only, the rule as installed needs
@@ -77,8 +80,11 @@ func (t *Translation) join(text func(Stmt) string) string {
 			parts = append(parts, s)
 		}
 	}
-	if t.Comment != "" {
-		parts = append(parts, fmt.Sprintf("comment %q", t.Comment))
+	if t.Commented || t.Comment != "" {
+		// As iptables-translate prints it: between double quotes, not
+		// escaped (nft reads a quoted string up to the next quote and
+		// unescapes nothing; the parser refuses quotes in comments).
+		parts = append(parts, `comment "`+t.Comment+`"`)
 	}
 	return strings.Join(parts, " ")
 }
@@ -140,7 +146,7 @@ func (t *Translation) Exprs() []expr.Any {
 
 // UserData returns the rule's userdata: its comment, as nft stores it.
 func (t *Translation) UserData() []byte {
-	if t.Comment == "" {
+	if !t.Commented && t.Comment == "" {
 		return nil
 	}
 	return userdata.AppendString(nil, userdata.TypeComment, t.Comment)
@@ -205,7 +211,7 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 		}
 		x.wrapRefused(n, "-m "+m.Name())
 	}
-	x.add("counter", &expr.Counter{})
+	x.add("counter", &expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes})
 	if r.Target != nil {
 		n := len(x.stmts)
 		if err := r.Target.xlate(x); err != nil {
@@ -213,7 +219,7 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 		}
 		x.wrapRefused(n, "-j "+r.Target.Name())
 	}
-	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets, TextSets: x.textSets}, nil
+	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Commented: x.commented, Sets: x.sets, TextSets: x.textSets}, nil
 }
 
 // xlator accumulates the statements of one rule and tracks what nft's
@@ -225,7 +231,8 @@ type xlator struct {
 	stmts []Stmt
 	sets  []*AnonSet
 	// comment is printed last, after the verdict, and stored as userdata.
-	comment string
+	comment   string
+	commented bool
 	// l4 is the transport protocol nft knows the packet has (0: unknown).
 	l4 uint8
 	// noText leaves the texts of statements empty (TranslateExprs).

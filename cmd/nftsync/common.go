@@ -41,6 +41,7 @@ type targetFlags struct {
 	netns    string
 	backend  string
 	stateDir string
+	wait     bool
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -49,9 +50,13 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.netns, "netns", "",
 		"work in the network namespace /run/netns/NAME (or at a path starting with /) instead of the current one")
 	fs.StringVar(&t.backend, "backend", controller.BackendAuto,
-		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
+		"engine: auto (nftables unless the host is managed by iptables-legacy; the reason is logged at --log-level debug), nftables (netlink) or iptables (iptables binaries, rules in iptables' own tables)")
 	fs.StringVar(&t.stateDir, "state-dir", compat.DefaultStateDir,
 		"where the iptables backend records what the owner has in iptables' own chains (one file per owner and network namespace), so that later runs remove only the owner's rules")
+	// One writer per owner and namespace: the flag of every command, so
+	// that both engines share it.
+	fs.BoolVar(&t.wait, "wait", false,
+		"when another nftsync process is changing the same owner's rules in the same network namespace, wait for it to finish instead of failing")
 }
 
 // netnsPath returns the namespace path for --netns ("" for the current one).
@@ -104,6 +109,7 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 		controller.WithBackend(t.backend),
 		controller.WithLogger(logger),
 		controller.WithStateDir(t.stateDir),
+		controller.WithWait(t.wait),
 	}
 	path, err := t.netnsPath()
 	if err != nil {

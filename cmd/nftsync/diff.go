@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -50,7 +49,7 @@ Exit status: 0 when there is nothing to change, 2 when there are changes,
 				return explain(err, "reading the firewall")
 			}
 			if output.format == "json" {
-				err = writePlanJSON(cmd.OutOrStdout(), plan)
+				err = writePlanJSON(cmd.OutOrStdout(), target{flags.target.owner, c.Backend()}, plan)
 			} else {
 				err = writePlanText(cmd.OutOrStdout(), plan)
 			}
@@ -120,33 +119,4 @@ func writePlanText(w io.Writer, plan *firewall.Plan) error {
 		}
 	}
 	return nil
-}
-
-type jsonChange struct {
-	Op       string `json:"op"`
-	Family   string `json:"family"`
-	Table    string `json:"table"`
-	Chain    string `json:"chain"`
-	Rule     string `json:"rule,omitempty"`
-	Position *int   `json:"position,omitempty"`
-}
-
-// writePlanJSON prints {"changes": [...]}, an empty list for an empty plan.
-func writePlanJSON(w io.Writer, plan *firewall.Plan) error {
-	out := struct {
-		Changes []jsonChange `json:"changes"`
-	}{Changes: []jsonChange{}}
-	if !plan.Empty() {
-		for _, ch := range groupChanges(plan) {
-			jc := jsonChange{Op: string(ch.Op), Family: ch.Family.String(), Table: ch.Table, Chain: ch.Chain, Rule: ch.Rule}
-			if ch.Op == firewall.AddRule || ch.Op == firewall.DeleteRule {
-				pos := ch.Position
-				jc.Position = &pos
-			}
-			out.Changes = append(out.Changes, jc)
-		}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }

@@ -61,40 +61,29 @@ func TestWritePlanText(t *testing.T) {
 func TestWritePlanJSON(t *testing.T) {
 	plan := &firewall.Plan{Changes: []firewall.Change{
 		{Op: firewall.AddChain, Family: rule.IPv4, Table: "nat", Chain: "KILO-NAT"},
-		{Op: firewall.DeleteRule, Family: rule.IPv6, Table: "filter", Chain: "INPUT", Rule: "-j DROP", Position: 3},
+		{Op: firewall.DeleteRule, Family: rule.IPv6, Table: "filter", Chain: "INPUT", Rule: `-m comment --comment "a b" -j DROP`, Position: 3},
+		{Op: firewall.SetPolicy, Family: rule.IPv6, Table: "filter", Chain: "INPUT", Rule: "DROP"},
 	}}
 	for _, tt := range []struct {
 		plan *firewall.Plan
-		want []jsonChange
+		want string
 	}{
-		{&firewall.Plan{}, []jsonChange{}},
-		{plan, []jsonChange{
-			{Op: "add-chain", Family: "ip", Table: "nat", Chain: "KILO-NAT"},
-			{Op: "delete", Family: "ip6", Table: "filter", Chain: "INPUT", Rule: "-j DROP", Position: new(3)},
-		}},
+		{&firewall.Plan{}, `{"version":1,"owner":"kilo","backend":"nftables","changes":[]}`},
+		{plan, `{"version":1,"owner":"kilo","backend":"nftables","changes":[` +
+			`{"op":"add-chain","family":"ip","table":"nat","chain":"KILO-NAT"},` +
+			`{"op":"delete","family":"ip6","table":"filter","chain":"INPUT","rule":["-m","comment","--comment","a b","-j","DROP"],"position":3},` +
+			`{"op":"policy","family":"ip6","table":"filter","chain":"INPUT","policy":"DROP"}]}`},
 	} {
 		var buf bytes.Buffer
-		if err := writePlanJSON(&buf, tt.plan); err != nil {
+		if err := writePlanJSON(&buf, target{"kilo", "nftables"}, tt.plan); err != nil {
 			t.Fatal(err)
 		}
-		var got struct {
-			Changes []jsonChange `json:"changes"`
-		}
-		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, buf.Bytes()); err != nil {
 			t.Fatalf("output is not JSON: %v\n%s", err, buf.String())
 		}
-		if got.Changes == nil {
-			t.Fatalf("changes must be a list, even when empty: %s", buf.String())
-		}
-		if len(got.Changes) != len(tt.want) {
-			t.Fatalf("got %d changes, want %d: %s", len(got.Changes), len(tt.want), buf.String())
-		}
-		for i, w := range tt.want {
-			g := got.Changes[i]
-			if g.Op != w.Op || g.Family != w.Family || g.Table != w.Table || g.Chain != w.Chain || g.Rule != w.Rule ||
-				(g.Position == nil) != (w.Position == nil) || (g.Position != nil && *g.Position != *w.Position) {
-				t.Errorf("change %d = %+v, want %+v", i, g, w)
-			}
+		if compact.String() != tt.want {
+			t.Errorf("got\n%s\nwant\n%s", compact.String(), tt.want)
 		}
 	}
 }
@@ -118,7 +107,7 @@ func TestDiffCLI(t *testing.T) {
 	if r := nftsync(t, ns, "", "diff", "-4", kiloV4); r.code != 0 || r.stdout != "" {
 		t.Fatalf("diff after apply: want exit 0 and no output, got %s", r)
 	}
-	if r := nftsync(t, ns, "", "diff", "-4", kiloV4, "--output", "json"); r.code != 0 || strings.TrimSpace(r.stdout) != "{\n  \"changes\": []\n}" {
+	if r := nftsync(t, ns, "", "diff", "-4", kiloV4, "--output", "json"); r.code != 0 || !strings.Contains(r.stdout, `"changes": []`) {
 		t.Errorf("json diff after apply: %s", r)
 	}
 	// One rule fewer: one deletion.
@@ -136,7 +125,7 @@ func TestDiffCLI(t *testing.T) {
 		t.Fatalf("json diff: %v; %s", err, r)
 	}
 	if len(got.Changes) != 1 || got.Changes[0].Op != "delete" || got.Changes[0].Chain != "KILO-IPIP" ||
-		!strings.Contains(got.Changes[0].Rule, "192.168.0.12") {
+		!strings.Contains(strings.Join(got.Changes[0].Rule, " "), "192.168.0.12") {
 		t.Errorf("want one deletion in KILO-IPIP, got %+v", got.Changes)
 	}
 	if r := nftsync(t, ns, "", "diff", "-4", kiloV4, "-o", "yaml"); r.code != 1 {

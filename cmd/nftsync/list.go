@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 
-	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/iptsave"
 	"github.com/nftsync/nftsync/rule"
 	"github.com/spf13/cobra"
@@ -50,7 +47,7 @@ lists the owner's chains and rules in iptables' own tables, as recorded in
 				return explain(err, "reading the firewall")
 			}
 			if output.format == "json" {
-				err = writeRulesetJSON(cmd.OutOrStdout(), rs, fam)
+				err = writeRulesetJSON(cmd.OutOrStdout(), target{flags.target.owner, c.Backend()}, rs, fam)
 			} else {
 				err = iptsave.Write(cmd.OutOrStdout(), rs, fam)
 			}
@@ -64,34 +61,4 @@ lists the owner's chains and rules in iptables' own tables, as recorded in
 	output.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&ipv6, "ipv6", "6", false, "list the IPv6 state instead of IPv4")
 	return cmd
-}
-
-type jsonChain struct {
-	Table  string     `json:"table"`
-	Chain  string     `json:"chain"`
-	Policy string     `json:"policy,omitempty"`
-	Rules  [][]string `json:"rules"`
-}
-
-// writeRulesetJSON prints {"family": "ip", "chains": [...]} with each rule
-// as its iptables argument list without "-A CHAIN" (a comment with spaces
-// is one argument).
-func writeRulesetJSON(w io.Writer, rs *firewall.Ruleset, fam rule.Family) error {
-	out := struct {
-		Family string      `json:"family"`
-		Chains []jsonChain `json:"chains"`
-	}{Family: fam.String(), Chains: []jsonChain{}}
-	for _, c := range rs.Chains {
-		if c.Family != fam {
-			continue
-		}
-		jc := jsonChain{Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: [][]string{}}
-		for _, r := range c.Rules {
-			jc.Rules = append(jc.Rules, r.Spec.Args())
-		}
-		out.Chains = append(out.Chains, jc)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }

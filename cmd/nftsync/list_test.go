@@ -13,21 +13,21 @@ import (
 func TestListJSON(t *testing.T) {
 	ns := netnstest.New(t)
 	mustRun(t, 0, ns, "", "apply", "-4", kiloV4, "-6", kiloV6)
-	var got struct {
-		Family string      `json:"family"`
-		Chains []jsonChain `json:"chains"`
-	}
+	var got jsonDoc
 	r := mustRun(t, 0, ns, "", "list", "-6", "--output", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
 	}
-	if got.Family != "ip6" {
-		t.Errorf("family %q, want ip6", got.Family)
+	if got.Version != jsonSchemaVersion || got.Owner != "test" || got.Backend != "nftables" || got.Chains == nil || got.Changes != nil {
+		t.Fatalf("envelope: %s", r.stdout)
 	}
 	var natChain *jsonChain
-	for i, c := range got.Chains {
+	for i, c := range *got.Chains {
+		if c.Family != "ip6" {
+			t.Errorf("chain %s of family %q in list -6", c.Chain, c.Family)
+		}
 		if c.Table == "nat" && c.Chain == "KILO-NAT" {
-			natChain = &got.Chains[i]
+			natChain = &(*got.Chains)[i]
 		}
 		if c.Chain == "POSTROUTING" && c.Policy != "ACCEPT" {
 			t.Errorf("POSTROUTING policy %q, want ACCEPT", c.Policy)

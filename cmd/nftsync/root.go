@@ -16,8 +16,10 @@ It also translates iptables commands and iptables-save files into nft syntax,
 printing exactly what iptables-translate and iptables-restore-translate print.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readBuildInfo().short(),
 	}
-	root.AddCommand(newTranslateCmd())
+	root.SetVersionTemplate("nftsync {{.Version}}\n")
+	root.AddCommand(newTranslateCmd(), newVersionCmd())
 	addFirewallCommands(root)
 	return root
 }

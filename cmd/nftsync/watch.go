@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nftsync/nftsync/controller"
+	"github.com/nftsync/nftsync/firewall"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -30,14 +31,18 @@ func newWatchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "watch [-4 FILE] [-6 FILE]",
 		Short: "Apply the files, then keep the firewall in that state",
-		Long: `watch applies the files like apply, then reconciles every --interval: any
-change someone else made to the owner's tables is reverted. With the
-nftables backend a reconcile where nothing changed costs one generation
-check, no dump.
+		Long: `watch applies the files like apply, then keeps the firewall in that state:
+any change someone else makes to the owner's tables is reverted. With the
+nftables backend watch follows the kernel's ruleset notifications and
+repairs a change within milliseconds of its commit; the reconcile every
+--interval is a safety net (and the only way with the iptables backend),
+which costs one generation check, no dump, when nothing changed.
 
-Signals: SIGHUP reloads the files (a bad file is logged and the previous
-rules stay); SIGTERM and SIGINT stop the loop, and with --cleanup-on-exit
-remove the owner's rules first.
+watch also follows its files: an edit, a file renamed over them, or a
+Kubernetes ConfigMap update (the kubelet's ..data symlink swap) reloads
+them. SIGHUP reloads them too. A bad file is logged and the previous rules
+stay. SIGTERM and SIGINT stop the loop, and with --cleanup-on-exit remove
+the owner's rules first.
 
 With --metrics-addr, an HTTP server serves Prometheus metrics on /metrics and
 /healthz, which answers 200 while the last reconcile succeeded and is recent,
@@ -45,7 +50,7 @@ With --metrics-addr, an HTTP server serves Prometheus metrics on /metrics and
 		Example: `  nftsync watch --owner kilo -4 /etc/nftsync/rules.v4 -6 /etc/nftsync/rules.v6 \
       --interval 5s --metrics-addr :9737 --log-format json
 
-  # Reload after editing the files
+  # Reload now (edits are picked up without it)
   kill -HUP $(pidof nftsync)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -55,7 +60,7 @@ With --metrics-addr, an HTTP server serves Prometheus metrics on /metrics and
 	fs := cmd.Flags()
 	o.flags.register(fs)
 	o.input.register(fs, false)
-	fs.DurationVar(&o.interval, "interval", 5*time.Second, "how often to reconcile")
+	fs.DurationVar(&o.interval, "interval", 5*time.Second, "how often to reconcile, besides repairing on the kernel's change notifications")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics and /healthz on this address (e.g. :9737); empty: no server")
 	fs.BoolVar(&o.cleanupOnExit, "cleanup-on-exit", false, "remove the owner's rules when stopped by SIGTERM or SIGINT")
 	return cmd
@@ -66,8 +71,15 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 		return fmt.Errorf("--interval must be positive, got %v", o.interval)
 	}
 	if o.input.v4 == "-" || o.input.v6 == "-" {
-		return errors.New("watch reloads its files on SIGHUP, so it cannot read rules from stdin: give file names")
+		return errors.New("watch reloads its files when they change, so it cannot read rules from stdin: give file names")
 	}
+	// The files are watched before they are first read, so that a change
+	// in between is not missed.
+	files, fileErr := newFileWatcher(o.input.v4, o.input.v6)
+	if files != nil {
+		defer files.Close()
+	}
+	loaded := fingerprint(o.input.v4, o.input.v6)
 	rs, err := o.input.load(nil)
 	if err != nil {
 		return err
@@ -87,13 +99,28 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
 
+	// Subscribed before the first apply, so that a change right after it
+	// is repaired at once.
+	stopDrift := make(chan struct{})
+	defer close(stopDrift)
+	drift, driftErr := c.Drift(stopDrift)
+
 	health := newHealth(3*o.interval + 10*time.Second)
-	if err := c.SetRuleset(rs); err != nil {
+	if err := firstApply(c, rs, o.flags.target.wait, sigs, logger); err != nil {
 		return explain(err, "changing the firewall")
 	}
 	health.record(nil)
 	wm.record(nil)
 	logger.Info("rules applied", "backend", c.Backend(), "owner", o.flags.target.owner, "chains", len(rs.Chains), "interval", o.interval)
+	if driftErr != nil {
+		logger.Warn("repairing at each --interval only", "err", driftErr)
+	}
+	var fileChanged <-chan struct{}
+	if fileErr != nil {
+		logger.Warn("not watching the rule files; reload them with SIGHUP", "err", fileErr)
+	} else {
+		fileChanged = files.C
+	}
 
 	var srvErr <-chan error
 	if o.metricsAddr != "" {
@@ -112,17 +139,28 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	}
 	ticker := time.NewTicker(o.interval)
 	defer ticker.Stop()
+	reconcile := func() {
+		err := c.Reconcile()
+		health.record(err)
+		wm.record(err)
+		if err != nil {
+			logger.Error("reconcile failed", "err", explain(err, "changing the firewall"))
+		}
+	}
 	for {
 		select {
 		case <-ticker.C:
-			err := c.Reconcile()
-			health.record(err)
-			wm.record(err)
-			if err != nil {
-				logger.Error("reconcile failed", "err", explain(err, "changing the firewall"))
+			reconcile()
+		case <-drift:
+			reconcile()
+		case <-fileChanged:
+			if now := fingerprint(o.input.v4, o.input.v6); now != loaded {
+				loaded = now
+				reload(c, o, logger, health, wm)
 			}
 		case s := <-sigs:
 			if s == syscall.SIGHUP {
+				loaded = fingerprint(o.input.v4, o.input.v6)
 				reload(c, o, logger, health, wm)
 				continue
 			}
@@ -137,7 +175,7 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	}
 }
 
-// reload re-reads the files after SIGHUP. A bad file is logged and the
+// reload re-reads the files after SIGHUP or a change. A bad file is logged and the
 // previous rules stay in force.
 func reload(c *controller.Controller, o *watchOptions, logger *slog.Logger, health *health, wm *watchMetrics) {
 	rs, err := o.input.load(nil)
@@ -180,7 +218,7 @@ func newWatchMetrics(reg prometheus.Registerer) *watchMetrics {
 	m := &watchMetrics{
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "nftsync", Name: "reloads_total",
-			Help: "Reloads of the rule files on SIGHUP, by result (ok, error).",
+			Help: "Reloads of the rule files on a change or SIGHUP, by result (ok, error).",
 		}, []string{"result"}),
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "nftsync", Name: "last_success_timestamp_seconds",
@@ -202,4 +240,27 @@ func (m *watchMetrics) record(err error) {
 	}
 	m.lastFailed.Set(0)
 	m.lastSuccess.SetToCurrentTime()
+}
+
+// firstApply applies rs. With --wait it may wait long for another writer
+// of the owner, so a SIGTERM or SIGINT meanwhile ends the watch at once
+// (should the apply have begun, the nftables engine's batch is atomic).
+func firstApply(c *controller.Controller, rs *firewall.Ruleset, wait bool, sigs <-chan os.Signal, logger *slog.Logger) error {
+	if !wait {
+		return c.SetRuleset(rs)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.SetRuleset(rs) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				continue
+			}
+			logger.Info("stopping before the first apply", "signal", s.String())
+			return fmt.Errorf("stopped by %s before the rules were applied", s)
+		}
+	}
 }

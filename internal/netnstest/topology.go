@@ -2,11 +2,14 @@ package netnstest
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // Interface names inside the topology's namespaces.
@@ -71,23 +74,23 @@ var (
 )
 
 // Topology creates a client – router – server topology for one test. It
-// needs root and the ip command (iproute2).
+// needs root; links, addresses and routes are made over rtnetlink
+// (vishvananda/netlink), no `ip` command is run.
 func Topology(t testing.TB) *Topo {
 	t.Helper()
 	RequireRoot(t)
-	RequireBinary(t, "ip")
 	tp := &Topo{Client: New(t), Router: New(t), Server: New(t), V4: TopoV4, V6: TopoV6}
 	for _, ns := range []*NS{tp.Client, tp.Router, tp.Server} {
 		// No duplicate address detection: addresses are usable at once.
 		ns.sysctl(t, "net/ipv6/conf/all/accept_dad", "0")
 		ns.sysctl(t, "net/ipv6/conf/default/accept_dad", "0")
-		ns.ip(t, "link", "set", "lo", "up")
+		ns.linkUp(t, "lo")
 	}
 	tp.Router.sysctl(t, "net/ipv4/ip_forward", "1")
 	tp.Router.sysctl(t, "net/ipv6/conf/all/forwarding", "1")
 
-	tp.Client.ip(t, "link", "add", ClientIf, "type", "veth", "peer", "name", RouterIn, "netns", tp.Router.Name)
-	tp.Router.ip(t, "link", "add", RouterOut, "type", "veth", "peer", "name", ServerIf, "netns", tp.Server.Name)
+	tp.Client.veth(t, ClientIf, RouterIn, tp.Router)
+	tp.Router.veth(t, RouterOut, ServerIf, tp.Server)
 	// The links go away with their namespaces; deleting them explicitly
 	// first makes a failure to do so visible.
 	t.Cleanup(func() {
@@ -95,8 +98,9 @@ func Topology(t testing.TB) *Topo {
 			ns  *NS
 			dev string
 		}{{tp.Client, ClientIf}, {tp.Router, RouterOut}} {
-			if out, err := l.ns.runIP("link", "del", l.dev); err != nil {
-				t.Errorf("deleting %s in %s: %v\n%s", l.dev, l.ns, err, out)
+			err := l.ns.withLink(l.dev, func(h *netlink.Handle, link netlink.Link) error { return h.LinkDel(link) })
+			if err != nil {
+				t.Errorf("deleting %s in %s: %v", l.dev, l.ns, err)
 			}
 		}
 	})
@@ -108,49 +112,85 @@ func Topology(t testing.TB) *Topo {
 		tp.Server.addAddr(t, ServerIf, a.Server, a.ServerNet)
 		tp.Server.addAddr(t, ServerIf, a.ServerExtra, a.ExtraNet)
 	}
-	tp.Client.ip(t, "link", "set", ClientIf, "up")
-	tp.Router.ip(t, "link", "set", RouterIn, "up")
-	tp.Router.ip(t, "link", "set", RouterOut, "up")
-	tp.Server.ip(t, "link", "set", ServerIf, "up")
+	tp.Client.linkUp(t, ClientIf)
+	tp.Router.linkUp(t, RouterIn)
+	tp.Router.linkUp(t, RouterOut)
+	tp.Server.linkUp(t, ServerIf)
 	for _, a := range []Addrs{tp.V4, tp.V6} {
-		tp.Client.route(t, "default", a.RouterIn)
-		tp.Server.route(t, "default", a.RouterOut)
-		tp.Router.route(t, a.ExtraNet.String(), a.Server)
+		tp.Client.route(t, netip.Prefix{}, a.RouterIn)
+		tp.Server.route(t, netip.Prefix{}, a.RouterOut)
+		tp.Router.route(t, a.ExtraNet, a.Server)
 	}
 	return tp
 }
 
+// rtnl runs fn with an rtnetlink handle inside the namespace.
+func (n *NS) rtnl(fn func(h *netlink.Handle) error) error {
+	ns := n.Handle()
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return fmt.Errorf("rtnetlink in %s: %w", n, err)
+	}
+	defer h.Close()
+	return fn(h)
+}
+
+// withLink runs fn on the link named dev inside the namespace.
+func (n *NS) withLink(dev string, fn func(h *netlink.Handle, link netlink.Link) error) error {
+	return n.rtnl(func(h *netlink.Handle) error {
+		link, err := h.LinkByName(dev)
+		if err != nil {
+			return fmt.Errorf("link %s: %w", dev, err)
+		}
+		return fn(h, link)
+	})
+}
+
+// veth creates the veth pair dev (here) – peer (in the namespace other).
+func (n *NS) veth(t testing.TB, dev, peer string, other *NS) {
+	t.Helper()
+	o := other.Handle()
+	defer o.Close()
+	err := n.rtnl(func(h *netlink.Handle) error {
+		return h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: dev}, PeerName: peer, PeerNamespace: netlink.NsFd(o)})
+	})
+	if err != nil {
+		t.Fatalf("veth %s (%s) – %s (%s): %v", dev, n, peer, other, err)
+	}
+}
+
+// linkUp sets dev up.
+func (n *NS) linkUp(t testing.TB, dev string) {
+	t.Helper()
+	if err := n.withLink(dev, func(h *netlink.Handle, l netlink.Link) error { return h.LinkSetUp(l) }); err != nil {
+		t.Fatalf("setting %s up in %s: %v", dev, n, err)
+	}
+}
+
 // addAddr gives dev the address addr with net's prefix length; IPv6
 // addresses skip duplicate address detection.
-func (n *NS) addAddr(t testing.TB, dev string, addr netip.Addr, net netip.Prefix) {
+func (n *NS) addAddr(t testing.TB, dev string, addr netip.Addr, pfx netip.Prefix) {
 	t.Helper()
-	args := []string{"addr", "add", netip.PrefixFrom(addr, net.Bits()).String(), "dev", dev}
+	a := &netlink.Addr{IPNet: &net.IPNet{IP: addr.AsSlice(), Mask: net.CIDRMask(pfx.Bits(), addr.BitLen())}}
 	if addr.Is6() {
-		args = append(args, "nodad")
+		a.Flags = unix.IFA_F_NODAD
 	}
-	n.ip(t, args...)
+	if err := n.withLink(dev, func(h *netlink.Handle, l netlink.Link) error { return h.AddrAdd(l, a) }); err != nil {
+		t.Fatalf("address %s/%d on %s in %s: %v", addr, pfx.Bits(), dev, n, err)
+	}
 }
 
-// route adds a route to dst ("default" or a prefix) via gw.
-func (n *NS) route(t testing.TB, dst string, gw netip.Addr) {
+// route adds a route to dst (the zero Prefix: the default route) via gw.
+func (n *NS) route(t testing.TB, dst netip.Prefix, gw netip.Addr) {
 	t.Helper()
-	fam := "-4"
-	if gw.Is6() {
-		fam = "-6"
+	r := &netlink.Route{Gw: gw.AsSlice()}
+	if dst.IsValid() {
+		r.Dst = &net.IPNet{IP: dst.Addr().AsSlice(), Mask: net.CIDRMask(dst.Bits(), dst.Addr().BitLen())}
 	}
-	n.ip(t, fam, "route", "add", dst, "via", gw.String())
-}
-
-// ip runs `ip -n NAME args...` and fails the test on error.
-func (n *NS) ip(t testing.TB, args ...string) {
-	t.Helper()
-	if out, err := n.runIP(args...); err != nil {
-		t.Fatalf("ip -n %s %s: %v\n%s", n.Name, strings.Join(args, " "), err, out)
+	if err := n.rtnl(func(h *netlink.Handle) error { return h.RouteAdd(r) }); err != nil {
+		t.Fatalf("route %v via %s in %s: %v", dst, gw, n, err)
 	}
-}
-
-func (n *NS) runIP(args ...string) ([]byte, error) {
-	return exec.Command("ip", append([]string{"-n", n.Name}, args...)...).CombinedOutput()
 }
 
 // sysctl writes a value under /proc/sys inside the namespace (the net

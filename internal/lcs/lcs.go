@@ -1,14 +1,19 @@
-package nft
+// Package lcs matches two sequences by a longest common subsequence (Myers'
+// O(ND) algorithm): the one diff both the nftables engine and the fake
+// engine use to keep a chain's rules that can stay.
+package lcs
 
 // maxEdits bounds the Myers search; beyond it the differing middle of a
 // chain is replaced as a whole (correct, just less minimal).
 const maxEdits = 2000
 
-// matchRules returns, for each element of want, the index in have of the
+// Match returns, for each element of want, the index in have of the
 // element it is kept as, or -1 when it must be inserted. Kept elements form
 // a longest common subsequence (or, past maxEdits differences, a common
-// prefix and suffix).
-func matchRules(have, want []int) []int {
+// prefix and suffix). Elements are compared as ints: callers number their
+// items by identity (a distinct negative number for one that can match
+// nothing).
+func Match(have, want []int) []int {
 	out := make([]int, len(want))
 	for i := range out {
 		out[i] = -1
