@@ -73,6 +73,7 @@ func TestXtConverges(t *testing.T) {
 	if p := apply(t, b, rs); !p.Empty() {
 		t.Errorf("forced dump found differences in xt rules it installed:\n%s", p)
 	}
+	b.Close() // one writer per owner: the fresh backend takes over
 	fresh, _ := newBackend(t, ns)
 	if p := apply(t, fresh, rs); !p.Empty() {
 		t.Errorf("a fresh backend plans changes to xt rules:\n%s", p)
