@@ -28,4 +28,10 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"TEE":        newTEE,
 	"TOS":        newTOS,
 	"TPROXY":     newTProxy,
+
+	"TTL":         newTTLTarget,
+	"HL":          newHLTarget,
+	"ECN":         newECNTarget,
+	"CHECKSUM":    newChecksum,
+	"TCPOPTSTRIP": newTCPOptStrip,
 }

@@ -1,0 +1,80 @@
+package rule
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nftsync/nftsync/internal/netnstest"
+)
+
+// xtTargetCases are the targets nftsync knows only as xtables extensions
+// (TTL, HL, ECN, ...). They join xtCases, so that TestKernelXtInfo proves
+// their bytes equal iptables-nft's and that the kernel refuses exactly the
+// table-bound ones in nftsync's tables.
+var xtTargetCases = []xtCase{
+	{IPv4, "mangle", "PREROUTING", "-j TTL --ttl-set 0"},
+	{IPv4, "mangle", "FORWARD", "-j TTL --ttl-dec 1"},
+	{IPv4, "mangle", "POSTROUTING", "-s 10.0.0.0/8 -j TTL --ttl-inc 0xff"},
+	{IPv6, "mangle", "PREROUTING", "-j HL --hl-set 64"},
+	{IPv6, "mangle", "OUTPUT", "-j HL --hl-dec 2"},
+	{IPv6, "mangle", "FORWARD", "-j HL --hl-inc 1"},
+	{IPv4, "mangle", "PREROUTING", "-p tcp -j ECN --ecn-tcp-remove"},
+	{IPv4, "mangle", "PREROUTING", "-p tcp -j ECN --ecn-tcp-cwr 0 --ecn-tcp-ece 0"},
+	{IPv4, "mangle", "FORWARD", "-p tcp -j ECN --ecn-tcp-cwr 1 --ecn-tcp-ece 0 --ecn-ip-ect 2"},
+	{IPv4, "mangle", "OUTPUT", "-p tcp -j ECN --ecn-tcp-ece 1"},
+	{IPv4, "mangle", "POSTROUTING", "-j ECN --ecn-ip-ect 3"},
+	{IPv4, "mangle", "POSTROUTING", "-p udp -j CHECKSUM --checksum-fill"},
+	{IPv6, "mangle", "OUTPUT", "-j CHECKSUM --checksum-fill"},
+	{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options mss,wscale,0x13,sack-permitted,255"},
+	{IPv6, "mangle", "FORWARD", "-p tcp -j TCPOPTSTRIP"},
+	{IPv6, "mangle", "POSTROUTING", "-p tcp -j TCPOPTSTRIP --strip-options timestamp,sack,md5,2"},
+}
+
+func init() { xtCases = append(xtCases, xtTargetCases...) }
+
+// TestKernelXtTargetsSave checks each target's canonical arguments
+// against iptables-legacy-save: the rule as written, added with
+// iptables-legacy in a scratch namespace, must save as nftsync prints it.
+func TestKernelXtTargetsSave(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy")
+	netnstest.RequireBinary(t, "ip6tables-legacy")
+	ns := netnstest.New(t)
+	for _, c := range xtTargetCases {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		tool := "iptables-legacy"
+		if c.fam == IPv6 {
+			tool = "ip6tables-legacy"
+		}
+		written, _ := SplitArgs(c.args)
+		ns.Exec(tool, "-t", c.table, "-F", c.chain)
+		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
+		if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); got != want {
+			t.Errorf("%s: %s-save prints\n  %s\nnftsync\n  %s", c.args, tool, got, want)
+		}
+	}
+}
+
+// TestXtTargetsRefused checks the reasons nftsync gives for a table-bound
+// target: the table the kernel demands and placement as the way.
+func TestXtTargetsRefused(t *testing.T) {
+	for _, c := range xtTargetCases {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		ext := xtOf(r)
+		if ext == nil || ext.Installable() == nil {
+			continue
+		}
+		_, err = r.Translate()
+		want := "through placement in iptables' own " + strings.SplitN(ext.Table, "|", 2)[0] + " table"
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "-j "+r.Target.Name()) {
+			t.Errorf("%s: %v; want a refusal naming -j %s and %q", c.args, err, r.Target.Name(), want)
+		}
+	}
+}
