@@ -34,4 +34,6 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"ECN":         newECNTarget,
 	"CHECKSUM":    newChecksum,
 	"TCPOPTSTRIP": newTCPOptStrip,
+	"IDLETIMER":   newIdletimer,
+	"RATEEST":     newRateEst,
 }

@@ -28,6 +28,14 @@ var xtTargetCases = []xtCase{
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options mss,wscale,0x13,sack-permitted,255"},
 	{IPv6, "mangle", "FORWARD", "-p tcp -j TCPOPTSTRIP"},
 	{IPv6, "mangle", "POSTROUTING", "-p tcp -j TCPOPTSTRIP --strip-options timestamp,sack,md5,2"},
+	// Timer labels are global to the kernel: these are nftsync's tests'.
+	{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 0x10 --label nftsync-test-idle"},
+	{IPv4, "filter", "FORWARD", "-i eth0 -j IDLETIMER --timeout 2147482 --label nftsync-test-idle2-truncated-here"},
+	{IPv6, "filter", "OUTPUT", "-j IDLETIMER --timeout 1 --label nftsync-test-alarm --alarm"},
+	{IPv4, "filter", "INPUT", "-j RATEEST --rateest-name abcdefghijklmnopq --rateest-interval 1 --rateest-ewmalog 4"},
+	{IPv4, "filter", "OUTPUT", "-j RATEEST --rateest-name r1 --rateest-interval 8s --rateest-ewmalog 16s"},
+	{IPv6, "filter", "FORWARD", "-j RATEEST --rateest-name r2 --rateest-interval 300MSEC --rateest-ewmalog 1000000"},
+	{IPv6, "mangle", "POSTROUTING", "-j RATEEST --rateest-name r3 --rateest-interval 0.25s --rateest-ewmalog 2048.0s"},
 }
 
 func init() { xtCases = append(xtCases, xtTargetCases...) }
