@@ -36,4 +36,8 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"TCPOPTSTRIP": newTCPOptStrip,
 	"IDLETIMER":   newIdletimer,
 	"RATEEST":     newRateEst,
+	"NETMAP":      newNetmap,
+	"SNPT":        newSNPT,
+	"DNPT":        newDNPT,
+	"CONNSECMARK": newConnSecmark,
 }

@@ -28,6 +28,19 @@ var xtTargetCases = []xtCase{
 	{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options mss,wscale,0x13,sack-permitted,255"},
 	{IPv6, "mangle", "FORWARD", "-p tcp -j TCPOPTSTRIP"},
 	{IPv6, "mangle", "POSTROUTING", "-p tcp -j TCPOPTSTRIP --strip-options timestamp,sack,md5,2"},
+	{IPv4, "nat", "PREROUTING", "-d 1.2.3.0/24 -j NETMAP --to 10.0.0.5/24"},
+	{IPv4, "nat", "POSTROUTING", "-j NETMAP --to 10.0.0.0/255.255.0.0"},
+	{IPv4, "nat", "OUTPUT", "-j NETMAP --to 10.1.2.3"},
+	{IPv4, "nat", "INPUT", "-j NETMAP --to 10.0.0.0/0"},
+	{IPv6, "nat", "PREROUTING", "-j NETMAP --to 2001:db8::5/64"},
+	{IPv6, "nat", "POSTROUTING", "-j NETMAP --to 2001:db8::1"},
+	{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx 2001:db8:1:2::/64 --dst-pfx 2001:db9::/48"},
+	{IPv6, "mangle", "OUTPUT", "-j DNPT --src-pfx 8000::/1 --dst-pfx fd00::/8"},
+	{IPv6, "mangle", "POSTROUTING", "-j SNPT --src-pfx 2001:db8::/56 --dst-pfx 2001:db9:a::/64"},
+	{IPv6, "mangle", "INPUT", "-j SNPT --src-pfx fd00:1::/32 --dst-pfx 2001:db9::/32"},
+	{IPv4, "mangle", "INPUT", "-j CONNSECMARK --save"},
+	{IPv6, "mangle", "FORWARD", "-j CONNSECMARK --restore"},
+	{IPv4, "security", "OUTPUT", "-j CONNSECMARK --restore"},
 	// Timer labels are global to the kernel: these are nftsync's tests'.
 	{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 0x10 --label nftsync-test-idle"},
 	{IPv4, "filter", "FORWARD", "-i eth0 -j IDLETIMER --timeout 2147482 --label nftsync-test-idle2-truncated-here"},
@@ -83,6 +96,76 @@ func TestXtTargetsRefused(t *testing.T) {
 		want := "through placement in iptables' own " + strings.SplitN(ext.Table, "|", 2)[0] + " table"
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "-j "+r.Target.Name()) {
 			t.Errorf("%s: %v; want a refusal naming -j %s and %q", c.args, err, r.Target.Name(), want)
+		}
+	}
+}
+
+// xtTargetBad are target rules nftsync refuses when parsing. iptables
+// refuses them too (itself or through the kernel's checkentry), except
+// those marked deliberate, which iptables accepts but cannot list back.
+var xtTargetBad = []struct {
+	xtCase
+	deliberate bool
+}{
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j TTL --ttl-dec 0"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j TTL --ttl-set 256"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j TTL --ttl-set 5 --ttl-dec 1"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j TTL --ttl-set 5 --ttl-set 6"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j TTL"}, false},
+	{xtCase{IPv6, "mangle", "PREROUTING", "-j HL --hl-inc 0"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j ECN"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j ECN --ecn-tcp-remove"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "! -p tcp -j ECN --ecn-tcp-cwr 1"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p tcp -j ECN --ecn-tcp-remove --ecn-tcp-cwr 1"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p tcp -j ECN --ecn-tcp-cwr 2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j ECN --ecn-ip-ect 4"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j CHECKSUM"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options 1"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options mss,2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options 256"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p tcp -j TCPOPTSTRIP --strip-options ,2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-p udp -j TCPOPTSTRIP"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 0 --label nftsync-test-bad"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 2147483 --label nftsync-test-bad"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 1 --label power"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 1 --label a/b"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 1 --label .."}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 1"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j RATEEST --rateest-name b1 --rateest-interval 9s --rateest-ewmalog 40s"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j RATEEST --rateest-name b2 --rateest-interval 1 --rateest-ewmalog 1"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j RATEEST --rateest-name b3 --rateest-interval 1min --rateest-ewmalog 1"}, false},
+	{xtCase{IPv4, "filter", "INPUT", "-j RATEEST --rateest-name b4 --rateest-interval 1s"}, false},
+	{xtCase{IPv4, "nat", "PREROUTING", "-j NETMAP"}, false},
+	{xtCase{IPv4, "nat", "PREROUTING", "-j NETMAP --to 10.0.0.0/24 --to 10.0.1.0/24"}, false},
+	{xtCase{IPv4, "nat", "PREROUTING", "-j NETMAP --to 10.0.0.0/255.0.255.0"}, true},
+	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx 2001:db8::1/64 --dst-pfx 2001:db9::/64"}, false},
+	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx 2001:db8:: --dst-pfx 2001:db9::/64"}, false},
+	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx 2001:db8::/65 --dst-pfx 2001:db9::/64"}, false},
+	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --dst-pfx 2001:db9::/64"}, false},
+	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx ::/0 --dst-pfx 2001:db9::/64"}, true},
+	{xtCase{IPv4, "mangle", "INPUT", "-j CONNSECMARK --save --restore"}, false},
+	{xtCase{IPv4, "mangle", "INPUT", "-j CONNSECMARK"}, false},
+}
+
+// TestKernelXtTargetsBad checks that nftsync refuses each bad rule and
+// that iptables-legacy refuses it too, unless nftsync's refusal is
+// deliberate (then iptables must accept it, or the entry is stale).
+func TestKernelXtTargetsBad(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy")
+	netnstest.RequireBinary(t, "ip6tables-legacy")
+	ns := netnstest.New(t)
+	for _, c := range xtTargetBad {
+		if r, err := ParseString(c.fam, c.args); err == nil {
+			t.Errorf("%s: nftsync accepts it as %s", c.args, r)
+		}
+		tool := "iptables-legacy"
+		if c.fam == IPv6 {
+			tool = "ip6tables-legacy"
+		}
+		written, _ := SplitArgs(c.args)
+		_, err := ns.TryExec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
+		if (err == nil) != c.deliberate {
+			t.Errorf("%s: %s answers %v, want it to %s", c.args, tool, err, map[bool]string{true: "accept", false: "refuse"}[c.deliberate])
 		}
 	}
 }
