@@ -41,6 +41,14 @@ var xtTargetCases = []xtCase{
 	{IPv4, "mangle", "INPUT", "-j CONNSECMARK --save"},
 	{IPv6, "mangle", "FORWARD", "-j CONNSECMARK --restore"},
 	{IPv4, "security", "OUTPUT", "-j CONNSECMARK --restore"},
+	{IPv4, "raw", "PREROUTING", "-j CT --zone 5"},
+	{IPv4, "raw", "OUTPUT", "-j CT"},
+	{IPv6, "raw", "PREROUTING", "-j CT --zone-orig 0x10"},
+	{IPv4, "raw", "PREROUTING", "-j CT --zone-reply MARK"},
+	{IPv4, "raw", "PREROUTING", "-j CT --zone-orig 0"},
+	{IPv4, "raw", "OUTPUT", "-j CT --ctevents reply,new,secmark --expevents new --zone 65535"},
+	{IPv4, "raw", "PREROUTING", "-p tcp -j CT --helper ftp"},
+	{IPv6, "raw", "OUTPUT", "-p udp -j CT --notrack --helper tftp --ctevents assured,natseqinfo"},
 	// Timer labels are global to the kernel: these are nftsync's tests'.
 	{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 0x10 --label nftsync-test-idle"},
 	{IPv4, "filter", "FORWARD", "-i eth0 -j IDLETIMER --timeout 2147482 --label nftsync-test-idle2-truncated-here"},
@@ -51,7 +59,13 @@ var xtTargetCases = []xtCase{
 	{IPv6, "mangle", "POSTROUTING", "-j RATEEST --rateest-name r3 --rateest-interval 0.25s --rateest-ewmalog 2048.0s"},
 }
 
-func init() { xtCases = append(xtCases, xtTargetCases...) }
+func init() {
+	xtCases = append(xtCases, xtTargetCases...)
+	// iptables keeps the direction of zone 0, which means the default
+	// zone in both directions, and leaves it out of its save: nftsync
+	// writes the save's bytes.
+	canonOnly["-j CT --zone-orig 0"] = true
+}
 
 // TestKernelXtTargetsSave checks each target's canonical arguments
 // against iptables-legacy-save: the rule as written, added with
@@ -144,6 +158,14 @@ var xtTargetBad = []struct {
 	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --dst-pfx 2001:db9::/64"}, false},
 	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx ::/0 --dst-pfx 2001:db9::/64"}, true},
 	{xtCase{IPv4, "mangle", "INPUT", "-j CONNSECMARK --save --restore"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --zone 65536"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --ctevents NEW"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --ctevents new,"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --ctevents label"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --expevents new,related"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --zone 5 --zone 6"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --notrack --notrack"}, false},
+	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --zone-orig 5 --zone-reply 6"}, true},
 	{xtCase{IPv4, "mangle", "INPUT", "-j CONNSECMARK"}, false},
 }
 
