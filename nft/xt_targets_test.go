@@ -9,7 +9,7 @@ import (
 )
 
 // TestXtTargetsConverge applies the targets nftsync installs only as
-// xtables extensions in its own tables (IDLETIMER, RATEEST, ...): a fresh
+// xtables extensions in its own tables (IDLETIMER, RATEEST, SYNPROXY --ecn, TEE --oif): a fresh
 // backend plans nothing, keeps every handle, and reads the rules back as
 // declared.
 func TestXtTargetsConverge(t *testing.T) {
@@ -18,10 +18,13 @@ func TestXtTargetsConverge(t *testing.T) {
 	rs := &firewall.Ruleset{Chains: []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "INPUT", "",
 			`-p tcp --dport 22 -j IDLETIMER --timeout 60 --label nftsync-test-conv`,
-			`-j RATEEST --rateest-name in --rateest-interval 250ms --rateest-ewmalog 1s`),
+			`-j RATEEST --rateest-name in --rateest-interval 250ms --rateest-ewmalog 1s`,
+			`-p tcp --dport 80 -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1460 --ecn`,
+			`-j TEE --gateway 10.0.0.1 --oif not-there-yet`),
 		chain(t, rule.IPv6, "mangle", "POSTROUTING", "",
 			`-o eth0 -j IDLETIMER --timeout 5 --label nftsync-test-conv6 --alarm`,
-			`-j RATEEST --rateest-name out6 --rateest-interval 1.0s --rateest-ewmalog 8.0s`),
+			`-j RATEEST --rateest-name out6 --rateest-interval 1.0s --rateest-ewmalog 8.0s`,
+			`-j TEE --gateway 2001:db8::1 --oif eth0`),
 	}}
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
@@ -29,8 +32,8 @@ func TestXtTargetsConverge(t *testing.T) {
 		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle")
 	}
 	before := list()
-	if n := len(handleNumRe.FindAllString(before, -1)); n < 4 {
-		t.Fatalf("expected 4 rules with handles, listing:\n%s", before)
+	if n := len(handleNumRe.FindAllString(before, -1)); n < 7 {
+		t.Fatalf("expected 7 rules with handles, listing:\n%s", before)
 	}
 	b.Close() // one writer per owner: the fresh backend takes over
 	fresh, _ := newBackend(t, ns)

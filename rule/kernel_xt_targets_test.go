@@ -1,10 +1,12 @@
 package rule
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/nftsync/nftsync/internal/netnstest"
+	"golang.org/x/sys/unix"
 )
 
 // xtTargetCases are the targets nftsync knows only as xtables extensions
@@ -49,6 +51,9 @@ var xtTargetCases = []xtCase{
 	{IPv4, "raw", "OUTPUT", "-j CT --ctevents reply,new,secmark --expevents new --zone 65535"},
 	{IPv4, "raw", "PREROUTING", "-p tcp -j CT --helper ftp"},
 	{IPv6, "raw", "OUTPUT", "-p udp -j CT --notrack --helper tftp --ctevents assured,natseqinfo"},
+	{IPv4, "mangle", "PREROUTING", "-j TEE --gateway 1.2.3.4 --oif eth0"},
+	{IPv4, "filter", "OUTPUT", "-j TEE --gateway 10.0.0.1 --oif this-name-is-too-long"},
+	{IPv6, "mangle", "POSTROUTING", "-j TEE --gateway ab12:00a1:1112:acba:: --oif veth-x"},
 	// Timer labels are global to the kernel: these are nftsync's tests'.
 	{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 0x10 --label nftsync-test-idle"},
 	{IPv4, "filter", "FORWARD", "-i eth0 -j IDLETIMER --timeout 2147482 --label nftsync-test-idle2-truncated-here"},
@@ -57,6 +62,53 @@ var xtTargetCases = []xtCase{
 	{IPv4, "filter", "OUTPUT", "-j RATEEST --rateest-name r1 --rateest-interval 8s --rateest-ewmalog 16s"},
 	{IPv6, "filter", "FORWARD", "-j RATEEST --rateest-name r2 --rateest-interval 300MSEC --rateest-ewmalog 1000000"},
 	{IPv6, "mangle", "POSTROUTING", "-j RATEEST --rateest-name r3 --rateest-interval 0.25s --rateest-ewmalog 2048.0s"},
+}
+
+// xtProtoTargetCases are targets whose checkentry wants the rule's -p,
+// which nft_compat takes from NFTA_RULE_COMPAT: TestKernelXtInfo adds
+// nftsync's expression without it, so these are proven by
+// TestKernelXtProtoTargets (bytes) and nft's TestXtTargetsConverge (the
+// engine sends the attribute).
+var xtProtoTargetCases = []xtCase{
+	{IPv4, "filter", "INPUT", "-p tcp -j SYNPROXY --ecn"},
+	{IPv4, "filter", "FORWARD", "-p tcp -j SYNPROXY --ecn --mss 1460 --wscale 7 --timestamp --sack-perm"},
+	{IPv6, "filter", "INPUT", "-p tcp --dport 80 -j SYNPROXY --sack-perm --ecn --wscale 0"},
+}
+
+// TestKernelXtProtoTargets checks the bytes of xtProtoTargetCases against
+// iptables-nft's, as TestKernelXtInfo does for the others.
+func TestKernelXtProtoTargets(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	netnstest.RequireBinary(t, "ip6tables-nft")
+	ns := netnstest.New(t)
+	raw := rawConn(t, ns)
+	for _, c := range xtProtoTargetCases {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		ext := xtOf(r)
+		ours, err := ourXtExpr(r, ext)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		fam, tool := byte(unix.NFPROTO_IPV4), "iptables-nft"
+		if c.fam == IPv6 {
+			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
+		}
+		written, _ := SplitArgs(c.args)
+		ns.Exec(tool, "-t", c.table, "-F", c.chain)
+		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
+		rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
+		if err != nil || len(rules) != 1 {
+			t.Fatalf("%s: dumping iptables-nft's rule: %d rules, %v", c.args, len(rules), err)
+		}
+		if kern := findXtElem(rules[0], ext); !bytes.Equal(clearNested(ours), kern) {
+			t.Errorf("%s: %s:\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, kern, clearNested(ours))
+		}
+	}
 }
 
 func init() {
@@ -74,7 +126,7 @@ func TestKernelXtTargetsSave(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-legacy")
 	netnstest.RequireBinary(t, "ip6tables-legacy")
 	ns := netnstest.New(t)
-	for _, c := range xtTargetCases {
+	for _, c := range append(xtTargetCases, xtProtoTargetCases...) {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
 			t.Errorf("%s: %v", c.args, err)
