@@ -9,7 +9,7 @@ import (
 )
 
 // TestXtTargetsConverge applies the targets nftsync installs only as
-// xtables extensions in its own tables (IDLETIMER, RATEEST, SYNPROXY --ecn, TEE --oif): a fresh
+// xtables extensions in its own tables (IDLETIMER, RATEEST, SYNPROXY --ecn, TEE --oif, HMARK): a fresh
 // backend plans nothing, keeps every handle, and reads the rules back as
 // declared.
 func TestXtTargetsConverge(t *testing.T) {
@@ -24,7 +24,10 @@ func TestXtTargetsConverge(t *testing.T) {
 		chain(t, rule.IPv6, "mangle", "POSTROUTING", "",
 			`-o eth0 -j IDLETIMER --timeout 5 --label nftsync-test-conv6 --alarm`,
 			`-j RATEEST --rateest-name out6 --rateest-interval 1.0s --rateest-ewmalog 8.0s`,
-			`-j TEE --gateway 2001:db8::1 --oif eth0`),
+			`-j TEE --gateway 2001:db8::1 --oif eth0`,
+			`-j HMARK --hmark-src-prefix 64 --hmark-sport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0xdeadbeef --hmark-mod 16 --hmark-offset 100`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "",
+			`-j HMARK --hmark-tuple src,dst,proto --hmark-rnd 7 --hmark-mod 4`),
 	}}
 	b, _ := newBackend(t, ns)
 	apply(t, b, rs)
@@ -32,8 +35,8 @@ func TestXtTargetsConverge(t *testing.T) {
 		return ns.Exec("nft", "-a", "list", "table", "ip", "nftsync-filter") + ns.Exec("nft", "-a", "list", "table", "ip6", "nftsync-mangle")
 	}
 	before := list()
-	if n := len(handleNumRe.FindAllString(before, -1)); n < 7 {
-		t.Fatalf("expected 7 rules with handles, listing:\n%s", before)
+	if n := len(handleNumRe.FindAllString(before, -1)); n < 9 {
+		t.Fatalf("expected 9 rules with handles, listing:\n%s", before)
 	}
 	b.Close() // one writer per owner: the fresh backend takes over
 	fresh, _ := newBackend(t, ns)

@@ -40,4 +40,5 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"SNPT":        newSNPT,
 	"DNPT":        newDNPT,
 	"CONNSECMARK": newConnSecmark,
+	"HMARK":       newHMark,
 }

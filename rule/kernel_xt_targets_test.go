@@ -54,6 +54,11 @@ var xtTargetCases = []xtCase{
 	{IPv4, "mangle", "PREROUTING", "-j TEE --gateway 1.2.3.4 --oif eth0"},
 	{IPv4, "filter", "OUTPUT", "-j TEE --gateway 10.0.0.1 --oif this-name-is-too-long"},
 	{IPv6, "mangle", "POSTROUTING", "-j TEE --gateway ab12:00a1:1112:acba:: --oif veth-x"},
+	{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple src,dst,sport,dport,proto --hmark-mod 0x10 --hmark-rnd 0xdeadbeef --hmark-offset 100"},
+	{IPv4, "filter", "FORWARD", "-j HMARK --hmark-src-prefix 16 --hmark-dst-prefix 0 --hmark-rnd 5 --hmark-mod 3"},
+	{IPv4, "filter", "INPUT", "-j HMARK --hmark-tuple CT,S --hmark-sport-mask 0x0101 --hmark-proto-mask 0x1ff --hmark-rnd 1 --hmark-mod 4294967295 --hmark-offset 0"},
+	{IPv6, "mangle", "POSTROUTING", "-j HMARK --hmark-tuple src,dport --hmark-dst-prefix 48 --hmark-rnd 0 --hmark-mod 1"},
+	{IPv6, "filter", "OUTPUT", "-j HMARK --hmark-tuple ct --hmark-rnd 0x7 --hmark-mod 7"},
 	// Timer labels are global to the kernel: these are nftsync's tests'.
 	{IPv4, "filter", "INPUT", "-j IDLETIMER --timeout 0x10 --label nftsync-test-idle"},
 	{IPv4, "filter", "FORWARD", "-i eth0 -j IDLETIMER --timeout 2147482 --label nftsync-test-idle2-truncated-here"},
@@ -117,6 +122,10 @@ func init() {
 	// zone in both directions, and leaves it out of its save: nftsync
 	// writes the save's bytes.
 	canonOnly["-j CT --zone-orig 0"] = true
+	// HMARK's tuple src/dst set all 16 mask bytes, which IPv4 saves (and
+	// the kernel reads) as its first 4.
+	canonOnly["-j HMARK --hmark-tuple src,dst,sport,dport,proto --hmark-mod 0x10 --hmark-rnd 0xdeadbeef --hmark-offset 100"] = true
+	canonOnly["-j HMARK --hmark-tuple CT,S --hmark-sport-mask 0x0101 --hmark-proto-mask 0x1ff --hmark-rnd 1 --hmark-mod 4294967295 --hmark-offset 0"] = true
 }
 
 // TestKernelXtTargetsSave checks each target's canonical arguments
@@ -210,6 +219,17 @@ var xtTargetBad = []struct {
 	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --dst-pfx 2001:db9::/64"}, false},
 	{xtCase{IPv6, "mangle", "PREROUTING", "-j DNPT --src-pfx ::/0 --dst-pfx 2001:db9::/64"}, true},
 	{xtCase{IPv4, "mangle", "INPUT", "-j CONNSECMARK --save --restore"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple src --hmark-mod 10"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple src --hmark-rnd 1"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-rnd 1 --hmark-mod 2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple src --hmark-src-prefix 8 --hmark-rnd 1 --hmark-mod 2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple src, --hmark-rnd 1 --hmark-mod 2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple srcx --hmark-rnd 1 --hmark-mod 2"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple dst --hmark-rnd 1 --hmark-mod 0"}, false},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-src-prefix 33 --hmark-rnd 1 --hmark-mod 2"}, true},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple spi --hmark-rnd 1 --hmark-mod 2"}, true},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-tuple src --hmark-spi 1 --hmark-rnd 1 --hmark-mod 2"}, true},
+	{xtCase{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-sport-mask 0x0102 --hmark-rnd 1 --hmark-mod 2"}, true},
 	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --zone 65536"}, false},
 	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --ctevents NEW"}, false},
 	{xtCase{IPv4, "raw", "PREROUTING", "-j CT --ctevents new,"}, false},
