@@ -2,6 +2,7 @@ package rule
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -260,6 +261,18 @@ func TestKernelXtTargetsBad(t *testing.T) {
 		_, err := ns.TryExec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
 		if (err == nil) != c.deliberate {
 			t.Errorf("%s: %s answers %v, want it to %s", c.args, tool, err, map[bool]string{true: "accept", false: "refuse"}[c.deliberate])
+		}
+	}
+}
+
+// TestRefusedTargets checks that the targets iptables knows and nftsync
+// refuses say why, instead of being read as a jump to a chain.
+func TestRefusedTargets(t *testing.T) {
+	for _, args := range []string{"-j SET --add-set s src", "-j SECMARK --selctx system_u:object_r:ssh_packet_t:s0",
+		"-j LED --led-trigger-id x", "-j CLUSTERIP --new", "-j ULOG"} {
+		_, err := ParseString(IPv4, args)
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "target not installed: ") {
+			t.Errorf("%s: %v; want a refusal saying why", args, err)
 		}
 	}
 }
