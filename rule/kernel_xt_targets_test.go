@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
@@ -89,32 +90,98 @@ func TestKernelXtProtoTargets(t *testing.T) {
 	ns := netnstest.New(t)
 	raw := rawConn(t, ns)
 	for _, c := range xtProtoTargetCases {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
-			continue
-		}
-		ext := xtOf(r)
-		ours, err := ourXtExpr(r, ext)
-		if err != nil {
-			t.Errorf("%s: %v", c.args, err)
-			continue
-		}
-		fam, tool := byte(unix.NFPROTO_IPV4), "iptables-nft"
-		if c.fam == IPv6 {
-			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
-		}
-		written, _ := SplitArgs(c.args)
-		ns.Exec(tool, "-t", c.table, "-F", c.chain)
-		ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
-		rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
-		if err != nil || len(rules) != 1 {
-			t.Fatalf("%s: dumping iptables-nft's rule: %d rules, %v", c.args, len(rules), err)
-		}
-		if kern := findXtElem(rules[0], ext); !bytes.Equal(clearNested(ours), kern) {
-			t.Errorf("%s: %s:\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, kern, clearNested(ours))
+		checkXtBytes(t, ns, raw, c)
+	}
+}
+
+// checkXtBytes adds the case's rule with iptables-nft and checks that its
+// xt expression is byte-equal to nftsync's.
+func checkXtBytes(t *testing.T, ns *netnstest.NS, raw *netlink.Conn, c xtCase) {
+	t.Helper()
+	r, err := ParseString(c.fam, c.args)
+	if err != nil {
+		t.Errorf("%s: %v", c.args, err)
+		return
+	}
+	ext := xtOf(r)
+	ours, err := ourXtExpr(r, ext)
+	if err != nil {
+		t.Errorf("%s: %v", c.args, err)
+		return
+	}
+	fam, tool := byte(unix.NFPROTO_IPV4), "iptables-nft"
+	if c.fam == IPv6 {
+		fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
+	}
+	written, _ := SplitArgs(c.args)
+	ns.Exec(tool, "-t", c.table, "-F", c.chain)
+	ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, written...)...)
+	rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
+	if err != nil || len(rules) != 1 {
+		t.Fatalf("%s: dumping iptables-nft's rule: %d rules, %v", c.args, len(rules), err)
+	}
+	if kern := findXtElem(rules[0], ext); !bytes.Equal(clearNested(ours), kern) {
+		t.Errorf("%s: %s:\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, kern, clearNested(ours))
+	}
+}
+
+// TestKernelCTTimeout proves CT --timeout, which needs a conntrack timeout
+// policy of that name (nfnetlink_cttimeout, which the test creates): the
+// bytes equal iptables-nft's, and iptables-legacy-save prints the rule as
+// nftsync does. A name over 4 bytes, which iptables accepts, is refused:
+// the kernel dumps only 4 bytes of it.
+func TestKernelCTTimeout(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	netnstest.RequireBinary(t, "iptables-legacy")
+	ns := netnstest.New(t)
+	raw := rawConn(t, ns)
+	for _, name := range []string{"tcp1", "tcp-long"} {
+		if err := newCTTimeoutPolicy(raw, name, unix.AF_INET, unix.IPPROTO_TCP); err != nil {
+			t.Fatalf("creating the timeout policy: %v", err)
 		}
 	}
+	c := xtCase{IPv4, "raw", "PREROUTING", "-p tcp -j CT --timeout tcp1 --zone 3"}
+	checkXtBytes(t, ns, raw, c)
+	r, err := ParseString(c.fam, c.args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Exec("iptables-legacy", "-t", c.table, "-A", c.chain, "-p", "tcp", "-j", "CT", "--timeout", "tcp1", "--zone", "3")
+	if got, want := savedRule(ns.Exec("iptables-legacy-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); got != want {
+		t.Errorf("%s: iptables-legacy-save prints\n  %s\nnftsync\n  %s", c.args, got, want)
+	}
+	long := "-p tcp -j CT --timeout tcp-long"
+	ns.Exec("iptables-legacy", "-t", "raw", "-A", "OUTPUT", "-p", "tcp", "-j", "CT", "--timeout", "tcp-long")
+	if _, err := ParseString(IPv4, long); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("%s: %v; want it refused (the kernel dumps 4 bytes of the name)", long, err)
+	}
+}
+
+// newCTTimeoutPolicy creates a conntrack timeout policy (the kernel's
+// defaults) through nfnetlink_cttimeout, as "nfct add timeout" does.
+func newCTTimeoutPolicy(c *netlink.Conn, name string, l3 uint16, l4 uint8) error {
+	const (
+		subsysTimeout   = 8 // NFNL_SUBSYS_CTNETLINK_TIMEOUT
+		msgTimeoutNew   = 0 // IPCTNL_MSG_TIMEOUT_NEW
+		attrName        = 1 // CTA_TIMEOUT_NAME
+		attrL3Proto     = 2
+		attrL4Proto     = 3
+		attrTimeoutData = 4
+	)
+	ae := netlink.NewAttributeEncoder()
+	ae.String(attrName, name)
+	ae.Uint16(attrL3Proto, l3<<8|l3>>8) // big-endian
+	ae.Uint8(attrL4Proto, l4)
+	ae.Nested(attrTimeoutData, func(*netlink.AttributeEncoder) error { return nil })
+	attrs, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = c.Execute(netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(subsysTimeout<<8 | msgTimeoutNew), Flags: netlink.Request | netlink.Acknowledge | netlink.Create},
+		Data:   append(nfgenmsg(unix.AF_INET, 0), attrs...),
+	})
+	return err
 }
 
 func init() {

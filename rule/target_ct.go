@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 // the kernel loads only in a table named raw.
 type CT struct {
 	NoTrack             bool
-	Helper, Timeout     string // truncated as iptables truncates them
+	Helper, Timeout     string // the helper truncated as iptables truncates it
 	CTEvents, ExpEvents uint32
 	Zone                uint16
 	ZoneDir             string // "", "-orig" or "-reply": the option's suffix
@@ -63,7 +64,15 @@ func (c *CT) parse(p *parser, opt string, invert bool) (bool, error) {
 	case "--helper":
 		c.Helper = v[:min(len(v), xt.CTHelperMax)]
 	case "--timeout":
-		c.Timeout = v[:min(len(v), xt.CTTimeoutMax)]
+		// The kernel dumps CT's info only up to the end of struct
+		// xt_ct_target_info (its usersize for every revision), which
+		// holds the first 4 bytes of the timeout policy's name: a
+		// longer name reads back cut, so nftsync could not recognise
+		// the rule it installed (and iptables-save lists it cut).
+		if len(v) > xt.CTTimeoutDumped {
+			return true, &ParseError{Arg: v, Reason: fmt.Sprintf("CT --timeout with a policy name over %d bytes is not installed: the kernel lists only its first %d bytes back", xt.CTTimeoutDumped, xt.CTTimeoutDumped), Err: ErrUnsupported}
+		}
+		c.Timeout = v
 	case "--ctevents":
 		c.CTEvents, err = ctEvents(ctEventNames, v)
 	case "--expevents":

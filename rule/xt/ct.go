@@ -14,10 +14,14 @@ const (
 	CTZoneByMark = 1 << 4
 )
 
-// The lengths of CT's strings, less their NUL.
+// The lengths of CT's strings, less their NUL, and how much of the
+// timeout policy's name the kernel dumps: its usersize for CT is
+// offsetof(struct xt_ct_target_info, ct), 32 bytes, which ends 4 bytes
+// into xt_ct_target_info_v1's timeout.
 const (
-	CTHelperMax  = 15
-	CTTimeoutMax = 31
+	CTHelperMax     = 15
+	CTTimeoutMax    = 31
+	CTTimeoutDumped = 4
 )
 
 // CT is struct xt_ct_target_info_v1: the conntrack template the packet
