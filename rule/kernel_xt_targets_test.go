@@ -3,6 +3,8 @@ package rule
 import (
 	"bytes"
 	"errors"
+	"net"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -341,5 +343,73 @@ func TestRefusedTargets(t *testing.T) {
 		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "target not installed: ") {
 			t.Errorf("%s: %v; want a refusal saying why", args, err)
 		}
+	}
+}
+
+// TestKernelHMarkPackets sends the same UDP datagrams (fixed ports, so the
+// same tuples) through nftsync's HMARK rule in one namespace and
+// iptables-legacy's in another: the rule after it must count the same
+// packets marked 10 (of marks 10 and 11), some but not all of them.
+func TestKernelHMarkPackets(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy")
+	netnstest.RequireBinary(t, "ip")
+	const (
+		hmark = "-p udp -j HMARK --hmark-tuple src,dst,sport,dport,proto --hmark-rnd 0x1234 --hmark-mod 2 --hmark-offset 10"
+		count = "-p udp -m mark --mark 10"
+		n     = 20
+	)
+	send := func() error {
+		to := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}
+		for p := 20000; p < 20000+n; p++ {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+			if err != nil {
+				return err
+			}
+			_, err = c.WriteTo([]byte("x"), to)
+			c.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	ours := netnstest.New(t)
+	ours.Exec("ip", "link", "set", "lo", "up")
+	ours.NFT("table ip nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
+	raw := rawConn(t, ours)
+	for _, args := range []string{hmark, count} {
+		r, err := ParseString(IPv4, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := r.TranslateExprs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := rawMarshalExprs(unix.NFPROTO_IPV4, tr.Exprs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil); err != nil {
+			t.Fatalf("%s: %v", args, err)
+		}
+	}
+	legacy := netnstest.New(t)
+	legacy.Exec("ip", "link", "set", "lo", "up")
+	for _, args := range []string{hmark, count} {
+		a, _ := SplitArgs(args)
+		legacy.Exec("iptables-legacy", append([]string{"-A", "OUTPUT"}, a...)...)
+	}
+	for _, ns := range []*netnstest.NS{ours, legacy} {
+		if err := ns.Do(send); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := countOf(t, regexp.MustCompile(`mark 0x0000000a counter packets (\d+)`), ours.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
+	want := countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s.*mark match 0xa`), legacy.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
+	t.Logf("marked 10: iptables-legacy %d, nftsync %d of %d", want, got, n)
+	if want == 0 || want == n || got != want {
+		t.Errorf("marked 10: iptables-legacy %d, nftsync %d of %d; want equal, neither 0 nor all", want, got, n)
 	}
 }
