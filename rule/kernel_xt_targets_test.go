@@ -188,6 +188,14 @@ func newCTTimeoutPolicy(c *netlink.Conn, name string, l3 uint16, l4 uint8) error
 
 func init() {
 	xtCases = append(xtCases, xtTargetCases...)
+	// FuzzParse starts from the targets' rules too.
+	for _, c := range append(xtTargetCases, xtProtoTargetCases...) {
+		if c.fam == IPv6 {
+			fuzzSeeds6 = append(fuzzSeeds6, c.args)
+		} else {
+			fuzzSeeds = append(fuzzSeeds, c.args)
+		}
+	}
 	// iptables keeps the direction of zone 0, which means the default
 	// zone in both directions, and leaves it out of its save: nftsync
 	// writes the save's bytes.
@@ -411,5 +419,28 @@ func TestKernelHMarkPackets(t *testing.T) {
 	t.Logf("marked 10: iptables-legacy %d, nftsync %d of %d", want, got, n)
 	if want == 0 || want == n || got != want {
 		t.Errorf("marked 10: iptables-legacy %d, nftsync %d of %d; want equal, neither 0 nor all", want, got, n)
+	}
+}
+
+// TestXtTargetsCanonical checks that each target's iptables-save form
+// parses back to the same form and the same xt info.
+func TestXtTargetsCanonical(t *testing.T) {
+	for _, c := range append(xtTargetCases, xtProtoTargetCases...) {
+		r, err := ParseString(c.fam, c.args)
+		if err != nil {
+			t.Errorf("%s: %v", c.args, err)
+			continue
+		}
+		again, err := ParseString(c.fam, r.String())
+		if err != nil {
+			t.Errorf("%s: its iptables-save form %q: %v", c.args, r.String(), err)
+			continue
+		}
+		ext := xtOf(r)
+		a, _ := xtInfoOf(r, ext)
+		b, _ := xtInfoOf(again, ext)
+		if again.String() != r.String() || !bytes.Equal(a, b) {
+			t.Errorf("%s: %q (info %x) reads back as %q (info %x)", c.args, r.String(), a, again.String(), b)
+		}
 	}
 }
