@@ -128,7 +128,14 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-func (c *CT) finish(*Rule) error { return nil }
+// finish refuses --helper and --timeout without -p, as the kernel does:
+// it looks the helper and the timeout policy up by the rule's protocol.
+func (c *CT) finish(r *Rule) error {
+	if (c.Helper != "" || c.Timeout != "") && (!r.Proto.Set || r.Proto.Invert || r.Proto.Num == 0) {
+		return argError("-j CT", "--helper and --timeout need -p PROTOCOL (the kernel looks them up by the rule's protocol)")
+	}
+	return nil
+}
 
 // notrackOnly reports whether the rule is -j CT --notrack alone.
 func (c *CT) notrackOnly() bool {
