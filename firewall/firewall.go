@@ -44,6 +44,11 @@ type Chain struct {
 	// always "" for user-defined chains.
 	Policy string
 	Rules  []Rule
+	// Head is how many of Rules, from the first, were prepended (Kilo's
+	// AddToPrepend): where the chain is shared with other programs, they
+	// go before the others' rules and the rest after them. An engine whose
+	// chain holds only the owner's rules just keeps the list order.
+	Head int
 }
 
 // Builtin reports whether the chain is one of its table's built-in chains.
@@ -89,6 +94,8 @@ func (rs *Ruleset) Validate() error {
 			return fmt.Errorf("chain %s: %w", c.Name, err)
 		}
 		switch {
+		case c.Head < 0 || c.Head > len(c.Rules):
+			return fmt.Errorf("chain %s %s: %d prepended rules of %d", c.Table, c.Name, c.Head, len(c.Rules))
 		case c.Policy != "" && !c.Builtin():
 			return fmt.Errorf("chain %s %s: only built-in chains have a policy", c.Table, c.Name)
 		case c.Policy != "" && c.Policy != "ACCEPT" && c.Policy != "DROP":

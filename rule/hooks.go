@@ -38,6 +38,9 @@ func ChainHook(table, chain string) xt.Hooks {
 // package rule/xt, whether the rule installs the extension or its native
 // translation: iptables refuses such a rule either way.
 func (r *Rule) CheckHooks(h xt.Hooks) error {
+	if err := r.checkProtos(); err != nil { // the same kind of kernel check
+		return err
+	}
 	for _, m := range r.Matches {
 		if l, ok := m.(hookLimited); ok && h&^l.hooks() != 0 {
 			return fmt.Errorf("-m %s: %s is used from %s but the kernel accepts it only from %s", m.Name(), strings.Join(m.args(), " "), h&^l.hooks(), l.hooks())

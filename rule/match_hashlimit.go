@@ -238,13 +238,57 @@ func hashlimitBurstValue(v string) (uint64, error) {
 	return n * factor, nil
 }
 
-// finish completes the struct as iptables' hashlimit_mt_check does.
+// finish completes the struct as iptables' hashlimit_mt_check does, and
+// refuses a rule whose iptables-save form would mean another rule (a byte
+// rate below 16b/s prints as 0b/s, a burst rounds down): what `list`
+// prints and apply reads again must be the same rule.
 func (m *Hashlimit) finish(*Rule) error {
+	if err := m.complete(); err != nil {
+		return err
+	}
+	again, err := newHashlimit(&Rule{Family: m.fam})
+	if err != nil {
+		return err
+	}
+	h := again.(*Hashlimit)
+	args := m.args()
+	for i := 0; i < len(args); i++ {
+		opt, v := args[i], ""
+		if opt != "--hashlimit-rate-match" {
+			i++
+			v = args[i]
+		}
+		key := opt
+		if opt == "--hashlimit-upto" || opt == "--hashlimit-above" {
+			key = "rate"
+		}
+		h.seen[key] = true
+		if opt == "--hashlimit-rate-match" {
+			h.Mode |= xt.HashlimitRateMatch
+			continue
+		}
+		if err := h.set(opt, v, false); err != nil {
+			return argError("-m hashlimit", "iptables-save would print this match as %q, which it cannot read back", strings.Join(args, " "))
+		}
+	}
+	if err := h.complete(); err != nil || h.Hashlimit != m.Hashlimit {
+		return argError("-m hashlimit", "iptables-save would print this match as %q, which means another limit; write that instead", strings.Join(args, " "))
+	}
+	return nil
+}
+
+// complete fills in what iptables derives once all options are read.
+func (m *Hashlimit) complete() error {
 	switch {
 	case !m.seen["rate"]:
 		return argError("-m hashlimit", "needs --hashlimit-upto or --hashlimit-above")
 	case !m.seen["--hashlimit-name"]:
 		return argError("-m hashlimit", "needs --hashlimit-name")
+	}
+	if m.Mode&xt.HashlimitBytes != 0 && costToBytes(m.Avg) == 0 {
+		// The kernel counts in 16-byte steps: a lower rate has no cost
+		// iptables can print or divide a burst by.
+		return argError("-m hashlimit", "a byte rate must be at least 16b/s")
 	}
 	if !m.seen["--hashlimit-htable-expire"] {
 		m.Expire = m.mult * 1000

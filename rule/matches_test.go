@@ -244,16 +244,8 @@ func TestMatchUnsupported(t *testing.T) {
 		fam  Family
 		args string
 	}{
-		{IPv4, `-m conntrack ! --ctstate SNAT`},
-		{IPv4, `-m conntrack --ctstate SNAT,NEW`},
-		{IPv4, `-m conntrack --ctstate SNAT,DNAT`},
 		{IPv4, `-m conntrack --ctstatus NONE`},
 		{IPv4, `-m conntrack --ctorigsrc 10.0.0.0/255.0.255.0`},
-		{IPv4, `-m conntrack --ctorigdstport 80`},
-		{IPv4, `-m conntrack ! --ctproto tcp --ctorigdstport 80`},
-		{IPv4, `-m conntrack --ctexpire 5000000`},
-		{IPv4, `-p icmp ! --icmp-type any`},
-		{IPv4, `-m addrtype --src-type THROW`},
 		{IPv4, `-p sctp ! --chunk-types all DATA`},
 		{IPv4, `-p sctp --chunk-types any DATA,INIT`},
 		{IPv4, `-p sctp --chunk-types all NONE`},

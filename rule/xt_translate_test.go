@@ -138,3 +138,49 @@ func xtBytes(t *testing.T, r *Rule) string {
 	}
 	return ""
 }
+
+// The xt extensions' rules seed FuzzParse (fuzz_test.go) too.
+func init() {
+	fuzzSeeds = append(fuzzSeeds,
+		`-m hashlimit --hashlimit-above 20kb/s --hashlimit-burst 1mb --hashlimit-mode dstip --hashlimit-name https --hashlimit-dstmask 24`,
+		`-m hashlimit --hashlimit-upto 7/m --hashlimit-name b --hashlimit-rate-match --hashlimit-rate-interval 3`,
+		`-m connlimit ! --connlimit-upto 5 --connlimit-mask 16 --connlimit-daddr`,
+		`-m cluster --cluster-total-nodes 4 ! --cluster-local-nodemask 5 --cluster-hash-seed 0x1`,
+		`-m owner --gid-owner 5 --suppl-groups ! --socket-exists`,
+		`-m rpfilter --loose --invert`,
+		`-m policy --dir out --pol none`,
+		`-j CONNMARK --save-mark --nfmask 0xf --ctmask 0xf0 --left-shift-mark 4`,
+		`-j LOG --log-prefix 'a"b\\'`,
+		`-j TOS --set-tos 0x12/0x34`,
+	)
+	fuzzSeeds6 = append(fuzzSeeds6, `-m hashlimit --hashlimit-upto 10mb/s --hashlimit-mode srcip,dstport --hashlimit-srcmask 64 --hashlimit-name d`)
+}
+
+// FuzzXtRoundTrip checks, for any rule that parses, that its
+// iptables-save form installs the same xt info bytes: `list` fed back to
+// apply changes nothing.
+func FuzzXtRoundTrip(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(uint8(IPv4), s)
+	}
+	for _, s := range fuzzSeeds6 {
+		f.Add(uint8(IPv6), s)
+	}
+	f.Fuzz(func(t *testing.T, famByte uint8, s string) {
+		fam := Family(famByte % 2)
+		r, err := ParseString(fam, s)
+		if err != nil {
+			return
+		}
+		again, err := Parse(fam, r.Args())
+		if err != nil {
+			t.Fatalf("%q parses, but its Args %q do not: %v", s, r.Args(), err)
+		}
+		if _, err := r.TranslateExprs(); err != nil {
+			return
+		}
+		if a, b := xtBytes(t, r), xtBytes(t, again); a != b {
+			t.Fatalf("%q: info %s, from its iptables-save form %q: %s", s, a, r.String(), b)
+		}
+	})
+}
