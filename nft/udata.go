@@ -26,8 +26,25 @@ const (
 )
 
 // ruleUserData returns the userdata nftsync stores with a rule: the comment
-// TLV nft shows plus the spec TLVs.
+// TLV nft shows plus the spec TLVs. When they do not fit the kernel's 256
+// bytes the error is errUserDataFull, and the rule keeps its spec in its
+// expressions instead (see longspec.go).
 func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
+	ud, err := specUserData(r, tr)
+	if err != nil {
+		return nil, err
+	}
+	if len(ud) > maxUserData {
+		return nil, fmt.Errorf("%w: rule and comment need %d bytes of userdata; the kernel stores at most %d", errUserDataFull, len(ud), maxUserData)
+	}
+	return ud, nil
+}
+
+// errUserDataFull says a rule's comment and spec do not fit its userdata.
+var errUserDataFull = errors.New("userdata full")
+
+// specUserData is ruleUserData without the kernel's size limit.
+func specUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	if len(r.Matches) >= noComment {
 		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
 	}
@@ -36,7 +53,8 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	stripped.Matches = nil
 	pos := byte(noComment)
 	for i, m := range r.Matches {
-		if _, ok := m.(*rule.Comment); ok && pos == noComment {
+		// Only a comment that is in the comment TLV leaves the spec.
+		if _, ok := m.(*rule.Comment); ok && pos == noComment && tr.Comment != "" {
 			pos = byte(i)
 			continue
 		}
@@ -48,9 +66,6 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 		ud = append(ud, udSpec, byte(n))
 		ud = append(ud, payload[:n]...)
 		payload = payload[n:]
-	}
-	if len(ud) > maxUserData {
-		return nil, fmt.Errorf("rule and comment need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
 	}
 	return ud, nil
 }

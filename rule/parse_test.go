@@ -120,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 		{IPv4, `-p tcp --dport 99999`, "99999", "not a port"},
 		{IPv4, `-p tcp --dport 90:80`, "90:80", "inverted"},
 		{IPv4, `-m comment`, "-m comment", "needs --comment"},
-		{IPv4, "-m comment --comment " + strings.Repeat("x", 129), strings.Repeat("x", 129), "at most 128"},
+		{IPv4, "-m comment --comment " + strings.Repeat("x", 256), strings.Repeat("x", 256), "at most 255"},
 		{IPv4, `-m tcp --dport 22`, "-m tcp", "needs -p tcp"},
 	} {
 		wantParseError(t, tc.fam, tc.args, tc.arg, tc.why, false)

@@ -1,0 +1,222 @@
+package nft
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
+	"golang.org/x/sys/unix"
+)
+
+// Long rules: their comment and iptables form do not fit the kernel's 256
+// bytes of rule userdata.
+var (
+	ports15 = "1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,1014"
+	// 296 characters with a 128-byte comment (issue 8).
+	rule296 = `-s 10.100.100.100/32 -d 10.200.200.200/32 -i interface0123 -p tcp ` +
+		`-m multiport --dports 1000,1001,1002,1003,1004 -m comment --comment "` + strings.Repeat("c", 128) +
+		`" -j LOG --log-prefix "long-rule: "`
+	// The longest comment iptables keeps (issue 9).
+	rule255 = `-p udp --dport 53 -m comment --comment "` + strings.Repeat("d", 255) + `" -j ACCEPT`
+	// A comment that fits nft's comment TLV next to the reference.
+	rule200 = `-s 10.1.2.3/32 -d 10.4.5.6/32 -p tcp --dport 22 -m comment --comment "` + strings.Repeat("e", 200) + `" -j ACCEPT`
+	// Over 600 bytes: long chain names, two 15-port multiport matches, a
+	// MAC, conntrack states and a 200-byte comment.
+	rule600 = `-s 192.168.100.0/24 -d 172.16.200.0/24 -i ifname-numero-1 -o ifname-numero-2 -p tcp ` +
+		`-m multiport --sports ` + ports15 + ` -m multiport --dports ` + strings.ReplaceAll(ports15, "10", "20") +
+		` -m mac --mac-source 00:11:22:33:44:55 -m conntrack --ctstate NEW,RELATED,ESTABLISHED ` +
+		`-m comment --comment "` + strings.Repeat("f", 200) + `" -j A-VERY-LONG-USER-CHAIN-NAME`
+	rule6 = `-s fd00:1234:5678:9abc::/64 -d fd00:4321:8765:cba9::/64 -i interface0123 -p udp ` +
+		`-m multiport --dports ` + ports15 + ` -m comment --comment "` + strings.Repeat("g", 160) + `" -j DROP`
+)
+
+func longRuleset(t testing.TB) *firewall.Ruleset {
+	t.Helper()
+	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "A-VERY-LONG-USER-CHAIN-NAME", "", `-j ACCEPT`),
+		chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.0.0.1 -j ACCEPT`, rule296, rule255, rule200, rule600, `-j DROP`),
+		chain(t, rule.IPv6, "filter", "INPUT", "", rule6, `-p tcp -m comment --comment short -j ACCEPT`),
+	}}
+}
+
+func TestLongSpecRoundTrip(t *testing.T) {
+	for _, s := range []string{rule296, rule255, rule200, rule600} {
+		r, err := rule.ParseString(rule.IPv4, s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		tr, err := r.TranslateExprs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ud, pieces, err := storeRule(r, tr)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if len(ud) > maxUserData || len(pieces) == 0 {
+			t.Fatalf("%d bytes of userdata, %d pieces", len(ud), len(pieces))
+		}
+		elems := marshalAll(t, append(tr.Exprs(), pieces...))
+		got, err := parseStored(rule.IPv4, ud, elems)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if got.String() != r.String() {
+			t.Errorf("round trip of %q gave %q", r, got)
+		}
+		// Any inconsistency between userdata and pieces: not nftsync's.
+		last := len(elems) - 1
+		bad := [][][]byte{
+			elems[:last],                              // a piece missing
+			append(elems[:last:last], elems[0]),       // a piece replaced
+			append(append([][]byte{}, elems...), nil), // pieces not last
+		}
+		other := append([]expr.Any(nil), tr.Exprs()...)
+		info, _ := xt.Comment{Text: "altered"}.Marshal()
+		x, _ := xt.CommentMatch.Expr(info)
+		bad = append(bad, marshalAll(t, append(append(other, pieces[:len(pieces)-1]...), x))) // altered text
+		for i, elems := range bad {
+			if r, err := parseStored(rule.IPv4, ud, elems); err == nil {
+				t.Errorf("%s: tampered pieces %d read as %s", s, i, r)
+			}
+		}
+	}
+	// A short rule keeps its spec in its userdata, as before.
+	r, _ := rule.ParseString(rule.IPv4, `-p tcp -m comment --comment short -j ACCEPT`)
+	tr, _ := r.TranslateExprs()
+	if _, pieces, err := storeRule(r, tr); err != nil || len(pieces) != 0 {
+		t.Errorf("short rule: %d pieces, %v", len(pieces), err)
+	}
+}
+
+func marshalAll(t testing.TB, xs []expr.Any) [][]byte {
+	t.Helper()
+	out := make([][]byte, len(xs))
+	for i, x := range xs {
+		b, err := rule.MarshalExpr(nfproto(rule.IPv4), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = b
+	}
+	return out
+}
+
+// TestLongRules: rules of any length converge (apply, no change on the
+// second apply, same handles, a fresh backend reads them back exactly, the
+// listing fed back changes nothing) and nft lists them.
+func TestLongRules(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns)
+	rs := longRuleset(t)
+	if n := len(rs.Chains[1].Rules[1].Spec.String()); n != 296 {
+		t.Fatalf("rule296 is %d bytes", n)
+	}
+	if n := len(rs.Chains[1].Rules[4].Spec.String()); n <= 600 {
+		t.Fatalf("rule600 is %d bytes", n)
+	}
+	apply(t, b, rs)
+	h4 := ruleHandles(t, ns, "ip", "nftsync-filter", "FORWARD")
+	h6 := ruleHandles(t, ns, "ip6", "nftsync-filter", "INPUT")
+	if p := apply(t, b, rs); !p.Empty() {
+		t.Errorf("second apply:\n%s", p)
+	}
+	// A fresh backend knows nothing but the kernel.
+	fresh, _ := newBackend(t, ns)
+	if p, err := fresh.Plan(context.Background(), rs); err != nil || !p.Empty() {
+		t.Errorf("fresh plan: %v\n%s", err, p)
+	}
+	got, err := fresh.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range rs.Chains {
+		c := got.Chain(want.Family, want.Table, want.Name)
+		if c == nil || len(c.Rules) != len(want.Rules) {
+			t.Fatalf("Read: chain %s %s missing or wrong length: %v", want.Family, want.Name, c)
+		}
+		for i, r := range c.Rules {
+			if r.Label != "" || r.Spec.String() != want.Rules[i].Spec.String() {
+				t.Errorf("Read %s %s rule %d:\n got %s (%s)\nwant %s", want.Family, want.Name, i, r.Spec, r.Label, want.Rules[i].Spec)
+			}
+		}
+	}
+	b.Close() // one writer per owner
+	if p := apply(t, fresh, got); !p.Empty() {
+		t.Errorf("listing fed back:\n%s", p)
+	}
+	if a, b := ruleHandles(t, ns, "ip", "nftsync-filter", "FORWARD"), ruleHandles(t, ns, "ip6", "nftsync-filter", "INPUT"); strings.Join(a, "\n") != strings.Join(h4, "\n") || strings.Join(b, "\n") != strings.Join(h6, "\n") {
+		t.Errorf("handles changed:\n%v\n%v\nwant\n%v\n%v", a, b, h4, h6)
+	}
+	// nft shows the comment that fits beside the reference.
+	if !strings.Contains(ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", "FORWARD"), strings.Repeat("e", 200)) {
+		t.Error("nft does not show the 200-byte comment")
+	}
+}
+
+// TestLongRuleTampered: a rule whose pieces do not match its userdata (or
+// whose pieces were lost) is not nftsync's: Read shows it as foreign, and
+// the next Apply replaces it with the desired rule.
+func TestLongRuleTampered(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns)
+	rs := longRuleset(t)
+	apply(t, b, rs)
+	// Forge rule255 (no anonymous set, which only one rule can bind) with
+	// one piece of its text altered, at the end of FORWARD, and delete the
+	// original.
+	r := rs.Chains[1].Rules[2].Spec
+	tr, err := r.TranslateExprs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ud, pieces, err := storeRule(r, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := xt.Comment{Text: strings.Repeat("z", 255)}.Marshal()
+	x, _ := xt.CommentMatch.Expr(info)
+	elems := marshalAll(t, append(append(tr.Exprs(), pieces[:len(pieces)-1]...), x))
+	body, err := ruleBody(elems, ud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := dial(int(ns.Handle()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var forged batch
+	forged.add(unix.NFT_MSG_NEWRULE, netlink.Create|netlink.Append,
+		append(head(rule.IPv4).str(unix.NFTA_RULE_TABLE, "nftsync-filter").str(unix.NFTA_RULE_CHAIN, "FORWARD"), body...), text("forged"), true)
+	snd := sender{c: conn, onBatch: func() {}}
+	if _, err := snd.send(&forged, 0, nil); err != nil {
+		t.Fatalf("adding the forged rule: %v", err)
+	}
+	ns.NFT("delete rule ip nftsync-filter FORWARD handle " + handleOf(t, ns, "ip", "nftsync-filter", "FORWARD", 2))
+	got, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := got.Chain(rule.IPv4, "filter", "FORWARD")
+	if n := len(c.Rules); n != 6 || !strings.HasPrefix(c.Rules[5].Label, "foreign rule") {
+		t.Fatalf("forged rule read as %v (%d rules)", c.Rules[len(c.Rules)-1], n)
+	}
+	p := apply(t, b, rs)
+	if p.Empty() {
+		t.Fatal("no repair")
+	}
+	b.Close()
+	fresh, _ := newBackend(t, ns)
+	if p, err := fresh.Plan(context.Background(), rs); err != nil || !p.Empty() {
+		t.Errorf("after repair: %v\n%s", err, p)
+	}
+}
