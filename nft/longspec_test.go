@@ -2,6 +2,9 @@ package nft
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -220,3 +223,42 @@ func TestLongRuleTampered(t *testing.T) {
 		t.Errorf("after repair: %v\n%s", err, p)
 	}
 }
+
+// TestLongRulePackets: the pieces do not change what a rule does. A rule
+// without a verdict evaluates them (each always matches) and counts every
+// packet; in a rule with one they follow the verdict, and the rule drops.
+func TestLongRulePackets(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	netnstest.RequireBinary(t, "ip")
+	ns := netnstest.New(t)
+	ns.Exec("ip", "link", "set", "lo", "up")
+	b, _ := newBackend(t, ns)
+	apply(t, b, &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "OUTPUT", "",
+		`-o lo -p udp --dport 9 -m comment --comment "`+strings.Repeat("a", 255)+`"`,
+		`-o lo -p udp --dport 9 -m comment --comment "`+strings.Repeat("b", 255)+`" -j DROP`,
+		`-o lo -p udp --dport 9 -j ACCEPT`,
+	)}})
+	const sent = 3
+	if err := ns.Do(func() error {
+		c, err := net.Dial("udp", "127.0.0.1:9")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		for range sent {
+			c.Write([]byte("x")) // EPERM once dropped
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range packetsRe.FindAllStringSubmatch(ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", "OUTPUT"), -1) {
+		got = append(got, m[1])
+	}
+	if want := []string{fmt.Sprint(sent), fmt.Sprint(sent), "0"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("packets per rule %v, want %v", got, want)
+	}
+}
+
+var packetsRe = regexp.MustCompile(`counter packets (\d+)`)
