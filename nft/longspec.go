@@ -41,6 +41,9 @@ const (
 	specPieceLen = 255
 	// maxTLVComment is the longest comment one TLV holds with its NUL.
 	maxTLVComment = 254
+	// maxRuleExprs is NFT_RULE_MAXEXPRS: the kernel refuses a rule of
+	// more expressions.
+	maxRuleExprs = 128
 )
 
 // storeRule returns what nftsync stores with a rule besides its
@@ -93,8 +96,9 @@ func storeRule(r *rule.Rule, tr *rule.Translation) ([]byte, []expr.Any, error) {
 		pieces = append(pieces, x)
 		spec = spec[n:]
 	}
-	if len(pieces) > 0xff {
-		return nil, nil, fmt.Errorf("the rule's iptables form is %d bytes; nftsync stores at most %d", len(payload)-2, 0xff*specPieceLen)
+	if n := len(tr.Exprs()); n+len(pieces) > maxRuleExprs {
+		return nil, nil, fmt.Errorf("the rule needs %d expressions and %d more to hold its %d-byte iptables form; the kernel takes %d per rule",
+			n, len(pieces), len(payload)-2, maxRuleExprs)
 	}
 	sum := sha256.Sum256(payload)
 	ud = append(ud, udSpecRef, specRefLen-2, udSpecRefVersion, payload[1], byte(len(pieces)))

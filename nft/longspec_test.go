@@ -262,3 +262,28 @@ func TestLongRulePackets(t *testing.T) {
 }
 
 var packetsRe = regexp.MustCompile(`counter packets (\d+)`)
+
+// TestLongRuleTooManyExprs: a rule whose pieces would take it past the
+// kernel's 128 expressions is refused before anything is sent, naming the
+// reason; one expression less fits.
+func TestLongRuleTooManyExprs(t *testing.T) {
+	for _, c := range []struct {
+		marks int
+		ok    bool
+	}{{40, true}, {41, false}} {
+		// Each mark is 3 expressions; with the counter and the verdict,
+		// 40 make 122 and 41 make 125, and their text needs 4 pieces.
+		r, err := rule.ParseString(rule.IPv4, strings.Repeat("-m mark --mark 0x1/0xff ", c.marks)+"-j ACCEPT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := r.TranslateExprs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, pieces, err := storeRule(r, tr)
+		if (err == nil) != c.ok || err != nil && !strings.Contains(err.Error(), "the kernel takes 128 per rule") {
+			t.Errorf("%d marks (%d expressions, %d pieces): %v", c.marks, len(tr.Exprs()), len(pieces), err)
+		}
+	}
+}
