@@ -52,7 +52,7 @@
 // bytes, and the userdata holds a reference instead of type 8 (type 0xa:
 // version, comment position, number of pieces, the first 16 bytes of the
 // SHA-256 of the form) plus nft's comment when it fits beside it (up to
-// 233 bytes; a longer one stays in the form). The pieces follow the
+// 232 bytes; a longer one stays in the form). The pieces follow the
 // verdict, where the kernel never runs them; in a rule without a verdict
 // each always matches. A rule whose pieces do not match its reference is
 // not nftsync's: Read shows it as foreign and Apply replaces it.

@@ -21,7 +21,7 @@ import (
 // position of the comment match (as in the spec TLV), the number of
 // pieces and the first 16 bytes of the SHA-256 of the spec payload. nft's
 // comment TLV stays when it fits beside the reference (comments of up to
-// 233 bytes); a longer comment stays in the spec.
+// 232 bytes); a longer comment stays in the spec.
 //
 // The pieces follow the verdict, where the kernel never evaluates them
 // (nft_do_chain stops at the first verdict); in a rule without a verdict

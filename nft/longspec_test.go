@@ -340,3 +340,31 @@ func TestLongFormEveryKind(t *testing.T) {
 		t.Errorf("only %d rules", n)
 	}
 }
+
+// TestLongSpecCommentLengths: a long rule with a comment of any length
+// iptables keeps round-trips; nft's comment TLV stays up to 232 bytes.
+func TestLongSpecCommentLengths(t *testing.T) {
+	for n := 1; n <= 255; n++ {
+		s := `-s 10.100.100.100/32 -d 10.200.200.200/32 -i interface0123 -o interface4567 -p tcp -m multiport --sports ` + ports15 + ` -m multiport --dports ` + ports15 +
+			` -m comment --comment "` + strings.Repeat("c", n) + `" -j LOG --log-prefix "long-rule-prefix-for-tests: "`
+		r, err := rule.ParseString(rule.IPv4, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := r.TranslateExprs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ud, pieces, err := storeRule(r, tr)
+		if err != nil || len(pieces) == 0 {
+			t.Fatalf("comment of %d bytes: %d pieces, %v", n, len(pieces), err)
+		}
+		if kept := ud[0] == udComment; kept != (n <= 232) {
+			t.Errorf("comment of %d bytes: in nft's comment TLV %v", n, kept)
+		}
+		got, err := parseStored(rule.IPv4, ud, marshalAll(t, append(tr.Exprs(), pieces...)))
+		if err != nil || !got.Equal(r) {
+			t.Errorf("comment of %d bytes: read %v, %v", n, got, err)
+		}
+	}
+}
