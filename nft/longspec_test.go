@@ -44,7 +44,9 @@ func longRuleset(t testing.TB) *firewall.Ruleset {
 	return &firewall.Ruleset{Chains: []*firewall.Chain{
 		chain(t, rule.IPv4, "filter", "A-VERY-LONG-USER-CHAIN-NAME", "", `-j ACCEPT`),
 		chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.0.0.1 -j ACCEPT`, rule296, rule255, rule200, rule600, `-j DROP`),
-		chain(t, rule.IPv6, "filter", "INPUT", "", rule6, `-p tcp -m comment --comment short -j ACCEPT`),
+		// No comment; 122 expressions and 4 pieces, near the kernel's 128.
+		chain(t, rule.IPv6, "filter", "INPUT", "", rule6, `-p tcp -m comment --comment short -j ACCEPT`,
+			strings.Repeat("-m mark --mark 0x1/0xff ", 40)+"-j ACCEPT"),
 	}}
 }
 
