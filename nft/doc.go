@@ -71,9 +71,10 @@
 // `-s A -p tcp --dport 22 -m comment --comment "rule N" -j ACCEPT`, 1044
 // with a 255-byte comment, two pieces) and about 275 bytes of kernel
 // memory (500 against 1050 bytes per rule in the kmalloc caches for the
-// same two rules); a cold apply of 2000 such rules takes 1.5 to 1.8 times
-// as long (104-129 ms against 58-85 ms) and a fresh Read 2 to 3 times
-// (41-45 ms against 14-21 ms). The one limit: the
+// same two rules); a cold apply of 2000 such rules takes about 1.6 times
+// as long (medians of three runs: 113 ms against 71 ms; ranges 104-129
+// and 58-85) and a fresh Read about 2.4 times (43 ms against 18 ms,
+// ranges 41-45 and 14-21). The one limit: the
 // kernel takes 128 expressions per rule (NFT_RULE_MAXEXPRS), and a rule
 // whose pieces would go past it is refused before anything is sent (40
 // -m mark matches fit, 41 do not; iptables-restore's 10 KiB lines need at
