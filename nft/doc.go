@@ -51,8 +51,10 @@
 // iptables-nft writes for -m comment — holding the form in pieces of 255
 // bytes, and the userdata holds a reference instead of type 8 (type 0xa:
 // version, comment position, number of pieces, the first 16 bytes of the
-// SHA-256 of the form) plus nft's comment when it fits beside it (up to
-// 232 bytes; a longer one stays in the form). The pieces follow the
+// SHA-256 of the form) beside nft's comment. A comment longer than the 128
+// bytes nft reads is never nft's comment, in either form: it stays in the
+// form, and nft shows none, so that `nft list ruleset` still loads with
+// nft -f (nft refuses a longer comment). The pieces follow the
 // verdict, where the kernel never runs them; in a rule without a verdict
 // each always matches. A rule whose pieces do not match its reference is
 // not nftsync's: Read shows it as foreign and Apply replaces it.

@@ -20,8 +20,8 @@ import (
 // userdata holds, instead of the spec TLVs, a reference TLV: version, the
 // position of the comment match (as in the spec TLV), the number of
 // pieces and the first 16 bytes of the SHA-256 of the spec payload. nft's
-// comment TLV stays when it fits beside the reference (comments of up to
-// 232 bytes); a longer comment stays in the spec.
+// comment TLV stays beside it. A comment longer than nft reads (128 bytes)
+// is never in the comment TLV, in either form: it stays in the spec.
 //
 // The pieces follow the verdict, where the kernel never evaluates them
 // (nft_do_chain stops at the first verdict); in a rule without a verdict
@@ -39,8 +39,6 @@ const (
 	specRefLen       = 2 + 3 + specDigestLen // the reference TLV
 	// specPieceLen is what one xt_comment_info holds besides its NUL.
 	specPieceLen = 255
-	// maxTLVComment is the longest comment one TLV holds with its NUL.
-	maxTLVComment = 254
 	// maxRuleExprs is NFT_RULE_MAXEXPRS: the kernel refuses a rule of
 	// more expressions.
 	maxRuleExprs = 128
@@ -50,18 +48,17 @@ const (
 // translation: its userdata and, when the spec does not fit there, the
 // expressions that hold it (appended after the translation's).
 func storeRule(r *rule.Rule, tr *rule.Translation) ([]byte, []expr.Any, error) {
-	if len(tr.Comment) <= maxTLVComment {
-		ud, err := ruleUserData(r, tr)
-		if !errors.Is(err, errUserDataFull) {
-			return ud, nil, err
-		}
-	}
 	t := tr
-	if len(tr.Comment) > maxTLVComment || len(tr.UserData())+specRefLen > maxUserData {
-		// The comment stays in the spec, and nft shows none.
+	if len(tr.Comment) > rule.MaxCommentLen {
+		// nft refuses a longer comment: shown by `nft list`, it would
+		// make the listing fail to load with nft -f. It stays in the
+		// spec, and nft shows none.
 		cp := *tr
 		cp.Comment = ""
 		t = &cp
+	}
+	if short, err := ruleUserData(r, t); !errors.Is(err, errUserDataFull) {
+		return short, nil, err
 	}
 	full, err := specUserData(r, t)
 	if err != nil {
