@@ -63,8 +63,9 @@ type ruleSpec struct {
 	chain string
 	spec  []string
 	proto Protocol
-	// parsed is the typed rule, or nil when parsing failed (err says why).
-	parsed *rule.Rule
+	// parsed are the typed rules (iptables makes one per address pair of
+	// -s a,b -d c,d), or nil when parsing failed (err says why).
+	parsed []*rule.Rule
 	err    error
 	// key is cacheKey, computed once by NewRule.
 	key string
@@ -75,7 +76,7 @@ type ruleSpec struct {
 // does not parse is reported by Set (and by Add/Exists), naming the rule.
 func NewRule(proto Protocol, table, chain string, spec ...string) Rule {
 	r := &ruleSpec{table: table, chain: chain, spec: spec, proto: proto}
-	r.parsed, r.err = rule.Parse(proto.family(), spec)
+	r.parsed, r.err = rule.ParseRules(proto.family(), spec)
 	if r.err == nil {
 		r.err = rule.CheckTable(table)
 	}

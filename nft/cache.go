@@ -24,6 +24,8 @@ type entry struct {
 	elems [][]byte // marshalled expressions as installed
 	norms [][]byte // marshalled normal forms
 	udata []byte
+	// compat is the rule's NFTA_RULE_COMPAT attribute, if it needs one.
+	compat attrs
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message; nil when the rule
 	// has anonymous sets (their ids differ per batch).
@@ -92,7 +94,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	}
 	specs := make([]string, len(misses))
 	parallel(len(misses), func(i int) {
-		specs[i] = famKey(misses[i].src.Family, misses[i].src.Rules[misses[i].idx].Spec.String())
+		specs[i] = specKey(misses[i].src.Rules[misses[i].idx].Spec)
 	})
 	var build []*wantRule
 	var buildSpecs []string
@@ -113,7 +115,8 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		memo := newExprMemo()
 		for i := lo; i < hi; i++ {
 			w := build[i]
-			built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:], memo) // without famKey's prefix
+			r := w.src.Rules[w.idx].Spec
+			built[i], errs[i] = newEntry(r, r.String(), memo)
 		}
 	})
 	for i, err := range errs {
@@ -130,6 +133,17 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		c.byPtr[w.src.Rules[w.idx].Spec] = w.ent
 	}
 	return nil
+}
+
+// specKey is the key of a rule's entry: its family and iptables-save
+// form, and the counters it starts from when not zero (they are in its
+// counter expression, not in its form).
+func specKey(r *rule.Rule) string {
+	k := famKey(r.Family, r.String())
+	if r.Counters != (rule.Counters{}) {
+		k += " " + r.Counters.String()
+	}
+	return k
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
@@ -173,7 +187,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets}
+	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: compatAttr(r, tr)}
 	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	e.elems = make([][]byte, len(exprs))
@@ -197,6 +211,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 		if e.body, err = ruleBody(e.elems, ud); err != nil {
 			return nil, err
 		}
+		e.body = append(e.body, e.compat...)
 		// The expressions live on inside the body: share its memory.
 		off := 2 * unix.NLA_HDRLEN
 		for i, b := range e.elems {

@@ -157,4 +157,14 @@
 // An accept verdict in an owned table does not stop other tables' base
 // chains on the same hook (iptables-nft's own tables, Docker's DROP policy)
 // from dropping the packet.
+//
+// # Placement
+//
+// WithPlacement keeps the chains of chosen iptables tables inside
+// iptables-nft's own tables (ip filter, ...) instead, where an accept is
+// final: rules encoded as iptables-nft writes them, owned through an owner
+// TLV in their userdata, next to foreign rules that are never touched.
+// placement.go describes what is owned and where rules go; the placed
+// tables are dumped whenever Apply plans, in the same batch as the owned
+// ones.
 package nft

@@ -54,7 +54,7 @@ func storeRule(r *rule.Rule, tr *rule.Translation) ([]byte, []expr.Any, error) {
 		// make the listing fail to load with nft -f. It stays in the
 		// spec, and nft shows none.
 		cp := *tr
-		cp.Comment = ""
+		cp.Comment, cp.Commented = "", false
 		t = &cp
 	}
 	if short, err := ruleUserData(r, t); !errors.Is(err, errUserDataFull) {

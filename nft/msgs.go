@@ -95,6 +95,7 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 		if body, err = ruleBody(elems, e.udata); err != nil {
 			return &firewall.RuleError{Rule: r.label(), Err: err}
 		}
+		body = append(body, e.compat...)
 	}
 	a := make(attrs, 0, 4+2*unix.NLA_HDRLEN+nlaAlign(len(table)+1)+nlaAlign(len(chain)+1)+12+len(body))
 	a = append(a, nfgen(nfproto(fam), 0)...)

@@ -54,6 +54,11 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 			rs.Chains = append(rs.Chains, c)
 		}
 	}
+	placed, err := b.readPlacedChains()
+	if err != nil {
+		return nil, err
+	}
+	rs.Chains = append(rs.Chains, placed...)
 	return rs, nil
 }
 

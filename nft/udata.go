@@ -48,13 +48,19 @@ func specUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	if len(r.Matches) >= noComment {
 		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
 	}
+	if len(tr.Comment)+1 > 255 {
+		// One TLV holds 255 bytes: the comment and its NUL.
+		return nil, fmt.Errorf("the rule's comment is %d bytes; nftsync stores at most 254 for now (iptables keeps 255)", len(tr.Comment))
+	}
 	ud := tr.UserData()
 	stripped := *r
 	stripped.Matches = nil
 	pos := byte(noComment)
 	for i, m := range r.Matches {
-		// Only a comment that is in the comment TLV leaves the spec.
-		if _, ok := m.(*rule.Comment); ok && pos == noComment && tr.Comment != "" {
+		// Only the comment that is in the comment TLV (nft's comment,
+		// the last one, possibly empty) leaves the spec; other comments
+		// stay in it.
+		if c, ok := m.(*rule.Comment); ok && pos == noComment && (tr.Commented || tr.Comment != "") && c.Text == tr.Comment {
 			pos = byte(i)
 			continue
 		}
@@ -77,7 +83,6 @@ var errNoSpec = errors.New("rule has no nftsync spec in its userdata")
 // userdata. Malformed or foreign userdata is an error, never a panic.
 func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	var comment, payload []byte
-	haveComment := false
 	for len(ud) > 0 {
 		if len(ud) < 2 || int(ud[1]) > len(ud)-2 {
 			return nil, fmt.Errorf("malformed rule userdata")
@@ -85,7 +90,7 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 		typ, val := ud[0], ud[2:2+int(ud[1])]
 		switch typ {
 		case udComment:
-			comment, haveComment = val, true
+			comment = val
 		case udSpec:
 			payload = append(payload, val...)
 		}
@@ -102,9 +107,12 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	if pos == noComment {
 		return r, nil
 	}
-	if !haveComment || pos > len(r.Matches) {
-		return nil, fmt.Errorf("stored spec names a comment the rule does not have")
+	if pos > len(r.Matches) {
+		return nil, fmt.Errorf("stored spec names a comment at match %d of %d", pos, len(r.Matches))
 	}
+	// Rules written before empty comments stayed in the spec name a
+	// comment without a comment TLV: the comment was empty (comment is
+	// nil).
 	text := cstring(comment)
 	c, err := rule.Parse(fam, []string{"-m", "comment", "--comment", text})
 	if err != nil {

@@ -57,10 +57,10 @@ func (c *Comment) finish(*Rule) error {
 
 func (c *Comment) args() []string { return []string{"--comment", c.Text} }
 
+// xlate keeps the comment; of several, the last, as iptables-translate
+// does (nft has one comment per rule; a comment does not change what the
+// rule matches, and the backend keeps the others in the rule's spec).
 func (c *Comment) xlate(x *xlator) error {
-	if x.comment != "" {
-		return argError("--comment", "only one comment per rule can be translated")
-	}
-	x.comment = c.Text
+	x.comment, x.commented = c.Text, true
 	return nil
 }

@@ -98,7 +98,7 @@ func TestParseErrors(t *testing.T) {
 		{IPv6, `-d 10.0.0.1`, "10.0.0.1", "not an IPv6 address"},
 		{IPv4, `-s 10.0.0.0/33`, "10.0.0.0/33", "prefix length"},
 		{IPv4, `-s 10.0.0.0/255.0.0.300`, "10.0.0.0/255.0.0.300", "bad netmask"},
-		{IPv4, `-s 10.0.0.1,10.0.0.2`, "10.0.0.1,10.0.0.2", "several addresses"},
+		{IPv4, `-s 10.0.0.1,10.0.0.2`, "", "several addresses"}, // one rule each: ParseRules
 		{IPv4, `-s 10.0.0.1 --src 10.0.0.2`, "--src", "only be given once"},
 		{IPv4, `-i eth0123456789abcdef`, "eth0123456789abcdef", "longer than 15"},
 		{IPv4, `-p bogus`, "bogus", "unknown protocol"},
