@@ -183,12 +183,12 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	ud, err := ruleUserData(r, tr)
+	ud, pieces, err := storeRule(r, tr)
 	if err != nil {
 		return nil, err
 	}
 	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: compatAttr(r, tr)}
-	exprs := tr.Exprs()
+	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	e.elems = make([][]byte, len(exprs))
 	e.norms = make([][]byte, len(exprs))

@@ -64,7 +64,7 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 
 // readRule recovers a dumped rule's iptables form, or a placeholder.
 func readRule(fam rule.Family, hr *haveRule) (firewall.Rule, error) {
-	if r, err := parseUserData(fam, hr.udata); err == nil {
+	if r, err := parseStored(fam, hr.udata, hr.elems); err == nil {
 		return firewall.Rule{Spec: r}, nil
 	}
 	r, err := rule.Parse(fam, []string{"-m", "comment", "--comment", ForeignComment})
