@@ -38,6 +38,7 @@ type options struct {
 	observer   firewall.Observer
 	stateDir   *string
 	wait       bool
+	placement  []string
 }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).

@@ -12,6 +12,7 @@ import (
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/ownerlock"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,6 +27,11 @@ type Backend struct {
 	log        *slog.Logger
 	obs        firewall.Observer
 	maxRetries int
+	// placed are the iptables tables kept in iptables-nft's own tables
+	// (WithPlacement, placement.go).
+	placed      map[string]bool
+	placedCache map[*rule.Rule]*entry
+	placedHead  func(*firewall.Chain) int // tests replace it
 
 	mu    sync.Mutex
 	nsfd  int
@@ -56,7 +62,7 @@ var _ firewall.Backend = (*Backend)(nil)
 
 // New returns a Backend; it opens the netlink socket right away.
 func New(opts ...Option) (*Backend, error) {
-	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache()}
+	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache(), placedHead: placedHead}
 	for _, o := range opts {
 		o(b)
 	}
@@ -65,6 +71,9 @@ func New(opts ...Option) (*Backend, error) {
 	}
 	if b.owner == "" || len(b.owner) > 200 || strings.ContainsAny(b.owner, "\x00 ") {
 		return nil, fmt.Errorf("invalid owner %q: want a short name without spaces", b.owner)
+	}
+	if err := b.checkPlacement(); err != nil {
+		return nil, err
 	}
 	if b.maxRetries < 0 {
 		b.maxRetries = 0
@@ -186,7 +195,7 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, err := compile(b.owner, rs, b.cache)
+	d, pw, err := b.compileAll(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +209,9 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	}
 	pl, err := makePlan(d, st)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.addPlaced(pw, pl); err != nil {
 		return nil, err
 	}
 	return &firewall.Plan{Changes: pl.changes}, nil
@@ -231,7 +243,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 	if rs == b.lastRS && b.known(gen) != nil {
 		return &firewall.Plan{}, nil
 	}
-	d, err := compile(b.owner, rs, b.cache)
+	d, pw, err := b.compileAll(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +254,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		}
 		pl, err := makePlan(d, st)
 		if err != nil {
+			return nil, err
+		}
+		if err := b.addPlaced(pw, pl); err != nil {
 			return nil, err
 		}
 		if pl.batch.empty() {
@@ -316,6 +331,9 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		}
 		pl, err := makePlan(&desired{owner: b.owner, byID: map[tableID]*wantTable{}}, st)
 		if err != nil {
+			return err
+		}
+		if err := b.addPlaced(nil, pl); err != nil {
 			return err
 		}
 		if pl.batch.empty() {

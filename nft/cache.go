@@ -24,8 +24,7 @@ type entry struct {
 	elems [][]byte // marshalled expressions as installed
 	norms [][]byte // marshalled normal forms
 	udata []byte
-	// compat is the NFTA_RULE_COMPAT attribute (the rule's -p for the
-	// checkentry of its xtables extensions), nil when not needed.
+	// compat is the rule's NFTA_RULE_COMPAT attribute, if it needs one.
 	compat attrs
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message; nil when the rule
@@ -188,12 +187,12 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	ud, err := ruleUserData(r, tr)
+	ud, pieces, err := storeRule(r, tr)
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: ruleCompat(r, tr), counted: r.Counters != (rule.Counters{})}
-	exprs := tr.Exprs()
+	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: compatAttr(r, tr), counted: r.Counters != (rule.Counters{})}
+	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	e.elems = make([][]byte, len(exprs))
 	e.norms = make([][]byte, len(exprs))
@@ -229,23 +228,6 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 		}
 	}
 	return e, nil
-}
-
-// ruleCompat returns the NFTA_RULE_COMPAT attribute of a rule that runs
-// xtables extensions (rule/xt) and has -p, as iptables-nft sends it:
-// nft_compat passes the protocol, and whether it is negated, to the
-// extensions' checkentry (which, for tcpmss or multiport, refuses a rule
-// without -p tcp).
-func ruleCompat(r *rule.Rule, tr *rule.Translation) attrs {
-	if !r.Proto.Set || !tr.Compat() {
-		return nil
-	}
-	var flags uint32
-	if r.Proto.Invert {
-		flags = unix.NFT_RULE_COMPAT_F_INV
-	}
-	inner := attrs(nil).u32(unix.NFTA_RULE_COMPAT_PROTO, uint32(r.Proto.Num)).u32(unix.NFTA_RULE_COMPAT_FLAGS, flags)
-	return attrs(nil).nested(unix.NFTA_RULE_COMPAT, inner)
 }
 
 // ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,

@@ -44,6 +44,46 @@
 // once decoded and normalised (live counters, defaults the kernel fills
 // in, anonymous set names).
 //
+// A rule whose comment and form do not fit (a long rule; any comment of
+// 255 bytes, the most iptables keeps) has no length limit: its form goes
+// into its own expressions (see longspec.go). After the expressions of
+// its translation come xt comment matches, revision 0 — the no-op match
+// iptables-nft writes for -m comment — holding the form in pieces of 255
+// bytes, and the userdata holds a reference instead of type 8 (type 0xa:
+// version, comment position, number of pieces, the first 16 bytes of the
+// SHA-256 of the form) beside nft's comment. A comment longer than the 128
+// bytes nft reads is never nft's comment, in either form: it stays in the
+// form, and nft shows none, so that `nft list ruleset` still loads with
+// nft -f (nft refuses a longer comment). The pieces follow the
+// verdict, where the kernel never runs them; in a rule without a verdict
+// each always matches. A rule whose pieces do not match its reference is
+// not nftsync's: Read shows it as foreign and Apply replaces it.
+//
+// Why there: the form lives and dies with its rule, in the same NEWRULE
+// message, so it is atomic with the rule by construction, survives a
+// restart, and leaves nothing else to dump, keep consistent, name in the
+// desired state or repair (a side store — a set whose elements carry the
+// forms in element userdata — would need all of that, and a lost element
+// would make its rules unreadable until the next apply). Recovering the
+// whole form from the expressions alone would need an exact decoder of
+// every translation back to iptables' options, which is a second
+// translator to keep in step with the first. The cost, measured (make
+// bench does not run it; BenchmarkLongRules): a piece is 256 bytes of
+// match info plus its attributes in the batch (488 bytes per rule for
+// `-s A -p tcp --dport 22 -m comment --comment "rule N" -j ACCEPT`, 1044
+// with a 255-byte comment, two pieces) and about 275 bytes of kernel
+// memory (500 against 1050 bytes per rule in the kmalloc caches for the
+// same two rules); a cold apply of 2000 such rules takes about 1.6 times
+// as long (medians of three runs: 113 ms against 71 ms; ranges 104-129
+// and 58-85) and a fresh Read about 2.4 times (43 ms against 18 ms,
+// ranges 41-45 and 14-21). The one limit: the
+// kernel takes 128 expressions per rule (NFT_RULE_MAXEXPRS), and a rule
+// whose pieces would go past it is refused before anything is sent (40
+// -m mark matches fit, 41 do not; iptables-restore's 10 KiB lines need at
+// most 41 pieces). nft 1.0.6 lists a table holding an xt expression under
+// "# Warning: table ... is managed by iptables-nft, do not touch!" and
+// prints nothing for the pieces.
+//
 // # Generation check and in-memory state
 //
 // Apply starts with one NFT_MSG_GETGEN round trip. The backend keeps the
@@ -117,4 +157,14 @@
 // An accept verdict in an owned table does not stop other tables' base
 // chains on the same hook (iptables-nft's own tables, Docker's DROP policy)
 // from dropping the packet.
+//
+// # Placement
+//
+// WithPlacement keeps the chains of chosen iptables tables inside
+// iptables-nft's own tables (ip filter, ...) instead, where an accept is
+// final: rules encoded as iptables-nft writes them, owned through an owner
+// TLV in their userdata, next to foreign rules that are never touched.
+// placement.go describes what is owned and where rules go; the placed
+// tables are dumped whenever Apply plans, in the same batch as the owned
+// ones.
 package nft

@@ -90,7 +90,7 @@ func adoptable(t *haveTable) bool {
 	for _, c := range t.chains {
 		hookedAsOurs = hookedAsOurs && sameHook(c.base, base(t.id.Table, c.name))
 		for _, r := range c.rules {
-			if _, err := parseUserData(t.id.Fam, r.udata); err != nil {
+			if _, err := parseStored(t.id.Fam, r.udata, r.elems); err != nil {
 				return false
 			}
 			rules++

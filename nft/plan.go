@@ -364,7 +364,7 @@ func describe(fam rule.Family, hr *haveRule) string {
 	if hr.ent != nil {
 		return hr.ent.spec
 	}
-	if r, err := parseUserData(fam, hr.udata); err == nil {
+	if r, err := parseStored(fam, hr.udata, hr.elems); err == nil {
 		return r.String()
 	}
 	return fmt.Sprintf("<rule not written by nftsync, handle %d>", hr.handle)

@@ -26,8 +26,25 @@ const (
 )
 
 // ruleUserData returns the userdata nftsync stores with a rule: the comment
-// TLV nft shows plus the spec TLVs.
+// TLV nft shows plus the spec TLVs. When they do not fit the kernel's 256
+// bytes the error is errUserDataFull, and the rule keeps its spec in its
+// expressions instead (see longspec.go).
 func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
+	ud, err := specUserData(r, tr)
+	if err != nil {
+		return nil, err
+	}
+	if len(ud) > maxUserData {
+		return nil, fmt.Errorf("%w: rule and comment need %d bytes of userdata; the kernel stores at most %d", errUserDataFull, len(ud), maxUserData)
+	}
+	return ud, nil
+}
+
+// errUserDataFull says a rule's comment and spec do not fit its userdata.
+var errUserDataFull = errors.New("userdata full")
+
+// specUserData is ruleUserData without the kernel's size limit.
+func specUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	if len(r.Matches) >= noComment {
 		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
 	}
@@ -55,15 +72,6 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 		ud = append(ud, udSpec, byte(n))
 		ud = append(ud, payload[:n]...)
 		payload = payload[n:]
-	}
-	// The one place that decides whether a rule's comment and spec can
-	// be stored: iptables accepts comments of up to 255 bytes, which
-	// do not all fit next to the spec yet.
-	if len(ud) > maxUserData {
-		if tr.Comment != "" {
-			return nil, fmt.Errorf("the rule with its %d-byte comment needs %d bytes of userdata; the kernel stores at most %d: shorten the comment or the rule", len(tr.Comment), len(ud), maxUserData)
-		}
-		return nil, fmt.Errorf("the rule needs %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
 	}
 	return ud, nil
 }

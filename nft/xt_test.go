@@ -135,7 +135,7 @@ func TestRuleCompat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ruleCompat(r, tr)
+		got := compatAttr(r, tr)
 		var want attrs
 		if c.want != nil {
 			want = attrs(nil).nested(unix.NFTA_RULE_COMPAT, c.want)

@@ -27,26 +27,31 @@ func (x *xlator) header() error {
 			cmp(!r.FragmentInvert, []byte{0, 0}))
 	}
 	if r.Proto.Set && !x.protoImplied() {
-		name := protoName(r.Proto.Num)
-		if _, known := protocols[r.Proto.Num]; !known {
-			name = strconv.Itoa(int(r.Proto.Num))
-		}
-		if x.fam == IPv4 {
-			x.add("ip protocol "+neq(r.Proto.Invert)+name,
-				payload(expr.PayloadBaseNetworkHeader, 9, 1),
-				cmp(r.Proto.Invert, []byte{r.Proto.Num}))
-		} else {
-			x.add("meta l4proto "+neq(r.Proto.Invert)+name,
-				meta(expr.MetaKeyL4PROTO),
-				cmp(r.Proto.Invert, []byte{r.Proto.Num}))
-		}
-		if !r.Proto.Invert {
-			x.l4 = r.Proto.Num
-		}
+		x.addProto(r.Proto)
 	}
 	x.addr("saddr", r.Src)
 	x.addr("daddr", r.Dst)
 	return nil
+}
+
+// addProto appends the rule's -p test.
+func (x *xlator) addProto(p Proto) {
+	name := protoName(p.Num)
+	if _, known := protocols[p.Num]; !known {
+		name = strconv.Itoa(int(p.Num))
+	}
+	if x.fam == IPv4 {
+		x.add("ip protocol "+neq(p.Invert)+name,
+			payload(expr.PayloadBaseNetworkHeader, 9, 1),
+			cmp(p.Invert, []byte{p.Num}))
+	} else {
+		x.add("meta l4proto "+neq(p.Invert)+name,
+			meta(expr.MetaKeyL4PROTO),
+			cmp(p.Invert, []byte{p.Num}))
+	}
+	if !p.Invert {
+		x.l4 = p.Num
+	}
 }
 
 // protoImplied reports whether a loaded match is named like the protocol

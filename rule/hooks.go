@@ -47,6 +47,9 @@ func (r *Rule) CheckHooks(h xt.Hooks) error { return r.CheckHooksReach(h, h) }
 // registered extension's own hooks are checked by nftables along every
 // jump, against all.
 func (r *Rule) CheckHooksReach(all, reached xt.Hooks) error {
+	if err := r.checkProtos(); err != nil { // the same kind of kernel check
+		return err
+	}
 	for _, m := range r.Matches {
 		if l, ok := m.(hookLimited); ok && reached&^l.hooks() != 0 {
 			return fmt.Errorf("-m %s: %s is used from %s but the kernel accepts it only from %s", m.Name(), strings.Join(m.args(), " "), reached&^l.hooks(), l.hooks())

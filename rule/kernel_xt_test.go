@@ -93,7 +93,7 @@ table ip6 nftsync-x {
 	chain POSTROUTING { type filter hook postrouting priority filter; }
 }`)
 	raw := rawConn(t, ns)
-	for _, c := range xtCases {
+	for _, c := range append(xtCases, xtMatchCases...) {
 		r, err := ParseString(c.fam, c.args)
 		if err != nil {
 			t.Errorf("%s: %v", c.args, err)
@@ -117,6 +117,7 @@ table ip6 nftsync-x {
 			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
 		}
 		ns.Exec(tool, "-t", c.table, "-F", c.chain)
+		setupXtCase(t, ns, raw, c) // kernel objects the rule names (kernel_xt_matches_test.go)
 		// The rule in iptables-save form: nftsync encodes what iptables
 		// writes for it (connlimit without --connlimit-mask leaves unused
 		// mask bytes all ones, with it zero).
@@ -148,13 +149,13 @@ table ip6 nftsync-x {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := rawAddRule(raw, fam, c.table, c.chain, all, nil); err != nil {
+			if err := rawAddRule(raw, fam, c.table, c.chain, all, nil, ruleCompat(t, r)); err != nil {
 				t.Errorf("%s: adding nftsync's rule to iptables-nft's chain: %v", c.args, err)
-			} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); got != want {
+			} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+savedForm(r, c.args); !sameArgs(got, want) {
 				t.Errorf("%s: %s-save reads nftsync's rule as\n  %s\nwant\n  %s", c.args, tool, got, want)
 			}
 		}
-		err = rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil)
+		err = rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil, ruleCompat(t, r))
 		switch want := ext.Installable(); {
 		case want == nil && err != nil:
 			t.Errorf("%s: the kernel refuses nftsync's %s in table nftsync-x: %v", c.args, ext, err)

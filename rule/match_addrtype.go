@@ -115,10 +115,10 @@ func (a *AddrType) args() []string {
 	return out
 }
 
-// xlateNative appends nft's fib statements, or fails with ErrUnsupported
-// for an address type nft has no name for (xlate then installs xt
-// addrtype).
-func (a *AddrType) xlateNative(x *xlator) error {
+func (a *AddrType) xlate(x *xlator) error {
+	if a.needsXt() {
+		return a.xtXlate(x) // match_addrtype_xt.go
+	}
 	for _, t := range a.sides() {
 		if t.mask == 0 {
 			continue

@@ -102,6 +102,10 @@ type Conntrack struct {
 	Expire CtValue
 	// Dir is "", "ORIGINAL" or "REPLY".
 	Dir string
+	// xtText is set on the copy xtXlate translates for its text only
+	// (match_conntrack_xt.go): what nft cannot compare is printed, not
+	// refused.
+	xtText bool
 }
 
 var ctAddrOpts = []string{"--ctorigsrc", "--ctorigdst", "--ctreplsrc", "--ctrepldst"}
@@ -286,11 +290,10 @@ func (c *Conntrack) args() []string {
 	return out
 }
 
-// xlateNative appends nft's ct statements; it fails with ErrUnsupported where
-// nft has no exact statement (xlate then installs xt_conntrack). With
-// textOnly it refuses nothing and appends what iptables-translate prints,
-// whose expressions are not to be installed.
-func (c *Conntrack) xlateNative(x *xlator, textOnly bool) error {
+func (c *Conntrack) xlate(x *xlator) error {
+	if why := c.xtReason(); why != "" && !c.xtText {
+		return c.xtXlate(x, why) // match_conntrack_xt.go
+	}
 	dir := "original"
 	if c.Dir == "REPLY" {
 		dir = "reply"
@@ -308,12 +311,12 @@ func (c *Conntrack) xlateNative(x *xlator, textOnly bool) error {
 			cmp(c.Proto.Invert, []byte{c.Proto.Num}))
 	}
 	if c.StateSet {
-		if err := c.xlateState(x, textOnly); err != nil {
+		if err := c.xlateState(x); err != nil {
 			return err
 		}
 	}
 	if c.StatusSet {
-		if c.Status == 0 && !textOnly {
+		if c.Status == 0 && !c.xtText {
 			return fmt.Errorf("--ctstatus NONE: %w", ErrUnsupported)
 		}
 		var names []string
@@ -331,7 +334,7 @@ func (c *Conntrack) xlateNative(x *xlator, textOnly bool) error {
 	}
 	if e := c.Expire; e.Set {
 		// nft compares milliseconds; iptables gives seconds.
-		if uint64(e.Hi)*1000 > 0xffffffff && !textOnly {
+		if uint64(e.Hi)*1000 > 0xffffffff {
 			return fmt.Errorf("--ctexpire %s: longer than nft can compare: %w", e, ErrUnsupported)
 		}
 		text := strconv.FormatUint(uint64(e.Lo), 10)
@@ -343,7 +346,7 @@ func (c *Conntrack) xlateNative(x *xlator, textOnly bool) error {
 	}
 	for i, name := range []string{"original saddr", "original daddr", "reply saddr", "reply daddr"} {
 		if a := c.addr(i); a.Set {
-			if err := c.xlateAddr(x, name, *a, i, textOnly); err != nil {
+			if err := c.xlateAddr(x, name, *a, i); err != nil {
 				return err
 			}
 		}
@@ -353,7 +356,7 @@ func (c *Conntrack) xlateNative(x *xlator, textOnly bool) error {
 		if !pv.Set {
 			continue
 		}
-		if (!c.Proto.Set || c.Proto.Invert || !multiportProtos[c.Proto.Num]) && !textOnly {
+		if !c.Proto.Set || c.Proto.Invert || !multiportProtos[c.Proto.Num] {
 			return fmt.Errorf("%s without --ctproto tcp, udp, udplite, sctp or dccp (nft needs the protocol): %w", ctPortOpts[i], ErrUnsupported)
 		}
 		key := expr.CtKeyPROTOSRC
@@ -383,20 +386,10 @@ func ctDirNum(dir string) uint32 {
 // xlateState translates --ctstate. SNAT and DNAT are connection status
 // bits in nft; iptables ORs them with the other states, which nft cannot
 // express in one statement, so only a lone SNAT or DNAT is translated.
-func (c *Conntrack) xlateState(x *xlator, textOnly bool) error {
+func (c *Conntrack) xlateState(x *xlator) error {
 	nat := c.State & (CtStateSNAT | CtStateDNAT)
 	if nat == 0 {
 		xlateCtState(x, c.State, c.StateInvert)
-		return nil
-	}
-	if textOnly {
-		// iptables-translate prints the --ctstatus negation, and snat
-		// when both are given.
-		name := "dnat"
-		if nat&CtStateSNAT != 0 {
-			name = "snat"
-		}
-		x.add("ct status "+map[bool]string{true: "!="}[c.StatusInvert]+name, nil)
 		return nil
 	}
 	if c.StateInvert || c.State != nat || nat == CtStateSNAT|CtStateDNAT {
@@ -413,7 +406,7 @@ func (c *Conntrack) xlateState(x *xlator, textOnly bool) error {
 // xlateAddr translates a conntrack address. nft loads the whole address:
 // a byte-aligned prefix compares its leading bytes, any other prefix is
 // masked first; nft cannot parse a netmask that is not a prefix here.
-func (c *Conntrack) xlateAddr(x *xlator, name string, a Addr, i int, textOnly bool) error {
+func (c *Conntrack) xlateAddr(x *xlator, name string, a Addr, i int) error {
 	bits, ok := prefixLen(a.Mask)
 	if !ok {
 		return fmt.Errorf("%s with a non-prefix netmask %s: %w", ctAddrOpts[i], a.Mask, ErrUnsupported)
@@ -425,7 +418,7 @@ func (c *Conntrack) xlateAddr(x *xlator, name string, a Addr, i int, textOnly bo
 	ip := a.IP.AsSlice()
 	exprs := []expr.Any{&expr.Ct{Register: 1, Key: key, Direction: uint32(i / 2)}}
 	switch {
-	case bits == 0 && textOnly:
+	case bits == 0 && c.xtText:
 	case bits == 0:
 		return fmt.Errorf("%s with a /0 prefix: %w", ctAddrOpts[i], ErrUnsupported)
 	case bits%8 == 0:

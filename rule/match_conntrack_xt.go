@@ -1,93 +1,147 @@
 package rule
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/nftsync/nftsync/rule/xt"
 )
 
-// xlate installs nft's ct statements where each option has an exact one,
-// else the whole match as xt_conntrack (revision 3, as iptables-nft
-// does): an expiry beyond what nft's milliseconds hold, ports without a
-// protocol nft can load them for, SNAT/DNAT among other states or
-// negated, --ctstatus NONE, or a /0.
-//
-// A netmask that is not a prefix stays refused: iptables 1.8.9 cannot
-// parse one for conntrack and installs the address as given with an
-// all-ones mask (a host match), where nftsync's parser has masked it.
-func (c *Conntrack) xlate(x *xlator) error {
-	n := len(x.stmts)
-	err := c.xlateNative(x, false)
-	if err == nil || !errors.Is(err, ErrUnsupported) {
-		return err
+// A conntrack match that nft cannot express exactly (SNAT or DNAT with
+// other states or negated, an --ctexpire beyond nft's 32-bit
+// milliseconds, a port without a --ctproto nft knows ports of) is
+// installed as the kernel's xt_conntrack itself, with iptables-translate's
+// text (which nft reads otherwise or refuses); so is --ctstatus NONE or
+// an address under /0, which nft's ct cannot compare. An address under a
+// netmask that is not a prefix stays refused: iptables 1.8.9 cannot parse
+// one for conntrack and installs the address as given with an all-ones
+// mask (a host match), where nftsync's parser has masked it.
+
+// xtReason says why nft has no exact form of the match, or "".
+func (c *Conntrack) xtReason() string {
+	// iptables-translate prints "ct status !=snat" when --ctstatus is
+	// negated; that text is not reproduced.
+	if nat := c.State & (CtStateSNAT | CtStateDNAT); c.StateSet && nat != 0 && (c.StateInvert || c.State != nat || nat == CtStateSNAT|CtStateDNAT) && !c.StatusInvert {
+		return "--ctstate " + formatCtStates(c.State) + ", which iptables-translate prints as one NAT status bit"
 	}
-	for k := range c.Ports {
-		if a := c.addr(k); a.Set {
+	if c.Expire.Set && uint64(c.Expire.Hi)*1000 > 0xffffffff {
+		return "--ctexpire " + c.Expire.String() + ", which nft's milliseconds cannot hold"
+	}
+	if c.StatusSet && c.Status == 0 {
+		return "--ctstatus NONE, which nft's ct status cannot compare"
+	}
+	for i := range ctAddrOpts {
+		if a := c.addr(i); a.Set {
 			if _, ok := prefixLen(a.Mask); !ok {
-				return err
+				return "" // refused by the native translation
 			}
 		}
 	}
-	x.stmts = x.stmts[:n]
-	if err := c.xlateNative(x, true); err != nil {
+	for i := range ctAddrOpts {
+		if a := c.addr(i); a.Set && a.Mask.IsUnspecified() {
+			return ctAddrOpts[i] + " under /0, which nft's ct cannot compare"
+		}
+	}
+	for i, pv := range c.Ports {
+		if pv.Set && (!c.Proto.Set || c.Proto.Invert || !multiportProtos[c.Proto.Num]) {
+			return ctPortOpts[i] + " without --ctproto tcp, udp, udplite, sctp or dccp, which nft refuses"
+		}
+	}
+	return ""
+}
+
+// xtXlate installs xt_conntrack with iptables-translate's text, built
+// from the native texts of the other options in its order (direction,
+// protocol, state, status, expiration, addresses, ports).
+func (c *Conntrack) xtXlate(x *xlator, why string) error {
+	cp := *c
+	cp.xtText = true
+	var expire string
+	if nat := c.State & (CtStateSNAT | CtStateDNAT); c.StateSet && nat != 0 {
+		// libxt_conntrack prints "ct status snat" (or dnat) alone.
+		cp.State, cp.StateInvert = CtStateDNAT, false
+		if nat&CtStateSNAT != 0 {
+			cp.State = CtStateSNAT
+		}
+	}
+	if e := c.Expire; e.Set && uint64(e.Hi)*1000 > 0xffffffff {
+		expire = "ct expiration " + neq(e.Invert) + strings.ReplaceAll(e.String(), ":", "-")
+		cp.Expire = CtValue{}
+	}
+	var ports []string
+	for i, name := range []string{"original proto-src", "original proto-dst", "reply proto-src", "reply proto-dst"} {
+		if pv := c.Ports[i]; pv.Set && (!c.Proto.Set || c.Proto.Invert || !multiportProtos[c.Proto.Num]) {
+			ports = append(ports, "ct "+name+" "+neq(pv.Invert)+strings.ReplaceAll(pv.String(), ":", "-"))
+			cp.Ports[i] = CtValue{}
+		}
+	}
+	tmp := &xlator{fam: x.fam, rule: x.rule}
+	if err := cp.xlate(tmp); err != nil {
 		return err
 	}
 	var texts []string
-	for _, s := range x.stmts[n:] {
-		texts = append(texts, strings.TrimSpace(s.Text))
+	for _, st := range tmp.stmts {
+		texts = append(texts, strings.TrimSpace(st.Text))
 	}
-	x.stmts = x.stmts[:n]
+	if expire != "" {
+		at := b2n(c.Dir != "") + b2n(c.Proto.Set) + b2n(c.StateSet) + b2n(c.StatusSet)
+		texts = append(texts[:at], append([]string{expire}, texts[at:]...)...)
+	}
+	texts = append(texts, ports...)
 	ext, info := c.xtInfo()
-	why := strings.TrimSuffix(err.Error(), ": "+ErrUnsupported.Error())
-	return x.addXt(strings.Join(texts, " "), "which nft cannot say exactly: "+why, ext, info)
+	return x.addXt(strings.Join(texts, " "), "which nft reads otherwise or refuses: "+why, ext, info)
 }
 
-// xtInfo encodes the match as struct xt_conntrack_mtinfo3, as
-// iptables-nft writes it.
-func (c *Conntrack) xtInfo() (*xt.Ext, []byte) {
-	var i xt.Conntrack
-	set := func(flag uint16, invert bool) {
-		i.MatchFlags |= flag
-		if invert {
-			i.Invert |= flag
-		}
+func b2n(b bool) int {
+	if b {
+		return 1
 	}
-	if c.StateSet {
-		set(xt.CtState, c.StateInvert)
-		i.StateMask = uint16(c.State &^ (CtStateUntracked | CtStateSNAT | CtStateDNAT))
-		for _, b := range []struct{ ours, xt uint32 }{{CtStateSNAT, xt.CtStateSNAT}, {CtStateDNAT, xt.CtStateDNAT}, {CtStateUntracked, xt.CtStateUntracked}} {
-			if c.State&b.ours != 0 {
-				i.StateMask |= uint16(b.xt)
+	return 0
+}
+
+// ctKernelStates maps nftsync's state bits to xt_conntrack's.
+var ctKernelStates = map[uint32]uint16{
+	CtStateInvalid: xt.CtStateInvalid, CtStateEstablished: xt.CtStateEstablished, CtStateRelated: xt.CtStateRelated,
+	CtStateNew: xt.CtStateNew, CtStateUntracked: xt.CtStateUntracked, CtStateSNAT: xt.CtStateSNAT, CtStateDNAT: xt.CtStateDNAT,
+}
+
+// xtInfo encodes the match as struct xt_conntrack_mtinfo3.
+func (c *Conntrack) xtInfo() (*xt.Ext, []byte) {
+	var k xt.Conntrack
+	flag := func(set, invert bool, bit uint16) {
+		if set {
+			k.MatchFlags |= bit
+			if invert {
+				k.InvertFlags |= bit
 			}
 		}
 	}
-	if c.Proto.Set {
-		set(xt.CtProto, c.Proto.Invert)
-		i.L4Proto = uint16(c.Proto.Num)
-	}
-	for k, flag := range []uint16{xt.CtOrigSrc, xt.CtOrigDst, xt.CtReplSrc, xt.CtReplDst} {
-		if a := c.addr(k); a.Set {
-			set(flag, a.Invert)
-			i.Addrs[k] = xt.CtAddr{Addr: a.IP, Mask: a.Mask}
+	flag(c.StateSet, c.StateInvert, xt.CtState)
+	for bit, kbit := range ctKernelStates {
+		if c.State&bit != 0 {
+			k.StateMask |= kbit
 		}
 	}
-	if c.StatusSet {
-		set(xt.CtStatus, c.StatusInvert)
-		i.StatusMask = uint16(c.Status)
-	}
-	if c.Expire.Set {
-		set(xt.CtExpires, c.Expire.Invert)
-		i.ExpiresMin, i.ExpiresMax = c.Expire.Lo, c.Expire.Hi
-	}
-	for k, flag := range []uint16{xt.CtOrigSrcPort, xt.CtOrigDstPort, xt.CtReplSrcPort, xt.CtReplDstPort} {
-		if p := c.Ports[k]; p.Set {
-			set(flag, p.Invert)
-			i.Ports[k], i.PortsHigh[k] = uint16(p.Lo), uint16(p.Hi)
+	flag(c.Proto.Set, c.Proto.Invert, xt.CtProto)
+	k.L4Proto = uint16(c.Proto.Num)
+	for i := range ctAddrOpts {
+		if a := c.addr(i); a.Set {
+			flag(true, a.Invert, xt.CtOrigSrc<<i)
+			// For an IPv4 host address iptables sets all 16 bytes of the
+			// mask, of which the kernel reads 4; nftsync leaves the other
+			// 12 zero, as google/nftables writes back the conntrack info
+			// it decodes from a dump (which is how the engine recognises
+			// the rule).
+			k.Addr[i], k.Mask[i] = a.IP, a.Mask
 		}
 	}
-	if c.Dir != "" {
-		set(xt.CtDirection, c.Dir == "REPLY")
+	flag(c.StatusSet, c.StatusInvert, xt.CtStatus)
+	k.StatusMask = uint16(c.Status)
+	flag(c.Expire.Set, c.Expire.Invert, xt.CtExpires)
+	k.ExpiresMin, k.ExpiresMax = c.Expire.Lo, c.Expire.Hi
+	for i, pv := range c.Ports {
+		flag(pv.Set, pv.Invert, xt.CtOrigSrcPt<<i)
+		k.Ports[i] = [2]uint16{uint16(pv.Lo), uint16(pv.Hi)}
 	}
-	return xt.ConntrackMatch, i.Marshal()
+	flag(c.Dir != "", strings.EqualFold(c.Dir, "REPLY"), xt.CtDirection)
+	return xt.ConntrackMatch, k.Marshal()
 }

@@ -208,35 +208,29 @@ func (m *ICMP) args() []string {
 }
 
 func (m *ICMP) xlate(x *xlator) error {
+	if m.needsXt() {
+		return m.xtXlate(x) // match_icmp_xt.go
+	}
 	if m.Any {
-		if m.Invert {
-			return fmt.Errorf("! --icmp-type any matches nothing: %w", ErrUnsupported)
-		}
 		if x.l4 != protoICMP {
 			x.l4 = protoICMP
 			x.add("ip protocol icmp", payload(expr.PayloadBaseNetworkHeader, 9, 1), cmp(false, []byte{protoICMP}))
 		}
 		return nil
 	}
+	name := m.nftName()
+	if name == "" {
+		name = strconv.Itoa(int(m.Type))
+	}
 	proto, word := uint8(protoICMP), "icmp"
 	if m.V6 {
 		proto, word = protoICMPv6, "icmpv6"
-	}
-	name := strconv.Itoa(int(m.Type))
-	for _, n := range m.names() {
-		if n.typ == m.Type && n.nft != "" {
-			name = n.nft
-			break
-		}
 	}
 	dep := x.needL4(proto)
 	if m.CodeMin == 0 && m.CodeMax == 0xff {
 		exprs := append(dep, payload(expr.PayloadBaseTransportHeader, 0, 1), cmp(m.Invert, []byte{m.Type}))
 		x.add(fmt.Sprintf("%s type %s%s", word, neq(m.Invert), name), exprs...)
 		return nil
-	}
-	if m.CodeMin != m.CodeMax {
-		return fmt.Errorf("%s %s (a range of ICMP codes): %w", m.option(), m.args()[len(m.args())-1], ErrUnsupported)
 	}
 	// A type and a code: one test of the two bytes, as nft merges
 	// "icmp type T icmp code C" and as the negation needs (not type T

@@ -3,11 +3,13 @@ package rule
 // refusedMatches are match modules netfilter's corpus translates but that
 // no nft rule reproduces; naming them gives an error that says why (and
 // wraps ErrUnsupported) instead of "unknown module".
-//
-// None is left: cluster, connlimit and hashlimit install their xtables
-// extension (rule/xt), rpfilter is parsed and refused where it is
-// translated (the kernel loads it only in raw or mangle tables).
-var refusedMatches = map[string]string{}
+var refusedMatches = map[string]string{
+	// xt_set names the ipset by its index in the kernel's list, which
+	// iptables asks the kernel for when it adds the rule; nftsync's
+	// translation does not depend on the host's sets (and nft's own sets
+	// are not ipsets).
+	"set": "xt_set refers to an ipset by its kernel index, which nftsync does not look up; nft sets are not ipsets",
+}
 
 // refusedMatch returns the constructor of a refused match module.
 func refusedMatch(name string) func(*Rule) (Match, error) {

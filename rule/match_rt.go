@@ -69,9 +69,10 @@ func (m *RT) args() []string {
 	return out
 }
 
-// xlateNative appends nft's statements, or fails with ErrUnsupported where
-// nft has none that is exact (xlate then installs the xt match).
-func (m *RT) xlateNative(x *xlator) error {
+func (m *RT) xlate(x *xlator) error {
+	if !m.rtExact() {
+		return m.xtXlate(x)
+	}
 	printed := false
 	if m.TypeSet {
 		x.add(fmt.Sprintf("rt type %s%d", neq(m.TypeInvert), m.Type), ipv6Ext(nexthdrRouting, 2, 1), cmp(m.TypeInvert, []byte{m.Type}))

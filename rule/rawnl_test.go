@@ -52,7 +52,7 @@ func rawMarshalExprs(fam byte, exprs []expr.Any) ([][]byte, error) {
 
 // rawAddRule appends a rule made of already marshalled expressions to
 // table/chain, in a batch of its own.
-func rawAddRule(c *netlink.Conn, fam byte, table, chain string, exprs [][]byte, udata []byte, compatProto ...uint8) error {
+func rawAddRule(c *netlink.Conn, fam byte, table, chain string, exprs [][]byte, udata []byte, extra ...[]byte) error {
 	ae := netlink.NewAttributeEncoder()
 	ae.String(unix.NFTA_RULE_TABLE, table)
 	ae.String(unix.NFTA_RULE_CHAIN, chain)
@@ -65,14 +65,12 @@ func rawAddRule(c *netlink.Conn, fam byte, table, chain string, exprs [][]byte, 
 	if udata != nil {
 		ae.Bytes(unix.NFTA_RULE_USERDATA, udata)
 	}
-	for _, p := range compatProto {
-		// NFTA_RULE_COMPAT, as the engine sends it for -p P.
-		inner := []byte{8, 0, unix.NFTA_RULE_COMPAT_PROTO, 0, 0, 0, 0, p, 8, 0, unix.NFTA_RULE_COMPAT_FLAGS, 0, 0, 0, 0, 0}
-		ae.Bytes(unix.NLA_F_NESTED|unix.NFTA_RULE_COMPAT, inner)
-	}
 	attrs, err := ae.Encode()
 	if err != nil {
 		return fmt.Errorf("encoding rule: %w", err)
+	}
+	for _, a := range extra {
+		attrs = append(attrs, a...)
 	}
 	batch := func(typ int) netlink.Message {
 		return netlink.Message{

@@ -2,7 +2,6 @@ package rule
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/google/nftables/expr"
 )
@@ -50,23 +49,8 @@ func (t *TOS) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, err
 	}
 	if opt == "--set-tos" {
-		if n, ok := tosNames[strings.ToLower(v)]; ok {
-			t.Value, t.Mask = n, 0x3f
-			return true, nil
-		}
-		vs, ms, hasMask := strings.Cut(v, "/")
-		n, err := tgUint(vs, 0xff)
-		if err != nil {
-			return true, err
-		}
-		m := uint64(0xff)
-		if hasMask {
-			if m, err = tgUint(ms, 0xff); err != nil {
-				return true, err
-			}
-		}
-		t.Value, t.Mask = uint8(n), uint8(m)
-		return true, nil
+		t.Value, t.Mask, err = parseTosMask(v)
+		return true, err
 	}
 	n, err := tgUint(v, 0xff)
 	if err != nil {

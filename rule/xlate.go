@@ -128,6 +128,9 @@ func (t *Translation) Warnings() []string {
 			out = append(out, s.Warning)
 		}
 	}
+	if len(t.Comment) > MaxCommentLen {
+		out = append(out, fmt.Sprintf("iptables-translate prints a comment of %d bytes, which nft refuses (at most %d); nftsync installs the rule with the whole comment", len(t.Comment), MaxCommentLen))
+	}
 	return out
 }
 

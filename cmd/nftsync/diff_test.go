@@ -132,4 +132,3 @@ func TestDiffCLI(t *testing.T) {
 		t.Errorf("unknown output format: want exit 1, got %s", r)
 	}
 }
-

@@ -15,6 +15,7 @@ type Controller struct {
 	resync     time.Duration
 	v4, v6     Client
 	registerer prometheus.Registerer
+	placement  *[]string
 	opts       []controller.Option
 
 	c *controller.Controller
@@ -23,9 +24,26 @@ type Controller struct {
 	ipv4Only bool
 }
 
-// New creates a controller. Without options it keeps the rules as native
-// nftables rules in tables named kilo-*, in the current network namespace,
-// and reconciles every 5s once Run is called.
+// DefaultPlacement are the iptables tables whose chains New keeps inside
+// iptables' own tables unless WithPlacement says otherwise (see
+// controller.WithPlacement): filter, where Kilo's FORWARD accepts must be
+// final.
+var DefaultPlacement = []string{"filter"}
+
+// placed is the placement New asks for.
+func (c *Controller) placed() []string {
+	if c.placement != nil {
+		return *c.placement
+	}
+	return DefaultPlacement
+}
+
+// New creates a controller. Without options it keeps the rules over
+// netlink: the filter table's chains in iptables-nft's own filter table
+// (DefaultPlacement), the others as native nftables rules in tables named
+// kilo-*; on a host whose iptables is legacy, through the iptables engine.
+// It works in the current network namespace and reconciles every 5s once
+// Run is called.
 //
 // Unless clients are given, it checks whether the kernel has IPv6 (as Kilo
 // does); if not, it manages IPv4 rules only and logs why, once.
@@ -42,6 +60,13 @@ func New(opts ...ControllerOption) (*Controller, error) {
 	log := slogger(c.logger)
 	copts := []controller.Option{
 		controller.WithOwner(DefaultOwner),
+		// Kilo prepends FORWARD accepts for hosts whose iptables FORWARD
+		// policy is DROP (Docker): they are final only in iptables' own
+		// filter table. auto keeps them there on every host: placed in
+		// iptables-nft's filter table by the nftables engine, or through
+		// the iptables engine where iptables is legacy.
+		controller.WithBackend(controller.BackendAuto),
+		controller.WithPlacement(c.placed()...),
 		controller.WithLogger(log),
 		controller.WithResyncPeriod(c.resync),
 		controller.WithRegisterer(c.registerer),

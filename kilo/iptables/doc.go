@@ -8,15 +8,14 @@
 // It is a thin layer over the controller package: a RuleSet's append rules
 // keep their order, its prepend rules come before them, rules equal in
 // meaning within a chain are installed once, and Set applies the whole set
-// atomically (by default as native nftables rules in tables named kilo-*,
-// see WithOwner). With WithClients it drives Kilo-style clients rule by rule
-// instead, inserting prepend rules at the top of shared chains.
-//
-// Prepend rules stay marked as such down to the engine (firewall.Chain.Head
-// counts them), so that an option placing them in iptables' own chains can
-// be added without changing this API. Until then, the accepts Kilo prepends
-// to FORWARD are final only in the owner's own table: see the README's
-// caveat for hosts whose iptables FORWARD policy is DROP.
+// atomically over netlink: the filter table's chains inside iptables' own
+// filter table, encoded as iptables-nft writes them (DefaultPlacement), so
+// that the accepts Kilo prepends to FORWARD are final on hosts whose
+// iptables FORWARD policy is DROP; the other tables' chains as native
+// nftables rules in tables named kilo-* (see WithOwner). Where iptables is
+// legacy, the iptables engine keeps every chain in iptables' own tables.
+// With WithClients it drives Kilo-style clients rule by rule instead,
+// inserting prepend rules at the top of shared chains.
 //
 // Defaults suit Kilo: owner "kilo", nothing logged unless WithLogger is
 // given (it takes a go-kit style logger without depending on go-kit), and

@@ -62,3 +62,10 @@ func WithNetNS(path string) ControllerOption {
 func WithControllerOptions(opts ...controller.Option) ControllerOption {
 	return func(c *Controller) { c.opts = append(c.opts, opts...) }
 }
+
+// WithPlacement replaces DefaultPlacement: the iptables tables whose chains
+// are kept inside iptables' own tables (see controller.WithPlacement). With
+// no table, every chain is kept in the owner's own nftables tables.
+func WithPlacement(tables ...string) ControllerOption {
+	return func(c *Controller) { c.placement = &tables }
+}

@@ -1,20 +1,18 @@
 package xt
 
-// AddrTypeMatch is xt_addrtype, revision 1 (struct
-// xt_addrtype_info_v1). Its hooks depend on --limit-iface-in/out, which
-// package rule checks per rule.
+// AddrTypeMatch is xt_addrtype, revision 1 (struct xt_addrtype_info_v1).
 var AddrTypeMatch = register(&Ext{Kind: Match, Name: "addrtype", Rev: 1, Families: BothFamilies, Size: 8})
 
-// The bits of AddrType.Flags (XT_ADDRTYPE_*).
+// The flags of struct xt_addrtype_info_v1.
 const (
-	AddrTypeInvertSource  = 0x1
-	AddrTypeInvertDest    = 0x2
-	AddrTypeLimitIfaceIn  = 0x4
-	AddrTypeLimitIfaceOut = 0x8
+	AddrTypeInvertSource  = 0x1 // XT_ADDRTYPE_INVERT_SOURCE
+	AddrTypeInvertDest    = 0x2 // XT_ADDRTYPE_INVERT_DEST
+	AddrTypeLimitIfaceIn  = 0x4 // XT_ADDRTYPE_LIMIT_IFACE_IN
+	AddrTypeLimitIfaceOut = 0x8 // XT_ADDRTYPE_LIMIT_IFACE_OUT
 )
 
-// AddrType is struct xt_addrtype_info_v1: Source and Dest are masks of
-// 1<<RTN_* address types.
+// AddrType is struct xt_addrtype_info_v1: Source and Dest have bit N set
+// for the route type N (RTN_*).
 type AddrType struct {
 	Source, Dest uint16
 	Flags        uint32
@@ -27,4 +25,12 @@ func (a AddrType) Marshal() []byte {
 	b.u16(2, a.Dest)
 	b.u32(4, a.Flags)
 	return b
+}
+
+// DecodeAddrType decodes the info.
+func DecodeAddrType(info []byte) (AddrType, error) {
+	if err := checkLen(AddrTypeMatch, info); err != nil {
+		return AddrType{}, err
+	}
+	return AddrType{Source: host.Uint16(info), Dest: host.Uint16(info[2:]), Flags: host.Uint32(info[4:])}, nil
 }

@@ -1,56 +1,50 @@
 package xt
 
-// MultiportMatch is xt_multiport, revision 1 (struct xt_multiport_v1).
-// Its checkentry requires the rule's protocol (tcp, udp, udplite, sctp or
-// dccp, not negated), which the engine sends as NFTA_RULE_COMPAT.
+import "fmt"
+
+// MultiportMatch is xt_multiport, revision 1 (struct xt_multiport_v1),
+// which iptables 1.8.9 uses.
 var MultiportMatch = register(&Ext{Kind: Match, Name: "multiport", Rev: 1, Families: BothFamilies, Size: 48})
 
-// The values of Multiport.Flags (XT_MULTIPORT_*).
+// The directions of a multiport match (enum xt_multiport_flags).
 const (
-	MultiportSource, MultiportDestination, MultiportEither = 0, 1, 2
+	MultiportSource = iota
+	MultiportDestination
+	MultiportEither
 )
 
-// MultiportMax is XT_MULTI_PORTS: the most entries (a range takes two).
-const MultiportMax = 15
-
-// MultiportRange is one item: a port (Lo == Hi) or a range.
-type MultiportRange struct{ Lo, Hi uint16 }
-
-// Multiport is struct xt_multiport_v1. Ports holds at most MultiportMax
-// entries, a range counting as two; Marshal drops what does not fit.
+// Multiport is struct xt_multiport_v1: up to 15 ports, a range taking two
+// (its low port flagged in pflags).
 type Multiport struct {
 	Flags  uint8
-	Ports  []MultiportRange
+	Ranges [][2]uint16 // low, high; equal for a single port
 	Invert bool
 }
 
-// Marshal encodes the info: a range is two entries, the first with its
-// pflags byte set, as iptables writes it.
-func (m Multiport) Marshal() []byte {
+// Marshal encodes the info: flags, count, ports[15] (host order),
+// pflags[15], invert.
+func (m Multiport) Marshal() ([]byte, error) {
 	b := newEnc(MultiportMatch.Size)
-	b.u8(0, m.Flags)
 	n := 0
-	for _, r := range m.Ports {
-		if r.Lo != r.Hi {
-			if n+2 > MultiportMax {
-				break
-			}
-			b.u16(2+2*n, r.Lo)
+	for _, r := range m.Ranges {
+		need := 1
+		if r[0] != r[1] {
+			need = 2
+		}
+		if n+need > 15 {
+			return nil, fmt.Errorf("multiport holds at most 15 ports, a range counting two")
+		}
+		b.u16(2+2*n, r[0])
+		if need == 2 {
 			b.u8(32+n, 1)
-			n++
-			b.u16(2+2*n, r.Hi)
-			n++
-			continue
+			b.u16(2+2*(n+1), r[1])
 		}
-		if n+1 > MultiportMax {
-			break
-		}
-		b.u16(2+2*n, r.Lo)
-		n++
+		n += need
 	}
+	b.u8(0, m.Flags)
 	b.u8(1, uint8(n))
 	if m.Invert {
 		b.u8(47, 1)
 	}
-	return b
+	return b, nil
 }

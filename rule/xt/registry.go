@@ -134,8 +134,9 @@ func (e *Ext) String() string { return "xt " + e.Kind.String() + " " + e.Name }
 // "mangle" or "nat".
 func (e *Ext) Installable() error {
 	if e.Table != "" {
-		return fmt.Errorf("the kernel's %s %s loads only in a table named %s, and nftsync's tables are named OWNER-%s",
-			e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), strings.ReplaceAll(e.Table, "|", "/"))
+		first, _, _ := strings.Cut(e.Table, "|")
+		return fmt.Errorf("the kernel's %s %s loads only in a table named %s, and nftsync's tables are named OWNER-%s: such a rule can run only through placement in iptables' own %s table",
+			e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), strings.ReplaceAll(e.Table, "|", "/"), first)
 	}
 	return nil
 }
