@@ -28,8 +28,6 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 		return placedPorts("udp", v.SPort, v.DPort)
 	case *rule.Conntrack:
 		return placedConntrack(v)
-	case *rule.Multiport:
-		return placedMultiport(v)
 	case *rule.ICMP:
 		info := xt.ICMP{Type: v.Type, CodeMin: v.CodeMin, CodeMax: v.CodeMax, InvFlags: icmpInv(v.Invert)}
 		if v.Any {
@@ -148,28 +146,6 @@ func hostU32(v uint32) []byte {
 	b := make([]byte, 4)
 	binary.NativeEndian.PutUint32(b, v)
 	return b
-}
-
-// placedMultiport is libxt_multiport's revision 1 info.
-func placedMultiport(m *rule.Multiport) ([]expr.Any, error) {
-	info := xt.Multiport{Invert: m.Invert}
-	switch m.Dir {
-	case "--sports":
-		info.Flags = xt.MultiportSource
-	case "--dports":
-		info.Flags = xt.MultiportDestination
-	default:
-		info.Flags = xt.MultiportEither
-	}
-	for _, p := range m.Ports {
-		info.Ranges = append(info.Ranges, [2]uint16{p.Lo, p.Hi})
-	}
-	b, err := info.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	x, err := xt.MultiportMatch.Expr(b)
-	return []expr.Any{x}, err
 }
 
 // placedLimit is the native limit iptables-nft writes for -m limit
