@@ -16,26 +16,35 @@ func Desired(rules []Rule) (*firewall.Ruleset, error) {
 	return rs, err
 }
 
-// ruleCache maps a rule's text (protocol, table, chain and arguments) to the
-// firewall.Rule built for it by the previous Set.
-type ruleCache map[string]firewall.Rule
-
-// desired is Desired with a cache: Kilo rebuilds its whole rule list for
-// every Set, and a rule whose text did not change keeps the *rule.Rule of
-// the previous Set, so the engine recognises it by pointer instead of
-// comparing canonical forms. It returns the cache for the next Set.
-func desired(rules []Rule, prev ruleCache) (*firewall.Ruleset, ruleCache, error) {
-	next := make(ruleCache, len(rules))
+// desired is Desired with the previous Set's rules: Kilo rebuilds its whole
+// rule list for every Set, and a rule whose text did not change keeps the
+// firewall.Rule (and so the *rule.Rule) of the previous Set, so the engine
+// recognises it by pointer, and only the rules that changed are validated
+// again. It returns what the next Set compares against.
+func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, error) {
+	next := &ruleCache{keys: make([]string, 0, len(rules)), rules: make([]firewall.Rule, 0, len(rules))}
 	rs := &firewall.Ruleset{}
-	chain := func(p Protocol, table, name string) *firewall.Chain {
+	// fresh holds, per chain of rs, the rules not taken from prev.
+	var fresh [][]firewall.Rule
+	var last *firewall.Chain
+	lastAt := -1
+	chain := func(p Protocol, table, name string) int {
 		fam := p.family()
-		if c := rs.Chain(fam, table, name); c != nil {
-			return c
+		if last != nil && last.Family == fam && last.Name == name && last.Table == table {
+			return lastAt
 		}
-		c := &firewall.Chain{Family: fam, Table: table, Name: name}
-		rs.Chains = append(rs.Chains, c)
-		return c
+		for i, c := range rs.Chains {
+			if c.Family == fam && c.Table == table && c.Name == name {
+				last, lastAt = c, i
+				return i
+			}
+		}
+		last, lastAt = &firewall.Chain{Family: fam, Table: table, Name: name}, len(rs.Chains)
+		rs.Chains = append(rs.Chains, last)
+		fresh = append(fresh, nil)
+		return lastAt
 	}
+	m := prev.matcher()
 	for _, r := range rules {
 		switch v := r.(type) {
 		case *ruleSpec:
@@ -43,13 +52,17 @@ func desired(rules []Rule, prev ruleCache) (*firewall.Ruleset, ruleCache, error)
 				return nil, nil, v.invalid()
 			}
 			key := v.cacheKey()
-			fr, ok := prev[key]
-			if !ok {
+			at := chain(v.proto, v.table, v.chain)
+			fr, k, ok := m.find(len(next.keys), key)
+			if ok {
+				key = k // share the previous Set's string
+			} else {
 				fr = firewall.Rule{Spec: v.parsed, Label: v.String()}
+				fresh[at] = append(fresh[at], fr)
 			}
-			next[key] = fr
-			c := chain(v.proto, v.table, v.chain)
-			c.Rules = append(c.Rules, fr)
+			next.keys = append(next.keys, key)
+			next.rules = append(next.rules, fr)
+			rs.Chains[at].Rules = append(rs.Chains[at].Rules, fr)
 		case *chainSpec:
 			if err := rule.CheckTable(v.table); err != nil {
 				return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)
@@ -67,8 +80,26 @@ func desired(rules []Rule, prev ruleCache) (*firewall.Ruleset, ruleCache, error)
 			return nil, nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
 		}
 	}
-	if err := rs.Validate(); err != nil {
+	next.chains = chainIDs(rs)
+	if err := validate(rs, fresh, prev, next.chains); err != nil {
 		return nil, nil, err
 	}
 	return rs, next, nil
+}
+
+// validate validates rs. A rule taken from the previous Set passed the same
+// checks in the same chain; when the chains are the ones of the previous
+// Set (which a jump's validity depends on), only the fresh rules are
+// checked again, next to every chain.
+func validate(rs *firewall.Ruleset, fresh [][]firewall.Rule, prev *ruleCache, chains []chainID) error {
+	if prev == nil || !sameChains(prev.chains, chains) {
+		return rs.Validate()
+	}
+	delta := &firewall.Ruleset{Chains: make([]*firewall.Chain, len(rs.Chains))}
+	for i, c := range rs.Chains {
+		d := *c
+		d.Rules = fresh[i]
+		delta.Chains[i] = &d
+	}
+	return delta.Validate()
 }

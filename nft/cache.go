@@ -1,7 +1,9 @@
 package nft
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -21,31 +23,46 @@ type entry struct {
 	spec  string // iptables-save form (Spec.String()), for plans
 	exprs []expr.Any
 	sets  []*rule.AnonSet
-	elems [][]byte // marshalled expressions as installed
-	norms [][]byte // marshalled normal forms
+	// list is the NFTA_RULE_EXPRESSIONS attribute as installed: the
+	// marshalled expressions, read back by installed().
+	list attrs
+	// norms are the marshalled normal forms of the expressions whose
+	// normal form is not the installed one (a counter's, for one).
+	norms []normElem
 	udata []byte
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message; nil when the rule
-	// has anonymous sets (their ids differ per batch).
+	// has anonymous sets (their ids differ per batch). list and udata
+	// share its memory: an entry holds each byte of a rule once.
 	body attrs
 	// used is the compile epoch that last used the entry.
 	used uint64
 }
 
-// ruleCache maps rules to their entries: by the *rule.Rule pointer (the
-// controller passes the same rules again; a rule is never modified once
-// passed to Apply) and by family and iptables-save form (a rule parsed
-// again). Entries unused by the latest compile are dropped once they are
-// as many as the used ones.
+// ruleCache finds the entries of a desired state's rules: by the *rule.Rule
+// pointer at the same place (or at a constant offset) in the same chain of
+// the latest compile (the controller passes the same rules again; a rule is
+// never modified once passed to Apply), and by family and iptables-save
+// form (a rule parsed again). Entries unused by the latest compile are
+// dropped once they are as many as the used ones.
 type ruleCache struct {
-	byPtr  map[*rule.Rule]*entry
-	bySpec map[string]*entry
-	epoch  uint64
-	live   int // entries used by the latest compile
+	bySpec map[specKey]*entry
+	// last is the latest compile, whose chains hint where each rule's
+	// entry is.
+	last  *desired
+	epoch uint64
+	live  int // entries used by the latest compile
+}
+
+// specKey is a rule's family and iptables-save form; spec is the entry's
+// own string.
+type specKey struct {
+	fam  rule.Family
+	spec string
 }
 
 func newRuleCache() *ruleCache {
-	return &ruleCache{byPtr: map[*rule.Rule]*entry{}, bySpec: map[string]*entry{}}
+	return &ruleCache{bySpec: map[specKey]*entry{}}
 }
 
 // begin starts a compile.
@@ -56,13 +73,8 @@ func (c *ruleCache) begin() {
 
 // end finishes a compile: stale entries go when they outnumber live ones.
 func (c *ruleCache) end() {
-	if len(c.bySpec) <= 2*c.live+64 && len(c.byPtr) <= 2*c.live+64 {
+	if len(c.bySpec) <= 2*c.live+64 {
 		return
-	}
-	for p, e := range c.byPtr {
-		if e.used != c.epoch {
-			delete(c.byPtr, p)
-		}
 	}
 	for k, e := range c.bySpec {
 		if e.used != c.epoch {
@@ -90,13 +102,13 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	if len(misses) == 0 {
 		return nil
 	}
-	specs := make([]string, len(misses))
+	specs := make([]specKey, len(misses))
 	parallel(len(misses), func(i int) {
-		specs[i] = famKey(misses[i].src.Family, misses[i].src.Rules[misses[i].idx].Spec.String())
+		specs[i] = specKey{misses[i].src.Family, misses[i].src.Rules[misses[i].idx].Spec.String()}
 	})
 	var build []*wantRule
-	var buildSpecs []string
-	pending := map[string]int{}
+	var buildSpecs []specKey
+	pending := map[specKey]int{}
 	for i, w := range misses {
 		if w.ent = c.bySpec[specs[i]]; w.ent != nil {
 			continue
@@ -113,7 +125,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		memo := newExprMemo()
 		for i := lo; i < hi; i++ {
 			w := build[i]
-			built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i][1:], memo) // without famKey's prefix
+			built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i].spec, memo)
 		}
 	})
 	for i, err := range errs {
@@ -127,7 +139,6 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		if w.ent == nil {
 			w.ent = built[pending[specs[i]]]
 		}
-		c.byPtr[w.src.Rules[w.idx].Spec] = w.ent
 	}
 	return nil
 }
@@ -176,40 +187,94 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets}
 	exprs := tr.Exprs()
 	fam := nfproto(r.Family)
-	e.elems = make([][]byte, len(exprs))
-	e.norms = make([][]byte, len(exprs))
+	elems := make([][]byte, len(exprs))
 	for i, x := range exprs {
 		b, err := memo.marshal(fam, x)
 		if err != nil {
 			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 		}
-		nb := b
+		elems[i] = b
 		if n := normalize(x); n != x {
-			if nb, err = memo.marshal(fam, n); err != nil {
+			nb, err := memo.marshal(fam, n)
+			if err != nil {
 				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 			}
+			if !bytes.Equal(nb, b) {
+				e.norms = append(e.norms, normElem{i, nb})
+			}
 		}
-		e.elems[i], e.norms[i] = b, nb
 	}
 	if len(e.sets) > 0 {
 		e.exprs = exprs
-	} else {
-		if e.body, err = ruleBody(e.elems, ud); err != nil {
+		if e.list, err = ruleBody(elems, nil); err != nil {
 			return nil, err
 		}
-		// The expressions live on inside the body: share its memory.
-		off := 2 * unix.NLA_HDRLEN
-		for i, b := range e.elems {
-			shared := e.body[off : off+len(b) : off+len(b)]
-			if len(b) > 0 && len(e.norms[i]) > 0 && &e.norms[i][0] == &b[0] {
-				e.norms[i] = shared
-			}
-			e.elems[i] = shared
-			off += nlaAlign(len(b)) + unix.NLA_HDRLEN
-		}
+		return e, nil
+	}
+	if e.body, err = ruleBody(elems, ud); err != nil {
+		return nil, err
+	}
+	e.list = e.body[:binary.NativeEndian.Uint16(e.body):binary.NativeEndian.Uint16(e.body)]
+	if len(ud) > 0 {
+		e.udata = e.body[len(e.body)-nlaAlign(len(ud)):][:len(ud):len(ud)]
 	}
 	return e, nil
 }
+
+// normElem is the normal form of expression i of a rule.
+type normElem struct {
+	i    int
+	norm []byte
+}
+
+// installed returns the rule's marshalled expressions as installed (slices
+// of list).
+func (e *entry) installed() [][]byte {
+	var out [][]byte
+	_ = walkAttrs(e.list[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
+		out = append(out, b)
+		return nil
+	})
+	return out
+}
+
+// normal returns the marshalled normal forms of the rule's expressions.
+func (e *entry) normal() [][]byte {
+	out := e.installed()
+	for _, n := range e.norms {
+		out[n.i] = n.norm
+	}
+	return out
+}
+
+// sameExprs reports whether dumped expressions are the entry's: each is
+// byte-identical to the one installed (no decoding), or equal to its
+// normal form once decoded and normalised (live counters, kernel
+// defaults).
+func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
+	i, k := 0, 0
+	err := walkAttrs(e.list[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
+		if i >= len(elems) {
+			return errDiffer
+		}
+		norm := b
+		for k < len(e.norms) && e.norms[k].i < i {
+			k++
+		}
+		if k < len(e.norms) && e.norms[k].i == i {
+			norm = e.norms[k].norm
+		}
+		if !bytes.Equal(elems[i], b) && !sameNorm(fam, elems[i], norm) {
+			return errDiffer
+		}
+		i++
+		return nil
+	})
+	return err == nil && i == len(elems)
+}
+
+// errDiffer stops a walk over expressions that differ.
+var errDiffer = errors.New("expressions differ")
 
 // ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,
 // in one allocation. The expression list is one attribute, whose length

@@ -68,6 +68,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		return d, nil
 	}
 	cache.begin()
+	hints := cache.last
 	var misses []*wantRule
 	for _, c := range rs.Chains {
 		if err := rule.CheckTable(c.Table); err != nil {
@@ -100,6 +101,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		t.chains = append(t.chains, wc)
 		wc.rules = make([]*wantRule, len(c.Rules))
 		ws := make([]wantRule, len(c.Rules))
+		h := hints.chain(id, c.Name)
 		for i, r := range c.Rules {
 			if r.Spec == nil {
 				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
@@ -107,7 +109,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 			if r.Spec.Family != c.Family {
 				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 			}
-			ws[i] = wantRule{src: c, idx: i, ent: cache.byPtr[r.Spec]}
+			ws[i] = wantRule{src: c, idx: i, ent: h.find(i, r.Spec)}
 			wc.rules[i] = &ws[i]
 			if ws[i].ent == nil {
 				misses = append(misses, &ws[i])
@@ -126,6 +128,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		}
 	}
 	cache.end()
+	cache.last = d
 	return d, nil
 }
 
