@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -66,8 +67,10 @@ type ruleSpec struct {
 	// parsed is the typed rule, or nil when parsing failed (err says why).
 	parsed *rule.Rule
 	err    error
-	// key is cacheKey, computed once by NewRule.
-	key string
+	// key is cacheKey, computed once by NewRule; String() is
+	// key[labelAt:].
+	key     string
+	labelAt int
 }
 
 // NewRule creates a rule for iptables or ip6tables, depending on proto, in
@@ -128,7 +131,15 @@ func (r *ruleSpec) String() string {
 	if r == nil {
 		return ""
 	}
+	if r.key != "" {
+		return r.key[r.labelAt:]
+	}
 	var b strings.Builder
+	r.writeString(&b)
+	return b.String()
+}
+
+func (r *ruleSpec) writeString(b *strings.Builder) {
 	b.WriteString(r.table + " -A " + r.chain)
 	for i, s := range r.spec {
 		b.WriteByte(' ')
@@ -138,33 +149,42 @@ func (r *ruleSpec) String() string {
 			b.WriteString(s)
 		}
 	}
-	return b.String()
 }
 
 // Proto returns the rule's protocol.
 func (r *ruleSpec) Proto() Protocol { return r.proto }
 
-// cacheKey identifies the rule's text exactly (unlike String, which quotes
-// only comments and so can make two argument lists look alike).
+// cacheKey identifies the rule's text exactly: its protocol, the lengths of
+// its table, chain and arguments, then String(), which alone could make two
+// argument lists look alike (it quotes only comments) but not with the
+// lengths. Since String() ends the key, a Set keeps one string a rule for
+// both (the label is a substring of the key).
 func (r *ruleSpec) cacheKey() string {
 	if r.key != "" {
 		return r.key
 	}
-	n := len(r.table) + len(r.chain) + 2
+	var b strings.Builder
+	n := 2*len(r.spec) + 16 + len(r.table) + len(r.chain)
 	for _, s := range r.spec {
 		n += len(s) + 1
 	}
-	var b strings.Builder
 	b.Grow(n)
 	b.WriteByte(byte(r.proto))
-	b.WriteString(r.table)
-	b.WriteByte(0)
-	b.WriteString(r.chain)
-	for _, s := range r.spec {
-		b.WriteByte(0)
-		b.WriteString(s)
+	var v [binary.MaxVarintLen64]byte
+	for _, l := range append([]int{len(r.table), len(r.chain), len(r.spec)}, argLens(r.spec)...) {
+		b.Write(binary.AppendUvarint(v[:0], uint64(l)))
 	}
+	r.labelAt = b.Len()
+	r.writeString(&b)
 	return b.String()
+}
+
+func argLens(spec []string) []int {
+	out := make([]int, len(spec))
+	for i, s := range spec {
+		out[i] = len(s)
+	}
+	return out
 }
 
 func (r *ruleSpec) invalid() error {

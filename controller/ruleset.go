@@ -57,7 +57,7 @@ func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, erro
 			if ok {
 				key = k // share the previous Set's string
 			} else {
-				fr = firewall.Rule{Spec: v.parsed, Label: v.String()}
+				fr = firewall.Rule{Spec: v.parsed, Label: v.String()} // a substring of key
 				fresh[at] = append(fresh[at], fr)
 			}
 			next.keys = append(next.keys, key)

@@ -19,24 +19,45 @@ import (
 // every Apply whose desired state holds the rule, so that an Apply that
 // changes one rule of 10k translates one rule.
 type entry struct {
-	fam   rule.Family
-	spec  string // iptables-save form (Spec.String()), for plans
-	exprs []expr.Any
-	sets  []*rule.AnonSet
-	// list is the NFTA_RULE_EXPRESSIONS attribute as installed: the
-	// marshalled expressions, read back by installed().
-	list attrs
+	spec string // iptables-save form (Spec.String()), for plans
+	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
+	// attributes, ready to append to a NEWRULE message unless the rule has
+	// anonymous sets (their ids differ per batch: see withSets). The
+	// expressions as installed (installed()) and the userdata (userdata())
+	// are read from it: an entry holds each byte of a rule once.
+	body attrs
 	// norms are the marshalled normal forms of the expressions whose
 	// normal form is not the installed one (a counter's, for one).
 	norms []normElem
-	udata []byte
-	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
-	// attributes, ready to append to a NEWRULE message; nil when the rule
-	// has anonymous sets (their ids differ per batch). list and udata
-	// share its memory: an entry holds each byte of a rule once.
-	body attrs
+	// withSets is the rule's expressions and anonymous sets when it has
+	// any (rare: nil otherwise).
+	withSets *setRule
 	// used is the compile epoch that last used the entry.
 	used uint64
+	fam  rule.Family
+	// udLen is the length of the userdata, which ends body.
+	udLen uint16
+}
+
+// setRule is a rule with anonymous sets: its messages are built per batch.
+type setRule struct {
+	exprs []expr.Any
+	sets  []*rule.AnonSet
+}
+
+// list returns the NFTA_RULE_EXPRESSIONS attribute.
+func (e *entry) list() attrs {
+	n := binary.NativeEndian.Uint16(e.body)
+	return e.body[:n:n]
+}
+
+// userdata returns the rule's userdata.
+func (e *entry) userdata() []byte {
+	if e.udLen == 0 {
+		return nil
+	}
+	end := len(e.body) - nlaAlign(int(e.udLen)) + int(e.udLen)
+	return e.body[end-int(e.udLen) : end : end]
 }
 
 // ruleCache finds the entries of a desired state's rules: by the *rule.Rule
@@ -184,7 +205,10 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets}
+	if len(ud) > 0xffff {
+		return nil, fmt.Errorf("userdata of %d bytes", len(ud))
+	}
+	e := &entry{fam: r.Family, spec: spec, udLen: uint16(len(ud))}
 	exprs := tr.Exprs()
 	fam := nfproto(r.Family)
 	elems := make([][]byte, len(exprs))
@@ -204,19 +228,11 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 			}
 		}
 	}
-	if len(e.sets) > 0 {
-		e.exprs = exprs
-		if e.list, err = ruleBody(elems, nil); err != nil {
-			return nil, err
-		}
-		return e, nil
+	if len(tr.Sets) > 0 {
+		e.withSets = &setRule{exprs: exprs, sets: tr.Sets}
 	}
 	if e.body, err = ruleBody(elems, ud); err != nil {
 		return nil, err
-	}
-	e.list = e.body[:binary.NativeEndian.Uint16(e.body):binary.NativeEndian.Uint16(e.body)]
-	if len(ud) > 0 {
-		e.udata = e.body[len(e.body)-nlaAlign(len(ud)):][:len(ud):len(ud)]
 	}
 	return e, nil
 }
@@ -231,7 +247,7 @@ type normElem struct {
 // of list).
 func (e *entry) installed() [][]byte {
 	var out [][]byte
-	_ = walkAttrs(e.list[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
+	_ = walkAttrs(e.list()[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
 		out = append(out, b)
 		return nil
 	})
@@ -253,7 +269,7 @@ func (e *entry) normal() [][]byte {
 // defaults).
 func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
 	i, k := 0, 0
-	err := walkAttrs(e.list[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
+	err := walkAttrs(e.list()[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
 		if i >= len(elems) {
 			return errDiffer
 		}

@@ -53,7 +53,7 @@ func (d *desired) index() {
 	for _, t := range d.tables {
 		for _, c := range t.chains {
 			for _, w := range c.rules {
-				d.byUdata[famKey(w.ent.fam, string(w.ent.udata))] = w.ent
+				d.byUdata[famKey(w.ent.fam, string(w.ent.userdata()))] = w.ent
 			}
 		}
 	}

@@ -60,7 +60,7 @@ func TestMasqueradePorts(t *testing.T) {
 	}
 	for i, hr := range have {
 		we := want[i].ent
-		same := bytes.Equal(hr.udata, we.udata) && len(hr.elems) == len(we.normal())
+		same := bytes.Equal(hr.udata, we.userdata()) && len(hr.elems) == len(we.normal())
 		for j := 0; same && j < len(hr.elems); j++ {
 			same = sameNorm(unix.NFPROTO_IPV4, hr.elems[j], we.normal()[j])
 		}
@@ -70,7 +70,7 @@ func TestMasqueradePorts(t *testing.T) {
 	}
 	// A masquerade that lost its flag is not the desired one.
 	e := want[0].ent
-	alt := &haveRule{udata: e.udata, elems: append([][]byte{}, e.installed()...)}
+	alt := &haveRule{udata: e.userdata(), elems: append([][]byte{}, e.installed()...)}
 	for i, x := range exprsOf(t, e) {
 		if m, ok := x.(*rule.MasqPorts); ok {
 			cp := *m

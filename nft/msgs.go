@@ -69,9 +69,9 @@ func (b *batch) delRule(fam rule.Family, table, chain string, handle uint64, lab
 func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, before uint64) error {
 	e := r.ent
 	body := e.body
-	if len(e.sets) > 0 {
-		exprs := append([]expr.Any(nil), e.exprs...)
-		for _, s := range e.sets {
+	if e.withSets != nil {
+		exprs := append([]expr.Any(nil), e.withSets.exprs...)
+		for _, s := range e.withSets.sets {
 			b.setID++
 			id := b.setID
 			b.newSet(fam, table, s, id, r.label)
@@ -92,7 +92,7 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 			elems[i] = eb
 		}
 		var err error
-		if body, err = ruleBody(elems, e.udata); err != nil {
+		if body, err = ruleBody(elems, e.userdata()); err != nil {
 			return &firewall.RuleError{Rule: r.label(), Err: err}
 		}
 	}
