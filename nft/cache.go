@@ -32,7 +32,7 @@ type entry struct {
 	// withSets is the rule's expressions and anonymous sets when it has
 	// any (rare: nil otherwise).
 	withSets *setRule
-	// used is the compile epoch that last used the entry.
+	// used is the epoch of the latest sweep that found it in use.
 	used uint64
 	fam  rule.Family
 	// udLen is the length of the userdata, which ends body.
@@ -65,14 +65,13 @@ func (e *entry) userdata() []byte {
 // the latest compile (the controller passes the same rules again; a rule is
 // never modified once passed to Apply), and by family and iptables-save
 // form (a rule parsed again). Entries unused by the latest compile are
-// dropped once they are as many as the used ones.
+// dropped once they outnumber the used ones.
 type ruleCache struct {
 	bySpec map[specKey]*entry
 	// last is the latest compile, whose chains hint where each rule's
 	// entry is.
 	last  *desired
-	epoch uint64
-	live  int // entries used by the latest compile
+	epoch uint64 // of the latest sweep (see end)
 }
 
 // specKey is a rule's family and iptables-save form; spec is the entry's
@@ -86,29 +85,32 @@ func newRuleCache() *ruleCache {
 	return &ruleCache{bySpec: map[specKey]*entry{}}
 }
 
-// begin starts a compile.
-func (c *ruleCache) begin() {
+// end finishes the compile of d: entries d does not use go when they
+// outnumber the ones it uses. The entries in use are only marked then, so
+// that a compile that changes one rule does not touch every entry.
+func (c *ruleCache) end(d *desired) {
+	if len(c.bySpec) <= 2*d.rules+64 {
+		return
+	}
 	c.epoch++
-	c.live = 0
-}
-
-// end finishes a compile: stale entries go when they outnumber live ones.
-func (c *ruleCache) end() {
-	if len(c.bySpec) <= 2*c.live+64 {
+	live := 0
+	for _, t := range d.tables {
+		for _, wc := range t.chains {
+			for _, w := range wc.rules {
+				if w.ent.used != c.epoch {
+					w.ent.used = c.epoch
+					live++
+				}
+			}
+		}
+	}
+	if len(c.bySpec) <= 2*live+64 {
 		return
 	}
 	for k, e := range c.bySpec {
 		if e.used != c.epoch {
 			delete(c.bySpec, k)
 		}
-	}
-}
-
-// use marks an entry as used by the current compile.
-func (c *ruleCache) use(e *entry) {
-	if e.used != c.epoch {
-		e.used = c.epoch
-		c.live++
 	}
 }
 

@@ -67,7 +67,6 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	if rs == nil {
 		return d, nil
 	}
-	cache.begin()
 	hints := cache.last
 	var misses []*wantRule
 	for _, c := range rs.Chains {
@@ -120,14 +119,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	if err := cache.fill(misses); err != nil {
 		return nil, err
 	}
-	for _, t := range d.tables {
-		for _, c := range t.chains {
-			for _, w := range c.rules {
-				cache.use(w.ent)
-			}
-		}
-	}
-	cache.end()
+	cache.end(d)
 	cache.last = d
 	return d, nil
 }
