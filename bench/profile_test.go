@@ -58,7 +58,7 @@ func oneChange(b *testing.B, n int) {
 	// FreeOSMemory collects and returns the freed pages, so that RSS
 	// shows what is held rather than the peak of the cold Set.
 	debug.FreeOSMemory()
-	heap, held := heapInUse()-base, rss()
+	heap, held := heapInUse()-base, rssBytes()
 	writeProfile(b, fmt.Sprintf("one-change-%d.heap.prof", n), func(f *os.File) error {
 		return pprof.Lookup("heap").WriteTo(f, 0)
 	})
@@ -116,8 +116,8 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-// rss returns the process's resident set size in bytes (0 when unknown).
-func rss() uint64 {
+// rssBytes returns the process's resident set size in bytes (0 when unknown).
+func rssBytes() uint64 {
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		return 0
