@@ -110,6 +110,14 @@ func restoreFile(rs *firewall.Ruleset) string {
 
 // run times one command inside ns reading file on stdin.
 func run(b *testing.B, ns *netnstest.NS, file string, name string, args ...string) time.Duration {
+	d, _ := runCPU(b, ns, file, name, args...)
+	return d
+}
+
+// runCPU is run that also returns the CPU time (user and system) the
+// command used: on a loaded machine the wall time also counts the waits
+// for a CPU.
+func runCPU(b *testing.B, ns *netnstest.NS, file string, name string, args ...string) (time.Duration, time.Duration) {
 	p := filepath.Join(b.TempDir(), "in")
 	if err := os.WriteFile(p, []byte(file), 0o600); err != nil {
 		b.Fatal(err)
@@ -121,7 +129,7 @@ func run(b *testing.B, ns *netnstest.NS, file string, name string, args ...strin
 	if err != nil {
 		b.Fatalf("%s: %v\n%s", name, err, out)
 	}
-	return d
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func backend(b *testing.B, ns *netnstest.NS) *nft.Backend {
@@ -171,7 +179,9 @@ func BenchmarkEngine(b *testing.B) {
 		b.Run(fmt.Sprintf("nft-f/%d", n), func(b *testing.B) {
 			script := nftScript(b, rs)
 			for i := 0; i < b.N; i++ {
-				res.put(b, fmt.Sprintf("nft-f/%d", n), run(b, netnstest.New(b), script, "nft", "-f"))
+				d, cpu := runCPU(b, netnstest.New(b), script, "nft", "-f")
+				res.put(b, fmt.Sprintf("nft-f/%d", n), d)
+				res.put(b, fmt.Sprintf("cpu/nft-f/%d", n), cpu)
 			}
 		})
 		b.Run(fmt.Sprintf("iptables-nft-restore/%d", n), func(b *testing.B) {
@@ -284,11 +294,12 @@ func controllerRun(b *testing.B, res *results, newController func(*testing.B, *n
 	// memory is measured from before.
 	heap0, rss0 := heldMemory()
 	rules := kiloRules(n, -1, 0)
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), cpuTime()
 	if err := c.Set(rules); err != nil {
 		b.Fatal(err)
 	}
 	res.put(b, name("controller-cold-set"), time.Since(t0))
+	res.put(b, name("cpu/controller-cold-set"), cpuTime()-cpu0)
 	rules = nil
 	heap, rss := heldMemory()
 	res.putBytes(name("controller-heap-per-rule"), int64(heap-heap0)/int64(n))
@@ -302,24 +313,29 @@ func controllerRun(b *testing.B, res *results, newController func(*testing.B, *n
 	}))
 	// Each repeat rebuilds all n rules (as Kilo does, not timed) with
 	// rule n/2 alternating, and times Set.
+	cpus := make([]time.Duration, repeats)
 	res.put(b, name("controller-set-one-rule-changed"), medianOf(repeats, func(k int) time.Duration {
 		rules := kiloRules(n, n/2, 1+k)
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), cpuTime()
 		if err := c.Set(rules); err != nil {
 			b.Fatal(err)
 		}
+		cpus[k] = cpuTime() - cpu0
 		return time.Since(t0)
 	}))
+	res.put(b, name("cpu/controller-set-one-rule-changed"), medianOf(repeats, func(k int) time.Duration { return cpus[k] }))
 	if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", "BIG"); !strings.Contains(got, fmt.Sprintf("ip saddr 192.0.2.%d counter packets 0 bytes 0 drop", repeats)) {
 		b.Fatalf("the changed rule is not in the kernel:\n%.300s", got)
 	}
 	// The same change by hand: one nft process inserting a rule into the
 	// chain (each a foreign rule, which the forced read below removes).
-	res.put(b, name("nft-insert-rule"), medianOf(5, func(k int) time.Duration {
-		t0 := time.Now()
-		ns.NFT(fmt.Sprintf("insert rule ip nftsync-filter BIG ip saddr 192.0.2.%d counter drop", 200+k))
-		return time.Since(t0)
+	inserts := make([]time.Duration, 5)
+	res.put(b, name("nft-insert-rule"), medianOf(len(inserts), func(k int) time.Duration {
+		d, cpu := runCPU(b, ns, fmt.Sprintf("insert rule ip nftsync-filter BIG ip saddr 192.0.2.%d counter drop\n", 200+k), "nft", "-f")
+		inserts[k] = cpu
+		return d
 	}))
+	res.put(b, name("cpu/nft-insert-rule"), medianOf(len(inserts), func(k int) time.Duration { return inserts[k] }))
 	ns.NFT("add table ip unrelated")
 	t0 = time.Now()
 	if err := c.Reconcile(); err != nil {
@@ -364,8 +380,12 @@ func printTable(res *results) {
 	for _, k := range names {
 		d := res.d[k]
 		size := k[strings.LastIndex(k, "/")+1:]
+		prefix := ""
+		if strings.HasPrefix(k, "cpu/") {
+			prefix = "cpu/" // CPU times compare with CPU times
+		}
 		ratio := func(ref string) string {
-			r, ok := res.d[ref+"/"+size]
+			r, ok := res.d[prefix+ref+"/"+size]
 			if !ok || r == 0 {
 				return "-"
 			}

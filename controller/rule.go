@@ -179,6 +179,27 @@ func (r *ruleSpec) cacheKey() string {
 	return b.String()
 }
 
+// labelOf returns the String() of the rule whose cacheKey is key: what
+// follows the protocol and the lengths.
+func labelOf(key string) string {
+	i, n := 1, 3
+	for k := 0; k < n && i < len(key); k++ {
+		v := 0
+		for shift := 0; i < len(key); shift += 7 {
+			c := key[i]
+			i++
+			v |= int(c&0x7f) << shift
+			if c < 0x80 {
+				break
+			}
+		}
+		if k == 2 {
+			n += v // the number of arguments, whose lengths follow
+		}
+	}
+	return key[i:]
+}
+
 func argLens(spec []string) []int {
 	out := make([]int, len(spec))
 	for i, s := range spec {

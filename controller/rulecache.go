@@ -6,15 +6,31 @@ import (
 )
 
 // ruleCache is what a Set built, kept for the next one: the key (see
-// cacheKey) of every rule of its list, in order, the firewall.Rule made for
-// it, and its chains. Kilo passes the whole list again with a rule or two
+// cacheKey) of every rule of its list, in order, the parsed rule it stands
+// for (its label is in the key: see labelOf), and its chains with their
+// numbers of rules. Kilo passes the whole list again with a rule or two
 // different, so the next Set finds each rule at the same position (or at a
 // constant offset after an insertion or a deletion) and compares one
 // string, without hashing 10k keys into a map.
 type ruleCache struct {
 	keys   []string
-	rules  []firewall.Rule
+	specs  []*rule.Rule
 	chains []chainID
+	lens   []int
+}
+
+// size returns how many rules chain id had (0 when it had none), so that
+// the next Set allocates each chain once.
+func (c *ruleCache) size(id chainID) int {
+	if c == nil {
+		return 0
+	}
+	for i, ch := range c.chains {
+		if ch == id {
+			return c.lens[i]
+		}
+	}
+	return 0
 }
 
 // chainID identifies a chain of a Ruleset.
@@ -43,9 +59,10 @@ func sameChains(a, b []chainID) bool {
 	return true
 }
 
-// realignAfter is how many rules in a row may miss their position before
-// a matcher indexes the previous list by key: a few changed rules cost a
-// few misses, a shifted list costs one index.
+// realignAfter is how many rules in a row may miss their position (or the
+// one next to it) before a matcher indexes the previous list by key: a few
+// changed rules cost a few misses, a list shifted by more than one costs
+// one index.
 const realignAfter = 8
 
 // matcher finds the rules of one Set in the previous one's list.
@@ -58,19 +75,27 @@ type matcher struct {
 
 func (c *ruleCache) matcher() *matcher { return &matcher{c: c} }
 
-// find returns the previous Set's rule with key, the new list's rule k,
-// and the previous Set's copy of the key.
-func (m *matcher) find(k int, key string) (firewall.Rule, string, bool) {
+// find returns the previous Set's parsed rule with key, the new list's
+// rule k, and the previous Set's copy of the key.
+func (m *matcher) find(k int, key string) (*rule.Rule, string, bool) {
 	if m.c == nil || len(m.c.keys) == 0 {
-		return firewall.Rule{}, "", false
+		return nil, "", false
 	}
 	if j := k + m.off; j >= 0 && j < len(m.c.keys) && m.c.keys[j] == key {
 		m.misses = 0
-		return m.c.rules[j], m.c.keys[j], true
+		return m.c.specs[j], m.c.keys[j], true
+	}
+	// One rule inserted or deleted just before: the list shifted by one.
+	for _, d := range [2]int{-1, 1} {
+		if j := k + m.off + d; j >= 0 && j < len(m.c.keys) && m.c.keys[j] == key {
+			m.off += d
+			m.misses = 0
+			return m.c.specs[j], m.c.keys[j], true
+		}
 	}
 	if m.byKey == nil {
 		if m.misses++; m.misses <= realignAfter {
-			return firewall.Rule{}, "", false
+			return nil, "", false
 		}
 		m.byKey = make(map[string]int, len(m.c.keys))
 		for j, key := range m.c.keys {
@@ -81,8 +106,8 @@ func (m *matcher) find(k int, key string) (firewall.Rule, string, bool) {
 	}
 	j, ok := m.byKey[key]
 	if !ok {
-		return firewall.Rule{}, "", false
+		return nil, "", false
 	}
 	m.off = j - k
-	return m.c.rules[j], m.c.keys[j], true
+	return m.c.specs[j], m.c.keys[j], true
 }

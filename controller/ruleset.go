@@ -22,7 +22,7 @@ func Desired(rules []Rule) (*firewall.Ruleset, error) {
 // recognises it by pointer, and only the rules that changed are validated
 // again. It returns what the next Set compares against.
 func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, error) {
-	next := &ruleCache{keys: make([]string, 0, len(rules)), rules: make([]firewall.Rule, 0, len(rules))}
+	next := &ruleCache{keys: make([]string, 0, len(rules)), specs: make([]*rule.Rule, 0, len(rules))}
 	rs := &firewall.Ruleset{}
 	// fresh holds, per chain of rs, the rules not taken from prev.
 	var fresh [][]firewall.Rule
@@ -39,7 +39,8 @@ func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, erro
 				return i
 			}
 		}
-		last, lastAt = &firewall.Chain{Family: fam, Table: table, Name: name}, len(rs.Chains)
+		id := chainID{fam, table, name}
+		last, lastAt = &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, prev.size(id))}, len(rs.Chains)
 		rs.Chains = append(rs.Chains, last)
 		fresh = append(fresh, nil)
 		return lastAt
@@ -53,15 +54,16 @@ func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, erro
 			}
 			key := v.cacheKey()
 			at := chain(v.proto, v.table, v.chain)
-			fr, k, ok := m.find(len(next.keys), key)
-			if ok {
+			var fr firewall.Rule
+			if spec, k, ok := m.find(len(next.keys), key); ok {
 				key = k // share the previous Set's string
+				fr = firewall.Rule{Spec: spec, Label: labelOf(key)}
 			} else {
 				fr = firewall.Rule{Spec: v.parsed, Label: v.String()} // a substring of key
 				fresh[at] = append(fresh[at], fr)
 			}
 			next.keys = append(next.keys, key)
-			next.rules = append(next.rules, fr)
+			next.specs = append(next.specs, fr.Spec)
 			rs.Chains[at].Rules = append(rs.Chains[at].Rules, fr)
 		case *chainSpec:
 			if err := rule.CheckTable(v.table); err != nil {
@@ -81,6 +83,10 @@ func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, erro
 		}
 	}
 	next.chains = chainIDs(rs)
+	next.lens = make([]int, len(rs.Chains))
+	for i, c := range rs.Chains {
+		next.lens[i] = len(c.Rules)
+	}
 	if err := validate(rs, fresh, prev, next.chains); err != nil {
 		return nil, nil, err
 	}

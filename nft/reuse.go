@@ -10,8 +10,8 @@ import "github.com/nftsync/nftsync/rule"
 // rule ever seen. Only when many rules in a row are not where the previous
 // compile had them is that chain indexed by pointer, once.
 
-// realignAfter is how many rules in a row may miss their place before the
-// previous chain is indexed.
+// realignAfter is how many rules in a row may miss their place (or the
+// one next to it) before the previous chain is indexed.
 const realignAfter = 8
 
 // chainHint finds rules in one chain of the previous compile.
@@ -49,6 +49,14 @@ func (h *chainHint) find(i int, r *rule.Rule) *entry {
 	if j := i + h.off; j >= 0 && j < len(h.prev.rules) && h.spec(j) == r {
 		h.misses = 0
 		return h.prev.rules[j].ent
+	}
+	// One rule inserted or deleted just before: the chain shifted by one.
+	for _, d := range [2]int{-1, 1} {
+		if j := i + h.off + d; j >= 0 && j < len(h.prev.rules) && h.spec(j) == r {
+			h.off += d
+			h.misses = 0
+			return h.prev.rules[j].ent
+		}
 	}
 	if h.byPtr == nil {
 		if h.misses++; h.misses <= realignAfter {
