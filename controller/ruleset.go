@@ -86,6 +86,11 @@ func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, erro
 	next.lens = make([]int, len(rs.Chains))
 	for i, c := range rs.Chains {
 		next.lens[i] = len(c.Rules)
+		if cap(c.Rules)-len(c.Rules) > len(c.Rules)/8 {
+			// Grown by appending (a chain new to this Set): the desired
+			// state is kept until the next Set, so it is kept tight.
+			c.Rules = append(make([]firewall.Rule, 0, len(c.Rules)), c.Rules...)
+		}
 	}
 	if err := validate(rs, fresh, prev, next.chains); err != nil {
 		return nil, nil, err

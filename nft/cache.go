@@ -32,8 +32,10 @@ type entry struct {
 	// withSets is the rule's expressions and anonymous sets when it has
 	// any (rare: nil otherwise).
 	withSets *setRule
-	// used is the epoch of the latest sweep that found it in use.
-	used uint64
+	// used is the epoch of the latest sweep that found it in use (32
+	// bits: with fam and udLen it fills one word, and the entry takes 80
+	// bytes).
+	used uint32
 	fam  rule.Family
 	// udLen is the length of the userdata, which ends body.
 	udLen uint16
@@ -71,7 +73,7 @@ type ruleCache struct {
 	// last is the latest compile, whose chains hint where each rule's
 	// entry is.
 	last  *desired
-	epoch uint64 // of the latest sweep (see end)
+	epoch uint32 // of the latest sweep (see end)
 }
 
 // specKey is a rule's family and iptables-save form; spec is the entry's
