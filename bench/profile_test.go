@@ -21,8 +21,9 @@ const profileDir = "out"
 
 // BenchmarkOneChange profiles Kilo's pattern, the whole list passed to Set
 // again with one rule different, at 10k and 100k rules: a CPU profile of
-// the Sets alone (the lists are built outside the profile) and, after the
-// first Set and a GC, a heap profile of what the controller holds. It
+// the cold Set, one of the one-rule Sets (the lists are built outside the
+// profiles) and, after the cold Set and a GC, a heap profile of what the
+// controller holds. It
 // reports our share of a one-rule Set (the median Set), the heap in use
 // per rule and the process's RSS per rule.
 func BenchmarkOneChange(b *testing.B) {
@@ -52,9 +53,18 @@ func oneChange(b *testing.B, n int) {
 	defer c.Close()
 	runtime.GC()
 	base := heapInUse()
-	if err := c.Set(kiloRules(n, -1, 0)); err != nil {
+	rules := kiloRules(n, -1, 0)
+	cold := createProfile(b, fmt.Sprintf("cold-set-%d.cpu.prof", n))
+	defer cold.Close()
+	if err := pprof.StartCPUProfile(cold); err != nil {
 		b.Fatal(err)
 	}
+	err = c.Set(rules)
+	pprof.StopCPUProfile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rules = nil
 	// FreeOSMemory collects and returns the freed pages, so that RSS
 	// shows what is held rather than the peak of the cold Set.
 	debug.FreeOSMemory()
