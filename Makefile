@@ -36,6 +36,16 @@ unit:
 integration:
 	$(GO) test -count=1 -v -timeout 30m ./integration/...
 
+# The property test of integration/prop_test.go, longer than in `make test`:
+# more rules and several seeds (NFTSYNC_PROPTEST_SEEDS, NFTSYNC_PROPTEST_N;
+# NFTSYNC_PROPTEST_MIN_ACCEPT makes the acceptance rate a gate).
+PROPTEST_SEEDS ?= 1,2,3,4,5
+PROPTEST_N     ?= 2000
+.PHONY: proptest
+proptest:
+	NFTSYNC_PROPTEST_SEEDS=$${NFTSYNC_PROPTEST_SEEDS:-$(PROPTEST_SEEDS)} NFTSYNC_PROPTEST_N=$${NFTSYNC_PROPTEST_N:-$(PROPTEST_N)} \
+	  $(GO) test -count=1 -v -timeout 60m -run 'TestProperty' ./integration/
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
 

@@ -92,8 +92,6 @@ func BenchmarkEventRepair(b *testing.B) {
 	}
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // runController sets rules in ns and runs the controller with a resync
 // period of a minute until the benchmark ends.
 func runController(b *testing.B, ns *netnstest.NS, reg prometheus.Registerer, rules []controller.Rule) {

@@ -143,6 +143,10 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, keys 
 		if err != nil {
 			return &firewall.RuleError{Rule: c.Label(op.e.want), Err: err}
 		}
+		if spec.Counters != (rule.Counters{}) {
+			// Where the new rule's counters start (-c), as given.
+			args += fmt.Sprintf(" -c %d %d", spec.Counters.Packets, spec.Counters.Bytes)
+		}
 		p.changes = append(p.changes, firewall.Change{Op: firewall.AddRule, Family: id.fam, Table: id.table,
 			Chain: c.Name, Rule: spec.String(), Position: op.pos - 1})
 		text := fmt.Sprintf("-I %s %d %s", c.Name, op.pos, args)

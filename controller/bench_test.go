@@ -17,14 +17,14 @@ func benchRules(n int) []Rule {
 // BenchmarkDesired is the controller's own share of a Set of 10k rules
 // rebuilt by the caller, with the previous Set's parsed rules cached.
 func BenchmarkDesired(b *testing.B) {
-	_, cache, err := desired(benchRules(10000), nil)
+	_, cache, err := desired(nil, benchRules(10000), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rules := benchRules(10000)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := desired(rules, cache); err != nil {
+		if _, _, err := desired(nil, rules, cache); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -77,15 +77,28 @@ func (c *EngineClient) update(fn func(rs *firewall.Ruleset) error) error {
 	return nil
 }
 
-func (c *EngineClient) parse(table, chain string, spec []string) (*rule.Rule, error) {
+// parse parses a rule's arguments into the rules iptables makes of them
+// (one per address pair of -s a,b -d c,d).
+func (c *EngineClient) parse(table, chain string, spec []string) ([]*rule.Rule, error) {
 	if err := rule.CheckTable(table); err != nil {
 		return nil, err
 	}
-	r, err := rule.Parse(c.fam, spec)
+	rs, err := rule.ParseRules(c.fam, spec)
 	if err != nil {
 		return nil, fmt.Errorf("invalid rule %s -A %s %v: %w", table, chain, spec, err)
 	}
-	return r, nil
+	return rs, nil
+}
+
+// containsAll reports whether every rule of want is in rules, as iptables
+// -C checks each rule of an address list.
+func containsAll(rules []firewall.Rule, want []*rule.Rule) bool {
+	for _, r := range want {
+		if !containsRule(rules, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // chain returns the chain, creating a built-in one on first use.
@@ -101,9 +114,11 @@ func (c *EngineClient) chain(rs *firewall.Ruleset, table, name string) (*firewal
 	return ch, nil
 }
 
-// AppendUnique appends the rule unless an equal rule is in the chain.
+// AppendUnique appends the rule unless an equal rule is in the chain (as
+// go-iptables: -C, then -A; with -s a,b, -A appends every rule of the list
+// unless all are there).
 func (c *EngineClient) AppendUnique(table, chain string, spec ...string) error {
-	r, err := c.parse(table, chain, spec)
+	want, err := c.parse(table, chain, spec)
 	if err != nil {
 		return err
 	}
@@ -112,17 +127,20 @@ func (c *EngineClient) AppendUnique(table, chain string, spec ...string) error {
 		if err != nil {
 			return err
 		}
-		if containsRule(ch.Rules, r) {
+		if containsAll(ch.Rules, want) {
 			return nil
 		}
-		ch.Rules = append(ch.Rules, firewall.Rule{Spec: r})
+		for _, r := range want {
+			ch.Rules = append(ch.Rules, firewall.Rule{Spec: r})
+		}
 		return nil
 	})
 }
 
-// Delete removes the first rule equal to spec.
+// Delete removes the first rule equal to spec (each rule of an address
+// list; nothing when one is missing, as iptables -D).
 func (c *EngineClient) Delete(table, chain string, spec ...string) error {
-	r, err := c.parse(table, chain, spec)
+	want, err := c.parse(table, chain, spec)
 	if err != nil {
 		return err
 	}
@@ -131,19 +149,26 @@ func (c *EngineClient) Delete(table, chain string, spec ...string) error {
 		if ch == nil {
 			return &ExitError{Status: 1, Msg: "no such chain"}
 		}
-		for i, x := range ch.Rules {
-			if x.Spec.Equal(r) {
-				ch.Rules = append(ch.Rules[:i], ch.Rules[i+1:]...)
-				return nil
+		kept := append([]firewall.Rule(nil), ch.Rules...)
+	next:
+		for _, r := range want {
+			for i, x := range kept {
+				if x.Spec.Equal(r) {
+					kept = append(kept[:i], kept[i+1:]...)
+					continue next
+				}
 			}
+			return &ExitError{Status: 1, Msg: "no such rule"}
 		}
-		return &ExitError{Status: 1, Msg: "no such rule"}
+		ch.Rules = kept
+		return nil
 	})
 }
 
-// Exists reports whether an equal rule is in the chain.
+// Exists reports whether an equal rule is in the chain (every rule of an
+// address list, as iptables -C).
 func (c *EngineClient) Exists(table, chain string, spec ...string) (bool, error) {
-	r, err := c.parse(table, chain, spec)
+	want, err := c.parse(table, chain, spec)
 	if err != nil {
 		return false, err
 	}
@@ -152,7 +177,7 @@ func (c *EngineClient) Exists(table, chain string, spec ...string) (bool, error)
 		return false, err
 	}
 	ch := rs.Chain(c.fam, table, chain)
-	return ch != nil && containsRule(ch.Rules, r), nil
+	return ch != nil && containsAll(ch.Rules, want), nil
 }
 
 // List returns the chain as `iptables -S CHAIN` prints it.

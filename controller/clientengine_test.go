@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -62,5 +63,57 @@ func TestClientEnginePlanAndRead(t *testing.T) {
 	}
 	if _, err := New(WithClients(v4, nil)); err == nil {
 		t.Error("WithClients without an IPv6 client accepted")
+	}
+}
+
+// TestClientEngineDuplicatesAndCleanUp: rules equal in meaning within a
+// chain are added once and cost nothing on later reconciles (they used to
+// be deleted and re-added every time), and CleanUp deletes the jump before
+// the chain it jumps to, whatever the order the chains were declared in.
+func TestClientEngineDuplicatesAndCleanUp(t *testing.T) {
+	v4, v6 := newMemClient(rule.IPv4), newMemClient(rule.IPv6)
+	c, err := New(WithClients(v4, v6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := []Rule{
+		NewIPv4Rule("nat", "POSTROUTING", "-s", "10.4.0.0/16", "-j", "KILO-NAT"),
+		NewIPv4Chain("nat", "KILO-NAT"),
+		NewIPv4Rule("nat", "KILO-NAT", "-d", "10.5.0.1/24", "-j", "RETURN"),
+		NewIPv4Rule("nat", "KILO-NAT", "-d", "10.5.0.2/24", "-j", "RETURN"),
+		NewIPv4Rule("nat", "KILO-NAT", "-j", "MASQUERADE"),
+	}
+	if err := c.Set(rules); err != nil {
+		t.Fatal(err)
+	}
+	if got := v4.chains["nat/KILO-NAT"]; len(got) != 2 || got[0] != "-d 10.5.0.0/24 -j RETURN" {
+		t.Fatalf("KILO-NAT = %q, want the RETURN once, then MASQUERADE", got)
+	}
+	before := v4.calls
+	if err := c.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := v4.calls - before; n != 2 { // List POSTROUTING, List KILO-NAT
+		t.Errorf("no-op reconcile made %d calls, want the 2 lists", n)
+	}
+	if err := c.CleanUp(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v4.chains["nat/KILO-NAT"]; ok || len(v4.chains["nat/POSTROUTING"]) != 0 {
+		t.Fatalf("CleanUp left %v", v4.chains)
+	}
+}
+
+// TestClientEngineNeedsInsertForHead: a chain with prepended rules needs a
+// client that can insert; without one the Set fails and names the chain.
+func TestClientEngineNeedsInsertForHead(t *testing.T) {
+	v4, v6 := newMemClient(rule.IPv4), newMemClient(rule.IPv6)
+	c, err := New(WithClients(v4, v6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.SetPlaced([]Rule{NewIPv4Rule("filter", "FORWARD", "-s", "10.4.0.0/16", "-j", "ACCEPT")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "FORWARD") || !strings.Contains(err.Error(), "InsertUnique") {
+		t.Fatalf("SetPlaced = %v, want an error about inserting in FORWARD", err)
 	}
 }

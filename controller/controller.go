@@ -119,13 +119,33 @@ func (c *Controller) Run(stop <-chan struct{}) (<-chan error, error) {
 // removed, and within a chain the rules are kept in list order. Every rule
 // is validated before anything is changed; if any is invalid, or the engine
 // refuses the change, nothing is changed and the error names the rule.
+//
+// A rule equal in meaning to an earlier rule of its chain is installed once,
+// as Kilo's AppendUnique installs it.
 func (c *Controller) Set(rules []Rule) error { return c.SetContext(context.Background(), rules) }
 
 // SetContext is Set with a context that bounds the work.
 func (c *Controller) SetContext(ctx context.Context, rules []Rule) error {
+	return c.set(ctx, nil, rules)
+}
+
+// SetPlaced is Set for Kilo's RuleSet (see DesiredPlaced): the prepend rules
+// of a chain come before its append rules. Where the chain is shared with
+// other programs (WithClients), prepend rules are inserted at its top, as
+// Kilo's Prepend does, and append rules added at its end.
+func (c *Controller) SetPlaced(prepend, append []Rule) error {
+	return c.SetPlacedContext(context.Background(), prepend, append)
+}
+
+// SetPlacedContext is SetPlaced with a context that bounds the work.
+func (c *Controller) SetPlacedContext(ctx context.Context, prepend, append []Rule) error {
+	return c.set(ctx, prepend, append)
+}
+
+func (c *Controller) set(ctx context.Context, prepend, rules []Rule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	desired, cache, err := desired(rules, c.cache)
+	desired, cache, err := desired(prepend, rules, c.cache)
 	if err != nil {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err
@@ -134,7 +154,7 @@ func (c *Controller) SetContext(ctx context.Context, rules []Rule) error {
 		return err
 	}
 	c.desired, c.cache = desired, cache
-	c.metrics.rules.Set(float64(len(rules)))
+	c.metrics.rules.Set(float64(len(prepend) + len(rules)))
 	return nil
 }
 

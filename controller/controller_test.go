@@ -273,6 +273,14 @@ func (m *memClient) ClearChain(table, chain string) error {
 }
 
 func (m *memClient) DeleteChain(table, chain string) error {
+	// As iptables-nft: a chain that a rule jumps to is busy.
+	for k, rules := range m.chains {
+		for _, r := range rules {
+			if t, _, _ := strings.Cut(k, "/"); t == table && strings.HasSuffix(r, "-j "+chain) {
+				return errors.New("CHAIN_DEL failed (Device or resource busy): chain " + chain)
+			}
+		}
+	}
 	delete(m.chains, table+"/"+chain)
 	return nil
 }
@@ -444,5 +452,86 @@ func TestMetrics(t *testing.T) {
 	// A second controller cannot register the same metrics twice.
 	if _, err := New(WithEngine(fe), WithRegisterer(reg)); err == nil {
 		t.Error("registering the metrics twice must fail")
+	}
+}
+
+// TestDesiredAddressLists checks that a Kilo rule with -s a,b stands for
+// one rule per address, as iptables makes of it, each labelled with it.
+func TestDesiredAddressLists(t *testing.T) {
+	rs, err := Desired([]Rule{NewIPv4Rule("filter", "FORWARD", "-s", "10.0.0.1,10.0.0.2", "-d", "10.1.0.0/16", "-j", "ACCEPT")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rs.Chain(rule.IPv4, "filter", "FORWARD")
+	if c == nil || len(c.Rules) != 2 {
+		t.Fatalf("chain %+v: want 2 rules", c)
+	}
+	for i, want := range []string{"-s 10.0.0.1/32 -d 10.1.0.0/16 -j ACCEPT", "-s 10.0.0.2/32 -d 10.1.0.0/16 -j ACCEPT"} {
+		if got := c.Rules[i].Spec.String(); got != want {
+			t.Errorf("rule %d = %q, want %q", i, got, want)
+		}
+	}
+}
+
+// TestDesiredDeduplicates: within a chain, a rule equal in meaning to an
+// earlier one is left out (Kilo adds with AppendUnique); the same rule in
+// another chain or family is kept.
+func TestDesiredDeduplicates(t *testing.T) {
+	rs, err := Desired([]Rule{
+		NewIPv4Chain("nat", "KILO-NAT"),
+		NewIPv4Rule("nat", "KILO-NAT", "-d", "10.5.0.1/24", "-j", "RETURN"),
+		NewIPv4Rule("nat", "KILO-NAT", "-j", "MASQUERADE"),
+		NewIPv4Rule("nat", "KILO-NAT", "-d", "10.5.0.2/24", "-j", "RETURN"),
+		NewIPv4Rule("nat", "POSTROUTING", "-d", "10.5.0.0/24", "-j", "RETURN"),
+		NewIPv6Rule("nat", "POSTROUTING", "-d", "fd00::/64", "-j", "RETURN"),
+		NewIPv6Rule("nat", "POSTROUTING", "-d", "fd00::1/64", "-j", "RETURN"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range rs.Chains {
+		for _, r := range c.Rules {
+			got = append(got, c.Family.String()+" "+c.Name+" "+r.Spec.String())
+		}
+	}
+	want := []string{
+		"ip KILO-NAT -d 10.5.0.0/24 -j RETURN",
+		"ip KILO-NAT -j MASQUERADE",
+		"ip POSTROUTING -d 10.5.0.0/24 -j RETURN",
+		"ip6 POSTROUTING -d fd00::/64 -j RETURN",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestDesiredPlaced: prepended rules come first in their chain, the last
+// prepended at the top, and Head counts them; a prepended rule equal to an
+// appended one of its chain is left out, as InsertUnique leaves it out.
+func TestDesiredPlaced(t *testing.T) {
+	rs, err := DesiredPlaced([]Rule{
+		NewIPv4Rule("filter", "FORWARD", "-s", "10.5.0.0/16", "-j", "DROP"),
+		NewIPv4Rule("filter", "FORWARD", "-s", "10.6.0.0/16", "-j", "DROP"),
+		NewIPv4Rule("filter", "FORWARD", "-s", "10.4.0.1/16", "-j", "ACCEPT"),
+		NewIPv4Rule("filter", "FORWARD", "-s", "10.6.0.0/16", "-j", "DROP"),
+	}, []Rule{
+		NewIPv4Rule("filter", "FORWARD", "-s", "10.4.0.0/16", "-j", "ACCEPT"),
+		NewIPv4Rule("filter", "FORWARD", "-d", "10.4.0.0/16", "-j", "ACCEPT"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Chains) != 1 {
+		t.Fatalf("%d chains, want 1", len(rs.Chains))
+	}
+	c := rs.Chains[0]
+	var got []string
+	for _, r := range c.Rules {
+		got = append(got, r.Spec.String())
+	}
+	want := []string{"-s 10.6.0.0/16 -j DROP", "-s 10.5.0.0/16 -j DROP", "-s 10.4.0.0/16 -j ACCEPT", "-d 10.4.0.0/16 -j ACCEPT"}
+	if strings.Join(got, "|") != strings.Join(want, "|") || c.Head != 2 {
+		t.Errorf("FORWARD = %q with Head %d, want %q with Head 2", got, c.Head, want)
 	}
 }

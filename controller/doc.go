@@ -3,6 +3,9 @@
 // on top of an engine that compares rules by meaning and applies them
 // atomically, by default nftables over netlink.
 //
+// It is the API of the Kilo of 2021; today's Kilo API (RuleSet, Prepend,
+// InsertUnique) is package kilo/iptables, a layer over this one.
+//
 // Existing callers switch by changing the import path:
 //
 //	c, err := controller.New()

@@ -25,6 +25,9 @@ func newEngine(o options, obs firewall.Observer) (firewall.Backend, error) {
 	choice, mode := o.backend, ""
 	switch o.backend {
 	case BackendNFTables:
+		if err := checkPlacement(o, logger); err != nil {
+			return nil, err
+		}
 	case BackendAuto, BackendIPTables, "iptables-nft", "iptables-legacy":
 		// Detect decides between the engines (auto) or between the
 		// iptables flavours (iptables), and logs its reason.
@@ -41,7 +44,7 @@ func newEngine(o options, obs firewall.Observer) (firewall.Backend, error) {
 		return nil, fmt.Errorf("unknown backend %q (want %s, %s or %s)", o.backend, BackendAuto, BackendNFTables, BackendIPTables)
 	}
 	if choice == BackendNFTables {
-		nopts := []nft.Option{nft.WithOwner(o.owner), nft.WithLogger(logger)}
+		nopts := []nft.Option{nft.WithOwner(o.owner), nft.WithLogger(logger), nft.WithLockWait(o.wait), nft.WithPlacement(o.placement...)}
 		if o.netns != "" {
 			nopts = append(nopts, nft.WithNetNS(o.netns))
 		}

@@ -38,6 +38,7 @@ type options struct {
 	observer   firewall.Observer
 	stateDir   *string
 	wait       bool
+	placement  []string
 }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).
@@ -73,8 +74,8 @@ func WithStateDir(dir string) Option { return func(o *options) { o.stateDir = &d
 
 // WithWait makes a change wait while another process changes the same
 // owner's rules in the same network namespace, instead of failing: one
-// writer per owner and namespace at a time (the iptables engine's lock,
-// compat.WithWait).
+// writer per owner and namespace at a time, in either engine
+// (nft.WithLockWait, compat.WithWait).
 func WithWait(wait bool) Option { return func(o *options) { o.wait = wait } }
 
 // compatState returns the iptables engine's options for the owner, the

@@ -64,8 +64,9 @@ type ruleSpec struct {
 	chain string
 	spec  []string
 	proto Protocol
-	// parsed is the typed rule, or nil when parsing failed (err says why).
-	parsed *rule.Rule
+	// parsed are the typed rules (iptables makes one per address pair of
+	// -s a,b -d c,d), or nil when parsing failed (err says why).
+	parsed []*rule.Rule
 	err    error
 	// key is cacheKey, computed once by NewRule; String() is
 	// key[labelAt:].
@@ -78,7 +79,7 @@ type ruleSpec struct {
 // does not parse is reported by Set (and by Add/Exists), naming the rule.
 func NewRule(proto Protocol, table, chain string, spec ...string) Rule {
 	r := &ruleSpec{table: table, chain: chain, spec: spec, proto: proto}
-	r.parsed, r.err = rule.Parse(proto.family(), spec)
+	r.parsed, r.err = rule.ParseRules(proto.family(), spec)
 	if r.err == nil {
 		r.err = rule.CheckTable(table)
 	}
@@ -179,9 +180,9 @@ func (r *ruleSpec) cacheKey() string {
 	return b.String()
 }
 
-// labelOf returns the String() of the rule whose cacheKey is key: what
+// keyLabel returns the String() of the rule whose cacheKey is key: what
 // follows the protocol and the lengths.
-func labelOf(key string) string {
+func keyLabel(key string) string {
 	i, n := 1, 3
 	for k := 0; k < n && i < len(key); k++ {
 		v := 0

@@ -6,15 +6,20 @@ import (
 )
 
 // ruleCache is what a Set built, kept for the next one: the key (see
-// cacheKey) of every rule of its list, in order, the parsed rule it stands
-// for (its label is in the key: see labelOf), and its chains with their
+// cacheKey) of every rule of its list, in the order desired took them, the
+// parsed rules it stands for (several for -s a,b; its label is in the key:
+// see keyLabel) with their meanings (rule.Key), and its chains with their
 // numbers of rules. Kilo passes the whole list again with a rule or two
 // different, so the next Set finds each rule at the same position (or at a
 // constant offset after an insertion or a deletion) and compares one
 // string, without hashing 10k keys into a map.
 type ruleCache struct {
-	keys   []string
-	specs  []*rule.Rule
+	keys []string
+	// first[j] is where the parsed rules of keys[j] start in parsed and
+	// means; first[len(keys)] is len(parsed).
+	first  []int32
+	parsed []*rule.Rule
+	means  []string
 	chains []chainID
 	lens   []int
 }
@@ -47,18 +52,6 @@ func chainIDs(rs *firewall.Ruleset) []chainID {
 	return ids
 }
 
-func sameChains(a, b []chainID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // realignAfter is how many rules in a row may miss their position (or the
 // one next to it) before a matcher indexes the previous list by key: a few
 // changed rules cost a few misses, a list shifted by more than one costs
@@ -75,27 +68,27 @@ type matcher struct {
 
 func (c *ruleCache) matcher() *matcher { return &matcher{c: c} }
 
-// find returns the previous Set's parsed rule with key, the new list's
-// rule k, and the previous Set's copy of the key.
-func (m *matcher) find(k int, key string) (*rule.Rule, string, bool) {
+// find returns where key, the new list's rule k, is in the previous Set's
+// list.
+func (m *matcher) find(k int, key string) (int, bool) {
 	if m.c == nil || len(m.c.keys) == 0 {
-		return nil, "", false
+		return 0, false
 	}
 	if j := k + m.off; j >= 0 && j < len(m.c.keys) && m.c.keys[j] == key {
 		m.misses = 0
-		return m.c.specs[j], m.c.keys[j], true
+		return j, true
 	}
 	// One rule inserted or deleted just before: the list shifted by one.
 	for _, d := range [2]int{-1, 1} {
 		if j := k + m.off + d; j >= 0 && j < len(m.c.keys) && m.c.keys[j] == key {
 			m.off += d
 			m.misses = 0
-			return m.c.specs[j], m.c.keys[j], true
+			return j, true
 		}
 	}
 	if m.byKey == nil {
 		if m.misses++; m.misses <= realignAfter {
-			return nil, "", false
+			return 0, false
 		}
 		m.byKey = make(map[string]int, len(m.c.keys))
 		for j, key := range m.c.keys {
@@ -106,8 +99,8 @@ func (m *matcher) find(k int, key string) (*rule.Rule, string, bool) {
 	}
 	j, ok := m.byKey[key]
 	if !ok {
-		return nil, "", false
+		return 0, false
 	}
 	m.off = j - k
-	return m.c.specs[j], m.c.keys[j], true
+	return j, true
 }

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestLabelOf: the label read back from a key is String(), whatever the
+// TestKeyLabel: the label read back from a key is String(), whatever the
 // lengths (varints of one and two bytes, many arguments).
-func TestLabelOf(t *testing.T) {
+func TestKeyLabel(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	var many []string
 	for i := 0; i < 70; i++ {
@@ -20,8 +20,8 @@ func TestLabelOf(t *testing.T) {
 		NewIPv4Rule("filter", "C", many...),
 	} {
 		rs := r.(*ruleSpec)
-		if got := labelOf(rs.cacheKey()); got != r.String() {
-			t.Errorf("labelOf = %q, want %q", got, r.String())
+		if got := keyLabel(rs.cacheKey()); got != r.String() {
+			t.Errorf("keyLabel = %q, want %q", got, r.String())
 		}
 	}
 }
@@ -44,7 +44,7 @@ func TestDesiredReuse(t *testing.T) {
 		}
 		return rules
 	}
-	first, cache, err := desired(list(100, -1, false), nil)
+	first, cache, err := desired(nil, list(100, -1, false), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestDesiredReuse(t *testing.T) {
 		{"one inserted at the front", -1, true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rs, _, err := desired(list(100, tc.changed, tc.front), cache)
+			rs, _, err := desired(nil, list(100, tc.changed, tc.front), cache)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,11 +89,11 @@ func TestDesiredReuse(t *testing.T) {
 // TestDesiredRevalidatesJumps: a rule taken from the previous Set is
 // validated again when the chains changed (its jump target is gone).
 func TestDesiredRevalidatesJumps(t *testing.T) {
-	_, cache, err := desired([]Rule{NewIPv4Chain("filter", "X"), NewIPv4Rule("filter", "FORWARD", "-j", "X")}, nil)
+	_, cache, err := desired(nil, []Rule{NewIPv4Chain("filter", "X"), NewIPv4Rule("filter", "FORWARD", "-j", "X")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := desired([]Rule{NewIPv4Rule("filter", "FORWARD", "-j", "X")}, cache); err == nil {
+	if _, _, err := desired(nil, []Rule{NewIPv4Rule("filter", "FORWARD", "-j", "X")}, cache); err == nil {
 		t.Fatal("a jump to a chain no longer declared was accepted")
 	}
 }

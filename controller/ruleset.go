@@ -10,78 +10,70 @@ import (
 // Desired turns a Set list into the engine's desired state, validating every
 // rule first. Chains appear in the order they are first named; a chain that
 // holds rules exists even if it was not declared (a built-in chain never
-// needs declaring). The first invalid rule is reported by its String().
+// needs declaring). A rule equal in meaning to an earlier one of the same
+// chain is left out: Kilo adds rules with AppendUnique, so it has each once.
+// The first invalid rule is reported by its String().
 func Desired(rules []Rule) (*firewall.Ruleset, error) {
-	rs, _, err := desired(rules, nil)
+	rs, _, err := desired(nil, rules, nil)
 	return rs, err
 }
 
-// desired is Desired with the previous Set's rules: Kilo rebuilds its whole
-// rule list for every Set, and a rule whose text did not change keeps the
-// firewall.Rule (and so the *rule.Rule) of the previous Set, so the engine
-// recognises it by pointer, and only the rules that changed are validated
-// again. It returns what the next Set compares against.
-func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, error) {
-	next := &ruleCache{keys: make([]string, 0, len(rules)), specs: make([]*rule.Rule, 0, len(rules))}
-	rs := &firewall.Ruleset{}
-	// fresh holds, per chain of rs, the rules not taken from prev.
-	var fresh [][]firewall.Rule
-	var last *firewall.Chain
-	lastAt := -1
-	chain := func(p Protocol, table, name string) int {
-		fam := p.family()
-		if last != nil && last.Family == fam && last.Name == name && last.Table == table {
-			return lastAt
-		}
-		for i, c := range rs.Chains {
-			if c.Family == fam && c.Table == table && c.Name == name {
-				last, lastAt = c, i
-				return i
-			}
-		}
-		id := chainID{fam, table, name}
-		last, lastAt = &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, prev.size(id))}, len(rs.Chains)
-		rs.Chains = append(rs.Chains, last)
-		fresh = append(fresh, nil)
-		return lastAt
+// DesiredPlaced is Desired for Kilo's RuleSet: prepend rules go before the
+// append rules of their chain (firewall.Chain.Head counts them), in the
+// order that inserting each at the top of the chain, one after another,
+// leaves them: the last prepended rule first. A prepend rule equal in
+// meaning to an append rule of its chain is left out, as InsertUnique
+// leaves it out.
+func DesiredPlaced(prepend, append []Rule) (*firewall.Ruleset, error) {
+	rs, _, err := desired(prepend, append, nil)
+	return rs, err
+}
+
+// desired is DesiredPlaced with the previous Set's rules: Kilo rebuilds its
+// whole rule list for every Set, and a rule whose text did not change keeps
+// the firewall.Rules (and so the *rule.Rules) of the previous Set, so the
+// engine recognises them by pointer, and their meanings (rule.Key, which
+// costs more than comparing a string to recompute). It returns what the
+// next Set compares against.
+func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, error) {
+	n := len(prepend) + len(appendRules)
+	b := builder{
+		rs:   &firewall.Ruleset{},
+		prev: prev,
+		m:    prev.matcher(),
+		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
+		seen: make(map[seenKey]bool, n),
 	}
-	m := prev.matcher()
-	for _, r := range rules {
-		switch v := r.(type) {
-		case *ruleSpec:
-			if v.err != nil {
-				return nil, nil, v.invalid()
-			}
-			key := v.cacheKey()
-			at := chain(v.proto, v.table, v.chain)
-			var fr firewall.Rule
-			if spec, k, ok := m.find(len(next.keys), key); ok {
-				key = k // share the previous Set's string
-				fr = firewall.Rule{Spec: spec, Label: labelOf(key)}
-			} else {
-				fr = firewall.Rule{Spec: v.parsed, Label: v.String()} // a substring of key
-				fresh[at] = append(fresh[at], fr)
-			}
-			next.keys = append(next.keys, key)
-			next.specs = append(next.specs, fr.Spec)
-			rs.Chains[at].Rules = append(rs.Chains[at].Rules, fr)
-		case *chainSpec:
-			if err := rule.CheckTable(v.table); err != nil {
-				return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)
-			}
-			if firewall.IsBuiltin(v.table, v.chain) {
-				return nil, nil, fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
-			}
-			if len(v.chain) == 0 || len(v.chain) > rule.MaxChainNameLen {
-				return nil, nil, fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
-			}
-			chain(v.proto, v.table, v.chain)
-		case nil:
-			return nil, nil, fmt.Errorf("nil rule in list")
-		default:
-			return nil, nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
+	heads := map[*firewall.Chain][]firewall.Rule{}
+	for _, r := range appendRules {
+		c, frs, err := b.add(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(frs) > 0 {
+			c.Rules = append(c.Rules, frs...)
 		}
 	}
+	for _, r := range prepend {
+		c, frs, err := b.add(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		// A prepended -s a,b is inserted as a whole: its rules keep their
+		// order (the reversal below undoes the one here).
+		for i := len(frs) - 1; i >= 0; i-- {
+			heads[c] = append(heads[c], frs[i])
+		}
+	}
+	for c, head := range heads {
+		// Inserting at the top one after another reverses the order.
+		rules := make([]firewall.Rule, 0, len(head)+len(c.Rules))
+		for i := len(head) - 1; i >= 0; i-- {
+			rules = append(rules, head[i])
+		}
+		c.Rules, c.Head = append(rules, c.Rules...), len(head)
+	}
+	rs, next := b.rs, b.next
 	next.chains = chainIDs(rs)
 	next.lens = make([]int, len(rs.Chains))
 	for i, c := range rs.Chains {
@@ -92,25 +84,99 @@ func desired(rules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, erro
 			c.Rules = append(make([]firewall.Rule, 0, len(c.Rules)), c.Rules...)
 		}
 	}
-	if err := validate(rs, fresh, prev, next.chains); err != nil {
+	// Every rule is validated again, those taken from the previous Set
+	// too: the hooks a rule's extensions are checked against depend on
+	// the jumps of every chain.
+	if err := rs.Validate(); err != nil {
 		return nil, nil, err
 	}
 	return rs, next, nil
 }
 
-// validate validates rs. A rule taken from the previous Set passed the same
-// checks in the same chain; when the chains are the ones of the previous
-// Set (which a jump's validity depends on), only the fresh rules are
-// checked again, next to every chain.
-func validate(rs *firewall.Ruleset, fresh [][]firewall.Rule, prev *ruleCache, chains []chainID) error {
-	if prev == nil || !sameChains(prev.chains, chains) {
-		return rs.Validate()
+// builder collects chains and rules for desired.
+type builder struct {
+	rs         *firewall.Ruleset
+	prev, next *ruleCache
+	m          *matcher
+	// seen holds the chain and meaning of every rule taken.
+	seen map[seenKey]bool
+	// last is the chain found last, most often the next rule's too.
+	last *firewall.Chain
+}
+
+type seenKey struct {
+	chain *firewall.Chain
+	key   string
+}
+
+func (b *builder) chain(p Protocol, table, name string) *firewall.Chain {
+	fam := p.family()
+	if c := b.last; c != nil && c.Family == fam && c.Name == name && c.Table == table {
+		return c
 	}
-	delta := &firewall.Ruleset{Chains: make([]*firewall.Chain, len(rs.Chains))}
-	for i, c := range rs.Chains {
-		d := *c
-		d.Rules = fresh[i]
-		delta.Chains[i] = &d
+	c := b.rs.Chain(fam, table, name)
+	if c == nil {
+		id := chainID{fam, table, name}
+		c = &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, b.prev.size(id))}
+		b.rs.Chains = append(b.rs.Chains, c)
 	}
-	return delta.Validate()
+	b.last = c
+	return c
+}
+
+// add validates r and returns its chain and the firewall.Rules to put there
+// that its chain does not have yet (none for a chain declaration or a
+// duplicate; several for -s a,b).
+func (b *builder) add(r Rule) (*firewall.Chain, []firewall.Rule, error) {
+	switch v := r.(type) {
+	case *ruleSpec:
+		if v.err != nil {
+			return nil, nil, v.invalid()
+		}
+		key := v.cacheKey()
+		next := b.next
+		var label string
+		if j, ok := b.m.find(len(next.keys), key); ok {
+			key = b.prev.keys[j] // share the previous Set's strings
+			label = keyLabel(key)
+			lo, hi := b.prev.first[j], b.prev.first[j+1]
+			next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
+			next.means = append(next.means, b.prev.means[lo:hi]...)
+		} else {
+			label = v.String() // a substring of key
+			for _, p := range v.parsed {
+				next.parsed = append(next.parsed, p)
+				next.means = append(next.means, p.Key())
+			}
+		}
+		lo := next.first[len(next.keys)]
+		next.keys = append(next.keys, key)
+		next.first = append(next.first, int32(len(next.parsed)))
+		c := b.chain(v.proto, v.table, v.chain)
+		var out []firewall.Rule
+		for i := int(lo); i < len(next.parsed); i++ {
+			id := seenKey{c, next.means[i]}
+			if b.seen[id] {
+				continue
+			}
+			b.seen[id] = true
+			out = append(out, firewall.Rule{Spec: next.parsed[i], Label: label})
+		}
+		return c, out, nil
+	case *chainSpec:
+		if err := rule.CheckTable(v.table); err != nil {
+			return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)
+		}
+		if firewall.IsBuiltin(v.table, v.chain) {
+			return nil, nil, fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
+		}
+		if len(v.chain) == 0 || len(v.chain) > rule.MaxChainNameLen {
+			return nil, nil, fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
+		}
+		return b.chain(v.proto, v.table, v.chain), nil, nil
+	case nil:
+		return nil, nil, fmt.Errorf("nil rule in list")
+	default:
+		return nil, nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
+	}
 }

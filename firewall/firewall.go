@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // BuiltinChains lists each iptables table's built-in chains, in the order
@@ -43,6 +44,11 @@ type Chain struct {
 	// always "" for user-defined chains.
 	Policy string
 	Rules  []Rule
+	// Head is how many of Rules, from the first, were prepended (Kilo's
+	// AddToPrepend): where the chain is shared with other programs, they
+	// go before the others' rules and the rest after them. An engine whose
+	// chain holds only the owner's rules just keeps the list order.
+	Head int
 }
 
 // Builtin reports whether the chain is one of its table's built-in chains.
@@ -88,12 +94,15 @@ func (rs *Ruleset) Validate() error {
 			return fmt.Errorf("chain %s: %w", c.Name, err)
 		}
 		switch {
+		case c.Head < 0 || c.Head > len(c.Rules):
+			return fmt.Errorf("chain %s %s: %d prepended rules of %d", c.Table, c.Name, c.Head, len(c.Rules))
 		case c.Policy != "" && !c.Builtin():
 			return fmt.Errorf("chain %s %s: only built-in chains have a policy", c.Table, c.Name)
 		case c.Policy != "" && c.Policy != "ACCEPT" && c.Policy != "DROP":
 			return fmt.Errorf("chain %s %s: policy must be ACCEPT or DROP, not %q", c.Table, c.Name, c.Policy)
 		}
 	}
+	hooks := rs.hooks()
 	for _, c := range rs.Chains {
 		for i, r := range c.Rules {
 			switch {
@@ -105,6 +114,9 @@ func (rs *Ruleset) Validate() error {
 			if err := checkIfaces(c, r.Spec); err != nil {
 				return fmt.Errorf("rule %q: %w", c.Label(i), err)
 			}
+			if err := r.Spec.CheckHooks(hooks[c]); err != nil {
+				return &RuleError{Rule: c.Label(i), Err: err}
+			}
 			j, ok := r.Spec.Target.(*rule.Jump)
 			if !ok {
 				continue
@@ -115,6 +127,39 @@ func (rs *Ruleset) Validate() error {
 		}
 	}
 	return nil
+}
+
+// hooks returns, for each chain, the netfilter hooks it is reached from:
+// a built-in chain's own, and for a user chain those of every chain that
+// jumps to it, directly or not (the kernel checks an extension's hooks
+// along the same jumps).
+func (rs *Ruleset) hooks() map[*Chain]xt.Hooks {
+	out := make(map[*Chain]xt.Hooks, len(rs.Chains))
+	for _, c := range rs.Chains {
+		out[c] = rule.ChainHook(c.Table, c.Name)
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, c := range rs.Chains {
+			if out[c] == 0 {
+				continue
+			}
+			for _, r := range c.Rules {
+				if r.Spec == nil {
+					continue
+				}
+				j, ok := r.Spec.Target.(*rule.Jump)
+				if !ok {
+					continue
+				}
+				if to := rs.Chain(c.Family, c.Table, j.Chain); to != nil && out[to]|out[c] != out[to] {
+					out[to] |= out[c]
+					changed = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // checkIfaces refuses what iptables refuses: an input interface where
@@ -173,6 +218,9 @@ func (c Change) String() string {
 		return fmt.Sprintf("- -X %s", c.Chain)
 	case SetPolicy:
 		return fmt.Sprintf("~ -P %s %s", c.Chain, c.Rule)
+	}
+	if c.Rule != "" {
+		return string(c.Op) + " " + c.Rule
 	}
 	return string(c.Op)
 }

@@ -46,15 +46,20 @@ func TestValidate(t *testing.T) {
 		{"rule without a parsed rule", []*Chain{{Family: v4, Table: "filter", Name: "INPUT", Rules: []Rule{{Label: "x"}}}}, "has no parsed rule"},
 		{"-i in user chain", []*Chain{{Family: v4, Table: "filter", Name: "X", Rules: []Rule{mustRule(t, v4, "-i eth0 -o eth1 -j ACCEPT")}}}, ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := (&Ruleset{Chains: tc.chains}).Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("unexpected error: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("error = %v, want one containing %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantValidate(t, tc.chains, tc.want) })
+	}
+}
+
+// wantValidate checks that Validate accepts chains (want "") or fails with
+// an error containing want.
+func wantValidate(t *testing.T, chains []*Chain, want string) {
+	t.Helper()
+	err := (&Ruleset{Chains: chains}).Validate()
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("unexpected error: %v", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("error = %v, want one containing %q", err, want)
 	}
 }
 

@@ -177,18 +177,27 @@ func ownedTable(table string) string { return owner + "-" + table }
 // committed change, by anyone, increments it.
 func generation(t *testing.T, ns *netnstest.NS) uint32 {
 	t.Helper()
-	h := ns.Handle()
-	defer h.Close()
-	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
-	if err != nil {
-		t.Fatalf("nftables.New: %v", err)
-	}
-	defer conn.CloseLasting()
+	conn, done := nsConn(t, ns)
+	defer done()
 	g, err := conn.GetGen()
 	if err != nil {
 		t.Fatalf("GetGen in %s: %v", ns, err)
 	}
 	return g.ID
+}
+
+// nsConn is a google/nftables connection into the namespace; the caller
+// calls done when finished with it (the namespace handle stays open until
+// then: every call of a non-lasting connection opens a socket in it).
+func nsConn(t *testing.T, ns *netnstest.NS) (conn *nftables.Conn, done func()) {
+	t.Helper()
+	h := ns.Handle()
+	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	if err != nil {
+		h.Close()
+		t.Fatalf("nftables.New: %v", err)
+	}
+	return conn, func() { h.Close() }
 }
 
 // iptablesIsNFT reports whether the iptables binary is the nf_tables one,

@@ -108,18 +108,33 @@ func (b *builder) command(l *rule.RestoreLine) error {
 	switch cmd.Op {
 	case rule.OpNewChain:
 		b.chain(l.Table, cmd.Chain, true)
+	// A line with -s a,b or -d c,d stands for several rules (cmd.Rules),
+	// all labelled with the line.
 	case rule.OpAppend:
 		c := b.chain(l.Table, cmd.Chain, true)
-		c.Rules = append(c.Rules, firewall.Rule{Spec: cmd.Rule, Label: label})
+		for _, r := range cmd.Rules {
+			c.Rules = append(c.Rules, firewall.Rule{Spec: r, Label: label})
+		}
 	case rule.OpInsert:
 		c := b.chain(l.Table, cmd.Chain, true)
 		pos := max(cmd.RuleNum-1, 0)
 		if pos > len(c.Rules) {
 			return fmt.Errorf("index of insertion too big: chain %s has %d rules", c.Name, len(c.Rules))
 		}
-		c.Rules = append(c.Rules[:pos], append([]firewall.Rule{{Spec: cmd.Rule, Label: label}}, c.Rules[pos:]...)...)
+		// Each at the same position, as iptables inserts them: the
+		// last ends up first.
+		for _, r := range cmd.Rules {
+			c.Rules = append(c.Rules[:pos], append([]firewall.Rule{{Spec: r, Label: label}}, c.Rules[pos:]...)...)
+		}
 	case rule.OpDelete:
-		return b.delete(l.Table, cmd)
+		if cmd.Rule == nil {
+			return b.delete(l.Table, cmd.Chain, nil, cmd.RuleNum)
+		}
+		for _, r := range cmd.Rules {
+			if err := b.delete(l.Table, cmd.Chain, r, 0); err != nil {
+				return err
+			}
+		}
 	case rule.OpFlush:
 		for _, c := range b.rs.Chains {
 			if c.Family == b.fam && c.Table == l.Table && (cmd.Chain == "" || c.Name == cmd.Chain) {
@@ -136,28 +151,28 @@ func (b *builder) command(l *rule.RestoreLine) error {
 	return nil
 }
 
-// delete removes a rule by position or by its meaning.
-func (b *builder) delete(table string, cmd *rule.Command) error {
-	c := b.chain(table, cmd.Chain, false)
+// delete removes a rule by its meaning (spec), or else by position num.
+func (b *builder) delete(table, chain string, spec *rule.Rule, num int) error {
+	c := b.chain(table, chain, false)
 	n := 0
 	if c != nil {
 		n = len(c.Rules)
 	}
-	i := cmd.RuleNum - 1
-	if cmd.Rule != nil {
+	i := num - 1
+	if spec != nil {
 		i = -1
 		for j := 0; j < n; j++ {
-			if c.Rules[j].Spec.Equal(cmd.Rule) {
+			if c.Rules[j].Spec.Equal(spec) {
 				i = j
 				break
 			}
 		}
 		if i < 0 {
-			return fmt.Errorf("no such rule in chain %s", cmd.Chain)
+			return fmt.Errorf("no such rule in chain %s", chain)
 		}
 	}
 	if i >= n {
-		return fmt.Errorf("chain %s has %d rules, there is no rule %d", cmd.Chain, n, cmd.RuleNum)
+		return fmt.Errorf("chain %s has %d rules, there is no rule %d", chain, n, num)
 	}
 	c.Rules = append(c.Rules[:i], c.Rules[i+1:]...)
 	return nil

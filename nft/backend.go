@@ -11,6 +11,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/ownerlock"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,6 +27,11 @@ type Backend struct {
 	log        *slog.Logger
 	obs        firewall.Observer
 	maxRetries int
+	// placed are the iptables tables kept in iptables-nft's own tables
+	// (WithPlacement, placement.go).
+	placed      map[string]bool
+	placedCache map[*rule.Rule]*entry
+	placedHead  func(*firewall.Chain) int // tests replace it
 
 	mu    sync.Mutex
 	nsfd  int
@@ -42,6 +49,10 @@ type Backend struct {
 	lastD  *desired
 	// own are the generations the latest batches created (Committed).
 	own commits
+	// lock is the owner's lock, taken by the first write (see
+	// takeLock); lockWait makes that write wait for it.
+	lock     *ownerlock.Lock
+	lockWait bool
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
@@ -51,7 +62,7 @@ var _ firewall.Backend = (*Backend)(nil)
 
 // New returns a Backend; it opens the netlink socket right away.
 func New(opts ...Option) (*Backend, error) {
-	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache()}
+	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache(), placedHead: placedHead}
 	for _, o := range opts {
 		o(b)
 	}
@@ -60,6 +71,9 @@ func New(opts ...Option) (*Backend, error) {
 	}
 	if b.owner == "" || len(b.owner) > 200 || strings.ContainsAny(b.owner, "\x00 ") {
 		return nil, fmt.Errorf("invalid owner %q: want a short name without spaces", b.owner)
+	}
+	if err := b.checkPlacement(); err != nil {
+		return nil, err
 	}
 	if b.maxRetries < 0 {
 		b.maxRetries = 0
@@ -86,6 +100,8 @@ func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.dropConn()
+	b.lock.Release()
+	b.lock = nil
 	if b.nsfd >= 0 {
 		unix.Close(b.nsfd)
 		b.nsfd = -1
@@ -179,7 +195,7 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Plan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, err := compile(b.owner, rs, b.cache)
+	d, pw, err := b.compileAll(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +209,9 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	}
 	pl, err := makePlan(d, st)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.addPlaced(pw, pl); err != nil {
 		return nil, err
 	}
 	return &firewall.Plan{Changes: pl.changes}, nil
@@ -214,6 +233,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := b.takeLock(ctx); err != nil {
+		return nil, err
+	}
 	gen, err := b.getGen()
 	if err != nil {
 		return nil, err
@@ -221,7 +243,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 	if rs == b.lastRS && b.known(gen) != nil {
 		return &firewall.Plan{}, nil
 	}
-	d, err := compile(b.owner, rs, b.cache)
+	d, pw, err := b.compileAll(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +254,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		}
 		pl, err := makePlan(d, st)
 		if err != nil {
+			return nil, err
+		}
+		if err := b.addPlaced(pw, pl); err != nil {
 			return nil, err
 		}
 		if pl.batch.empty() {
@@ -285,6 +310,9 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 func (b *Backend) CleanUp(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.takeLock(ctx); err != nil {
+		return err
+	}
 	b.lastRS, b.lastD = nil, nil
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
@@ -298,8 +326,14 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pl, err := makePlan(&desired{byID: map[tableID]*wantTable{}}, st)
+		for id, name := range st.foreign {
+			b.log.Warn("not deleting a table named like an owned one: nftsync did not create it", "family", id.Fam.String(), "table", name, "owner", b.owner)
+		}
+		pl, err := makePlan(&desired{owner: b.owner, byID: map[tableID]*wantTable{}}, st)
 		if err != nil {
+			return err
+		}
+		if err := b.addPlaced(nil, pl); err != nil {
 			return err
 		}
 		if pl.batch.empty() {

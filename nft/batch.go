@@ -3,6 +3,7 @@ package nft
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
@@ -20,6 +21,9 @@ type batch struct {
 	rule  []bool
 	size  int
 	setID uint32
+	// noGen says the first message is not to be echoed (see quietStart):
+	// the new generation is then not learnt.
+	noGen bool
 }
 
 // head starts the data of a message for family fam: the nfgenmsg header.
@@ -34,6 +38,13 @@ func (b *batch) add(msg int, flags netlink.HeaderFlags, data attrs, label func()
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
 	b.size += unix.NLMSG_HDRLEN + len(data)
+}
+
+// grow makes room for n more messages.
+func (b *batch) grow(n int) {
+	b.msgs = slices.Grow(b.msgs, n)
+	b.labels = slices.Grow(b.labels, n)
+	b.rule = slices.Grow(b.rule, n)
 }
 
 // allocates reports whether message i takes a handle from its table's
@@ -103,7 +114,9 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	// The kernel reports the new generation to the sender of the first
 	// message after the batch begin when that message asks for an echo
 	// (the message itself is echoed too, and ignored unless it is a rule).
-	msgs[1].Header.Flags |= netlink.Echo
+	if !b.noGen {
+		msgs[1].Header.Flags |= netlink.Echo
+	}
 	for _, i := range echo {
 		msgs[i+1].Header.Flags |= netlink.Echo
 	}

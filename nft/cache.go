@@ -33,11 +33,15 @@ type entry struct {
 	// any (rare: nil otherwise).
 	withSets *setRule
 	// used is the epoch of the latest sweep that found it in use (32
-	// bits: with fam and udLen it fills one word, and the entry takes 80
-	// bytes).
+	// bits: with fam, compatLen and udLen it fills one word, and the entry
+	// takes 80 bytes).
 	used uint32
 	fam  rule.Family
-	// udLen is the length of the userdata, which ends body.
+	// compatLen is the length of the NFTA_RULE_COMPAT attribute (see
+	// compatAttr), which ends body when the rule needs one.
+	compatLen uint8
+	// udLen is the length of the userdata, which ends body before the
+	// compat attribute.
 	udLen uint16
 }
 
@@ -58,8 +62,33 @@ func (e *entry) userdata() []byte {
 	if e.udLen == 0 {
 		return nil
 	}
-	end := len(e.body) - nlaAlign(int(e.udLen)) + int(e.udLen)
+	end := len(e.body) - int(e.compatLen) - nlaAlign(int(e.udLen)) + int(e.udLen)
 	return e.body[end-int(e.udLen) : end : end]
+}
+
+// compat returns the rule's NFTA_RULE_COMPAT attribute, or nil.
+func (e *entry) compat() attrs {
+	if e.compatLen == 0 {
+		return nil
+	}
+	return e.body[len(e.body)-int(e.compatLen):]
+}
+
+// setBody encodes the rule's expressions, userdata and compat attribute
+// into body, in one allocation.
+func (e *entry) setBody(elems [][]byte, ud []byte, compat attrs) error {
+	if len(ud) > 0xffff {
+		return fmt.Errorf("userdata of %d bytes", len(ud))
+	}
+	if len(compat) > 0xff {
+		return fmt.Errorf("compat attribute of %d bytes", len(compat))
+	}
+	body, err := ruleBody(elems, ud, compat...)
+	if err != nil {
+		return err
+	}
+	e.body, e.udLen, e.compatLen = body, uint16(len(ud)), uint8(len(compat))
+	return nil
 }
 
 // ruleCache finds the entries of a desired state's rules: by the *rule.Rule
@@ -76,12 +105,34 @@ type ruleCache struct {
 	epoch uint32 // of the latest sweep (see end)
 }
 
-// specKey is a rule's family and iptables-save form; spec is the entry's
-// own string.
+// specKey is the key of a rule's entry: its family and iptables-save form,
+// followed by the counters it starts from when not zero (they are in its
+// counter expression, not in its form). The form is the entry's own spec
+// (see specOf).
 type specKey struct {
 	fam  rule.Family
 	spec string
 }
+
+// keyOf returns the key of r's entry.
+func keyOf(r *rule.Rule) specKey {
+	s := r.String()
+	if r.Counters != (rule.Counters{}) {
+		s += countersSuffix(r)
+	}
+	return specKey{r.Family, s}
+}
+
+// specOf returns the iptables-save form of r from its key k, sharing k's
+// memory.
+func specOf(k specKey, r *rule.Rule) string {
+	if r.Counters != (rule.Counters{}) {
+		return k.spec[:len(k.spec)-len(countersSuffix(r))]
+	}
+	return k.spec
+}
+
+func countersSuffix(r *rule.Rule) string { return " " + r.Counters.String() }
 
 func newRuleCache() *ruleCache {
 	return &ruleCache{bySpec: map[specKey]*entry{}}
@@ -129,7 +180,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	}
 	specs := make([]specKey, len(misses))
 	parallel(len(misses), func(i int) {
-		specs[i] = specKey{misses[i].src.Family, misses[i].src.Rules[misses[i].idx].Spec.String()}
+		specs[i] = keyOf(misses[i].src.Rules[misses[i].idx].Spec)
 	})
 	var build []*wantRule
 	var buildSpecs []specKey
@@ -150,7 +201,8 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		memo := newExprMemo()
 		for i := lo; i < hi; i++ {
 			w := build[i]
-			built[i], errs[i] = newEntry(w.src.Rules[w.idx].Spec, buildSpecs[i].spec, memo)
+			r := w.src.Rules[w.idx].Spec
+			built[i], errs[i] = newEntry(r, specOf(buildSpecs[i], r), memo)
 		}
 	})
 	for i, err := range errs {
@@ -205,15 +257,12 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	ud, err := ruleUserData(r, tr)
+	ud, pieces, err := storeRule(r, tr)
 	if err != nil {
 		return nil, err
 	}
-	if len(ud) > 0xffff {
-		return nil, fmt.Errorf("userdata of %d bytes", len(ud))
-	}
-	e := &entry{fam: r.Family, spec: spec, udLen: uint16(len(ud))}
-	exprs := tr.Exprs()
+	e := &entry{fam: r.Family, spec: spec}
+	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	elems := make([][]byte, len(exprs))
 	for i, x := range exprs {
@@ -235,7 +284,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if len(tr.Sets) > 0 {
 		e.withSets = &setRule{exprs: exprs, sets: tr.Sets}
 	}
-	if e.body, err = ruleBody(elems, ud); err != nil {
+	if err := e.setBody(elems, ud, compatAttr(r, tr)); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -296,11 +345,11 @@ func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
 // errDiffer stops a walk over expressions that differ.
 var errDiffer = errors.New("expressions differ")
 
-// ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,
-// in one allocation. The expression list is one attribute, whose length
+// ruleBody encodes a rule's expressions and userdata, followed by tail
+// (attributes), as NEWRULE attributes, in one allocation. The expression list is one attribute, whose length
 // field has 16 bits: a longer list would wrap it and the kernel would
 // install a truncated rule, so it is an error.
-func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
+func ruleBody(elems [][]byte, ud []byte, tail ...byte) (attrs, error) {
 	list := 0
 	for _, e := range elems {
 		list += unix.NLA_HDRLEN + nlaAlign(len(e))
@@ -308,7 +357,7 @@ func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
 	if unix.NLA_HDRLEN+list > 0xffff {
 		return nil, fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", len(elems), unix.NLA_HDRLEN+list)
 	}
-	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud)))
+	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud))+len(tail))
 	a = binary.NativeEndian.AppendUint16(a, uint16(unix.NLA_HDRLEN+list))
 	a = binary.NativeEndian.AppendUint16(a, unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED)
 	for _, e := range elems {
@@ -317,5 +366,5 @@ func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
 	if len(ud) > 0 {
 		a = a.bytes(unix.NFTA_RULE_USERDATA, ud)
 	}
-	return a, nil
+	return append(a, tail...), nil
 }

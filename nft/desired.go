@@ -33,6 +33,7 @@ type wantTable struct {
 
 // desired is a compiled Ruleset.
 type desired struct {
+	owner  string
 	tables []*wantTable
 	byID   map[tableID]*wantTable
 	rules  int
@@ -63,7 +64,7 @@ func (d *desired) index() {
 // what it must to build messages, not what the kernel checks anyway (a
 // jump to a missing chain is the kernel's to refuse).
 func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, error) {
-	d := &desired{byID: map[tableID]*wantTable{}}
+	d := &desired{owner: owner, byID: map[tableID]*wantTable{}}
 	if rs == nil {
 		return d, nil
 	}

@@ -22,7 +22,7 @@ func nftMsg(typ int, fam uint8, a attrs) netlink.Message {
 
 func TestDumpListsTwice(t *testing.T) {
 	tableMsg := func(fam uint8, name string) netlink.Message {
-		return nftMsg(unix.NFT_MSG_NEWTABLE, fam, attrs(nil).str(unix.NFTA_TABLE_NAME, name).u32(unix.NFTA_TABLE_FLAGS, 0))
+		return nftMsg(unix.NFT_MSG_NEWTABLE, fam, attrs(nil).str(unix.NFTA_TABLE_NAME, name).u32(unix.NFTA_TABLE_FLAGS, 0).bytes(nftaTableUserdata, tableMark("o")))
 	}
 	st := &actual{tables: map[tableID]*haveTable{}}
 	msgs := []netlink.Message{

@@ -1,9 +1,11 @@
 package nft
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/google/nftables/expr"
+	gxt "github.com/google/nftables/xt"
 	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
@@ -93,9 +95,20 @@ func newExpr(name string) expr.Any {
 }
 
 // decodeOwn decodes the expressions whose google/nftables decoder is not
-// implemented; ok is false for all others.
+// implemented, or not usable; ok is false for all others.
 func decodeOwn(e expr.Any, data []byte) (bool, error) {
 	switch v := e.(type) {
+	case *expr.Match:
+		// Keep the info raw, as rule/xt builds it: google/nftables turns
+		// some extensions' info (tcp, comment, SNAT, ...) into its own
+		// types, which need not marshal back to the same bytes.
+		var err error
+		v.Name, v.Rev, v.Info, err = decodeXt(data, unix.NFTA_MATCH_NAME, unix.NFTA_MATCH_REV, unix.NFTA_MATCH_INFO)
+		return true, err
+	case *expr.Target:
+		var err error
+		v.Name, v.Rev, v.Info, err = decodeXt(data, unix.NFTA_TARGET_NAME, unix.NFTA_TARGET_REV, unix.NFTA_TARGET_INFO)
+		return true, err
 	case *expr.Rt:
 		return true, walkAttrs(data, func(typ uint16, b []byte) error {
 			switch typ {
@@ -126,6 +139,69 @@ func decodeOwn(e expr.Any, data []byte) (bool, error) {
 	return false, nil
 }
 
+// decodeXt decodes an nft_compat match or target (whose attributes have
+// the given types): its name, revision and raw info.
+func decodeXt(data []byte, nameT, revT, infoT uint16) (name string, rev uint32, info gxt.InfoAny, err error) {
+	info = &gxt.Unknown{} // never nil: marshalling would fail on it
+	err = walkAttrs(data, func(typ uint16, b []byte) error {
+		switch typ {
+		case nameT:
+			name = cstring(b)
+		case revT:
+			rev = be32(b)
+		case infoT:
+			u := gxt.Unknown(append([]byte(nil), b...))
+			info = &u
+		}
+		return nil
+	})
+	return name, rev, info, err
+}
+
+// Attributes and operations of the bitwise expression that x/sys does not
+// name (linux/netfilter/nf_tables.h).
+const (
+	nftaBitwiseOp   = 6 // NFTA_BITWISE_OP
+	nftaBitwiseData = 7 // NFTA_BITWISE_DATA
+	nftBitwiseLsh   = 1 // NFT_BITWISE_LSHIFT
+	nftBitwiseRsh   = 2 // NFT_BITWISE_RSHIFT
+)
+
+// decodeShift decodes a bitwise expression whose operation is a shift;
+// ok is false for the mask-and-xor form.
+func decodeShift(data []byte) (expr.Any, bool, error) {
+	var op uint32
+	var sh rule.BitwiseShift
+	err := walkAttrs(data, func(typ uint16, b []byte) error {
+		switch typ {
+		case unix.NFTA_BITWISE_SREG:
+			sh.SourceRegister = be32(b)
+		case unix.NFTA_BITWISE_DREG:
+			sh.DestRegister = be32(b)
+		case unix.NFTA_BITWISE_LEN:
+			sh.Len = be32(b)
+		case nftaBitwiseOp:
+			op = be32(b)
+		case nftaBitwiseData:
+			return walkAttrs(b, func(typ uint16, v []byte) error {
+				if typ == unix.NFTA_DATA_VALUE && len(v) == 4 {
+					sh.Bits = binary.NativeEndian.Uint32(v)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("decoding bitwise expression: %w", err)
+	}
+	if op != nftBitwiseLsh && op != nftBitwiseRsh {
+		return nil, false, nil
+	}
+	sh.Right = op == nftBitwiseRsh
+	return &sh, true, nil
+}
+
 // decodeElem decodes one NFTA_LIST_ELEM of a rule's expression list.
 func decodeElem(fam byte, elem []byte) (expr.Any, error) {
 	var name string
@@ -141,6 +217,13 @@ func decodeElem(fam byte, elem []byte) (expr.Any, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if name == "bitwise" {
+		// A shift decodes into rule.BitwiseShift: expr.Bitwise has no
+		// field for the operation and would lose it.
+		if sh, ok, err := decodeShift(data); ok || err != nil {
+			return sh, err
+		}
 	}
 	e := newExpr(name)
 	if e == nil {
@@ -201,8 +284,21 @@ func normalize(e expr.Any) expr.Any {
 		return normMasq(*v)
 	case *rule.MasqPorts:
 		return normMasq(v.Masq)
+	case *expr.Ct:
+		// The kernel keeps no direction for the protocol keys (a
+		// connection has one protocol) and dumps none.
+		cp := *v
+		if cp.Key == expr.CtKeyPROTOCOL || cp.Key == expr.CtKeyL3PROTOCOL {
+			cp.Direction, cp.OptDirection = 0, false
+		}
+		return &cp
 	case *expr.Log:
 		cp := *v
+		// A queue threshold of 0 is the kernel's default, which it
+		// does not dump.
+		if cp.QThreshold == 0 {
+			cp.Key &^= 1 << unix.NFTA_LOG_QTHRESHOLD
+		}
 		if cp.Key&(1<<unix.NFTA_LOG_GROUP) == 0 && cp.Key&(1<<unix.NFTA_LOG_LEVEL) == 0 {
 			cp.Key |= 1 << unix.NFTA_LOG_LEVEL
 			cp.Level = expr.LogLevelWarning

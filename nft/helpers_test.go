@@ -73,6 +73,11 @@ func sortedListing(ns *netnstest.NS, fam, table string) string {
 	// carries the table line, the last the closing brace.
 	first, last := parts[0], parts[len(parts)-1]
 	head, firstChain, _ := strings.Cut(first, "\n")
+	if strings.HasPrefix(firstChain, "\tcomment ") {
+		// The table's mark belongs to the table line.
+		c, rest, _ := strings.Cut(firstChain, "\n")
+		head, firstChain = head+"\n"+c, rest
+	}
 	lastChain, tail, _ := strings.Cut(last, "\n}\n")
 	parts[0], parts[len(parts)-1] = firstChain, lastChain
 	sort.Strings(parts)

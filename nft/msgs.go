@@ -92,7 +92,7 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 			elems[i] = eb
 		}
 		var err error
-		if body, err = ruleBody(elems, e.userdata()); err != nil {
+		if body, err = ruleBody(elems, e.userdata(), e.compat()...); err != nil {
 			return &firewall.RuleError{Rule: r.label(), Err: err}
 		}
 	}

@@ -30,3 +30,8 @@ func WithObserver(o firewall.Observer) Option { return func(b *Backend) { b.obs 
 // WithMaxRetries bounds how often Apply re-reads and re-plans when the
 // ruleset changed between its read and its write (default 5).
 func WithMaxRetries(n int) Option { return func(b *Backend) { b.maxRetries = n } }
+
+// WithLockWait makes the first write (Apply, CleanUp) wait, as long as its
+// context allows, while another writer holds the owner's tables in the
+// network namespace, instead of failing with ErrOwnerBusy.
+func WithLockWait(wait bool) Option { return func(b *Backend) { b.lockWait = wait } }

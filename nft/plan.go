@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -21,15 +22,16 @@ const WakeTable firewall.Op = "wake-table"
 //
 // The batch is ordered so that every message is valid where it stands:
 // tables, then chains (so that jumps find their targets), then stale rules
-// deleted (dropping references to chains about to go), then new rules, then
-// stale chains deleted.
+// deleted (dropping references to chains, sets and objects about to go),
+// then foreign sets, objects and flowtables deleted (a verdict map refers
+// to chains), then new rules, then stale chains deleted.
 type planner struct {
 	d  *desired
 	st *actual
 	// phases of the batch, concatenated at the end
-	tables, chains, dels, adds, chainDels batch
-	changes                               []firewall.Change
-	next                                  *actual
+	tables, chains, dels, objDels, adds, chainDels batch
+	changes                                        []firewall.Change
+	next                                           *actual
 	// added lists the new rules of next with the index of the NEWRULE
 	// message in adds that creates them; their handles are learnt once
 	// the batch is committed.
@@ -61,6 +63,9 @@ type plan struct {
 func makePlan(d *desired, st *actual) (*plan, error) {
 	p := &planner{d: d, st: st, next: &actual{tables: make(map[tableID]*haveTable, len(d.tables))}}
 	for _, wt := range d.tables {
+		if name, ok := st.foreign[wt.id]; ok {
+			return nil, foreignError(d.owner, wt.id.Fam, name)
+		}
 		start := len(p.adds.msgs)
 		if err := p.table(wt, st.tables[wt.id]); err != nil {
 			return nil, err
@@ -85,9 +90,10 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 		}
 		p.tables.delTable(ht.id.Fam, ht.name)
 	}
+	p.quietStart(st)
 	out := &p.tables
 	addsAt := 0
-	for _, ph := range []*batch{&p.chains, &p.dels, &p.adds, &p.chainDels} {
+	for _, ph := range []*batch{&p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels} {
 		if ph == &p.adds {
 			addsAt = len(out.msgs)
 		}
@@ -111,8 +117,15 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 // table plans one desired table; ht is nil when it does not exist.
 func (p *planner) table(wt *wantTable, ht *haveTable) error {
 	fam := wt.id.Fam
+	if ht != nil && ht.adopt {
+		// Made by an earlier nftsync without the mark: re-created,
+		// marked (see ownership.go).
+		p.tables.delTable(fam, ht.name)
+		p.change(AdoptTable, wt.id, "", "", 0)
+		ht = nil
+	}
 	if ht == nil {
-		p.tables.newTable(fam, wt.name)
+		p.tables.newOwnedTable(fam, wt.name, p.d.owner)
 		ht = &haveTable{id: wt.id, name: wt.name, byName: map[string]*haveChain{}}
 	} else if ht.flags&unix.NFT_TABLE_F_DORMANT != 0 {
 		// Someone made the table dormant: wake it up.
@@ -148,6 +161,7 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 			p.dropChain(ht, hc)
 		}
 	}
+	p.dropObjects(ht)
 	return nil
 }
 
@@ -197,36 +211,76 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		want[j] = id
 	}
 	have := make([]int, len(hc.rules))
+	recognised := false
 	for i, hr := range hc.rules {
 		have[i] = -1 - i
 		if e := p.identify(fam, hr); e != nil {
 			if id, found := ids[e]; found {
 				have[i] = id
+				recognised = true
 			}
 		}
 	}
-	match := lcs.Match(have, want)
+	var match []int
+	if recognised {
+		match = lcs.Match(have, want)
+	} else {
+		// Nothing to keep (a replacement of every rule): the diff
+		// would search up to maxEdits edits to find that out.
+		match = make([]int, len(want))
+		for j := range match {
+			match[j] = -1
+		}
+	}
 	kept := make([]bool, len(hc.rules))
 	for _, i := range match {
 		if i >= 0 {
 			kept[i] = true
 		}
 	}
-	for i, hr := range hc.rules {
-		if !kept[i] {
-			d := describe(fam, hr)
-			p.dels.delRule(fam, wt.name, wc.name, hr.handle, func() string { return "deleting " + d })
-			p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
-		}
-	}
-	// before[j] is the handle of the next kept rule after j (0: none).
+	// before[j] is the handle of the next kept rule after j (0: none),
+	// at position at[j] of the chain.
 	var next uint64
+	nextAt := 0
 	before := make([]uint64, len(wc.rules))
+	var deleted, inserted []int
+	nkept := 0
 	for j := len(wc.rules) - 1; j >= 0; j-- {
 		before[j] = next
 		if match[j] >= 0 {
-			next = hc.rules[match[j]].handle
+			next, nextAt = hc.rules[match[j]].handle, match[j]
+			nkept++
+		} else if next != 0 {
+			inserted = append(inserted, nextAt)
 		}
+	}
+	for i := range hc.rules {
+		if !kept[i] {
+			deleted = append(deleted, i)
+		}
+	}
+	// flush: the chain is flushed and every rule added again, in order
+	// (see cost.go).
+	flush := flushCheaper(len(hc.rules), deleted, inserted, nkept)
+	// Room for the changes and messages below at once: growing them by
+	// doubling copied 100k-rule plans several times over.
+	adds := len(wc.rules) - nkept
+	if flush {
+		adds = len(wc.rules)
+	}
+	p.changes = slices.Grow(p.changes, len(deleted)+len(wc.rules)-nkept)
+	p.adds.grow(adds)
+	p.added = slices.Grow(p.added, adds)
+	if flush {
+		p.dels.flushChain(fam, wt.name, wc.name)
+	}
+	for _, i := range deleted {
+		hr := hc.rules[i]
+		d := describe(fam, hr)
+		if !flush {
+			p.dels.delRule(fam, wt.name, wc.name, hr.handle, func() string { return "deleting " + d })
+		}
+		p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
 	}
 	nrs := make([]haveRule, len(wc.rules))
 	nc.rules = make([]*haveRule, len(wc.rules))
@@ -234,18 +288,24 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		nr := &nrs[j]
 		nr.ent = wr.ent
 		nc.rules[j] = nr
-		if match[j] >= 0 {
+		if match[j] >= 0 && !flush {
 			nr.handle = hc.rules[match[j]].handle
 			continue
 		}
+		pos := before[j]
+		if flush {
+			pos = 0
+		}
 		p.added = append(p.added, pendingRule{hr: nr, msg: len(p.adds.msgs)})
-		if err := p.adds.newRule(fam, wt.name, wc.name, wr, before[j]); err != nil {
+		if err := p.adds.newRule(fam, wt.name, wc.name, wr, pos); err != nil {
 			return err
 		}
 		// newRule may add the rule's sets first: the rule is the last
 		// message.
 		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
-		p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
+		if match[j] < 0 {
+			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
+		}
 	}
 	return nil
 }
@@ -295,7 +355,7 @@ func describe(fam rule.Family, hr *haveRule) string {
 	if hr.ent != nil {
 		return hr.ent.spec
 	}
-	if r, err := parseUserData(fam, hr.udata); err == nil {
+	if r, err := parseStored(fam, hr.udata, hr.elems); err == nil {
 		return r.String()
 	}
 	return fmt.Sprintf("<rule not written by nftsync, handle %d>", hr.handle)

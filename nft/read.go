@@ -54,12 +54,17 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 			rs.Chains = append(rs.Chains, c)
 		}
 	}
+	placed, err := b.readPlacedChains()
+	if err != nil {
+		return nil, err
+	}
+	rs.Chains = append(rs.Chains, placed...)
 	return rs, nil
 }
 
 // readRule recovers a dumped rule's iptables form, or a placeholder.
 func readRule(fam rule.Family, hr *haveRule) (firewall.Rule, error) {
-	if r, err := parseUserData(fam, hr.udata); err == nil {
+	if r, err := parseStored(fam, hr.udata, hr.elems); err == nil {
 		return firewall.Rule{Spec: r}, nil
 	}
 	r, err := rule.Parse(fam, []string{"-m", "comment", "--comment", ForeignComment})

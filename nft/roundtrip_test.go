@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"context"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -67,20 +66,5 @@ func TestForcedDumpIsNoop(t *testing.T) {
 	if obs.Get("dump") == 0 {
 		t.Error("no dump after an unrelated change")
 	}
-	got, err := b.Read(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range rs.Chains {
-		c := got.Chain(want.Family, want.Table, want.Name)
-		if c == nil || len(c.Rules) != len(want.Rules) {
-			t.Errorf("Read: chain %s %s %s missing or wrong length", want.Family, want.Table, want.Name)
-			continue
-		}
-		for i := range want.Rules {
-			if !c.Rules[i].Spec.Equal(want.Rules[i].Spec) {
-				t.Errorf("Read: %s rule %d is %q, want %q", want.Name, i, c.Rules[i].Spec, want.Rules[i].Spec)
-			}
-		}
-	}
+	assertReadBack(t, b, rs)
 }

@@ -27,17 +27,31 @@ type haveChain struct {
 
 // haveTable is an owned table as dumped.
 type haveTable struct {
-	id     tableID
-	name   string
-	flags  uint32
-	chains []*haveChain
-	byName map[string]*haveChain
+	id    tableID
+	name  string
+	flags uint32
+	udata []byte
+	// use is the kernel's count of the table's chains, sets, objects
+	// and flowtables.
+	use     uint32
+	chains  []*haveChain
+	objects []haveObject
+	byName  map[string]*haveChain
+	// adopt marks an unmarked table an earlier nftsync made: it is
+	// re-created with the mark (see ownership.go).
+	adopt bool
 }
 
 // actual is the owned part of the ruleset, as dumped or as nftsync wrote
 // it.
 type actual struct {
 	tables map[tableID]*haveTable
+	// foreign are the tables named like owned ones that nftsync did not
+	// make (see ownership.go): never read further, never written.
+	foreign map[tableID]string
+	// unmarked are the tables named like owned ones without the mark,
+	// until read decides whether to adopt them.
+	unmarked []*haveTable
 }
 
 // reader performs the dumps of one read and counts them.
@@ -50,7 +64,7 @@ type reader struct {
 // read dumps the owned tables: one table dump, then one chain dump and one
 // rule dump per owned table. Foreign tables are only seen by name.
 func (r *reader) read() (*actual, error) {
-	st := &actual{tables: map[tableID]*haveTable{}}
+	st := &actual{tables: map[tableID]*haveTable{}, foreign: map[tableID]string{}}
 	msgs, err := dump(r.c, unix.NFT_MSG_GETTABLE, unix.NFPROTO_UNSPEC, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dumping tables: %w", err)
@@ -60,13 +74,24 @@ func (r *reader) read() (*actual, error) {
 		return nil, err
 	}
 	for _, t := range st.tables {
-		if err := r.readChains(t); err != nil {
-			return nil, err
-		}
-		if err := r.readRules(t); err != nil {
+		if err := r.readTable(t); err != nil {
 			return nil, err
 		}
 	}
+	// An unmarked table is read to decide whether an earlier nftsync
+	// made it (see ownership.go).
+	for _, t := range st.unmarked {
+		if err := r.readTable(t); err != nil {
+			return nil, err
+		}
+		if adoptable(t) && st.tables[t.id] == nil {
+			t.adopt = true
+			st.tables[t.id] = t
+		} else {
+			st.foreign[t.id] = t.name
+		}
+	}
+	st.unmarked = nil
 	return st, nil
 }
 
@@ -77,6 +102,9 @@ func (r *reader) read() (*actual, error) {
 // runs next to another writer's transaction can list a table twice
 // without marking the reply interrupted.
 func addTables(st *actual, owner string, msgs []netlink.Message) error {
+	if st.foreign == nil {
+		st.foreign = map[tableID]string{}
+	}
 	for _, m := range msgs {
 		if m.Header.Type != nftType(unix.NFT_MSG_NEWTABLE) || len(m.Data) < 4 {
 			continue
@@ -92,6 +120,10 @@ func addTables(st *actual, owner string, msgs []netlink.Message) error {
 				t.name = cstring(b)
 			case unix.NFTA_TABLE_FLAGS:
 				t.flags = be32(b)
+			case nftaTableUserdata:
+				t.udata = b
+			case unix.NFTA_TABLE_USE:
+				t.use = be32(b)
 			}
 			return nil
 		}); err != nil {
@@ -102,11 +134,30 @@ func addTables(st *actual, owner string, msgs []netlink.Message) error {
 			continue
 		}
 		t.id = tableID{fam, ipt}
-		if st.tables[t.id] == nil {
+		if st.tables[t.id] != nil || st.foreign[t.id] != "" || listed(st.unmarked, t.id) {
+			continue // listed twice
+		}
+		switch o, marked := markOwner(t.udata); {
+		case marked && o == owner:
 			st.tables[t.id] = t
+		case marked:
+			st.foreign[t.id] = t.name
+		default:
+			st.unmarked = append(st.unmarked, t)
 		}
 	}
 	return nil
+}
+
+// readTable dumps what one table holds.
+func (r *reader) readTable(t *haveTable) error {
+	if err := r.readChains(t); err != nil {
+		return err
+	}
+	if err := r.readRules(t); err != nil {
+		return err
+	}
+	return r.readObjects(t)
 }
 
 // readChains dumps the chains of one table.
@@ -231,4 +282,14 @@ func addRules(t *haveTable, msgs []netlink.Message) error {
 		c.rules = append(c.rules, hr)
 	}
 	return nil
+}
+
+// listed reports whether ts holds a table with id.
+func listed(ts []*haveTable, id tableID) bool {
+	for _, t := range ts {
+		if t.id == id {
+			return true
+		}
+	}
+	return false
 }

@@ -26,17 +26,41 @@ const (
 )
 
 // ruleUserData returns the userdata nftsync stores with a rule: the comment
-// TLV nft shows plus the spec TLVs.
+// TLV nft shows plus the spec TLVs. When they do not fit the kernel's 256
+// bytes the error is errUserDataFull, and the rule keeps its spec in its
+// expressions instead (see longspec.go).
 func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
+	ud, err := specUserData(r, tr)
+	if err != nil {
+		return nil, err
+	}
+	if len(ud) > maxUserData {
+		return nil, fmt.Errorf("%w: rule and comment need %d bytes of userdata; the kernel stores at most %d", errUserDataFull, len(ud), maxUserData)
+	}
+	return ud, nil
+}
+
+// errUserDataFull says a rule's comment and spec do not fit its userdata.
+var errUserDataFull = errors.New("userdata full")
+
+// specUserData is ruleUserData without the kernel's size limit.
+func specUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	if len(r.Matches) >= noComment {
 		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
+	}
+	if len(tr.Comment)+1 > 255 {
+		// One TLV holds 255 bytes: the comment and its NUL.
+		return nil, fmt.Errorf("the rule's comment is %d bytes; nftsync stores at most 254 for now (iptables keeps 255)", len(tr.Comment))
 	}
 	ud := tr.UserData()
 	stripped := *r
 	stripped.Matches = nil
 	pos := byte(noComment)
 	for i, m := range r.Matches {
-		if _, ok := m.(*rule.Comment); ok && pos == noComment {
+		// Only the comment that is in the comment TLV (nft's comment,
+		// the last one, possibly empty) leaves the spec; other comments
+		// stay in it.
+		if c, ok := m.(*rule.Comment); ok && pos == noComment && (tr.Commented || tr.Comment != "") && c.Text == tr.Comment {
 			pos = byte(i)
 			continue
 		}
@@ -49,9 +73,6 @@ func ruleUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 		ud = append(ud, payload[:n]...)
 		payload = payload[n:]
 	}
-	if len(ud) > maxUserData {
-		return nil, fmt.Errorf("rule and comment need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
-	}
 	return ud, nil
 }
 
@@ -62,7 +83,6 @@ var errNoSpec = errors.New("rule has no nftsync spec in its userdata")
 // userdata. Malformed or foreign userdata is an error, never a panic.
 func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	var comment, payload []byte
-	haveComment := false
 	for len(ud) > 0 {
 		if len(ud) < 2 || int(ud[1]) > len(ud)-2 {
 			return nil, fmt.Errorf("malformed rule userdata")
@@ -70,7 +90,7 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 		typ, val := ud[0], ud[2:2+int(ud[1])]
 		switch typ {
 		case udComment:
-			comment, haveComment = val, true
+			comment = val
 		case udSpec:
 			payload = append(payload, val...)
 		}
@@ -87,9 +107,12 @@ func parseUserData(fam rule.Family, ud []byte) (*rule.Rule, error) {
 	if pos == noComment {
 		return r, nil
 	}
-	if !haveComment || pos > len(r.Matches) {
-		return nil, fmt.Errorf("stored spec names a comment the rule does not have")
+	if pos > len(r.Matches) {
+		return nil, fmt.Errorf("stored spec names a comment at match %d of %d", pos, len(r.Matches))
 	}
+	// Rules written before empty comments stayed in the spec name a
+	// comment without a comment TLV: the comment was empty (comment is
+	// nil).
 	text := cstring(comment)
 	c, err := rule.Parse(fam, []string{"-m", "comment", "--comment", text})
 	if err != nil {

@@ -23,6 +23,12 @@ func TestUserDataRoundTrip(t *testing.T) {
 		{`-m comment --comment "with space" -p udp --dport 53 -j ACCEPT`, false},
 		{`-p tcp -m comment --comment "` + long + `" --dport 22 -j ACCEPT`, false},
 		{`-m limit --limit 5/min -j LOG --log-prefix "in: "`, false},
+		// Empty and several comments: nft's (the last) is the comment TLV.
+		{`-p sctp -m comment --comment "" -j DROP`, false},
+		{`-m comment --comment "" -m comment --comment "x" -j DROP`, false},
+		{`-m comment --comment a -p tcp -m comment --comment b -j DROP`, false},
+		{`-m comment --comment b -m comment --comment b -j DROP`, false},
+		{`-m comment --comment b -m comment --comment "" -j DROP`, false},
 	}
 	for _, c := range cases {
 		r, err := rule.ParseString(rule.IPv4, c.args)

@@ -54,8 +54,14 @@ type Command struct {
 	RuleNum int
 	// Policy is the policy of -P: ACCEPT or DROP.
 	Policy string
-	// Rule is the rule of -A, -I and -D (nil for -D CHAIN RULENUM).
+	// Rule is the rule of -A, -I and -D (nil for -D CHAIN RULENUM): the
+	// first of Rules.
 	Rule *Rule
+	// Rules are all the rules the command stands for: iptables makes one
+	// rule per address pair of -s a,b -d c,d (see ParseRules), and -A
+	// appends them in this order, while -I inserts each at the same
+	// position (so they end up in reverse order, as with iptables).
+	Rules []*Rule
 }
 
 // ParseCommand parses an iptables command line without the program name,
@@ -71,6 +77,7 @@ func ParseCommand(fam Family, args []string) (*Command, error) {
 func parseCommand(fam Family, args []string, table string, allowTable bool) (*Command, error) {
 	c := &Command{Family: fam, Table: table}
 	var rest []string
+	var counters *Counters
 	cmdFlag := ""
 	// optional returns the next argument when it is not an option.
 	optional := func(i int) (string, bool) {
@@ -92,6 +99,19 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 			}
 			i++
 			c.Table = args[i]
+		case a == "-c" || a == "--set-counters":
+			if counters != nil {
+				return nil, argError(a, "counters may only be given once")
+			}
+			if i+2 >= len(args) {
+				return nil, argError(a, "option requires a packet and a byte count")
+			}
+			cs, err := parseCounters(a, args[i+1], args[i+2])
+			if err != nil {
+				return nil, err
+			}
+			counters = &cs
+			i += 2
 		case a == "-4" || a == "--ipv4" || a == "-6" || a == "--ipv6":
 			if (fam == IPv6) != strings.Contains(a, "6") {
 				return nil, argError(a, "does not match the %s family of the command", famWord(fam))
@@ -121,6 +141,9 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 	if c.Op == OpPolicy && !IsBuiltinChain(c.Table, c.Chain) {
 		return nil, argError(c.Chain, "only built-in chains of table %s have a policy", c.Table)
 	}
+	if counters != nil && c.Op != OpAppend && c.Op != OpInsert {
+		return nil, argError("-c", "counters can only be set with -A or -I")
+	}
 	if !c.hasRule() {
 		if len(rest) > 0 {
 			if strings.HasPrefix(rest[0], "-") || rest[0] == "!" {
@@ -130,10 +153,16 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 		}
 		return c, nil
 	}
-	r, err := Parse(fam, rest)
+	rules, err := ParseRules(fam, rest)
 	if err != nil {
 		return nil, err
 	}
+	if counters != nil {
+		for _, r := range rules {
+			r.Counters = *counters
+		}
+	}
+	r := rules[0]
 	switch {
 	case r.Out.Name != "" && (c.Chain == "INPUT" || c.Chain == "PREROUTING"):
 		return nil, argError("-o", "can't use -o with %s: packets there have no output interface yet", c.Chain)
@@ -143,8 +172,16 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 	if v, ok := r.Target.(*Verdict); ok && v.Kind == "DROP" && c.Table == "nat" {
 		return nil, argError("DROP", `the "nat" table is not intended for filtering, the use of DROP is therefore inhibited`)
 	}
-	c.Rule = r
+	c.Rule, c.Rules = r, rules
 	return c, nil
+}
+
+// rules returns Rules, or Rule for a Command built without them.
+func (c *Command) rules() []*Rule {
+	if len(c.Rules) == 0 && c.Rule != nil {
+		return []*Rule{c.Rule}
+	}
+	return c.Rules
 }
 
 // hasRule reports whether the rest of the command line is a rule.
@@ -268,9 +305,23 @@ func (c *Command) TranslateWithWarnings() (string, []string, error) {
 		return "", nil, err
 	}
 	if c.Op == OpAppend || c.Op == OpInsert {
-		return "nft '" + s + "'", warns, nil
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = "nft '" + l + "'"
+		}
+		return strings.Join(lines, "\n"), warns, nil
 	}
 	return "nft " + s, warns, nil
+}
+
+// textSets returns the "add set" commands iptables-translate prints before
+// a rule that declares named sets (see Translation.TextSets), one a line.
+func textSets(t *Translation, fam Family, table string) string {
+	var b strings.Builder
+	for _, s := range t.TextSets {
+		fmt.Fprintf(&b, "add set %s %s %s\n", fam, table, s)
+	}
+	return b.String()
 }
 
 // nft returns the command in nft syntax, without the "nft" program name
@@ -284,15 +335,23 @@ func (c *Command) nft() (string, []string, error) {
 		if c.Op == OpInsert {
 			verb = "insert"
 		}
-		t, err := c.Rule.Translate()
-		if err != nil {
-			return "", nil, fmt.Errorf("translating rule %q: %w", c.Rule.String(), err)
+		// One command per rule, as iptables-translate prints them.
+		var lines, warns []string
+		for _, r := range c.rules() {
+			t, err := r.translateText()
+			if err != nil {
+				return "", nil, fmt.Errorf("translating rule %q: %w", r.String(), err)
+			}
+			s := verb + " rule " + where
+			if body := t.Text(); body != "" {
+				s += " " + body
+			}
+			if len(t.TextSets) > 0 {
+				s = textSets(t, fam, c.Table) + s // one nft command a line
+			}
+			lines, warns = append(lines, s), append(warns, t.Warnings()...)
 		}
-		s := verb + " rule " + where
-		if body := t.Text(); body != "" {
-			s += " " + body
-		}
-		return s, t.Warnings(), nil
+		return strings.Join(lines, "\n"), warns, nil
 	}
 	s, err := c.nftCommand(where)
 	return s, nil, err

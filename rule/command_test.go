@@ -2,6 +2,7 @@ package rule
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -78,8 +79,11 @@ func TestCommandFields(t *testing.T) {
 		if cmd.Rule != nil {
 			rule = cmd.Rule.String()
 		}
-		cmd.Rule = nil
-		if *cmd != c.want || rule != c.rule {
+		if len(cmd.Rules) != 0 && cmd.Rules[0] != cmd.Rule {
+			t.Errorf("%s: Rule is not Rules[0]", c.line)
+		}
+		cmd.Rule, cmd.Rules = nil, nil
+		if !reflect.DeepEqual(*cmd, c.want) || rule != c.rule {
 			t.Errorf("%s: got %+v rule %q, want %+v rule %q", c.line, *cmd, rule, c.want, c.rule)
 		}
 	}

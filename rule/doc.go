@@ -6,6 +6,8 @@
 // Parse turns it into a *Rule whose Key is canonical: specs that differ only
 // in flag order, implied module loading, address spelling or protocol and
 // service names have the same Key, so Equal compares meaning, not text.
+// Arguments iptables makes several rules of (-s a,b -d c,d) are parsed by
+// ParseRules, one rule per address pair in iptables' order.
 //
 // Every extension (match or target) lives in one file, as in iptables
 // itself: its options, its canonical form and its translation. A translation

@@ -44,7 +44,16 @@ func TestExactTranslations(t *testing.T) {
 		{IPv6, `-p udp -j SNAT --to-source [fec0::1-fec0::2]:80`,
 			`meta l4proto udp counter snat to [fec0::1-fec0::2]:80`,
 			`meta l4proto udp counter snat to [fec0::1]-[fec0::2]:80`, []string{`cannot parse`}},
+		// nft's tcp option missing has no tcp dependency: without one it
+		// matches UDP and ICMP too (found by integration's packet
+		// property test).
+		{IPv4, `-p tcp ! --tcp-option 23`, `tcp option 23 missing counter`,
+			`meta l4proto tcp tcp option 23 missing counter`, []string{`not TCP`}},
+		{IPv6, `-p tcp -m tcp ! --tcp-option 93 -j DROP`, `tcp option 93 missing counter drop`,
+			`meta l4proto tcp tcp option 93 missing counter drop`, []string{`not TCP`}},
 		// Forms nft reads as iptables means them: no exact text, no warning.
+		{IPv4, `-p tcp --dport 22 ! --tcp-option 23`, `tcp dport 22 tcp option 23 missing counter`, ``, nil},
+		{IPv4, `-p tcp --tcp-option 23`, `tcp option 23 exists counter`, ``, nil},
 		{IPv4, `-j CONNMARK --and-mark 0x16 --right-shift-mark 2`,
 			`counter ct mark set ( ct mark and 0x16 ) >> 2`, ``, nil},
 		{IPv4, `-j CONNMARK --save-mark --right-shift-mark 5`, `counter ct mark set ( mark ) >> 5`, ``, nil},

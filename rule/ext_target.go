@@ -28,4 +28,17 @@ var targetTypes = map[string]func(r *Rule) (Target, error){
 	"TEE":        newTEE,
 	"TOS":        newTOS,
 	"TPROXY":     newTProxy,
+
+	"TTL":         newTTLTarget,
+	"HL":          newHLTarget,
+	"ECN":         newECNTarget,
+	"CHECKSUM":    newChecksum,
+	"TCPOPTSTRIP": newTCPOptStrip,
+	"IDLETIMER":   newIdletimer,
+	"RATEEST":     newRateEst,
+	"NETMAP":      newNetmap,
+	"SNPT":        newSNPT,
+	"DNPT":        newDNPT,
+	"CONNSECMARK": newConnSecmark,
+	"HMARK":       newHMark,
 }

@@ -15,6 +15,9 @@ var moreOracleCases = []OracleCase{
 	{IPv4, `-p tcp ! --sport 50 ! --dport 80 -j ACCEPT`},
 	{IPv6, `-p udp ! --dport 53 ! --sport 5353`},
 	{IPv4, `-p sctp ! --sport 1 ! --dport 2`},
+	// tcp option missing needs the tcp dependency nft leaves out.
+	{IPv4, `-p tcp ! --tcp-option 23`},
+	{IPv6, `-p tcp ! --tcp-option 93 --syn`},
 	// esp, ah, ipcomp
 	{IPv4, `-p esp -m esp --espspi 500 -j DROP`},
 	{IPv4, `-p esp -m esp ! --espspi 500:600`},

@@ -116,6 +116,9 @@ func (a *AddrType) args() []string {
 }
 
 func (a *AddrType) xlate(x *xlator) error {
+	if a.needsXt() {
+		return a.xtXlate(x) // match_addrtype_xt.go
+	}
 	for _, t := range a.sides() {
 		if t.mask == 0 {
 			continue

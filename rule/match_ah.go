@@ -67,6 +67,9 @@ func (m *AH) args() []string {
 
 func (m *AH) xlate(x *xlator) error {
 	hasLen := m.Len != 0 || m.LenInvert
+	if m.fam == IPv6 && hasLen && !ahLenExact(m.Len) {
+		return m.xtXlate(x) // match_ah_xt.go
+	}
 	if m.SPI.all(0xffffffff) && !hasLen && !m.Res {
 		protoOnly(x, "ah", protoAH)
 		return nil
@@ -80,7 +83,7 @@ func (m *AH) xlate(x *xlator) error {
 	if hasLen {
 		// ip6tables compares --ahlen with the header's length in bytes,
 		// (field + 2) * 4; nft's "ah hdrlength" is the raw field.
-		if m.Len < 8 || m.Len%4 != 0 || m.Len/4-2 > 255 {
+		if !ahLenExact(m.Len) {
 			return unsupported("--ahlen %d (no AH header has that length in bytes; nft compares the raw length field)", m.Len)
 		}
 		raw := m.Len/4 - 2

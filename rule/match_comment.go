@@ -5,6 +5,12 @@ import (
 	"unicode/utf8"
 )
 
+// MaxIptablesCommentLen is the longest comment iptables keeps whole: its
+// xt_comment_info holds 256 bytes with the terminating NUL, and iptables
+// cuts a longer one without a word. Whether a rule with a comment longer
+// than nft's MaxCommentLen can be installed is up to the backend.
+const MaxIptablesCommentLen = 255
+
 // Comment is -m comment --comment TEXT. nft stores it in the rule's userdata
 // and prints it after the verdict.
 type Comment struct {
@@ -31,8 +37,8 @@ func (c *Comment) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, err
 	}
 	switch {
-	case len(v) > MaxCommentLen:
-		return true, argError(v, "comment is %d bytes; nft allows at most %d", len(v), MaxCommentLen)
+	case len(v) > MaxIptablesCommentLen:
+		return true, argError(v, "comment is %d bytes; iptables keeps at most %d (it cuts longer ones)", len(v), MaxIptablesCommentLen)
 	case !utf8.ValidString(v):
 		return true, argError(v, "comment is not valid UTF-8")
 	case strings.ContainsAny(v, "\"\n\r\x00"):
@@ -51,10 +57,10 @@ func (c *Comment) finish(*Rule) error {
 
 func (c *Comment) args() []string { return []string{"--comment", c.Text} }
 
+// xlate keeps the comment; of several, the last, as iptables-translate
+// does (nft has one comment per rule; a comment does not change what the
+// rule matches, and the backend keeps the others in the rule's spec).
 func (c *Comment) xlate(x *xlator) error {
-	if x.comment != "" {
-		return argError("--comment", "only one comment per rule can be translated")
-	}
-	x.comment = c.Text
+	x.comment, x.commented = c.Text, true
 	return nil
 }

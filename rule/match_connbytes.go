@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // ConnBytes is the connbytes match: the packets, bytes or average packet
@@ -19,8 +20,8 @@ import (
 // Both xt_connbytes and nft's ct packets/bytes/avgpkt turn conntrack
 // accounting on. They differ on a connection that has no accounting
 // (created before it was turned on): xt_connbytes never matches it, nft
-// reads its counters as 0. A rule that matches the value 0 is therefore
-// refused.
+// reads its counters as 0. A rule that matches the value 0 therefore
+// installs xt_connbytes itself.
 type ConnBytes struct {
 	From, To uint64
 	Invert   bool
@@ -104,11 +105,35 @@ func (m *ConnBytes) matchesZero() bool {
 	return m.From == 0
 }
 
+// xlate: a rule that matches a counter of 0 installs xt_connbytes itself,
+// with the text of the native statement iptables-translate prints.
 func (m *ConnBytes) xlate(x *xlator) error {
-	if m.matchesZero() {
-		return unsupported("connbytes %s matches a counter of 0: nft's ct %s reads 0 on a connection without accounting, which xt_connbytes never matches",
-			strings.Join(m.args(), " "), m.Mode)
+	if !m.matchesZero() {
+		m.native(x)
+		return nil
 	}
+	n := len(x.stmts)
+	m.native(x)
+	text := x.stmts[n].Text
+	x.stmts = x.stmts[:n]
+	ext, info := m.xtInfo()
+	return x.addXt(text, "which reads 0 on a connection without accounting, where xt_connbytes never matches", ext, info)
+}
+
+// xtInfo encodes the match as struct xt_connbytes_info: a negation swaps
+// the bounds, as iptables does.
+func (m *ConnBytes) xtInfo() (*xt.Ext, []byte) {
+	c := xt.Connbytes{From: m.From, To: m.To,
+		What:      map[string]uint8{"packets": xt.ConnbytesPkts, "bytes": xt.ConnbytesBytes, "avgpkt": xt.ConnbytesAvgPkt}[m.Mode],
+		Direction: map[string]uint8{"original": xt.ConnbytesOriginal, "reply": xt.ConnbytesReply, "both": xt.ConnbytesBothDirs}[m.Dir]}
+	if m.Invert {
+		c.From, c.To = c.To, c.From
+	}
+	return xt.ConnbytesMatch, c.Marshal()
+}
+
+// native appends nft's ct statement, exact unless the match accepts 0.
+func (m *ConnBytes) native(x *xlator) {
 	key := map[string]expr.CtKey{"packets": expr.CtKeyPKTS, "bytes": expr.CtKeyBYTES, "avgpkt": expr.CtKeyAVGPKT}[m.Mode]
 	ct := &expr.Ct{Register: 1, Key: key}
 	field := "ct "
@@ -135,5 +160,4 @@ func (m *ConnBytes) xlate(x *xlator) error {
 		x.add(fmt.Sprintf("%s %s%d-%d", field, neq(m.Invert), m.From, m.To),
 			append([]expr.Any{ct, hton}, rangeCmp(m.Invert, be64(m.From), be64(m.To))...)...)
 	}
-	return nil
 }

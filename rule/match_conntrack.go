@@ -286,6 +286,9 @@ func (c *Conntrack) args() []string {
 }
 
 func (c *Conntrack) xlate(x *xlator) error {
+	if why := c.xtReason(); why != "" {
+		return c.xtXlate(x, why) // match_conntrack_xt.go
+	}
 	dir := "original"
 	if c.Dir == "REPLY" {
 		dir = "reply"

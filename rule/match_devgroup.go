@@ -91,6 +91,16 @@ func (m *DevGroup) xlate(x *xlator) error {
 			continue
 		}
 		mv := MarkValue{Value: g.g.Value, Mask: g.g.Mask, Invert: g.g.Invert}
+		if g.key == expr.MetaKeyOIFGROUP && m.Src.Invert && !mv.Invert {
+			// iptables-translate keeps the != of a negated
+			// --src-group for --dst-group too.
+			shown := mv
+			shown.Invert = true
+			x.addExact(shown.markText(g.what), mv.markText(g.what),
+				"which tests the opposite: iptables-translate carries the ! of --src-group over to --dst-group",
+				mv.markExprs(meta(g.key))...)
+			continue
+		}
 		mv.xlateMark(x, g.what, meta(g.key))
 	}
 	return nil

@@ -67,7 +67,7 @@ func (m *Frag) xlate(x *xlator) error {
 	if m.Res {
 		// iptables-translate prints "frag reserved 1"; --fragres requires
 		// the reserved byte and the two reserved bits to be zero.
-		return unsupported("--fragres (iptables-translate's \"frag reserved 1\" means another thing)")
+		return m.xtXlate(x)
 	}
 	printed := false
 	if !m.ID.all(0xffffffff) {

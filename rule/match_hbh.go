@@ -5,11 +5,13 @@ import (
 )
 
 // HBH is ip6tables' hbh match: a hop-by-hop options header, optionally of a
-// given length in bytes (--hbh-len).
+// given length in bytes (--hbh-len) and with given options (--hbh-opts,
+// installed as the xtables match: see match_opts_xt.go).
 type HBH struct {
 	Len       uint32
 	LenSet    bool
 	LenInvert bool
+	ipv6Opts
 }
 
 func newHBH(r *Rule) (Match, error) {
@@ -24,6 +26,9 @@ func (m *HBH) Name() string   { return "hbh" }
 func (m *HBH) stateful() bool { return false }
 
 func (m *HBH) parse(p *parser, opt string, invert bool) (bool, error) {
+	if opt == "--hbh-opts" {
+		return true, m.ipv6Opts.parse(p, opt, invert)
+	}
 	if opt != "--hbh-len" {
 		return false, nil
 	}
@@ -38,13 +43,20 @@ func (m *HBH) parse(p *parser, opt string, invert bool) (bool, error) {
 func (m *HBH) finish(*Rule) error { return nil }
 
 func (m *HBH) args() []string {
-	if !m.LenSet {
-		return nil
+	var out []string
+	if m.LenSet {
+		out = invertArgs(m.LenInvert, "--hbh-len", fmt.Sprint(m.Len))
 	}
-	return invertArgs(m.LenInvert, "--hbh-len", fmt.Sprint(m.Len))
+	if m.OptsSet {
+		out = append(out, "--hbh-opts", optsArgs(m.Opts))
+	}
+	return out
 }
 
 func (m *HBH) xlate(x *xlator) error {
+	if m.OptsSet || m.LenSet && !optLenExact(m.Len) {
+		return m.xtXlate(x)
+	}
 	if !m.LenSet {
 		x.add("exthdr hbh exists", ipv6ExtExists(nexthdrHop)...)
 		return nil
@@ -70,7 +82,7 @@ func optLenValue(p *parser, opt string, given bool) (uint32, error) {
 // ip6tables compares the length in bytes, (field + 1) * 8, while
 // iptables-translate prints the number as the raw field nft compares.
 func optLenXlate(x *xlator, name string, typ uint8, n uint32, invert bool) error {
-	if n < 8 || n%8 != 0 || n/8-1 > 255 {
+	if !optLenExact(n) {
 		return unsupported("%s length %d (no header has that length in bytes; nft compares the raw length field)", name, n)
 	}
 	raw := n/8 - 1
@@ -79,6 +91,10 @@ func optLenXlate(x *xlator, name string, typ uint8, n uint32, invert bool) error
 		ipv6Ext(typ, 1, 1), cmp(invert, []byte{byte(raw)}))
 	return nil
 }
+
+// optLenExact reports whether a header length in bytes is one nft can
+// compare: a whole number of 8-byte units, the first included.
+func optLenExact(n uint32) bool { return n >= 8 && n%8 == 0 && n/8-1 <= 255 }
 
 // invertArgs returns opt and its value, after "!" when inverted.
 func invertArgs(invert bool, opt, v string) []string {

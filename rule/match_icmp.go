@@ -23,8 +23,10 @@ type icmpName struct {
 	nft              string
 }
 
-// icmpNames are iptables' ICMP names (libxt_icmp).
+// icmpNames are iptables' ICMP names (libxt_icmp), "any" (type 255) first
+// as there.
 var icmpNames = []icmpName{
+	{"any", 0xff, 0, 0xff, ""},
 	{"echo-reply", 0, 0, 0xff, "echo-reply"}, {"pong", 0, 0, 0xff, "echo-reply"},
 	{"destination-unreachable", 3, 0, 0xff, "destination-unreachable"},
 	{"network-unreachable", 3, 0, 0, ""}, {"host-unreachable", 3, 1, 1, ""},
@@ -124,15 +126,16 @@ func (m *ICMP) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, err
 	}
 	m.set, m.Invert = true, invert
-	if !m.V6 && strings.EqualFold(v, "any") {
-		m.Any = true
-		return true, nil
-	}
-	for _, n := range m.names() {
-		if strings.EqualFold(n.name, v) {
-			m.Type, m.CodeMin, m.CodeMax = n.typ, n.codeMin, n.codeMax
+	if n, err := m.lookup(v); n != nil || err != nil {
+		if err != nil {
+			return true, err
+		}
+		if n.name == "any" {
+			m.Any = true
 			return true, nil
 		}
+		m.Type, m.CodeMin, m.CodeMax = n.typ, n.codeMin, n.codeMax
+		return true, nil
 	}
 	typ, code, hasCode := strings.Cut(v, "/")
 	t, err := strconv.ParseUint(typ, 10, 8)
@@ -151,6 +154,26 @@ func (m *ICMP) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, argError(v, "type 255 is reserved (it means any)")
 	}
 	return true, nil
+}
+
+// lookup finds a type name as iptables does: any unambiguous prefix of a
+// name, in any case ("frag" is fragmentation-needed, "e" is refused as
+// either echo-reply or echo-request). It returns nil when no name starts
+// with v (v may be a number).
+func (m *ICMP) lookup(v string) (*icmpName, error) {
+	var found *icmpName
+	names := m.names()
+	for i := range names {
+		n := &names[i]
+		if len(v) > len(n.name) || !strings.EqualFold(n.name[:len(v)], v) {
+			continue
+		}
+		if found != nil {
+			return nil, argError(v, "ambiguous ICMP type: %s or %s", found.name, n.name)
+		}
+		found = n
+	}
+	return found, nil
 }
 
 func (m *ICMP) finish(r *Rule) error {
@@ -185,35 +208,44 @@ func (m *ICMP) args() []string {
 }
 
 func (m *ICMP) xlate(x *xlator) error {
+	if m.needsXt() {
+		return m.xtXlate(x) // match_icmp_xt.go
+	}
 	if m.Any {
-		if m.Invert {
-			return fmt.Errorf("! --icmp-type any matches nothing: %w", ErrUnsupported)
-		}
 		if x.l4 != protoICMP {
 			x.l4 = protoICMP
 			x.add("ip protocol icmp", payload(expr.PayloadBaseNetworkHeader, 9, 1), cmp(false, []byte{protoICMP}))
 		}
 		return nil
 	}
-	if m.CodeMin != 0 || m.CodeMax != 0xff {
-		return fmt.Errorf("%s %s (an ICMP code): %w", m.option(), m.args()[len(m.args())-1], ErrUnsupported)
-	}
-	name := ""
-	for _, n := range m.names() {
-		if n.typ == m.Type && n.nft != "" {
-			name = n.nft
-			break
-		}
-	}
+	name := m.nftName()
 	if name == "" {
-		return fmt.Errorf("%s %d (no nft name): %w", m.option(), m.Type, ErrUnsupported)
+		name = strconv.Itoa(int(m.Type))
 	}
 	proto, word := uint8(protoICMP), "icmp"
 	if m.V6 {
 		proto, word = protoICMPv6, "icmpv6"
 	}
-	exprs := append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, 0, 1), cmp(m.Invert, []byte{m.Type}))
-	x.add(fmt.Sprintf("%s type %s%s", word, neq(m.Invert), name), exprs...)
+	dep := x.needL4(proto)
+	if m.CodeMin == 0 && m.CodeMax == 0xff {
+		exprs := append(dep, payload(expr.PayloadBaseTransportHeader, 0, 1), cmp(m.Invert, []byte{m.Type}))
+		x.add(fmt.Sprintf("%s type %s%s", word, neq(m.Invert), name), exprs...)
+		return nil
+	}
+	// A type and a code: one test of the two bytes, as nft merges
+	// "icmp type T icmp code C" and as the negation needs (not type T
+	// or not code C). iptables-translate translates no code; nft reads
+	// the negated test only in raw form, which needs its dependency
+	// spelled out.
+	exprs := append(dep, payload(expr.PayloadBaseTransportHeader, 0, 2), cmp(m.Invert, []byte{m.Type, m.CodeMin}))
+	text := fmt.Sprintf("%s type %s %s code %d", word, name, word, m.CodeMin)
+	if m.Invert {
+		text = fmt.Sprintf("@th,0,16 != 0x%04x", uint16(m.Type)<<8|uint16(m.CodeMin))
+		if dep != nil {
+			text = "meta l4proto " + protoName(proto) + " " + text
+		}
+	}
+	x.add(text, exprs...)
 	return nil
 }
 

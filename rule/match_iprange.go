@@ -48,7 +48,6 @@ func (m *IPRangeMatch) parse(p *parser, opt string, invert bool) (bool, error) {
 		if err != nil || a.Zone() != "" {
 			return true, argError(v, "%q is not an IP address", s)
 		}
-		a = a.Unmap()
 		if a.Is4() != (fam == IPv4) {
 			return true, argError(v, "%s is not an %s address", a, famWord(fam))
 		}

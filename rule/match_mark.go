@@ -56,16 +56,28 @@ func (m *MarkValue) markArgs() []string {
 
 // xlateMark adds "WHAT [!= ]0xV" or "WHAT and 0xM ==|!= 0xV" after load.
 func (m *MarkValue) xlateMark(x *xlator, what string, load expr.Any) {
+	x.addLazy(func() string { return m.markText(what) }, m.markExprs(load)...)
+}
+
+// markText is the text of the test: "WHAT [!= ]0xV" or
+// "WHAT and 0xM ==|!= 0xV".
+func (m *MarkValue) markText(what string) string {
 	if m.Mask == 0xffffffff {
-		x.add(fmt.Sprintf("%s %s0x%x", what, neq(m.Invert), m.Value), load, cmp(m.Invert, ne32(m.Value)))
-		return
+		return fmt.Sprintf("%s %s0x%x", what, neq(m.Invert), m.Value)
 	}
 	op := "=="
 	if m.Invert {
 		op = "!="
 	}
-	x.add(fmt.Sprintf("%s and 0x%x %s 0x%x", what, m.Mask, op, m.Value),
-		append([]expr.Any{load}, maskedCmp(m.Invert, ne32(m.Mask), ne32(m.Value))...)...)
+	return fmt.Sprintf("%s and 0x%x %s 0x%x", what, m.Mask, op, m.Value)
+}
+
+// markExprs are the expressions of the test after load.
+func (m *MarkValue) markExprs(load expr.Any) []expr.Any {
+	if m.Mask == 0xffffffff {
+		return []expr.Any{load, cmp(m.Invert, ne32(m.Value))}
+	}
+	return append([]expr.Any{load}, maskedCmp(m.Invert, ne32(m.Mask), ne32(m.Value))...)
 }
 
 // MarkMatch is the mark match: the packet's firewall mark.

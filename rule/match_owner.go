@@ -6,12 +6,19 @@ import (
 	"strings"
 
 	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // Owner is the owner match: the user or group owning the local socket that
 // sent the packet, each a single id or an inclusive range.
 type Owner struct {
 	UID, GID ownerRange
+	// Socket is --socket-exists: the packet has a local socket (Set), or
+	// not (Invert).
+	Socket struct{ Set, Invert bool }
+	// SupplGroups is --suppl-groups: --gid-owner also matches the
+	// supplementary groups of the socket's file.
+	SupplGroups bool
 }
 
 // ownerRange is one --uid-owner or --gid-owner.
@@ -28,6 +35,21 @@ func (m *Owner) stateful() bool { return false }
 func (m *Owner) parse(p *parser, opt string, invert bool) (bool, error) {
 	var o *ownerRange
 	switch opt {
+	case "--socket-exists":
+		if m.Socket.Set {
+			return true, argError(opt, "given twice")
+		}
+		m.Socket.Set, m.Socket.Invert = true, invert
+		return true, nil
+	case "--suppl-groups":
+		switch {
+		case invert:
+			return true, noInvert(opt, invert)
+		case !m.GID.Set:
+			return true, argError(opt, "needs --gid-owner first")
+		}
+		m.SupplGroups = true
+		return true, nil
 	case "--uid-owner":
 		o = &m.UID
 	case "--gid-owner":
@@ -71,14 +93,22 @@ func ownerID(v string) (uint32, error) {
 }
 
 func (m *Owner) finish(*Rule) error {
-	if !m.UID.Set && !m.GID.Set {
-		return argError("-m owner", "needs --uid-owner or --gid-owner")
+	if !m.UID.Set && !m.GID.Set && !m.Socket.Set {
+		return argError("-m owner", "needs --uid-owner, --gid-owner or --socket-exists")
 	}
 	return nil
 }
 
+// args are in iptables-save order: --socket-exists first,
+// --suppl-groups last.
 func (m *Owner) args() []string {
 	var out []string
+	if m.Socket.Set {
+		if m.Socket.Invert {
+			out = append(out, "!")
+		}
+		out = append(out, "--socket-exists")
+	}
 	for _, o := range []struct {
 		opt string
 		r   ownerRange
@@ -91,31 +121,75 @@ func (m *Owner) args() []string {
 			out = append(out, invertArgs(o.r.Invert, o.opt, v)...)
 		}
 	}
+	if m.SupplGroups {
+		out = append(out, "--suppl-groups")
+	}
 	return out
 }
 
 // xlate: for a packet without a full socket with a file (sent by the
 // kernel, or by a time-wait socket) xt_owner matches exactly when every
-// option is negated, while nft's skuid/skgid never match: a negated option
-// is therefore refused.
+// option is negated, while nft's skuid/skgid never match. Without a negated
+// option nft's statements are exact; with one, the owner match itself is
+// installed (xt owner), all options in one match as iptables builds it.
 func (m *Owner) xlate(x *xlator) error {
-	for _, o := range []struct {
-		key  string
-		mk   expr.MetaKey
-		r    ownerRange
-		flag string
-	}{{"skuid", expr.MetaKeySKUID, m.UID, "--uid-owner"}, {"skgid", expr.MetaKeySKGID, m.GID, "--gid-owner"}} {
-		if !o.r.Set {
-			continue
-		}
-		if o.r.Invert {
-			return unsupported("! %s (iptables also matches packets without a socket, nft's %s never does)", o.flag, o.key)
-		}
+	type opt struct {
+		key string
+		mk  expr.MetaKey
+		r   ownerRange
+	}
+	opts := []opt{{"skuid", expr.MetaKeySKUID, m.UID}, {"skgid", expr.MetaKeySKGID, m.GID}}
+	text := func(o opt) string {
 		v := fmt.Sprint(o.r.Lo)
 		if o.r.Lo != o.r.Hi {
 			v = fmt.Sprintf("%d-%d", o.r.Lo, o.r.Hi)
 		}
-		x.add(o.key+" "+v, append([]expr.Any{meta(o.mk)}, hostValueCmp(false, o.r.Lo, o.r.Hi)...)...)
+		return o.key + " " + neq(o.r.Invert) + v
+	}
+	if m.Socket.Set || m.SupplGroups {
+		ext, info := m.xtInfo()
+		return x.addXtOnly("nft has no match on whether a packet has a local socket or on its supplementary groups", ext, info)
+	}
+	if (m.UID.Set && m.UID.Invert) || (m.GID.Set && m.GID.Invert) {
+		var texts []string
+		for _, o := range opts {
+			if o.r.Set {
+				texts = append(texts, text(o))
+			}
+		}
+		ext, info := m.xtInfo()
+		return x.addXt(strings.Join(texts, " "), "which never matches a packet without a socket, while a negated --uid-owner or --gid-owner matches it",
+			ext, info)
+	}
+	for _, o := range opts {
+		if o.r.Set {
+			x.addLazy(func() string { return text(o) }, append([]expr.Any{meta(o.mk)}, hostValueCmp(false, o.r.Lo, o.r.Hi)...)...)
+		}
 	}
 	return nil
+}
+
+// xtInfo encodes the match as struct xt_owner_match_info: one bit per
+// option given, and in Invert per option negated.
+func (m *Owner) xtInfo() (*xt.Ext, []byte) {
+	info := xt.Owner{UIDMin: m.UID.Lo, UIDMax: m.UID.Hi, GIDMin: m.GID.Lo, GIDMax: m.GID.Hi}
+	for i, r := range []ownerRange{m.UID, m.GID} {
+		bit := uint8(xt.OwnerUID << i)
+		if r.Set {
+			info.Match |= bit
+		}
+		if r.Set && r.Invert {
+			info.Invert |= bit
+		}
+	}
+	if m.Socket.Set {
+		info.Match |= xt.OwnerSocket
+		if m.Socket.Invert {
+			info.Invert |= xt.OwnerSocket
+		}
+	}
+	if m.SupplGroups {
+		info.Match |= xt.OwnerSupplGroups
+	}
+	return xt.OwnerMatch, info.Marshal()
 }

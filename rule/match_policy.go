@@ -17,8 +17,8 @@ const metaKeySecpath expr.MetaKey = 25
 // secpath at all; xfrm_input drops a packet before its secpath is left
 // empty, so the two agree on every packet that reaches a rule. "none" is
 // the exact complement in both. Policy elements (--reqid, --spi, --proto,
-// --mode, --tunnel-src, --tunnel-dst, --next, --strict) and --dir out have
-// no nft equivalent and are refused.
+// --mode, --tunnel-src, --tunnel-dst, --next, --strict) have no nft
+// equivalent and are refused; --dir out installs xt_policy itself.
 type Policy struct {
 	Dir, Pol string // "in"/"out", "ipsec"/"none"
 }
@@ -69,7 +69,7 @@ func (m *Policy) args() []string { return []string{"--dir", m.Dir, "--pol", m.Po
 
 func (m *Policy) xlate(x *xlator) error {
 	if m.Dir != "in" {
-		return unsupported("policy --dir out: nft has no match on the IPsec policy of the route a packet leaves by")
+		return m.xlateXt(x) // match_policy_xt.go
 	}
 	if m.Pol == "none" {
 		x.add("meta secpath missing", meta(metaKeySecpath), cmp(false, []byte{0}))

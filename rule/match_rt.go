@@ -70,6 +70,9 @@ func (m *RT) args() []string {
 }
 
 func (m *RT) xlate(x *xlator) error {
+	if !m.rtExact() {
+		return m.xtXlate(x)
+	}
 	printed := false
 	if m.TypeSet {
 		x.add(fmt.Sprintf("rt type %s%d", neq(m.TypeInvert), m.Type), ipv6Ext(nexthdrRouting, 2, 1), cmp(m.TypeInvert, []byte{m.Type}))

@@ -283,22 +283,43 @@ func (t *TCP) xlate(x *xlator) error {
 	printed := t.xlatePorts(x, "tcp", protoTCP)
 	if t.Option != 0 {
 		// nft adds no dependency for a TCP option: the kernel's exthdr
-		// expression only looks at TCP packets itself.
-		state, present := "exists", byte(1)
+		// expression finds no option in a packet that is not TCP. That
+		// is right for "exists"; "missing" would then match every other
+		// protocol too (seen with packets: UDP and ICMP), where iptables'
+		// -p tcp does not, so it needs the protocol unless an earlier
+		// statement of the rule checked it.
+		text := fmt.Sprintf("tcp option %d exists", t.Option)
+		present := byte(1)
 		if t.OptionInvert {
-			state, present = "missing", 0
+			text, present = fmt.Sprintf("tcp option %d missing", t.Option), 0
 		}
-		x.add(fmt.Sprintf("tcp option %d %s", t.Option, state),
+		exprs := []expr.Any{
 			&expr.Exthdr{DestRegister: 1, Type: t.Option, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpTcpopt},
-			cmp(false, []byte{present}))
+			cmp(false, []byte{present}),
+		}
+		var dep []expr.Any
+		if t.OptionInvert {
+			dep = x.needL4(protoTCP)
+		}
+		if dep != nil {
+			x.addExact(text, "meta l4proto tcp "+text, "which nft also matches on packets that are not TCP", append(dep, exprs...)...)
+		} else {
+			x.add(text, exprs...)
+		}
 		printed = true
 	}
-	// A zero mask tests nothing: iptables matches every TCP packet.
+	// xt_tcpudp tests (flags & mask) == comp, inverted by "!". Flags
+	// outside the mask: never equal (refused, as is its inverse, which
+	// always matches). A zero mask with a zero comp: always equal, so the
+	// match tests nothing, and "!" never matches (refused too).
+	if t.FlagsSet && t.FlagOn&^t.FlagMask != 0 {
+		return fmt.Errorf("--tcp-flags %s %s never matches (flags outside the mask): %w",
+			formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true), ErrUnsupported)
+	}
+	if t.FlagsSet && t.FlagMask == 0 && t.FlagsInvert {
+		return fmt.Errorf("! --tcp-flags NONE NONE never matches (a zero mask always compares equal): %w", ErrUnsupported)
+	}
 	if t.FlagsSet && t.FlagMask != 0 {
-		if t.FlagOn&^t.FlagMask != 0 {
-			return fmt.Errorf("--tcp-flags %s %s never matches (flags outside the mask): %w",
-				formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true), ErrUnsupported)
-		}
 		on := formatTCPFlags(t.FlagOn, false)
 		if on == "" {
 			on = "0x0"

@@ -37,17 +37,92 @@ type parser struct {
 	rule *Rule
 	// target receives options once -j/-g has been seen.
 	target Target
+	// pick chooses, for -s and -d (index 0, 1), which address of a
+	// comma-separated list this rule gets; n counts the addresses.
+	pick, n [2]int
 }
 
 // Parse parses the iptables arguments of one rule, as written after
-// "-A CHAIN", for the given family.
+// "-A CHAIN", for the given family. Arguments that iptables makes several
+// rules of (-s or -d with a list of addresses) are an error: see
+// ParseRules.
 func Parse(fam Family, args []string) (*Rule, error) {
-	r := &Rule{Family: fam}
-	p := &parser{args: args, rule: r}
-	if err := p.run(); err != nil {
+	r, n, err := parseOne(fam, args, [2]int{})
+	if err != nil {
 		return nil, err
 	}
+	if n[0] > 1 || n[1] > 1 {
+		return nil, &ParseError{Reason: fmt.Sprintf("several addresses in -s or -d make %d rules (as iptables does): pass them one rule each", max(n[0], 1)*max(n[1], 1))}
+	}
 	return r, nil
+}
+
+// ParseRules parses the iptables arguments of one command into the rules
+// iptables makes of them: -s a,b -d c,d is one rule per source and
+// destination pair, in iptables' order (sources outer, destinations inner:
+// a→c, a→d, b→c, b→d). Any other arguments are one rule.
+func ParseRules(fam Family, args []string) ([]*Rule, error) {
+	first, n, err := parseOne(fam, args, [2]int{})
+	if err != nil {
+		return nil, err
+	}
+	if n[0] <= 1 && n[1] <= 1 {
+		return []*Rule{first}, nil
+	}
+	out := make([]*Rule, 0, max(n[0], 1)*max(n[1], 1))
+	for i := 0; i < max(n[0], 1); i++ {
+		for j := 0; j < max(n[1], 1); j++ {
+			if i == 0 && j == 0 {
+				out = append(out, first)
+				continue
+			}
+			// Each rule is parsed on its own: rules share no match or
+			// target.
+			r, _, err := parseOne(fam, args, [2]int{i, j})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// parseOne parses the rule with the addresses pick selects, and returns
+// how many -s and -d addresses there are.
+func parseOne(fam Family, args []string, pick [2]int) (*Rule, [2]int, error) {
+	r := &Rule{Family: fam}
+	p := &parser{args: args, rule: r, pick: pick}
+	if err := p.run(); err != nil {
+		return nil, p.n, err
+	}
+	return r, p.n, nil
+}
+
+// addrList parses the value of -s or -d (which is 0 or 1): one address
+// or, as iptables allows, a comma-separated list of which the rule gets
+// the one p.pick selects.
+func (p *parser) addrList(which int, v string, invert bool) (Addr, error) {
+	parts := strings.Split(v, ",")
+	p.n[which] = len(parts)
+	if len(parts) > 1 && invert {
+		return Addr{}, argError(v, "! is not allowed with several source or destination addresses")
+	}
+	var picked Addr
+	for i, s := range parts {
+		if s == "" {
+			return Addr{}, argError(v, "empty address in the list")
+		}
+		a, err := parseAddr(p.rule.Family, s)
+		if err != nil {
+			return Addr{}, err
+		}
+		if i == p.pick[which] {
+			picked = a
+		}
+	}
+	picked.Invert = invert
+	return picked, nil
 }
 
 // ParseString splits s like a shell would (quotes group words) and parses it.
@@ -110,12 +185,11 @@ func (p *parser) run() error {
 			if v, err = p.value(arg); err != nil {
 				return err
 			}
-			a := &r.Src
+			a, which := &r.Src, 0
 			if opt == "--destination" {
-				a = &r.Dst
+				a, which = &r.Dst, 1
 			}
-			*a, err = parseAddr(r.Family, v)
-			a.Invert = invert
+			*a, err = p.addrList(which, v, invert)
 		case "--in-interface", "--out-interface":
 			if err = once(opt, arg); err != nil {
 				return err
@@ -149,6 +223,20 @@ func (p *parser) run() error {
 			if num == 0 && invert {
 				return argError(v, "! -p all would match nothing")
 			}
+		case "--set-counters":
+			// Where the rule's counters start (iptables -A CHAIN -c P B
+			// ...); not part of its meaning.
+			if invert {
+				return argError(arg, "cannot be negated")
+			}
+			if err = once(opt, arg); err != nil {
+				return err
+			}
+			if p.pos+2 >= len(p.args) {
+				return argError(arg, "option requires a packet and a byte count")
+			}
+			r.Counters, err = parseCounters(arg, p.args[p.pos+1], p.args[p.pos+2])
+			p.pos += 2
 		case "--fragment":
 			if r.Family != IPv4 {
 				return argError(arg, "-f is only valid for IPv4")
@@ -281,7 +369,7 @@ var shortOptions = map[string]string{
 	"-s": "--source", "--src": "--source",
 	"-d": "--destination", "--dst": "--destination",
 	"-i": "--in-interface", "-o": "--out-interface",
-	"-p": "--protocol", "-f": "--fragment",
+	"-p": "--protocol", "-f": "--fragment", "-c": "--set-counters",
 	"-m": "--match", "-j": "--jump", "-g": "--goto",
 	"-t": "--table", "-A": "--append", "-I": "--insert", "-D": "--delete",
 	"-N": "--new-chain", "-P": "--policy",
@@ -296,16 +384,20 @@ func longOption(arg string) string {
 
 // SplitArgs splits a line into arguments the way iptables-restore does:
 // whitespace separates, double or single quotes group, backslash escapes.
+// It works on bytes, as iptables-restore does: every byte of an argument
+// is kept, valid UTF-8 or not (a rune loop would turn invalid bytes into
+// U+FFFD without a word).
 func SplitArgs(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
 	inArg := false
-	var quote rune
+	var quote byte
 	escaped := false
-	for _, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case escaped:
-			cur.WriteRune(c)
+			cur.WriteByte(c)
 			escaped = false
 		case c == '\\' && quote != '\'':
 			escaped, inArg = true, true
@@ -313,7 +405,7 @@ func SplitArgs(s string) ([]string, error) {
 			if c == quote {
 				quote = 0
 			} else {
-				cur.WriteRune(c)
+				cur.WriteByte(c)
 			}
 		case c == '"' || c == '\'':
 			quote, inArg = c, true
@@ -324,7 +416,7 @@ func SplitArgs(s string) ([]string, error) {
 				inArg = false
 			}
 		default:
-			cur.WriteRune(c)
+			cur.WriteByte(c)
 			inArg = true
 		}
 	}

@@ -98,7 +98,7 @@ func TestParseErrors(t *testing.T) {
 		{IPv6, `-d 10.0.0.1`, "10.0.0.1", "not an IPv6 address"},
 		{IPv4, `-s 10.0.0.0/33`, "10.0.0.0/33", "prefix length"},
 		{IPv4, `-s 10.0.0.0/255.0.0.300`, "10.0.0.0/255.0.0.300", "bad netmask"},
-		{IPv4, `-s 10.0.0.1,10.0.0.2`, "10.0.0.1,10.0.0.2", "several addresses"},
+		{IPv4, `-s 10.0.0.1,10.0.0.2`, "", "several addresses"}, // one rule each: ParseRules
 		{IPv4, `-s 10.0.0.1 --src 10.0.0.2`, "--src", "only be given once"},
 		{IPv4, `-i eth0123456789abcdef`, "eth0123456789abcdef", "longer than 15"},
 		{IPv4, `-p bogus`, "bogus", "unknown protocol"},
@@ -120,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 		{IPv4, `-p tcp --dport 99999`, "99999", "not a port"},
 		{IPv4, `-p tcp --dport 90:80`, "90:80", "inverted"},
 		{IPv4, `-m comment`, "-m comment", "needs --comment"},
-		{IPv4, "-m comment --comment " + strings.Repeat("x", 129), strings.Repeat("x", 129), "at most 128"},
+		{IPv4, "-m comment --comment " + strings.Repeat("x", 256), strings.Repeat("x", 256), "at most 255"},
 		{IPv4, `-m tcp --dport 22`, "-m tcp", "needs -p tcp"},
 	} {
 		wantParseError(t, tc.fam, tc.args, tc.arg, tc.why, false)

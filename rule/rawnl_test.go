@@ -52,7 +52,7 @@ func rawMarshalExprs(fam byte, exprs []expr.Any) ([][]byte, error) {
 
 // rawAddRule appends a rule made of already marshalled expressions to
 // table/chain, in a batch of its own.
-func rawAddRule(c *netlink.Conn, fam byte, table, chain string, exprs [][]byte, udata []byte) error {
+func rawAddRule(c *netlink.Conn, fam byte, table, chain string, exprs [][]byte, udata []byte, extra ...[]byte) error {
 	ae := netlink.NewAttributeEncoder()
 	ae.String(unix.NFTA_RULE_TABLE, table)
 	ae.String(unix.NFTA_RULE_CHAIN, chain)
@@ -68,6 +68,9 @@ func rawAddRule(c *netlink.Conn, fam byte, table, chain string, exprs [][]byte, 
 	attrs, err := ae.Encode()
 	if err != nil {
 		return fmt.Errorf("encoding rule: %w", err)
+	}
+	for _, a := range extra {
+		attrs = append(attrs, a...)
 	}
 	batch := func(typ int) netlink.Message {
 		return netlink.Message{

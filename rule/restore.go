@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 )
 
@@ -54,8 +53,6 @@ type RestoreLine struct {
 
 // maxRestoreLine is the scanner's limit: lines must be shorter.
 const maxRestoreLine = 1 << 20
-
-var counterPrefix = regexp.MustCompile(`^\[\d+:\d+\]\s+`)
 
 // restoreScanner keeps the state of one restore file: the open table, the
 // chains that exist in it, the jumps to check at COMMIT.
@@ -140,11 +137,17 @@ func (s *restoreScanner) line(n int, text string) (*RestoreLine, error) {
 	case strings.HasPrefix(text, ":"):
 		return l, s.chainLine(l)
 	}
-	args, err := SplitArgs(counterPrefix.ReplaceAllString(text, ""))
+	// "[PKTS:BYTES] -A ..." (iptables-save -c): the rule's counters, as
+	// iptables-restore --counters reads them.
+	var counters []string
+	if m := counterPrefix.FindStringSubmatch(text); m != nil {
+		counters, text = []string{"-c", m[1], m[2]}, text[len(m[0]):]
+	}
+	args, err := SplitArgs(text)
 	if err != nil {
 		return nil, err
 	}
-	c, err := parseCommand(s.fam, args, s.table, false)
+	c, err := parseCommand(s.fam, append(counters, args...), s.table, false)
 	if err != nil {
 		return nil, err
 	}

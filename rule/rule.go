@@ -60,6 +60,9 @@ type Rule struct {
 	Matches                  []Match
 	// Target is nil for a rule without -j/-g (it only counts packets).
 	Target Target
+	// Counters are the counts the rule's counter starts from (-c); not
+	// part of its meaning.
+	Counters Counters
 }
 
 // Match is a loaded match extension (-m NAME, or one loaded implicitly by -p).

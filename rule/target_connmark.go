@@ -122,9 +122,7 @@ func (c *ConnMark) xlate(x *xlator) error {
 	switch c.Mode {
 	case "save", "restore":
 		if !full {
-			// iptables-translate prints "mark and M", which drops the bits
-			// of the destination outside M instead of keeping them.
-			return unsupported("CONNMARK --%s-mark with masks", c.Mode)
+			return c.xlateXt(x) // target_connmark_xt.go
 		}
 		text, exprs = "mark", []expr.Any{meta(expr.MetaKeyMARK)}
 		if c.Mode == "restore" {

@@ -151,9 +151,6 @@ func (l *Log) xlate(x *xlator) error {
 	text := "log"
 	e := &expr.Log{}
 	if l.Prefix != "" {
-		if err := nftPrefix(l.Prefix); err != nil {
-			return err
-		}
 		text += ` prefix "` + l.Prefix + `"`
 		e.Key |= 1 << unix.NFTA_LOG_PREFIX
 		e.Data = []byte(l.Prefix)
@@ -189,6 +186,9 @@ func (l *Log) xlate(x *xlator) error {
 				text += " flags ether"
 			}
 		}
+	}
+	if nftPrefix(l.Prefix) != nil {
+		return l.xlateXt(x, text) // target_log_xt.go
 	}
 	x.add(text, e)
 	return nil

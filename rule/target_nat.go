@@ -59,9 +59,6 @@ func (n *NAT) parse(p *parser, opt string, invert bool) (bool, error) {
 		if n.Range, err = parseNATRange(n.fam, v); err != nil {
 			return true, err
 		}
-		if !n.Range.Min.IsValid() && n.Kind == "SNAT" {
-			return true, argError(v, "SNAT needs an address")
-		}
 		n.set = true
 		return true, nil
 	}
@@ -155,6 +152,10 @@ func parseNATRange(fam Family, v string) (NATRange, error) {
 			}
 			r.Ports = ports != ""
 			ports = strings.TrimPrefix(ports, ":")
+		} else if a, p, ok := strings.Cut(v, ":"); ok && !strings.Contains(p, ":") {
+			// As ip6tables: one colon (an address has more) starts
+			// the ports (":80" changes only the port).
+			addrs, ports, r.Ports = a, p, true
 		}
 	} else if strings.Count(v, ":") > 1 {
 		return r, argError(v, "not an IPv4 address range")
@@ -196,7 +197,6 @@ func natAddr(fam Family, s, whole string) (netip.Addr, error) {
 	if err != nil || a.Zone() != "" {
 		return netip.Addr{}, argError(whole, "bad address %q (host names are not resolved)", s)
 	}
-	a = a.Unmap()
 	if (fam == IPv4) != a.Is4() {
 		return netip.Addr{}, argError(whole, "%s is not an %s address", s, famWord(fam))
 	}

@@ -24,7 +24,11 @@ type NFLog struct {
 }
 
 const (
-	nflogDefaultThreshold = 1
+	// nflogDefaultThreshold is XT_NFLOG_DEFAULT_THRESHOLD: 0, the log
+	// instance's own threshold, which iptables-save and
+	// iptables-translate leave out and nft's log expresses by leaving
+	// queue-threshold out (the kernel dumps none either).
+	nflogDefaultThreshold = 0
 	// MaxNFLogPrefixLen is the longest --nflog-prefix iptables accepts.
 	MaxNFLogPrefixLen = 63
 )

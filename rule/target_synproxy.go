@@ -8,12 +8,13 @@ import (
 
 // SynProxy is -j SYNPROXY: answer TCP handshakes with SYN cookies and
 // open the connection to the server once the client has completed it.
-// xt_SYNPROXY and nft's synproxy statement share nf_synproxy_core.
+// xt_SYNPROXY and nft's synproxy statement share nf_synproxy_core. With
+// --ecn the rule runs the SYNPROXY target itself (target_synproxy_xt.go).
 type SynProxy struct {
-	MSS                 uint16
-	WScale              uint8
-	SackPerm, Timestamp bool
-	mssSet, wscaleSet   bool
+	MSS                      uint16
+	WScale                   uint8
+	SackPerm, Timestamp, ECN bool
+	mssSet, wscaleSet        bool
 }
 
 func newSynProxy(*Rule) (Target, error) { return &SynProxy{}, nil }
@@ -36,9 +37,7 @@ func (s *SynProxy) parse(p *parser, opt string, invert bool) (bool, error) {
 	case "--timestamp":
 		s.Timestamp = true
 	case "--ecn":
-		// nft 1.0.6 cannot read "synproxy ... ecn", so the statement
-		// could not be checked against nft's.
-		return true, &ParseError{Arg: opt, Reason: "SYNPROXY --ecn is not translated (nft cannot read its synproxy ecn flag)", Err: ErrUnsupported}
+		s.ECN = true
 	case "--mss":
 		if s.mssSet {
 			return true, argError(opt, "may only be given once")
@@ -83,6 +82,9 @@ func (s *SynProxy) args() []string {
 	if s.mssSet {
 		out = append(out, "--mss", strconv.Itoa(int(s.MSS)))
 	}
+	if s.ECN {
+		out = append(out, "--ecn")
+	}
 	return out
 }
 
@@ -94,6 +96,9 @@ func (s *SynProxy) xlate(x *xlator) error {
 		} else {
 			text += " " + a
 		}
+	}
+	if s.ECN {
+		return s.xlateXt(x, text)
 	}
 	x.add(text, &expr.SynProxy{Mss: s.MSS, Wscale: s.WScale, SackPerm: s.SackPerm, Timestamp: s.Timestamp,
 		MssValueSet: s.mssSet, WscaleValueSet: s.wscaleSet})

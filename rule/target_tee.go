@@ -4,17 +4,21 @@ import (
 	"net/netip"
 
 	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // TEE is -j TEE: send a copy of the packet to Gateway and let the original
 // continue. nft's "dup to ADDR" calls the same nf_dup_ipv4/nf_dup_ipv6.
 //
-// --oif is refused: xt_TEE follows the interface by name (it picks up an
-// interface created or renamed later), while nft's "device IF" is resolved
-// to an interface index once, when the rule is loaded.
+// With --oif the rule runs the TEE target itself (target_tee_xt.go):
+// xt_TEE follows the interface by name (it picks up an interface created
+// or renamed later), while nft's "device IF" is resolved to an interface
+// index once, when the rule is loaded.
 type TEE struct {
 	Gateway netip.Addr
+	Oif     string // truncated to 15 bytes, as iptables truncates it
 	fam     Family
+	oifSet  bool
 }
 
 func newTEE(r *Rule) (Target, error) { return &TEE{fam: r.Family}, nil }
@@ -32,7 +36,12 @@ func (t *TEE) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, err
 	}
 	if opt == "--oif" {
-		return true, &ParseError{Arg: opt, Reason: "TEE --oif is not translated (nft's dup device is an interface index fixed at load time, xt_TEE follows the name)", Err: ErrUnsupported}
+		v, err := p.onceValue(opt, t.oifSet)
+		if err != nil {
+			return true, err
+		}
+		t.Oif, t.oifSet = v[:min(len(v), xt.TEEOifMax)], true
+		return true, nil
 	}
 	v, err := p.onceValue(opt, t.Gateway.IsValid())
 	if err != nil {
@@ -59,9 +68,17 @@ func (t *TEE) finish(*Rule) error {
 	return nil
 }
 
-func (t *TEE) args() []string { return []string{"--gateway", t.Gateway.String()} }
+func (t *TEE) args() []string {
+	if t.Oif != "" {
+		return []string{"--gateway", t.Gateway.String(), "--oif", t.Oif}
+	}
+	return []string{"--gateway", t.Gateway.String()}
+}
 
 func (t *TEE) xlate(x *xlator) error {
+	if t.Oif != "" {
+		return t.xlateXt(x)
+	}
 	x.add("dup to "+t.Gateway.String(),
 		&expr.Immediate{Register: 1, Data: t.Gateway.AsSlice()},
 		&expr.Dup{RegAddr: 1})

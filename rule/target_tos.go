@@ -2,7 +2,6 @@ package rule
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/google/nftables/expr"
 )
@@ -50,23 +49,8 @@ func (t *TOS) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, err
 	}
 	if opt == "--set-tos" {
-		if n, ok := tosNames[strings.ToLower(v)]; ok {
-			t.Value, t.Mask = n, 0x3f
-			return true, nil
-		}
-		vs, ms, hasMask := strings.Cut(v, "/")
-		n, err := tgUint(vs, 0xff)
-		if err != nil {
-			return true, err
-		}
-		m := uint64(0xff)
-		if hasMask {
-			if m, err = tgUint(ms, 0xff); err != nil {
-				return true, err
-			}
-		}
-		t.Value, t.Mask = uint8(n), uint8(m)
-		return true, nil
+		t.Value, t.Mask, err = parseTosMask(v)
+		return true, err
 	}
 	n, err := tgUint(v, 0xff)
 	if err != nil {
@@ -136,8 +120,9 @@ func (t *TOS) xlate(x *xlator) error {
 		}
 		x.addExact(text, exact, "which nft cannot read", dscpWrite(t.fam, t.Value>>2)...)
 	default:
-		return unsupported("TOS --set-tos 0x%02x/0x%02x: nft has no statement that rewrites part of the %s with a mask (iptables-translate prints '%s', which changes other bits or cannot be read)",
-			t.Value, t.Mask, tosField(t.fam), text)
+		// nft has no statement that rewrites part of the byte under a
+		// mask, and the TOS target loads only in a table named mangle.
+		return t.xlateXt(x, text) // target_tos_xt.go
 	}
 	return nil
 }

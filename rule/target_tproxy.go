@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // TProxy is -j TPROXY: hand the packet to a local transparent socket
@@ -87,6 +89,38 @@ func (t *TProxy) args() []string {
 		"--tproxy-mark", fmt.Sprintf("0x%x/0x%x", t.Mark, t.Mask)}
 }
 
-func (t *TProxy) xlate(*xlator) error {
-	return unsupported("TPROXY drops a packet that has no transparent socket, nft's tproxy lets it go on to the next rule; no nft rule does what -j TPROXY does")
+// xlate: nft's tproxy statement is not exact (see TProxy), and the
+// TPROXY target itself loads only in a table named mangle: refused, with
+// the text iptables-translate prints.
+func (t *TProxy) xlate(x *xlator) error {
+	ext, info := t.xtInfo()
+	return x.addXt(t.text(), "which lets a packet without a transparent socket go on to the next rule, while TPROXY drops it", ext, info)
+}
+
+// text is the statement iptables-translate prints for the target.
+func (t *TProxy) text() string {
+	to := ""
+	if !t.Addr.IsUnspecified() {
+		to = t.Addr.String()
+		if t.fam == IPv6 {
+			to = "[" + to + "]"
+		}
+	}
+	if t.Port != 0 || to == "" {
+		to += ":" + strconv.Itoa(int(t.Port))
+	}
+	s := "tproxy to " + to
+	switch t.Mask {
+	case 0:
+	case 0xffffffff:
+		s += fmt.Sprintf(" meta mark set 0x%x", t.Mark)
+	default:
+		s += fmt.Sprintf(" meta mark set meta mark & 0x%x xor 0x%x", ^t.Mask, t.Mark)
+	}
+	return s + " accept"
+}
+
+// xtInfo encodes the target as struct xt_tproxy_target_info_v1.
+func (t *TProxy) xtInfo() (*xt.Ext, []byte) {
+	return xt.TProxyTarget, xt.TProxy{MarkMask: t.Mask, MarkValue: t.Mark, Addr: t.Addr, Port: t.Port}.Marshal()
 }

@@ -11,15 +11,13 @@ import (
 // length or a dotted netmask. Host names are refused: resolving them would
 // make a rule's meaning depend on DNS at apply time.
 func parseAddr(fam Family, v string) (Addr, error) {
-	if strings.Contains(v, ",") {
-		return Addr{}, argError(v, "several addresses in one rule are not supported (iptables expands them into several rules); write one rule each")
-	}
 	ipStr, maskStr, hasMask := strings.Cut(v, "/")
 	ip, err := netip.ParseAddr(ipStr)
 	if err != nil {
 		return Addr{}, argError(v, "not an IP address (host names are not resolved)")
 	}
-	ip = ip.Unmap()
+	// No Unmap: ::ffff:10.0.0.1 is an IPv6 address for ip6tables (and
+	// no IPv4 address for iptables).
 	if (fam == IPv4) != ip.Is4() {
 		return Addr{}, argError(v, "is not an %s address", famWord(fam))
 	}

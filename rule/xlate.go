@@ -7,6 +7,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	"github.com/nftsync/nftsync/rule/xt"
 )
 
 // MaxCommentLen is the longest comment nft accepts.
@@ -23,8 +24,17 @@ type Stmt struct {
 	// nft reads Text differently (CONNMARK's "ct mark xor V and M" means
 	// ct mark ^ (V & M)) or cannot read it at all. Empty: Text is exact.
 	Exact string
-	// Warning explains, when Exact is set, what is wrong with Text.
+	// Warning explains, when Exact or Xt is set, what is wrong with Text.
 	Warning string
+	// Xt, when set, says that Exprs run an xtables extension through the
+	// kernel's nft_compat (package rule/xt), because no native nft
+	// statement has Text's meaning: it is the statement as nft lists it
+	// ("xt match owner"), which nft cannot read back.
+	Xt string
+	// Refused, when set, says why nftsync cannot install the statement
+	// (an xtables extension the kernel loads only in a table of another
+	// name): the translation only prints Text, Translate fails with it.
+	Refused error
 	Exprs   []expr.Any
 }
 
@@ -45,7 +55,15 @@ type Translation struct {
 	Family  Family
 	Stmts   []Stmt
 	Comment string
-	Sets    []*AnonSet
+	// Commented says the rule has a comment, which may be empty
+	// (--comment ""): nft prints and stores an empty one too.
+	Commented bool
+	Sets      []*AnonSet
+	// TextSets are the named sets iptables-translate declares before the
+	// rule ("connlimit0 { type ipv4_addr; flags dynamic; }", printed as
+	// "add set FAMILY TABLE ..."): text only, the rule as installed needs
+	// none (its statement runs an xtables extension instead).
+	TextSets []string
 }
 
 // Text returns the rule's statements as iptables-translate prints them,
@@ -62,22 +80,42 @@ func (t *Translation) join(text func(Stmt) string) string {
 			parts = append(parts, s)
 		}
 	}
-	if t.Comment != "" {
-		parts = append(parts, fmt.Sprintf("comment %q", t.Comment))
+	if t.Commented || t.Comment != "" {
+		// As iptables-translate prints it: between double quotes, not
+		// escaped (nft reads a quoted string up to the next quote and
+		// unescapes nothing; the parser refuses quotes in comments).
+		parts = append(parts, `comment "`+t.Comment+`"`)
 	}
 	return strings.Join(parts, " ")
 }
 
 // NftText is Text with each statement in the form nft reads with iptables'
 // meaning (Stmt.Exact where it is set): the text to feed nft when the rule
-// must do what the iptables rule does. Exprs are what nft builds from it.
+// must do what the iptables rule does. Exprs are what nft builds from it,
+// unless the rule runs an xtables extension (Compat): its statement is
+// then printed as nft lists it ("xt match owner"), which nft refuses to
+// read, so that the text cannot silently stand for another rule.
 func (t *Translation) NftText() string {
 	return t.join(func(s Stmt) string {
-		if s.Exact != "" {
+		switch {
+		case s.Xt != "":
+			return s.Xt
+		case s.Exact != "":
 			return s.Exact
 		}
 		return s.Text
 	})
+}
+
+// Compat reports whether a statement of the rule runs an xtables
+// extension through nft_compat (Stmt.Xt), which no nft text builds.
+func (t *Translation) Compat() bool {
+	for _, s := range t.Stmts {
+		if s.Xt != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Warnings returns, for each statement whose iptables-translate text nft
@@ -89,6 +127,9 @@ func (t *Translation) Warnings() []string {
 		if s.Warning != "" {
 			out = append(out, s.Warning)
 		}
+	}
+	if len(t.Comment) > MaxCommentLen {
+		out = append(out, fmt.Sprintf("iptables-translate prints a comment of %d bytes, which nft refuses (at most %d); nftsync installs the rule with the whole comment", len(t.Comment), MaxCommentLen))
 	}
 	return out
 }
@@ -108,7 +149,7 @@ func (t *Translation) Exprs() []expr.Any {
 
 // UserData returns the rule's userdata: its comment, as nft stores it.
 func (t *Translation) UserData() []byte {
-	if t.Comment == "" {
+	if !t.Commented && t.Comment == "" {
 		return nil
 	}
 	return userdata.AppendString(nil, userdata.TypeComment, t.Comment)
@@ -132,6 +173,22 @@ func (t *Translation) Command(table, chain string, insert bool) string {
 // Translate converts the rule into nftables statements. A counter is always
 // included, as iptables counts every rule.
 func (r *Rule) Translate() (*Translation, error) {
+	t, err := r.translate(false)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range t.Stmts {
+		if s.Refused != nil {
+			return nil, s.Refused
+		}
+	}
+	return t, nil
+}
+
+// translateText is Translate for printing only: a statement nftsync
+// cannot install (Stmt.Refused) is kept, with a warning, so that the text
+// is still iptables-translate's.
+func (r *Rule) translateText() (*Translation, error) {
 	return r.translate(false)
 }
 
@@ -151,17 +208,21 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 		return nil, err
 	}
 	for _, m := range r.Matches {
+		n := len(x.stmts)
 		if err := m.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -m %s: %w", m.Name(), err)
 		}
+		x.wrapRefused(n, "-m "+m.Name())
 	}
-	x.add("counter", &expr.Counter{})
+	x.add("counter", &expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes})
 	if r.Target != nil {
+		n := len(x.stmts)
 		if err := r.Target.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
 		}
+		x.wrapRefused(n, "-j "+r.Target.Name())
 	}
-	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Sets: x.sets}, nil
+	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Commented: x.commented, Sets: x.sets, TextSets: x.textSets}, nil
 }
 
 // xlator accumulates the statements of one rule and tracks what nft's
@@ -173,11 +234,31 @@ type xlator struct {
 	stmts []Stmt
 	sets  []*AnonSet
 	// comment is printed last, after the verdict, and stored as userdata.
-	comment string
+	comment   string
+	commented bool
 	// l4 is the transport protocol nft knows the packet has (0: unknown).
 	l4 uint8
 	// noText leaves the texts of statements empty (TranslateExprs).
 	noText bool
+	// textSets are the named sets the text declares (Translation.TextSets).
+	textSets []string
+}
+
+// textSet declares a named set in the text, as iptables-translate does
+// for connlimit: its name is prefix and a number, counting from 0 in the
+// rule; spec is the set's body.
+func (x *xlator) textSet(prefix, spec string) string {
+	n := 0
+	for _, s := range x.textSets {
+		if strings.HasPrefix(s, prefix) {
+			n++
+		}
+	}
+	name := fmt.Sprintf("%s%d", prefix, n)
+	if !x.noText {
+		x.textSets = append(x.textSets, name+" "+spec)
+	}
+	return name
 }
 
 // add appends a statement (without its text when the translation keeps
@@ -210,6 +291,63 @@ func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
 		text = ""
 	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Exact: exact, Warning: w, Exprs: exprs})
+}
+
+// addXt appends a statement that runs the xtables extension ext with the
+// given info (see package rule/xt), for an iptables option whose
+// iptables-translate text (text) has another meaning in nft, as meaning
+// says ("which nft reads as ..."). It fails when the kernel would refuse
+// the extension in nftsync's tables.
+func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
+	if err := ext.Installable(); err != nil {
+		refused := unsupported("%s (iptables-translate's '%s' %s)", err, text, strings.TrimPrefix(meaning, "which "))
+		if x.noText {
+			return refused
+		}
+		x.stmts = append(x.stmts, Stmt{Text: text, Refused: refused,
+			Warning: fmt.Sprintf("nftsync cannot install this rule: %v", refused)})
+		return nil
+	}
+	e, err := ext.Expr(info)
+	if err != nil {
+		return err
+	}
+	w := fmt.Sprintf("iptables-translate prints '%s', %s; nftsync installs the xtables extension itself ('%s', revision %d), which keeps the iptables rule's meaning", text, meaning, ext, ext.Rev)
+	if x.noText {
+		text = ""
+	}
+	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
+	return nil
+}
+
+// wrapRefused names the extension in the refusal of the statements it
+// appended from index n on, as translate names it in its errors.
+func (x *xlator) wrapRefused(n int, ext string) {
+	for i := n; i < len(x.stmts); i++ {
+		if err := x.stmts[i].Refused; err != nil {
+			x.stmts[i].Refused = fmt.Errorf("translating %s: %w", ext, err)
+		}
+	}
+}
+
+// addXtOnly appends a statement that runs the xtables extension ext for
+// an option iptables-translate cannot translate at all (why says what nft
+// lacks); its text is the statement as nft lists it.
+func (x *xlator) addXtOnly(why string, ext *xt.Ext, info []byte) error {
+	if err := ext.Installable(); err != nil {
+		return unsupported("%s (%s)", err, why)
+	}
+	e, err := ext.Expr(info)
+	if err != nil {
+		return err
+	}
+	w := fmt.Sprintf("iptables-translate cannot translate this rule (%s); nftsync installs the xtables extension itself ('%s', revision %d), printed as nft lists it", why, ext, ext.Rev)
+	text := ext.String()
+	if x.noText {
+		text = ""
+	}
+	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
+	return nil
 }
 
 // needL4 returns the dependency nft inserts before a transport header

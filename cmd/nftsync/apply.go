@@ -24,9 +24,17 @@ no rules. A bad file is reported as FILE:LINE and nothing is changed.
 With --backend iptables the rules go into iptables' own chains. What the
 owner has there is recorded in --state-dir (default /run/nftsync), so a
 later run removes the owner's rules that left the files and no one else's,
-even where someone else has an equal rule.`,
+even where someone else has an equal rule.
+
+With --placement filter (nftables backend) the filter chains go into
+iptables-nft's own tables instead, ahead of other programs' rules, where an
+ACCEPT is final under a FORWARD policy DROP; they are written as
+iptables-nft writes them, so iptables-nft-save keeps reading them.`,
 		Example: `  # Apply Kilo's rules for both families into tables kilo-nat, kilo-filter
   nftsync apply --owner kilo -4 examples/kilo.rules.v4 -6 examples/kilo.rules.v6
+
+  # Kilo's FORWARD accepts in iptables' own FORWARD (Docker's policy DROP)
+  nftsync apply --owner kilo --placement filter -4 examples/kilo.rules.v4 -6 examples/kilo.rules.v6
 
   # Read IPv4 rules from stdin, inside the network namespace "blue"
   generate-rules | nftsync apply --netns blue -4 -`,

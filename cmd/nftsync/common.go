@@ -42,6 +42,8 @@ type targetFlags struct {
 	backend  string
 	stateDir string
 	wait     bool
+	// placement lists the iptables tables kept in iptables' own tables.
+	placement []string
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -57,6 +59,8 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	// that both engines share it.
 	fs.BoolVar(&t.wait, "wait", false,
 		"when another nftsync process is changing the same owner's rules in the same network namespace, wait for it to finish instead of failing")
+	fs.StringSliceVar(&t.placement, "placement", nil,
+		"iptables tables (e.g. filter, or filter,nat) whose chains the nftables backend keeps inside iptables-nft's own tables, encoded as iptables-nft writes them, so that an ACCEPT there is final where iptables' FORWARD drops; give the same value to every command of the owner, cleanup included")
 }
 
 // netnsPath returns the namespace path for --netns ("" for the current one).
@@ -123,6 +127,9 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 	}
 	if reg != nil {
 		opts = append(opts, controller.WithRegisterer(reg))
+	}
+	if len(t.placement) > 0 {
+		opts = append(opts, controller.WithPlacement(t.placement...))
 	}
 	c, err := controller.New(append(opts, extra...)...)
 	if err != nil {

@@ -29,7 +29,11 @@ Where nft reads the printed text with another meaning than the iptables
 rule's (CONNMARK --set-xmark V/M prints "ct mark xor V and M", which nft
 reads as ct mark ^ (V & M)) or cannot read it (an IPv6 address range with
 ports), stdout still gets iptables-translate's text, and stderr gets a
-warning with the text that keeps the rule's meaning.`,
+warning with the text that keeps the rule's meaning. Where nftsync installs
+the xtables extension itself (owner with a negation, connlimit, hashlimit,
+...: "xt match NAME" in nft's listing), or cannot install the rule at all
+(TPROXY, rpfilter: the kernel loads them only in tables named mangle or
+raw), stdout gets iptables-translate's text and stderr says so.`,
 		Example: `  nftsync translate -A INPUT -p tcp --dport 22 -j ACCEPT
   nft 'add rule ip filter INPUT tcp dport 22 counter accept'
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nftsync/nftsync/controller"
+	"github.com/nftsync/nftsync/firewall"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -105,7 +106,7 @@ func runWatch(cmd *cobra.Command, o *watchOptions) error {
 	drift, driftErr := c.Drift(stopDrift)
 
 	health := newHealth(3*o.interval + 10*time.Second)
-	if err := c.SetRuleset(rs); err != nil {
+	if err := firstApply(c, rs, o.flags.target.wait, sigs, logger); err != nil {
 		return explain(err, "changing the firewall")
 	}
 	health.record(nil)
@@ -239,4 +240,27 @@ func (m *watchMetrics) record(err error) {
 	}
 	m.lastFailed.Set(0)
 	m.lastSuccess.SetToCurrentTime()
+}
+
+// firstApply applies rs. With --wait it may wait long for another writer
+// of the owner, so a SIGTERM or SIGINT meanwhile ends the watch at once
+// (should the apply have begun, the nftables engine's batch is atomic).
+func firstApply(c *controller.Controller, rs *firewall.Ruleset, wait bool, sigs <-chan os.Signal, logger *slog.Logger) error {
+	if !wait {
+		return c.SetRuleset(rs)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.SetRuleset(rs) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				continue
+			}
+			logger.Info("stopping before the first apply", "signal", s.String())
+			return fmt.Errorf("stopped by %s before the rules were applied", s)
+		}
+	}
 }

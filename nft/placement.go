@@ -1,0 +1,348 @@
+package nft
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
+)
+
+// Placement: the chains of chosen iptables tables are kept inside
+// iptables-nft's own nftables tables (ip filter, ip6 filter, ip nat, ...)
+// instead of the owner's OWNER-TABLE tables. An accept there is final
+// where iptables' own FORWARD drops (Docker's policy DROP), and xtables
+// extensions that the kernel loads only in a table named "mangle" or
+// "nat" can run.
+//
+// What is the owner's there, and nothing else, is changed:
+//
+//   - a rule is the owner's when its userdata carries the spec TLV (type
+//     8, as in the owner's own tables) and an owner TLV (udPlacedOwner)
+//     naming the owner. iptables-nft-save ignores both (it reads type 0,
+//     the comment, only), so the table stays readable by iptables.
+//   - in a built-in chain a fresh Apply puts the owner's rules at the
+//     head, in desired order, before every foreign rule (what Kilo's
+//     prepended rules need; placedHead says how many are prepended, the
+//     rest go after foreign rules). Foreign rules are never touched, and
+//     one inserted above the owner's later is tolerated, not fought over,
+//     as the iptables engine does: the owner's rules keep their places,
+//     new ones go next to them (placedPlanner.rules).
+//   - a user chain the desired ruleset declares is the owner's whole, as
+//     with the iptables engine: rules in it that are not desired are
+//     deleted, whoever wrote them. One that existed before carries no
+//     owner mark (the kernel does not update a chain's userdata), so once
+//     no longer declared it is left as it is.
+//   - a table or chain the owner had to create carries the owner TLV in its
+//     userdata; CleanUp (or a ruleset no longer declaring it) deletes it
+//     once nothing of others is left in it: no foreign rule or chain, the
+//     policy accept it was created with, no foreign jump to it (the
+//     kernel's use count). A built-in chain is created as iptables-nft
+//     creates it: same hook, type, priority, policy accept.
+//   - policies are iptables' (Docker's, the administrator's): placement
+//     never changes one. A desired built-in chain with policy DROP is
+//     refused; "" and ACCEPT mean "leave it as it is", and Read reports
+//     placed built-in chains with no policy.
+//
+// The owner's placed rules are encoded as iptables-nft writes them (see
+// placedExprs); a rule with a match or target nftsync has no such
+// encoding for is refused before anything changes, and so is an
+// extension whose kernel code loads only in a table of another name.
+//
+// Whenever Apply plans, the placed tables are read (readPlaced): one table
+// dump, a chain dump per table and a rule dump per chain the owner can
+// have rules in, so that large foreign chains are never read. The
+// generation check of a no-op Apply covers every table of the host, so a
+// no-op stays one GETGEN; the placed state is not kept in memory.
+
+// udPlacedOwner is the userdata TLV naming the owner of a placed rule, or
+// of a table or chain the owner created in iptables' tables.
+const udPlacedOwner = 0x9
+
+// WithPlacement keeps the chains of the given iptables tables ("filter",
+// "nat", "mangle", "raw", "security"), in both families, inside
+// iptables-nft's own tables instead of the owner's tables (see the package
+// documentation, "Placement"). Typical: WithPlacement("filter"), so that
+// accepts in FORWARD are final on a host whose iptables FORWARD policy is
+// DROP. The tables must be iptables-nft's: on a host whose iptables uses
+// the legacy tables, use the iptables engine (package compat) instead.
+func WithPlacement(tables ...string) Option {
+	return func(b *Backend) {
+		if b.placed == nil {
+			b.placed = map[string]bool{}
+		}
+		for _, t := range tables {
+			b.placed[t] = true
+		}
+	}
+}
+
+// checkPlacement validates the placed table names.
+func (b *Backend) checkPlacement() error {
+	for t := range b.placed {
+		if err := rule.CheckTable(t); err != nil {
+			return fmt.Errorf("placement: %w", err)
+		}
+	}
+	return nil
+}
+
+// placedTables returns the placed iptables tables, sorted.
+func (b *Backend) placedTables() []string {
+	out := make([]string, 0, len(b.placed))
+	for t := range b.placed {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// splitPlaced returns the chains of rs that stay in the owner's tables (rs
+// itself when nothing is placed) and the placed ones.
+func (b *Backend) splitPlaced(rs *firewall.Ruleset) (*firewall.Ruleset, []*firewall.Chain) {
+	if len(b.placed) == 0 || rs == nil {
+		return rs, nil
+	}
+	own := &firewall.Ruleset{}
+	var placed []*firewall.Chain
+	for _, c := range rs.Chains {
+		if b.placed[c.Table] {
+			placed = append(placed, c)
+		} else {
+			own.Chains = append(own.Chains, c)
+		}
+	}
+	if len(placed) == 0 {
+		return rs, nil
+	}
+	return own, placed
+}
+
+// placedWant is the compiled desired state of the placed tables.
+type placedWant struct {
+	tables map[tableID]*wantTable
+	// heads says how many rules of each chain, from the first, are
+	// prepended (the others are appended after foreign rules).
+	heads map[*wantChain]int
+}
+
+// declares reports whether pw (nil: nothing) declares a chain.
+func (pw *placedWant) declares(id tableID, chain string) bool {
+	if pw == nil {
+		return false
+	}
+	t := pw.tables[id]
+	return t != nil && t.byName[chain] != nil
+}
+
+// placedHead is how many of a placed chain's rules go ahead of foreign
+// rules: all of them, so that a file's or Set's accepts come before the
+// drops of other programs, where they are final. (A Ruleset that tells
+// which rules Kilo appended, as firewall.Chain.Head does on the kilo
+// branch, gives that number instead: the rest then go after foreign
+// rules, as iptables -A puts them.)
+func placedHead(c *firewall.Chain) int { return len(c.Rules) }
+
+// compilePlaced compiles the placed chains: each rule in iptables-nft's
+// encoding with the owner's userdata. cache maps the rules of the last
+// compile to their entries (rules are never modified once passed to
+// Apply); it is replaced by the rules of this one.
+func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule]*entry, headOf func(*firewall.Chain) int) (*placedWant, error) {
+	pw := &placedWant{tables: map[tableID]*wantTable{}, heads: map[*wantChain]int{}}
+	old := *cache
+	next := make(map[*rule.Rule]*entry, len(old))
+	for _, c := range chains {
+		if c.Family != rule.IPv4 && c.Family != rule.IPv6 {
+			return nil, fmt.Errorf("chain %s %s: unknown family %d", c.Table, c.Name, c.Family)
+		}
+		id := tableID{c.Family, c.Table}
+		t := pw.tables[id]
+		if t == nil {
+			t = &wantTable{id: id, name: c.Table, byName: map[string]*wantChain{}}
+			pw.tables[id] = t
+		}
+		if t.byName[c.Name] != nil {
+			return nil, fmt.Errorf("chain %s %s declared twice (%s)", c.Table, c.Name, c.Family)
+		}
+		if c.Name == "" || len(c.Name) > 255 || strings.ContainsRune(c.Name, 0) {
+			return nil, fmt.Errorf("chain %s %q: invalid name", c.Table, c.Name)
+		}
+		wc := &wantChain{name: c.Name, base: base(c.Table, c.Name), policy: nfAccept}
+		switch {
+		case wc.base == nil && c.Policy != "":
+			return nil, fmt.Errorf("chain %s %s: only built-in chains have a policy", c.Table, c.Name)
+		case c.Policy != "" && c.Policy != "ACCEPT":
+			return nil, fmt.Errorf("chain %s %s: policy %s: rules placed in iptables' own tables never change iptables' policies (set it with iptables -P, or do not place table %s)", c.Table, c.Name, c.Policy, c.Table)
+		}
+		t.byName[c.Name] = wc
+		t.chains = append(t.chains, wc)
+		pw.heads[wc] = headOf(c)
+		for i, r := range c.Rules {
+			if r.Spec == nil {
+				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
+			}
+			if r.Spec.Family != c.Family {
+				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
+			}
+			e := old[r.Spec]
+			if e == nil {
+				var err error
+				if e, err = newPlacedEntry(owner, c.Table, r.Spec); err != nil {
+					return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s: %w", c.Table, err)}
+				}
+			}
+			next[r.Spec] = e
+			wc.rules = append(wc.rules, &wantRule{src: c, idx: i, ent: e})
+		}
+	}
+	*cache = next
+	return pw, nil
+}
+
+// newPlacedEntry encodes one placed rule.
+func newPlacedEntry(owner, table string, r *rule.Rule) (*entry, error) {
+	exprs, err := placedExprs(r, table)
+	if err != nil {
+		return nil, err
+	}
+	spec := r.String()
+	ud, err := placedUserData(owner, r)
+	if err != nil {
+		return nil, err
+	}
+	fam := nfproto(r.Family)
+	e := &entry{fam: r.Family, spec: spec}
+	elems := make([][]byte, len(exprs))
+	for i, x := range exprs {
+		if elems[i], err = rule.MarshalExpr(fam, x); err != nil {
+			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+		}
+		if n := normalize(x); n != x {
+			nb, err := rule.MarshalExpr(fam, n)
+			if err != nil {
+				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+			}
+			if !bytes.Equal(nb, elems[i]) {
+				e.norms = append(e.norms, normElem{i, nb})
+			}
+		}
+	}
+	if err := e.setBody(elems, ud, placedCompat(r)); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// placedUserData is a placed rule's userdata: the rule in iptables-save
+// form without its first -m comment match, in spec TLVs, with the
+// comment's position (as in the owner's own tables), then the owner TLV.
+// There is no comment TLV: iptables-nft-save would print it as a second
+// -m comment. The comment's text is read back from the rule's xt comment
+// match instead (placedRule), so a comment of up to 255 bytes fits.
+func placedUserData(owner string, r *rule.Rule) ([]byte, error) {
+	stripped := *r
+	stripped.Matches = nil
+	pos := byte(noComment)
+	for i, m := range r.Matches {
+		if _, ok := m.(*rule.Comment); ok && pos == noComment {
+			pos = byte(i)
+			continue
+		}
+		stripped.Matches = append(stripped.Matches, m)
+	}
+	if len(r.Matches) >= noComment {
+		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
+	}
+	var ud []byte
+	payload := append([]byte{udSpecVersion, pos}, stripped.String()...)
+	for len(payload) > 0 {
+		n := min(len(payload), 255)
+		ud = append(ud, udSpec, byte(n))
+		ud = append(ud, payload[:n]...)
+		payload = payload[n:]
+	}
+	ud = append(ud, ownerMark(owner)...)
+	if len(ud) > maxUserData {
+		return nil, fmt.Errorf("rule and owner need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
+	}
+	return ud, nil
+}
+
+// placedRule recovers a placed rule of the owner from its userdata and,
+// for its comment, its xt comment match.
+func placedRule(fam rule.Family, hr *haveRule) (*rule.Rule, error) {
+	for _, el := range hr.elems {
+		x, err := decodeElem(nfproto(fam), el)
+		if err != nil {
+			continue
+		}
+		// The dump keeps xt info raw (decodeXt), whatever type
+		// google/nftables would decode it into.
+		kind, name, _, info, ok := xt.Info(x)
+		if !ok || kind != xt.Match || name != xt.CommentMatch.Name {
+			continue
+		}
+		if c, err := xt.DecodeComment(info); err == nil {
+			// The comment TLV the spec expects, put in front.
+			ud := append([]byte{udComment, byte(len(c.Text))}, c.Text...)
+			return parseUserData(fam, append(ud, hr.udata...))
+		}
+	}
+	return parseUserData(fam, hr.udata)
+}
+
+// ownerMark is the owner TLV.
+func ownerMark(owner string) []byte {
+	return append([]byte{udPlacedOwner, byte(len(owner))}, owner...)
+}
+
+// markedBy reports whether userdata holds the owner TLV naming owner.
+func markedBy(ud []byte, owner string) bool {
+	for len(ud) >= 2 && int(ud[1]) <= len(ud)-2 {
+		if ud[0] == udPlacedOwner && string(ud[2:2+int(ud[1])]) == owner {
+			return true
+		}
+		ud = ud[2+int(ud[1]):]
+	}
+	return false
+}
+
+// compileAll compiles the chains kept in the owner's tables and the placed
+// ones.
+func (b *Backend) compileAll(rs *firewall.Ruleset) (*desired, *placedWant, error) {
+	own, placed := b.splitPlaced(rs)
+	d, err := compile(b.owner, own, b.cache)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(b.placed) == 0 {
+		return d, nil, nil
+	}
+	pw, err := compilePlaced(b.owner, placed, &b.placedCache, b.placedHead)
+	return d, pw, err
+}
+
+// addPlaced reads the placed tables and appends the changes that take
+// them to pw (nil: nothing placed) to the owner's plan, after its own
+// messages: the handles the plan learns from echoes are the owner's
+// tables', which these messages do not touch.
+func (b *Backend) addPlaced(pw *placedWant, pl *plan) error {
+	if len(b.placed) == 0 {
+		return nil
+	}
+	ph, err := b.readPlaced(pw, false)
+	if err != nil {
+		b.dropConn()
+		return fmt.Errorf("reading iptables' tables: %w", err)
+	}
+	pb, changes, err := planPlaced(b.owner, pw, ph)
+	if err != nil {
+		return err
+	}
+	pl.batch.appendBatch(pb)
+	pl.changes = append(pl.changes, changes...)
+	return nil
+}

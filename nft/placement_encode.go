@@ -1,0 +1,198 @@
+package nft
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/nftables/expr"
+	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
+	"golang.org/x/sys/unix"
+)
+
+// A rule placed in iptables-nft's own tables is encoded exactly as
+// iptables-nft 1.8.9 writes it (nft_ipv4_add / nft_ipv6_add in
+// iptables/nft-ipv4.c, nft-ipv6.c), so that iptables-nft-save and
+// iptables-nft -D/-C keep working for every user of the host: the header
+// matches as native meta/payload/bitwise/cmp expressions in iptables-nft's
+// order (in-interface, out-interface, protocol, source, destination,
+// fragment), the matches (placement_matches.go), a counter, then the
+// verdict or target (placement_targets.go). Checked byte
+// for byte against what iptables-nft -A writes by placement_test.go.
+//
+// Native forms nftsync uses in its own tables (a comment in userdata,
+// ct state, ...) are not used here: iptables-nft-save reads some of them
+// differently and calls the whole table incompatible for others.
+
+// placedExprs returns the expressions iptables-nft writes for r, or an
+// error naming what nftsync cannot encode that way yet.
+func placedExprs(r *rule.Rule, table string) ([]expr.Any, error) {
+	var out []expr.Any
+	var err error
+	if out, err = placedIface(out, expr.MetaKeyIIFNAME, "-i", r.In); err != nil {
+		return nil, err
+	}
+	if out, err = placedIface(out, expr.MetaKeyOIFNAME, "-o", r.Out); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Proto.Set && r.Proto.Num == 0 && r.Proto.Invert:
+		return nil, fmt.Errorf("! -p all never matches and has no iptables-nft encoding")
+	case r.Proto.Set && r.Proto.Num != 0:
+		out = append(out, &expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: cmpOp(r.Proto.Invert), Register: 1, Data: []byte{r.Proto.Num}})
+	}
+	src, dst := uint32(12), uint32(16)
+	if r.Family == rule.IPv6 {
+		src, dst = 8, 24
+	}
+	if out, err = placedAddr(out, "-s", src, r.Src); err != nil {
+		return nil, err
+	}
+	if out, err = placedAddr(out, "-d", dst, r.Dst); err != nil {
+		return nil, err
+	}
+	if r.Fragment {
+		if r.Family == rule.IPv6 {
+			return nil, fmt.Errorf("-f is IPv4 only")
+		}
+		// The 13 offset bits of frag_off: non-zero is a fragment.
+		out = append(out,
+			&expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 6, Len: 2},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 2, Mask: []byte{0x1f, 0xff}, Xor: []byte{0, 0}},
+			&expr.Cmp{Op: cmpOp(!r.FragmentInvert), Register: 1, Data: []byte{0, 0}})
+	}
+	for _, m := range r.Matches {
+		x, err := placedMatch(m)
+		if err != nil {
+			x, err = placedXt(m, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x...)
+	}
+	// iptables-nft counts before the verdict, so that a rule counts once.
+	out = append(out, &expr.Counter{})
+	x, err := placedTarget(out, r)
+	if err != nil && r.Target != nil {
+		var t []expr.Any
+		if t, err = placedXt(r.Target, err); err == nil {
+			x = append(out, t...)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return x, checkXtTables(x, table)
+}
+
+// checkXtTables refuses, before the kernel does, an xtables extension
+// whose kernel code loads only in tables of other names (REJECT in
+// "filter", MASQUERADE in "nat", TPROXY in "mangle", ...).
+func checkXtTables(exprs []expr.Any, table string) error {
+	for _, x := range exprs {
+		kind, name, _, _, ok := xt.Info(x)
+		if !ok {
+			continue
+		}
+		if e := xt.Lookup(kind, name); e != nil && e.Table != "" && !slices.Contains(strings.Split(e.Table, "|"), table) {
+			return fmt.Errorf("the kernel's %s %s loads only in a table named %s, not %s", e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), table)
+		}
+	}
+	return nil
+}
+
+// placedXt is the xtables form package rule has for an extension (owner,
+// connlimit, TPROXY, ...: see rule.XtForm), which iptables-nft writes and
+// reads as such, or notYet when it has none.
+func placedXt(ext any, notYet error) ([]expr.Any, error) {
+	e, info, ok := rule.XtForm(ext)
+	if !ok {
+		return nil, notYet
+	}
+	x, err := e.Expr(info)
+	if err != nil {
+		return nil, err
+	}
+	return []expr.Any{x}, nil
+}
+
+func cmpOp(invert bool) expr.CmpOp {
+	if invert {
+		return expr.CmpOpNeq
+	}
+	return expr.CmpOpEq
+}
+
+// placedIface is iptables-nft's add_iniface/add_outiface: "eth+" compares
+// the prefix "eth", "eth0" the name with its NUL, "+" loads the name and
+// compares nothing.
+func placedIface(out []expr.Any, key expr.MetaKey, opt string, i rule.Iface) ([]expr.Any, error) {
+	if i.Name == "" {
+		return out, nil
+	}
+	out = append(out, &expr.Meta{Key: key, Register: 1})
+	name, wildcard := strings.CutSuffix(i.Name, "+")
+	switch {
+	case wildcard && name == "" && i.Invert:
+		return nil, fmt.Errorf("! %s + never matches in iptables-legacy but matches everything as iptables-nft writes it", opt)
+	case wildcard && name == "":
+		return out, nil
+	case wildcard:
+		return append(out, &expr.Cmp{Op: cmpOp(i.Invert), Register: 1, Data: []byte(name)}), nil
+	}
+	return append(out, &expr.Cmp{Op: cmpOp(i.Invert), Register: 1, Data: append([]byte(name), 0)}), nil
+}
+
+// placedAddr is iptables-nft's add_addr: the bytes the mask covers in
+// full are loaded and compared; a mask with a partial byte loads the whole
+// address and masks it first.
+func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any, error) {
+	if !a.Set {
+		return out, nil
+	}
+	ip, mask := a.IP.AsSlice(), a.Mask.AsSlice()
+	if a.IP.IsUnspecified() && a.Mask.IsUnspecified() {
+		if a.Invert {
+			return nil, fmt.Errorf("! %s of /0 never matches and has no iptables-nft encoding", opt)
+		}
+		return out, nil
+	}
+	n := len(mask)
+	for i, m := range mask {
+		if m != 0xff {
+			n = i
+			break
+		}
+	}
+	bitwise := false
+	for _, m := range mask[n:] {
+		bitwise = bitwise || m != 0
+	}
+	if bitwise {
+		n = len(mask)
+	}
+	out = append(out, &expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(n)})
+	if bitwise {
+		out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(n), Mask: mask, Xor: make([]byte, n)})
+	}
+	return append(out, &expr.Cmp{Op: cmpOp(a.Invert), Register: 1, Data: ip[:n]}), nil
+}
+
+// placedCompat returns the NFTA_RULE_COMPAT attribute iptables-nft sends
+// with every rule (add_compat): the -p protocol and whether it is
+// negated, which xt matches such as tcp check. The kernel does not store
+// it; it only reaches the extensions' checkentry.
+func placedCompat(r *rule.Rule) attrs {
+	var proto, flags uint32
+	if r.Proto.Set {
+		proto = uint32(r.Proto.Num)
+		if r.Proto.Invert {
+			flags = unix.NFT_RULE_COMPAT_F_INV
+		}
+	}
+	inner := attrs(nil).u32(unix.NFTA_RULE_COMPAT_PROTO, proto).u32(unix.NFTA_RULE_COMPAT_FLAGS, flags)
+	return attrs(nil).nested(unix.NFTA_RULE_COMPAT, inner)
+}
