@@ -22,6 +22,11 @@ type ruleCache struct {
 	means  []string
 	chains []chainID
 	lens   []int
+	// distinct is whether no rule had the meaning of an earlier one of its
+	// chain (so that every rule was placed and validated).
+	distinct bool
+	// valid is what the Set's validation keeps for the next one.
+	valid *firewall.Validated
 }
 
 // size returns how many rules chain id had (0 when it had none), so that

@@ -2,6 +2,8 @@ package controller
 
 import (
 	"fmt"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
 	"strings"
 	"testing"
 )
@@ -95,5 +97,80 @@ func TestDesiredRevalidatesJumps(t *testing.T) {
 	}
 	if _, _, err := desired(nil, []Rule{NewIPv4Rule("filter", "FORWARD", "-j", "X")}, cache); err == nil {
 		t.Fatal("a jump to a chain no longer declared was accepted")
+	}
+}
+
+// TestDesiredCachedAsFresh: a Set built on the previous one's cache gives
+// what the same list gives without it, when a changed rule has the meaning
+// of a rule taken from the previous Set (it is left out, or the later one
+// is), when the previous Set had such rules, and with prepend rules.
+func TestDesiredCachedAsFresh(t *testing.T) {
+	base := func(extra ...Rule) []Rule {
+		rules := []Rule{NewIPv4Chain("nat", "K")}
+		for i := 0; i < 20; i++ {
+			rules = append(rules, NewIPv4Rule("nat", "K", "-d", fmt.Sprintf("10.5.%d.0/24", i), "-j", "RETURN"))
+		}
+		return append(rules, extra...)
+	}
+	dupLate := NewIPv4Rule("nat", "K", "-d", "10.5.3.1/24", "-j", "RETURN")
+	dupEarly := append([]Rule{NewIPv4Chain("nat", "K"), NewIPv4Rule("nat", "K", "-d", "10.5.7.9/24", "-j", "RETURN")}, base()[1:]...)
+	top := NewIPv4Rule("nat", "K", "-d", "10.6.0.0/24", "-j", "RETURN")
+	pre := []Rule{NewIPv4Rule("nat", "K", "-d", "10.5.4.2/24", "-j", "RETURN"), NewIPv4Rule("nat", "K", "-s", "10.9.0.1,10.9.0.2", "-j", "RETURN")}
+	steps := []struct {
+		prepend, rules []Rule
+	}{
+		{nil, base()},
+		{nil, base(dupLate)},
+		{nil, dupEarly},
+		{nil, base()},
+		{pre, base()},
+		{[]Rule{pre[1], top}, base()},
+		{pre[:1], base(NewIPv4Rule("nat", "K", "-j", "MASQUERADE"))},
+	}
+	show := func(rs *firewall.Ruleset) string {
+		var b strings.Builder
+		for _, c := range rs.Chains {
+			fmt.Fprintf(&b, "%s head %d:", c.Name, c.Head)
+			for _, r := range c.Rules {
+				b.WriteString(" " + r.Spec.String() + ";")
+			}
+		}
+		return b.String()
+	}
+	var cache *ruleCache
+	for i, s := range steps {
+		got, next, err := desired(s.prepend, s.rules, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := desired(s.prepend, s.rules, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if show(got) != show(want) {
+			t.Errorf("step %d: with the cache\n%s\nwithout\n%s", i, show(got), show(want))
+		}
+		cache = next
+		if k := got.Chain(rule.IPv4, "nat", "K"); i == 5 && (k.Head != 3 || k.Rules[0].Label != top.String() || k.Rules[1].Label != pre[1].String()) {
+			t.Errorf("step %d: head %d, first %q: want 3, %q then %q", i, k.Head, k.Rules[0].Label, top, pre[1])
+		}
+	}
+}
+
+// TestDesiredRevalidatesHooks: a rule taken from the previous Set is
+// validated again when a new jump reaches its chain from another hook.
+func TestDesiredRevalidatesHooks(t *testing.T) {
+	rules := []Rule{
+		NewIPv4Chain("filter", "A"),
+		NewIPv4Rule("filter", "A", "-m", "owner", "!", "--uid-owner", "5", "-j", "ACCEPT"),
+		NewIPv4Rule("filter", "OUTPUT", "-j", "A"),
+		NewIPv4Rule("filter", "INPUT", "-i", "lo", "-j", "ACCEPT"), // the same chains before and after
+	}
+	_, cache, err := desired(nil, rules, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := desired(nil, append(rules, NewIPv4Rule("filter", "INPUT", "-j", "A")), cache); err == nil {
+		t.Fatal("an owner match reached from INPUT was accepted")
 	}
 }

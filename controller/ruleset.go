@@ -42,37 +42,24 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		prev: prev,
 		m:    prev.matcher(),
 		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
-		seen: make(map[seenKey]bool, n),
+		// cands grows past n only with -s a,b.
+		cands:   make([]cand, 0, n),
+		lastJ:   -1,
+		inOrder: true,
 	}
-	heads := map[*firewall.Chain][]firewall.Rule{}
 	for _, r := range appendRules {
-		c, frs, err := b.add(r)
-		if err != nil {
+		if err := b.add(r); err != nil {
 			return nil, nil, err
 		}
-		if len(frs) > 0 {
-			c.Rules = append(c.Rules, frs...)
-		}
 	}
+	b.prepends = len(b.next.keys)
 	for _, r := range prepend {
-		c, frs, err := b.add(r)
-		if err != nil {
+		if err := b.add(r); err != nil {
 			return nil, nil, err
 		}
-		// A prepended -s a,b is inserted as a whole: its rules keep their
-		// order (the reversal below undoes the one here).
-		for i := len(frs) - 1; i >= 0; i-- {
-			heads[c] = append(heads[c], frs[i])
-		}
 	}
-	for c, head := range heads {
-		// Inserting at the top one after another reverses the order.
-		rules := make([]firewall.Rule, 0, len(head)+len(c.Rules))
-		for i := len(head) - 1; i >= 0; i-- {
-			rules = append(rules, head[i])
-		}
-		c.Rules, c.Head = append(rules, c.Rules...), len(head)
-	}
+	b.dedup()
+	b.place()
 	rs, next := b.rs, b.next
 	next.chains = chainIDs(rs)
 	next.lens = make([]int, len(rs.Chains))
@@ -84,10 +71,8 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 			c.Rules = append(make([]firewall.Rule, 0, len(c.Rules)), c.Rules...)
 		}
 	}
-	// Every rule is validated again, those taken from the previous Set
-	// too: the hooks a rule's extensions are checked against depend on
-	// the jumps of every chain.
-	if err := rs.Validate(); err != nil {
+	var err error
+	if next.valid, err = b.validate(); err != nil {
 		return nil, nil, err
 	}
 	return rs, next, nil
@@ -98,15 +83,29 @@ type builder struct {
 	rs         *firewall.Ruleset
 	prev, next *ruleCache
 	m          *matcher
-	// seen holds the chain and meaning of every rule taken.
-	seen map[seenKey]bool
+	// cands are the parsed rules of the list in the order taken (the
+	// append rules, then the prepend ones), each rule's together.
+	cands []cand
+	// fresh counts the cands not taken from the previous Set.
+	fresh int
+	// lastJ is where the latest rule taken from the previous Set was in
+	// its list; inOrder that each was after the one before (so that none
+	// was taken twice).
+	lastJ   int
+	inOrder bool
+	// prepends is the number (k of cand) of the first prepend rule.
+	prepends int
 	// last is the chain found last, most often the next rule's too.
 	last *firewall.Chain
 }
 
-type seenKey struct {
-	chain *firewall.Chain
-	key   string
+// cand is a parsed rule of the list: next.parsed[i], of the list's rule k
+// (whose label is keyLabel(next.keys[k])).
+type cand struct {
+	c       *firewall.Chain
+	i, k    int32
+	fresh   bool
+	dropped bool // a rule of the same meaning is earlier in the chain
 }
 
 func (b *builder) chain(p Protocol, table, name string) *firewall.Chain {
@@ -124,59 +123,168 @@ func (b *builder) chain(p Protocol, table, name string) *firewall.Chain {
 	return c
 }
 
-// add validates r and returns its chain and the firewall.Rules to put there
-// that its chain does not have yet (none for a chain declaration or a
-// duplicate; several for -s a,b).
-func (b *builder) add(r Rule) (*firewall.Chain, []firewall.Rule, error) {
+// add checks r and takes its chain and parsed rules (none for a chain
+// declaration; several for -s a,b).
+func (b *builder) add(r Rule) error {
 	switch v := r.(type) {
 	case *ruleSpec:
 		if v.err != nil {
-			return nil, nil, v.invalid()
+			return v.invalid()
 		}
 		key := v.cacheKey()
 		next := b.next
-		var label string
-		if j, ok := b.m.find(len(next.keys), key); ok {
+		k := len(next.keys)
+		fresh := false
+		if j, ok := b.m.find(k, key); ok {
+			if j <= b.lastJ {
+				b.inOrder = false
+			}
+			b.lastJ = j
 			key = b.prev.keys[j] // share the previous Set's strings
-			label = keyLabel(key)
 			lo, hi := b.prev.first[j], b.prev.first[j+1]
 			next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
 			next.means = append(next.means, b.prev.means[lo:hi]...)
 		} else {
-			label = v.String() // a substring of key
+			fresh = true
 			for _, p := range v.parsed {
 				next.parsed = append(next.parsed, p)
 				next.means = append(next.means, p.Key())
 			}
 		}
-		lo := next.first[len(next.keys)]
+		lo := int(next.first[k])
 		next.keys = append(next.keys, key)
 		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
-		var out []firewall.Rule
-		for i := int(lo); i < len(next.parsed); i++ {
-			id := seenKey{c, next.means[i]}
-			if b.seen[id] {
-				continue
+		for i := lo; i < len(next.parsed); i++ {
+			b.cands = append(b.cands, cand{c: c, i: int32(i), k: int32(k), fresh: fresh})
+			if fresh {
+				b.fresh++
 			}
-			b.seen[id] = true
-			out = append(out, firewall.Rule{Spec: next.parsed[i], Label: label})
 		}
-		return c, out, nil
+		return nil
 	case *chainSpec:
 		if err := rule.CheckTable(v.table); err != nil {
-			return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)
+			return fmt.Errorf("invalid chain %q: %w", v, err)
 		}
 		if firewall.IsBuiltin(v.table, v.chain) {
-			return nil, nil, fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
+			return fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
 		}
 		if len(v.chain) == 0 || len(v.chain) > rule.MaxChainNameLen {
-			return nil, nil, fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
+			return fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
 		}
-		return b.chain(v.proto, v.table, v.chain), nil, nil
+		b.chain(v.proto, v.table, v.chain)
+		return nil
 	case nil:
-		return nil, nil, fmt.Errorf("nil rule in list")
+		return fmt.Errorf("nil rule in list")
 	default:
-		return nil, nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
+		return fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
 	}
+}
+
+// fewFresh is how many rules not taken from the previous Set a Set may have
+// and still compare only those with the rest of their chain (for
+// duplicates) and validate only those.
+const fewFresh = 16
+
+// dedup drops each rule that has the meaning of an earlier one of its
+// chain. When the previous Set had no such rule and this one took each of
+// its rules from it at most once, only the few fresh rules can have the
+// meaning of another: they are compared with their chain's rules, without
+// a map of every rule; when none has, nothing is dropped.
+func (b *builder) dedup() {
+	means := b.next.means
+	if b.prev != nil && b.prev.distinct && b.inOrder && b.fresh <= fewFresh {
+		clash := false
+		for _, f := range b.cands {
+			if !f.fresh {
+				continue
+			}
+			m := means[f.i]
+			for _, o := range b.cands {
+				if o.c == f.c && o.i != f.i && means[o.i] == m {
+					clash = true
+					break
+				}
+			}
+		}
+		if !clash {
+			b.next.distinct = true
+			return
+		}
+	}
+	type seenKey struct {
+		chain *firewall.Chain
+		key   string
+	}
+	seen := make(map[seenKey]bool, len(b.cands))
+	b.next.distinct = true
+	for x := range b.cands {
+		cd := &b.cands[x]
+		id := seenKey{cd.c, means[cd.i]}
+		if seen[id] {
+			cd.dropped = true
+			b.next.distinct = false
+			continue
+		}
+		seen[id] = true
+	}
+}
+
+// place puts the rules kept into their chains: the append rules in order,
+// then in front of them the prepend rules in the order that inserting each
+// at the top of the chain, one after another, leaves them (the last first),
+// a prepended -s a,b as a whole, its rules in order.
+func (b *builder) place() {
+	parsed, keys := b.next.parsed, b.next.keys
+	at := len(b.cands)
+	for x, cd := range b.cands {
+		if int(cd.k) >= b.prepends {
+			at = x
+			break
+		}
+		if !cd.dropped {
+			cd.c.Rules = append(cd.c.Rules, firewall.Rule{Spec: parsed[cd.i], Label: keyLabel(keys[cd.k])})
+		}
+	}
+	if at == len(b.cands) {
+		return
+	}
+	heads := map[*firewall.Chain][]firewall.Rule{}
+	for hi := len(b.cands); hi > at; {
+		lo := hi - 1
+		for lo > at && b.cands[lo-1].k == b.cands[hi-1].k {
+			lo--
+		}
+		for _, cd := range b.cands[lo:hi] {
+			if !cd.dropped {
+				heads[cd.c] = append(heads[cd.c], firewall.Rule{Spec: parsed[cd.i], Label: keyLabel(keys[cd.k])})
+			}
+		}
+		hi = lo
+	}
+	for c, head := range heads {
+		c.Rules, c.Head = append(head, c.Rules...), len(head)
+	}
+}
+
+// validate validates the ruleset, only its fresh rules when the previous
+// Set's rules all passed in the same chains (see
+// firewall.Ruleset.ValidateChanged).
+func (b *builder) validate() (*firewall.Validated, error) {
+	var prev *firewall.Validated
+	if b.prev != nil && b.prev.distinct && b.fresh <= fewFresh {
+		prev = b.prev.valid
+	}
+	var fresh map[*rule.Rule]bool
+	for _, cd := range b.cands {
+		if cd.fresh {
+			if fresh == nil {
+				fresh = map[*rule.Rule]bool{}
+			}
+			fresh[b.next.parsed[cd.i]] = true
+		}
+	}
+	return b.rs.ValidateChanged(prev, func(c *firewall.Chain, i int) bool {
+		return fresh != nil && fresh[c.Rules[i].Spec]
+	})
 }
