@@ -42,8 +42,8 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		prev: prev,
 		m:    prev.matcher(),
 		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
-		// cands grows past n only with -s a,b.
-		cands:   make([]cand, 0, n),
+		// chainOf grows past n only with -s a,b.
+		chainOf: make([]*firewall.Chain, 0, n),
 		lastJ:   -1,
 		inOrder: true,
 	}
@@ -83,29 +83,25 @@ type builder struct {
 	rs         *firewall.Ruleset
 	prev, next *ruleCache
 	m          *matcher
-	// cands are the parsed rules of the list in the order taken (the
-	// append rules, then the prepend ones), each rule's together.
-	cands []cand
-	// fresh counts the cands not taken from the previous Set.
-	fresh int
+	// chainOf is the chain of each rule of next.parsed: the append rules,
+	// then the prepend ones, each list rule's together.
+	chainOf []*firewall.Chain
+	// freshK are the list's rules (numbered as next.keys) not taken from
+	// the previous Set; fresh counts their parsed rules.
+	freshK []int
+	fresh  int
+	// dropped marks the parsed rules that have the meaning of an earlier
+	// one of their chain (nil when none has).
+	dropped []bool
 	// lastJ is where the latest rule taken from the previous Set was in
 	// its list; inOrder that each was after the one before (so that none
 	// was taken twice).
 	lastJ   int
 	inOrder bool
-	// prepends is the number (k of cand) of the first prepend rule.
+	// prepends is the number (in next.keys) of the first prepend rule.
 	prepends int
 	// last is the chain found last, most often the next rule's too.
 	last *firewall.Chain
-}
-
-// cand is a parsed rule of the list: next.parsed[i], of the list's rule k
-// (whose label is keyLabel(next.keys[k])).
-type cand struct {
-	c       *firewall.Chain
-	i, k    int32
-	fresh   bool
-	dropped bool // a rule of the same meaning is earlier in the chain
 }
 
 func (b *builder) chain(p Protocol, table, name string) *firewall.Chain {
@@ -156,10 +152,11 @@ func (b *builder) add(r Rule) error {
 		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
 		for i := lo; i < len(next.parsed); i++ {
-			b.cands = append(b.cands, cand{c: c, i: int32(i), k: int32(k), fresh: fresh})
-			if fresh {
-				b.fresh++
-			}
+			b.chainOf = append(b.chainOf, c)
+		}
+		if fresh {
+			b.freshK = append(b.freshK, k)
+			b.fresh += len(next.parsed) - lo
 		}
 		return nil
 	case *chainSpec:
@@ -192,18 +189,17 @@ const fewFresh = 16
 // meaning of another: they are compared with their chain's rules, without
 // a map of every rule; when none has, nothing is dropped.
 func (b *builder) dedup() {
-	means := b.next.means
+	means, first := b.next.means, b.next.first
 	if b.prev != nil && b.prev.distinct && b.inOrder && b.fresh <= fewFresh {
 		clash := false
-		for _, f := range b.cands {
-			if !f.fresh {
-				continue
-			}
-			m := means[f.i]
-			for _, o := range b.cands {
-				if o.c == f.c && o.i != f.i && means[o.i] == m {
-					clash = true
-					break
+		for _, k := range b.freshK {
+			for i := first[k]; i < first[k+1] && !clash; i++ {
+				c, m := b.chainOf[i], means[i]
+				for o, oc := range b.chainOf {
+					if oc == c && o != int(i) && means[o] == m {
+						clash = true
+						break
+					}
 				}
 			}
 		}
@@ -216,13 +212,15 @@ func (b *builder) dedup() {
 		chain *firewall.Chain
 		key   string
 	}
-	seen := make(map[seenKey]bool, len(b.cands))
+	seen := make(map[seenKey]bool, len(b.chainOf))
 	b.next.distinct = true
-	for x := range b.cands {
-		cd := &b.cands[x]
-		id := seenKey{cd.c, means[cd.i]}
+	for i, c := range b.chainOf {
+		id := seenKey{c, means[i]}
 		if seen[id] {
-			cd.dropped = true
+			if b.dropped == nil {
+				b.dropped = make([]bool, len(b.chainOf))
+			}
+			b.dropped[i] = true
 			b.next.distinct = false
 			continue
 		}
@@ -235,32 +233,24 @@ func (b *builder) dedup() {
 // at the top of the chain, one after another, leaves them (the last first),
 // a prepended -s a,b as a whole, its rules in order.
 func (b *builder) place() {
-	parsed, keys := b.next.parsed, b.next.keys
-	at := len(b.cands)
-	for x, cd := range b.cands {
-		if int(cd.k) >= b.prepends {
-			at = x
-			break
-		}
-		if !cd.dropped {
-			cd.c.Rules = append(cd.c.Rules, firewall.Rule{Spec: parsed[cd.i], Label: keyLabel(keys[cd.k])})
+	next := b.next
+	put := func(k int, to func(*firewall.Chain, firewall.Rule)) {
+		label := keyLabel(next.keys[k])
+		for i := next.first[k]; i < next.first[k+1]; i++ {
+			if b.dropped == nil || !b.dropped[i] {
+				to(b.chainOf[i], firewall.Rule{Spec: next.parsed[i], Label: label})
+			}
 		}
 	}
-	if at == len(b.cands) {
+	for k := 0; k < b.prepends; k++ {
+		put(k, func(c *firewall.Chain, r firewall.Rule) { c.Rules = append(c.Rules, r) })
+	}
+	if b.prepends == len(next.keys) {
 		return
 	}
 	heads := map[*firewall.Chain][]firewall.Rule{}
-	for hi := len(b.cands); hi > at; {
-		lo := hi - 1
-		for lo > at && b.cands[lo-1].k == b.cands[hi-1].k {
-			lo--
-		}
-		for _, cd := range b.cands[lo:hi] {
-			if !cd.dropped {
-				heads[cd.c] = append(heads[cd.c], firewall.Rule{Spec: parsed[cd.i], Label: keyLabel(keys[cd.k])})
-			}
-		}
-		hi = lo
+	for k := len(next.keys) - 1; k >= b.prepends; k-- {
+		put(k, func(c *firewall.Chain, r firewall.Rule) { heads[c] = append(heads[c], r) })
 	}
 	for c, head := range heads {
 		c.Rules, c.Head = append(head, c.Rules...), len(head)
@@ -276,15 +266,15 @@ func (b *builder) validate() (*firewall.Validated, error) {
 		prev = b.prev.valid
 	}
 	var fresh map[*rule.Rule]bool
-	for _, cd := range b.cands {
-		if cd.fresh {
-			if fresh == nil {
-				fresh = map[*rule.Rule]bool{}
+	if prev != nil && len(b.freshK) > 0 {
+		fresh = make(map[*rule.Rule]bool, b.fresh)
+		for _, k := range b.freshK {
+			for _, p := range b.next.parsed[b.next.first[k]:b.next.first[k+1]] {
+				fresh[p] = true
 			}
-			fresh[b.next.parsed[cd.i]] = true
 		}
 	}
 	return b.rs.ValidateChanged(prev, func(c *firewall.Chain, i int) bool {
-		return fresh != nil && fresh[c.Rules[i].Spec]
+		return fresh[c.Rules[i].Spec]
 	})
 }
