@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -21,8 +23,15 @@ import (
 
 // results collects one duration per measurement for the summary table.
 type results struct {
-	mu sync.Mutex
-	d  map[string]time.Duration
+	mu    sync.Mutex
+	d     map[string]time.Duration
+	bytes map[string]int64
+}
+
+func (r *results) putBytes(name string, n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bytes[name] = n
 }
 
 func (r *results) put(b *testing.B, name string, d time.Duration) {
@@ -101,6 +110,14 @@ func restoreFile(rs *firewall.Ruleset) string {
 
 // run times one command inside ns reading file on stdin.
 func run(b *testing.B, ns *netnstest.NS, file string, name string, args ...string) time.Duration {
+	d, _ := runCPU(b, ns, file, name, args...)
+	return d
+}
+
+// runCPU is run that also returns the CPU time (user and system) the
+// command used: on a loaded machine the wall time also counts the waits
+// for a CPU.
+func runCPU(b *testing.B, ns *netnstest.NS, file string, name string, args ...string) (time.Duration, time.Duration) {
 	p := filepath.Join(b.TempDir(), "in")
 	if err := os.WriteFile(p, []byte(file), 0o600); err != nil {
 		b.Fatal(err)
@@ -112,7 +129,7 @@ func run(b *testing.B, ns *netnstest.NS, file string, name string, args ...strin
 	if err != nil {
 		b.Fatalf("%s: %v\n%s", name, err, out)
 	}
-	return d
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func backend(b *testing.B, ns *netnstest.NS) *nft.Backend {
@@ -140,7 +157,7 @@ func timed(b *testing.B, f func() (*firewall.Plan, error)) (time.Duration, *fire
 func BenchmarkEngine(b *testing.B) {
 	netnstest.RequireBinary(b, "nft")
 	netnstest.RequireBinary(b, "iptables-nft-restore")
-	res := &results{d: map[string]time.Duration{}}
+	res := &results{d: map[string]time.Duration{}, bytes: map[string]int64{}}
 	ctx := context.Background()
 	sizes := []int{1000, 10000, 100000}
 	if testing.Short() {
@@ -162,7 +179,9 @@ func BenchmarkEngine(b *testing.B) {
 		b.Run(fmt.Sprintf("nft-f/%d", n), func(b *testing.B) {
 			script := nftScript(b, rs)
 			for i := 0; i < b.N; i++ {
-				res.put(b, fmt.Sprintf("nft-f/%d", n), run(b, netnstest.New(b), script, "nft", "-f"))
+				d, cpu := runCPU(b, netnstest.New(b), script, "nft", "-f")
+				res.put(b, fmt.Sprintf("nft-f/%d", n), d)
+				res.put(b, fmt.Sprintf("cpu/nft-f/%d", n), cpu)
 			}
 		})
 		b.Run(fmt.Sprintf("iptables-nft-restore/%d", n), func(b *testing.B) {
@@ -255,60 +274,84 @@ func controllerRuns(b *testing.B, res *results) {
 		return c
 	}
 	for _, n := range sizes {
-		b.Run(fmt.Sprintf("controller-cold-set/%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("controller/%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				rules := kiloRules(n, -1, 0)
-				c := newController(b, netnstest.New(b))
-				t0 := time.Now()
-				if err := c.Set(rules); err != nil {
-					b.Fatal(err)
-				}
-				res.put(b, fmt.Sprintf("controller-cold-set/%d", n), time.Since(t0))
+				controllerRun(b, res, newController, n)
 			}
 		})
 	}
-	b.Run("controller-warm/10000", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			ns := netnstest.New(b)
-			c := newController(b, ns)
-			if err := c.Set(kiloRules(10000, -1, 0)); err != nil {
-				b.Fatal(err)
-			}
-			step := func(name string, f func() error) {
-				t0 := time.Now()
-				if err := f(); err != nil {
-					b.Fatalf("%s: %v", name, err)
-				}
-				res.put(b, name+"/10000", time.Since(t0))
-			}
-			res.put(b, "controller-noop-reconcile/10000", medianOf(repeats, func(int) time.Duration {
-				t0 := time.Now()
-				if err := c.Reconcile(); err != nil {
-					b.Fatal(err)
-				}
-				return time.Since(t0)
-			}))
-			ns.NFT("add table ip unrelated")
-			step("controller-reconcile-forced-dump", c.Reconcile)
-			var rules []controller.Rule
-			step("kilo-build-10k-rules", func() error { rules = kiloRules(10000, 5000, 1); return nil })
-			// Each repeat rebuilds all 10k rules (as Kilo does, not timed)
-			// with rule 5000 alternating, and times Set.
-			res.put(b, "controller-set-one-rule-changed/10000", medianOf(repeats, func(k int) time.Duration {
-				if k > 0 {
-					rules = kiloRules(10000, 5000, 1+k)
-				}
-				t0 := time.Now()
-				if err := c.Set(rules); err != nil {
-					b.Fatal(err)
-				}
-				return time.Since(t0)
-			}))
-			if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", "BIG"); !strings.Contains(got, fmt.Sprintf("ip saddr 192.0.2.%d counter packets 0 bytes 0 drop", repeats)) {
-				b.Fatalf("the changed rule is not in the kernel:\n%.300s", got)
-			}
+}
+
+// controllerRun measures, at n rules in one namespace: a cold Set, what
+// it holds (heap and RSS per rule), a no-op Reconcile, Set with one rule
+// changed (the whole list rebuilt, as Kilo does), one `nft insert rule`
+// process into the same chain, and a Reconcile forced to read the kernel.
+func controllerRun(b *testing.B, res *results, newController func(*testing.B, *netnstest.NS) *controller.Controller, n int) {
+	ns := netnstest.New(b)
+	c := newController(b, ns)
+	name := func(s string) string { return fmt.Sprintf("%s/%d", s, n) }
+	// The parsed rules the controller keeps are made by kiloRules: the
+	// memory is measured from before.
+	heap0, rss0 := heldMemory()
+	rules := kiloRules(n, -1, 0)
+	t0, cpu0 := time.Now(), cpuTime()
+	if err := c.Set(rules); err != nil {
+		b.Fatal(err)
+	}
+	res.put(b, name("controller-cold-set"), time.Since(t0))
+	res.put(b, name("cpu/controller-cold-set"), cpuTime()-cpu0)
+	rules = nil
+	heap, rss := heldMemory()
+	res.putBytes(name("controller-heap-per-rule"), int64(heap-heap0)/int64(n))
+	res.putBytes(name("controller-rss-per-rule"), (int64(rss)-int64(rss0))/int64(n))
+	res.put(b, name("controller-noop-reconcile"), medianOf(repeats, func(int) time.Duration {
+		t0 := time.Now()
+		if err := c.Reconcile(); err != nil {
+			b.Fatal(err)
 		}
-	})
+		return time.Since(t0)
+	}))
+	// Each repeat rebuilds all n rules (as Kilo does, not timed) with
+	// rule n/2 alternating, and times Set.
+	cpus := make([]time.Duration, repeats)
+	res.put(b, name("controller-set-one-rule-changed"), medianOf(repeats, func(k int) time.Duration {
+		rules := kiloRules(n, n/2, 1+k)
+		t0, cpu0 := time.Now(), cpuTime()
+		if err := c.Set(rules); err != nil {
+			b.Fatal(err)
+		}
+		cpus[k] = cpuTime() - cpu0
+		return time.Since(t0)
+	}))
+	res.put(b, name("cpu/controller-set-one-rule-changed"), medianOf(repeats, func(k int) time.Duration { return cpus[k] }))
+	if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", "BIG"); !strings.Contains(got, fmt.Sprintf("ip saddr 192.0.2.%d counter packets 0 bytes 0 drop", repeats)) {
+		b.Fatalf("the changed rule is not in the kernel:\n%.300s", got)
+	}
+	// The same change by hand: one nft process inserting a rule into the
+	// chain (each a foreign rule, which the forced read below removes).
+	inserts := make([]time.Duration, 5)
+	res.put(b, name("nft-insert-rule"), medianOf(len(inserts), func(k int) time.Duration {
+		d, cpu := runCPU(b, ns, fmt.Sprintf("insert rule ip nftsync-filter BIG ip saddr 192.0.2.%d counter drop\n", 200+k), "nft", "-f")
+		inserts[k] = cpu
+		return d
+	}))
+	res.put(b, name("cpu/nft-insert-rule"), medianOf(len(inserts), func(k int) time.Duration { return inserts[k] }))
+	ns.NFT("add table ip unrelated")
+	t0 = time.Now()
+	if err := c.Reconcile(); err != nil {
+		b.Fatal(err)
+	}
+	res.put(b, name("controller-reconcile-forced-read"), time.Since(t0))
+}
+
+// heldMemory returns the heap in use and the process's RSS once garbage
+// is collected and freed pages are returned, so that RSS shows what is
+// held rather than a peak.
+func heldMemory() (heap, rss uint64) {
+	debug.FreeOSMemory()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse, rssBytes()
 }
 
 // repeats is how often the quick measurements run; the table shows the
@@ -333,17 +376,29 @@ func printTable(res *results) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	fmt.Printf("\n%-32s %12s %12s %12s\n", "measurement", "ms", "÷ nft -f", "÷ ipt-restore")
+	fmt.Printf("\n%-40s %12s %10s %14s %14s\n", "measurement", "ms", "÷ nft -f", "÷ ipt-restore", "÷ nft insert")
 	for _, k := range names {
 		d := res.d[k]
 		size := k[strings.LastIndex(k, "/")+1:]
+		prefix := ""
+		if strings.HasPrefix(k, "cpu/") {
+			prefix = "cpu/" // CPU times compare with CPU times
+		}
 		ratio := func(ref string) string {
-			r, ok := res.d[ref+"/"+size]
+			r, ok := res.d[prefix+ref+"/"+size]
 			if !ok || r == 0 {
 				return "-"
 			}
 			return fmt.Sprintf("%.2f", float64(d)/float64(r))
 		}
-		fmt.Printf("%-32s %12.3f %12s %12s\n", k, float64(d.Microseconds())/1000, ratio("nft-f"), ratio("iptables-nft-restore"))
+		fmt.Printf("%-40s %12.3f %10s %14s %14s\n", k, float64(d.Microseconds())/1000, ratio("nft-f"), ratio("iptables-nft-restore"), ratio("nft-insert-rule"))
+	}
+	names = names[:0]
+	for k := range res.bytes {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("%-40s %12d bytes\n", k, res.bytes[k])
 	}
 }

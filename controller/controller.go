@@ -21,7 +21,7 @@ type Controller struct {
 
 	mu         sync.Mutex
 	desired    *firewall.Ruleset
-	cache      ruleCache // the parsed rules of the last Set, by their text
+	cache      *ruleCache // the rules of the last Set, for the next one
 	subscribed bool
 
 	// driftSince is when the oldest foreign change not yet repaired was

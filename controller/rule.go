@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -67,8 +68,10 @@ type ruleSpec struct {
 	// -s a,b -d c,d), or nil when parsing failed (err says why).
 	parsed []*rule.Rule
 	err    error
-	// key is cacheKey, computed once by NewRule.
-	key string
+	// key is cacheKey, computed once by NewRule; String() is
+	// key[labelAt:].
+	key     string
+	labelAt int
 }
 
 // NewRule creates a rule for iptables or ip6tables, depending on proto, in
@@ -129,7 +132,15 @@ func (r *ruleSpec) String() string {
 	if r == nil {
 		return ""
 	}
+	if r.key != "" {
+		return r.key[r.labelAt:]
+	}
 	var b strings.Builder
+	r.writeString(&b)
+	return b.String()
+}
+
+func (r *ruleSpec) writeString(b *strings.Builder) {
 	b.WriteString(r.table + " -A " + r.chain)
 	for i, s := range r.spec {
 		b.WriteByte(' ')
@@ -139,33 +150,63 @@ func (r *ruleSpec) String() string {
 			b.WriteString(s)
 		}
 	}
-	return b.String()
 }
 
 // Proto returns the rule's protocol.
 func (r *ruleSpec) Proto() Protocol { return r.proto }
 
-// cacheKey identifies the rule's text exactly (unlike String, which quotes
-// only comments and so can make two argument lists look alike).
+// cacheKey identifies the rule's text exactly: its protocol, the lengths of
+// its table, chain and arguments, then String(), which alone could make two
+// argument lists look alike (it quotes only comments) but not with the
+// lengths. Since String() ends the key, a Set keeps one string a rule for
+// both (the label is a substring of the key).
 func (r *ruleSpec) cacheKey() string {
 	if r.key != "" {
 		return r.key
 	}
-	n := len(r.table) + len(r.chain) + 2
+	var b strings.Builder
+	n := 2*len(r.spec) + 16 + len(r.table) + len(r.chain)
 	for _, s := range r.spec {
 		n += len(s) + 1
 	}
-	var b strings.Builder
 	b.Grow(n)
 	b.WriteByte(byte(r.proto))
-	b.WriteString(r.table)
-	b.WriteByte(0)
-	b.WriteString(r.chain)
-	for _, s := range r.spec {
-		b.WriteByte(0)
-		b.WriteString(s)
+	var v [binary.MaxVarintLen64]byte
+	for _, l := range append([]int{len(r.table), len(r.chain), len(r.spec)}, argLens(r.spec)...) {
+		b.Write(binary.AppendUvarint(v[:0], uint64(l)))
 	}
+	r.labelAt = b.Len()
+	r.writeString(&b)
 	return b.String()
+}
+
+// keyLabel returns the String() of the rule whose cacheKey is key: what
+// follows the protocol and the lengths.
+func keyLabel(key string) string {
+	i, n := 1, 3
+	for k := 0; k < n && i < len(key); k++ {
+		v := 0
+		for shift := 0; i < len(key); shift += 7 {
+			c := key[i]
+			i++
+			v |= int(c&0x7f) << shift
+			if c < 0x80 {
+				break
+			}
+		}
+		if k == 2 {
+			n += v // the number of arguments, whose lengths follow
+		}
+	}
+	return key[i:]
+}
+
+func argLens(spec []string) []int {
+	out := make([]int, len(spec))
+	for i, s := range spec {
+		out[i] = len(s)
+	}
+	return out
 }
 
 func (r *ruleSpec) invalid() error {

@@ -29,126 +29,252 @@ func DesiredPlaced(prepend, append []Rule) (*firewall.Ruleset, error) {
 	return rs, err
 }
 
-// cachedRule is a rule as the previous Set built it: the firewall.Rule and
-// its meaning (rule.Key, which costs more than a map lookup to recompute).
-type cachedRule struct {
-	rule firewall.Rule
-	key  string
-}
-
-// ruleCache maps a rule's text (protocol, table, chain and arguments) to
-// what the previous Set built for it (several rules for -s a,b).
-type ruleCache map[string][]cachedRule
-
-// desired is DesiredPlaced with a cache: Kilo rebuilds its whole rule list
-// for every Set, and a rule whose text did not change keeps the *rule.Rule
-// of the previous Set, so the engine recognises it by pointer instead of
-// comparing canonical forms. It returns the cache for the next Set.
-func desired(prepend, appendRules []Rule, prev ruleCache) (*firewall.Ruleset, ruleCache, error) {
-	b := builder{rs: &firewall.Ruleset{}, prev: prev, next: make(ruleCache, len(prepend)+len(appendRules)), seen: make(map[seenKey]bool, len(prepend)+len(appendRules))}
-	heads := map[*firewall.Chain][]firewall.Rule{}
+// desired is DesiredPlaced with the previous Set's rules: Kilo rebuilds its
+// whole rule list for every Set, and a rule whose text did not change keeps
+// the firewall.Rules (and so the *rule.Rules) of the previous Set, so the
+// engine recognises them by pointer, and their meanings (rule.Key, which
+// costs more than comparing a string to recompute). It returns what the
+// next Set compares against.
+func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *ruleCache, error) {
+	n := len(prepend) + len(appendRules)
+	b := builder{
+		rs:   &firewall.Ruleset{},
+		prev: prev,
+		m:    prev.matcher(),
+		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
+		// chainOf grows past n only with -s a,b.
+		chainOf: make([]*firewall.Chain, 0, n),
+		lastJ:   -1,
+		inOrder: true,
+	}
 	for _, r := range appendRules {
-		c, frs, err := b.add(r)
-		if err != nil {
+		if err := b.add(r); err != nil {
 			return nil, nil, err
 		}
-		if len(frs) > 0 {
-			c.Rules = append(c.Rules, frs...)
-		}
 	}
+	b.prepends = len(b.next.keys)
 	for _, r := range prepend {
-		c, frs, err := b.add(r)
-		if err != nil {
+		if err := b.add(r); err != nil {
 			return nil, nil, err
 		}
-		// A prepended -s a,b is inserted as a whole: its rules keep their
-		// order (the reversal below undoes the one here).
-		for i := len(frs) - 1; i >= 0; i-- {
-			heads[c] = append(heads[c], frs[i])
+	}
+	b.dedup()
+	b.place()
+	rs, next := b.rs, b.next
+	next.chains = chainIDs(rs)
+	next.lens = make([]int, len(rs.Chains))
+	for i, c := range rs.Chains {
+		next.lens[i] = len(c.Rules)
+		if cap(c.Rules)-len(c.Rules) > len(c.Rules)/8 {
+			// Grown by appending (a chain new to this Set): the desired
+			// state is kept until the next Set, so it is kept tight.
+			c.Rules = append(make([]firewall.Rule, 0, len(c.Rules)), c.Rules...)
 		}
 	}
-	for c, head := range heads {
-		// Inserting at the top one after another reverses the order.
-		rules := make([]firewall.Rule, 0, len(head)+len(c.Rules))
-		for i := len(head) - 1; i >= 0; i-- {
-			rules = append(rules, head[i])
-		}
-		c.Rules, c.Head = append(rules, c.Rules...), len(head)
-	}
-	if err := b.rs.Validate(); err != nil {
+	var err error
+	if next.valid, err = b.validate(); err != nil {
 		return nil, nil, err
 	}
-	return b.rs, b.next, nil
+	return rs, next, nil
 }
 
 // builder collects chains and rules for desired.
 type builder struct {
 	rs         *firewall.Ruleset
-	prev, next ruleCache
-	// seen holds the chain and meaning of every rule taken.
-	seen map[seenKey]bool
-}
-
-type seenKey struct {
-	chain *firewall.Chain
-	key   string
+	prev, next *ruleCache
+	m          *matcher
+	// chainOf is the chain of each rule of next.parsed: the append rules,
+	// then the prepend ones, each list rule's together.
+	chainOf []*firewall.Chain
+	// freshK are the list's rules (numbered as next.keys) not taken from
+	// the previous Set; fresh counts their parsed rules.
+	freshK []int
+	fresh  int
+	// dropped marks the parsed rules that have the meaning of an earlier
+	// one of their chain (nil when none has).
+	dropped []bool
+	// lastJ is where the latest rule taken from the previous Set was in
+	// its list; inOrder that each was after the one before (so that none
+	// was taken twice).
+	lastJ   int
+	inOrder bool
+	// prepends is the number (in next.keys) of the first prepend rule.
+	prepends int
+	// last is the chain found last, most often the next rule's too.
+	last *firewall.Chain
 }
 
 func (b *builder) chain(p Protocol, table, name string) *firewall.Chain {
 	fam := p.family()
-	if c := b.rs.Chain(fam, table, name); c != nil {
+	if c := b.last; c != nil && c.Family == fam && c.Name == name && c.Table == table {
 		return c
 	}
-	c := &firewall.Chain{Family: fam, Table: table, Name: name}
-	b.rs.Chains = append(b.rs.Chains, c)
+	c := b.rs.Chain(fam, table, name)
+	if c == nil {
+		id := chainID{fam, table, name}
+		c = &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, b.prev.size(id))}
+		b.rs.Chains = append(b.rs.Chains, c)
+	}
+	b.last = c
 	return c
 }
 
-// add validates r and returns its chain and the firewall.Rules to put there
-// that its chain does not have yet (none for a chain declaration or a
-// duplicate; several for -s a,b).
-func (b *builder) add(r Rule) (*firewall.Chain, []firewall.Rule, error) {
+// add checks r and takes its chain and parsed rules (none for a chain
+// declaration; several for -s a,b).
+func (b *builder) add(r Rule) error {
 	switch v := r.(type) {
 	case *ruleSpec:
 		if v.err != nil {
-			return nil, nil, v.invalid()
+			return v.invalid()
 		}
-		text := v.cacheKey()
-		crs, ok := b.prev[text]
-		if !ok {
-			crs, ok = b.next[text]
-		}
-		if !ok {
+		key := v.cacheKey()
+		next := b.next
+		k := len(next.keys)
+		fresh := false
+		if j, ok := b.m.find(k, key); ok {
+			if j <= b.lastJ {
+				b.inOrder = false
+			}
+			b.lastJ = j
+			key = b.prev.keys[j] // share the previous Set's strings
+			lo, hi := b.prev.first[j], b.prev.first[j+1]
+			next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
+			next.means = append(next.means, b.prev.means[lo:hi]...)
+		} else {
+			fresh = true
 			for _, p := range v.parsed {
-				crs = append(crs, cachedRule{rule: firewall.Rule{Spec: p, Label: v.String()}, key: p.Key()})
+				next.parsed = append(next.parsed, p)
+				next.means = append(next.means, p.Key())
 			}
 		}
-		b.next[text] = crs
+		lo := int(next.first[k])
+		next.keys = append(next.keys, key)
+		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
-		var out []firewall.Rule
-		for _, cr := range crs {
-			id := seenKey{c, cr.key}
-			if b.seen[id] {
-				continue
-			}
-			b.seen[id] = true
-			out = append(out, cr.rule)
+		for i := lo; i < len(next.parsed); i++ {
+			b.chainOf = append(b.chainOf, c)
 		}
-		return c, out, nil
+		if fresh {
+			b.freshK = append(b.freshK, k)
+			b.fresh += len(next.parsed) - lo
+		}
+		return nil
 	case *chainSpec:
 		if err := rule.CheckTable(v.table); err != nil {
-			return nil, nil, fmt.Errorf("invalid chain %q: %w", v, err)
+			return fmt.Errorf("invalid chain %q: %w", v, err)
 		}
 		if firewall.IsBuiltin(v.table, v.chain) {
-			return nil, nil, fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
+			return fmt.Errorf("invalid chain %q: %s is a built-in chain of table %s", v, v.chain, v.table)
 		}
 		if len(v.chain) == 0 || len(v.chain) > rule.MaxChainNameLen {
-			return nil, nil, fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
+			return fmt.Errorf("invalid chain %q: a chain name has 1 to %d characters", v, rule.MaxChainNameLen)
 		}
-		return b.chain(v.proto, v.table, v.chain), nil, nil
+		b.chain(v.proto, v.table, v.chain)
+		return nil
 	case nil:
-		return nil, nil, fmt.Errorf("nil rule in list")
+		return fmt.Errorf("nil rule in list")
 	default:
-		return nil, nil, fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
+		return fmt.Errorf("rule %q: unsupported Rule implementation %T (use NewRule / NewIPv4Chain and friends)", r, r)
 	}
+}
+
+// fewFresh is how many rules not taken from the previous Set a Set may have
+// and still compare only those with the rest of their chain (for
+// duplicates) and validate only those.
+const fewFresh = 16
+
+// dedup drops each rule that has the meaning of an earlier one of its
+// chain. When the previous Set had no such rule and this one took each of
+// its rules from it at most once, only the few fresh rules can have the
+// meaning of another: they are compared with their chain's rules, without
+// a map of every rule; when none has, nothing is dropped.
+func (b *builder) dedup() {
+	means, first := b.next.means, b.next.first
+	if b.prev != nil && b.prev.distinct && b.inOrder && b.fresh <= fewFresh {
+		clash := false
+		for _, k := range b.freshK {
+			for i := first[k]; i < first[k+1] && !clash; i++ {
+				c, m := b.chainOf[i], means[i]
+				for o, oc := range b.chainOf {
+					if oc == c && o != int(i) && means[o] == m {
+						clash = true
+						break
+					}
+				}
+			}
+		}
+		if !clash {
+			b.next.distinct = true
+			return
+		}
+	}
+	type seenKey struct {
+		chain *firewall.Chain
+		key   string
+	}
+	seen := make(map[seenKey]bool, len(b.chainOf))
+	b.next.distinct = true
+	for i, c := range b.chainOf {
+		id := seenKey{c, means[i]}
+		if seen[id] {
+			if b.dropped == nil {
+				b.dropped = make([]bool, len(b.chainOf))
+			}
+			b.dropped[i] = true
+			b.next.distinct = false
+			continue
+		}
+		seen[id] = true
+	}
+}
+
+// place puts the rules kept into their chains: the append rules in order,
+// then in front of them the prepend rules in the order that inserting each
+// at the top of the chain, one after another, leaves them (the last first),
+// a prepended -s a,b as a whole, its rules in order.
+func (b *builder) place() {
+	next := b.next
+	put := func(k int, to func(*firewall.Chain, firewall.Rule)) {
+		label := keyLabel(next.keys[k])
+		for i := next.first[k]; i < next.first[k+1]; i++ {
+			if b.dropped == nil || !b.dropped[i] {
+				to(b.chainOf[i], firewall.Rule{Spec: next.parsed[i], Label: label})
+			}
+		}
+	}
+	for k := 0; k < b.prepends; k++ {
+		put(k, func(c *firewall.Chain, r firewall.Rule) { c.Rules = append(c.Rules, r) })
+	}
+	if b.prepends == len(next.keys) {
+		return
+	}
+	heads := map[*firewall.Chain][]firewall.Rule{}
+	for k := len(next.keys) - 1; k >= b.prepends; k-- {
+		put(k, func(c *firewall.Chain, r firewall.Rule) { heads[c] = append(heads[c], r) })
+	}
+	for c, head := range heads {
+		c.Rules, c.Head = append(head, c.Rules...), len(head)
+	}
+}
+
+// validate validates the ruleset, only its fresh rules when the previous
+// Set's rules all passed in the same chains (see
+// firewall.Ruleset.ValidateChanged).
+func (b *builder) validate() (*firewall.Validated, error) {
+	var prev *firewall.Validated
+	if b.prev != nil && b.prev.distinct && b.fresh <= fewFresh {
+		prev = b.prev.valid
+	}
+	var fresh map[*rule.Rule]bool
+	if prev != nil && len(b.freshK) > 0 {
+		fresh = make(map[*rule.Rule]bool, b.fresh)
+		for _, k := range b.freshK {
+			for _, p := range b.next.parsed[b.next.first[k]:b.next.first[k+1]] {
+				fresh[p] = true
+			}
+		}
+	}
+	return b.rs.ValidateChanged(prev, func(c *firewall.Chain, i int) bool {
+		return fresh[c.Rules[i].Spec]
+	})
 }

@@ -83,6 +83,22 @@ func (rs *Ruleset) Chain(fam rule.Family, table, name string) *Chain {
 // parsed for the other family, interfaces where the hook has none, jumps to
 // chains that are not declared in the same family and table.
 func (rs *Ruleset) Validate() error {
+	if err := rs.validateChains(); err != nil {
+		return err
+	}
+	hooks, reached := rs.hooks(false), rs.hooks(true)
+	for _, c := range rs.Chains {
+		for i := range c.Rules {
+			if err := rs.validateRule(c, i, hooks[c], reached[c]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validateChains checks the chains themselves.
+func (rs *Ruleset) validateChains() error {
 	seen := map[string]bool{}
 	for _, c := range rs.Chains {
 		id := fmt.Sprintf("%s %s %s", c.Family, c.Table, c.Name)
@@ -102,29 +118,32 @@ func (rs *Ruleset) Validate() error {
 			return fmt.Errorf("chain %s %s: policy must be ACCEPT or DROP, not %q", c.Table, c.Name, c.Policy)
 		}
 	}
-	hooks, reached := rs.hooks(false), rs.hooks(true)
-	for _, c := range rs.Chains {
-		for i, r := range c.Rules {
-			switch {
-			case r.Spec == nil:
-				return fmt.Errorf("chain %s %s: rule %d has no parsed rule", c.Table, c.Name, i)
-			case r.Spec.Family != c.Family:
-				return &RuleError{Rule: c.Label(i), Err: errors.New("rule parsed for the other address family")}
-			}
-			if err := checkIfaces(c, r.Spec); err != nil {
-				return fmt.Errorf("rule %q: %w", c.Label(i), err)
-			}
-			if err := r.Spec.CheckHooksReach(hooks[c], reached[c]); err != nil {
-				return &RuleError{Rule: c.Label(i), Err: err}
-			}
-			j, ok := r.Spec.Target.(*rule.Jump)
-			if !ok {
-				continue
-			}
-			if rs.Chain(c.Family, c.Table, j.Chain) == nil || IsBuiltin(c.Table, j.Chain) {
-				return fmt.Errorf("rule %q: jumps to chain %s, which is not a user-defined chain of table %s", c.Label(i), j.Chain, c.Table)
-			}
-		}
+	return nil
+}
+
+// validateRule checks rule i of chain c, which is reached from hooks
+// along every jump, and from reached along the jumps iptables follows (see
+// hooks). It depends on nothing else but which chains rs has.
+func (rs *Ruleset) validateRule(c *Chain, i int, hooks, reached xt.Hooks) error {
+	r := c.Rules[i]
+	switch {
+	case r.Spec == nil:
+		return fmt.Errorf("chain %s %s: rule %d has no parsed rule", c.Table, c.Name, i)
+	case r.Spec.Family != c.Family:
+		return &RuleError{Rule: c.Label(i), Err: errors.New("rule parsed for the other address family")}
+	}
+	if err := checkIfaces(c, r.Spec); err != nil {
+		return fmt.Errorf("rule %q: %w", c.Label(i), err)
+	}
+	if err := r.Spec.CheckHooksReach(hooks, reached); err != nil {
+		return &RuleError{Rule: c.Label(i), Err: err}
+	}
+	j, ok := r.Spec.Target.(*rule.Jump)
+	if !ok {
+		return nil
+	}
+	if rs.Chain(c.Family, c.Table, j.Chain) == nil || IsBuiltin(c.Table, j.Chain) {
+		return fmt.Errorf("rule %q: jumps to chain %s, which is not a user-defined chain of table %s", c.Label(i), j.Chain, c.Table)
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package nft
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -17,71 +19,155 @@ import (
 // every Apply whose desired state holds the rule, so that an Apply that
 // changes one rule of 10k translates one rule.
 type entry struct {
-	fam   rule.Family
-	spec  string // iptables-save form (Spec.String()), for plans
-	exprs []expr.Any
-	sets  []*rule.AnonSet
-	elems [][]byte // marshalled expressions as installed
-	norms [][]byte // marshalled normal forms
-	udata []byte
-	// compat is the rule's NFTA_RULE_COMPAT attribute, if it needs one.
-	compat attrs
+	spec string // iptables-save form (Spec.String()), for plans
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
-	// attributes, ready to append to a NEWRULE message; nil when the rule
-	// has anonymous sets (their ids differ per batch).
+	// attributes, ready to append to a NEWRULE message unless the rule has
+	// anonymous sets (their ids differ per batch: see withSets). The
+	// expressions as installed (installed()) and the userdata (userdata())
+	// are read from it: an entry holds each byte of a rule once.
 	body attrs
-	// used is the compile epoch that last used the entry.
-	used uint64
+	// norms are the marshalled normal forms of the expressions whose
+	// normal form is not the installed one (a counter's, for one).
+	norms []normElem
+	// withSets is the rule's expressions and anonymous sets when it has
+	// any (rare: nil otherwise).
+	withSets *setRule
+	// used is the epoch of the latest sweep that found it in use (32
+	// bits: with fam, compatLen and udLen it fills one word, and the entry
+	// takes 80 bytes).
+	used uint32
+	fam  rule.Family
+	// compatLen is the length of the NFTA_RULE_COMPAT attribute (see
+	// compatAttr), which ends body when the rule needs one.
+	compatLen uint8
+	// udLen is the length of the userdata, which ends body before the
+	// compat attribute.
+	udLen uint16
 	// counted is set when the rule starts from counters (-c): another
 	// entry of the same rule without them (or with others) has the same
 	// userdata and meaning (see desired.class).
 	counted bool
 }
 
-// ruleCache maps rules to their entries: by the *rule.Rule pointer (the
-// controller passes the same rules again; a rule is never modified once
-// passed to Apply) and by family and iptables-save form (a rule parsed
-// again). Entries unused by the latest compile are dropped once they are
-// as many as the used ones.
-type ruleCache struct {
-	byPtr  map[*rule.Rule]*entry
-	bySpec map[string]*entry
-	epoch  uint64
-	live   int // entries used by the latest compile
+// setRule is a rule with anonymous sets: its messages are built per batch.
+type setRule struct {
+	exprs []expr.Any
+	sets  []*rule.AnonSet
 }
+
+// list returns the NFTA_RULE_EXPRESSIONS attribute.
+func (e *entry) list() attrs {
+	n := binary.NativeEndian.Uint16(e.body)
+	return e.body[:n:n]
+}
+
+// userdata returns the rule's userdata.
+func (e *entry) userdata() []byte {
+	if e.udLen == 0 {
+		return nil
+	}
+	end := len(e.body) - int(e.compatLen) - nlaAlign(int(e.udLen)) + int(e.udLen)
+	return e.body[end-int(e.udLen) : end : end]
+}
+
+// compat returns the rule's NFTA_RULE_COMPAT attribute, or nil.
+func (e *entry) compat() attrs {
+	if e.compatLen == 0 {
+		return nil
+	}
+	return e.body[len(e.body)-int(e.compatLen):]
+}
+
+// setBody encodes the rule's expressions, userdata and compat attribute
+// into body, in one allocation.
+func (e *entry) setBody(elems [][]byte, ud []byte, compat attrs) error {
+	if len(ud) > 0xffff {
+		return fmt.Errorf("userdata of %d bytes", len(ud))
+	}
+	if len(compat) > 0xff {
+		return fmt.Errorf("compat attribute of %d bytes", len(compat))
+	}
+	body, err := ruleBody(elems, ud, compat...)
+	if err != nil {
+		return err
+	}
+	e.body, e.udLen, e.compatLen = body, uint16(len(ud)), uint8(len(compat))
+	return nil
+}
+
+// ruleCache finds the entries of a desired state's rules: by the *rule.Rule
+// pointer at the same place (or at a constant offset) in the same chain of
+// the latest compile (the controller passes the same rules again; a rule is
+// never modified once passed to Apply), and by family and iptables-save
+// form (a rule parsed again). Entries unused by the latest compile are
+// dropped once they outnumber the used ones.
+type ruleCache struct {
+	bySpec map[specKey]*entry
+	// last is the latest compile, whose chains hint where each rule's
+	// entry is.
+	last  *desired
+	epoch uint32 // of the latest sweep (see end)
+}
+
+// specKey is the key of a rule's entry: its family and iptables-save form,
+// followed by the counters it starts from when not zero (they are in its
+// counter expression, not in its form). The form is the entry's own spec
+// (see specOf).
+type specKey struct {
+	fam  rule.Family
+	spec string
+}
+
+// keyOf returns the key of r's entry.
+func keyOf(r *rule.Rule) specKey {
+	s := r.String()
+	if r.Counters != (rule.Counters{}) {
+		s += countersSuffix(r)
+	}
+	return specKey{r.Family, s}
+}
+
+// specOf returns the iptables-save form of r from its key k, sharing k's
+// memory.
+func specOf(k specKey, r *rule.Rule) string {
+	if r.Counters != (rule.Counters{}) {
+		return k.spec[:len(k.spec)-len(countersSuffix(r))]
+	}
+	return k.spec
+}
+
+func countersSuffix(r *rule.Rule) string { return " " + r.Counters.String() }
 
 func newRuleCache() *ruleCache {
-	return &ruleCache{byPtr: map[*rule.Rule]*entry{}, bySpec: map[string]*entry{}}
+	return &ruleCache{bySpec: map[specKey]*entry{}}
 }
 
-// begin starts a compile.
-func (c *ruleCache) begin() {
-	c.epoch++
-	c.live = 0
-}
-
-// end finishes a compile: stale entries go when they outnumber live ones.
-func (c *ruleCache) end() {
-	if len(c.bySpec) <= 2*c.live+64 && len(c.byPtr) <= 2*c.live+64 {
+// end finishes the compile of d: entries d does not use go when they
+// outnumber the ones it uses. The entries in use are only marked then, so
+// that a compile that changes one rule does not touch every entry.
+func (c *ruleCache) end(d *desired) {
+	if len(c.bySpec) <= 2*d.rules+64 {
 		return
 	}
-	for p, e := range c.byPtr {
-		if e.used != c.epoch {
-			delete(c.byPtr, p)
+	c.epoch++
+	live := 0
+	for _, t := range d.tables {
+		for _, wc := range t.chains {
+			for _, w := range wc.rules {
+				if w.ent.used != c.epoch {
+					w.ent.used = c.epoch
+					live++
+				}
+			}
 		}
+	}
+	if len(c.bySpec) <= 2*live+64 {
+		return
 	}
 	for k, e := range c.bySpec {
 		if e.used != c.epoch {
 			delete(c.bySpec, k)
 		}
-	}
-}
-
-// use marks an entry as used by the current compile.
-func (c *ruleCache) use(e *entry) {
-	if e.used != c.epoch {
-		e.used = c.epoch
-		c.live++
 	}
 }
 
@@ -96,13 +182,13 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	if len(misses) == 0 {
 		return nil
 	}
-	specs := make([]string, len(misses))
+	specs := make([]specKey, len(misses))
 	parallel(len(misses), func(i int) {
-		specs[i] = specKey(misses[i].src.Rules[misses[i].idx].Spec)
+		specs[i] = keyOf(misses[i].src.Rules[misses[i].idx].Spec)
 	})
 	var build []*wantRule
-	var buildSpecs []string
-	pending := map[string]int{}
+	var buildSpecs []specKey
+	pending := map[specKey]int{}
 	for i, w := range misses {
 		if w.ent = c.bySpec[specs[i]]; w.ent != nil {
 			continue
@@ -120,7 +206,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		for i := lo; i < hi; i++ {
 			w := build[i]
 			r := w.src.Rules[w.idx].Spec
-			built[i], errs[i] = newEntry(r, r.String(), memo)
+			built[i], errs[i] = newEntry(r, specOf(buildSpecs[i], r), memo)
 		}
 	})
 	for i, err := range errs {
@@ -134,20 +220,8 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		if w.ent == nil {
 			w.ent = built[pending[specs[i]]]
 		}
-		c.byPtr[w.src.Rules[w.idx].Spec] = w.ent
 	}
 	return nil
-}
-
-// specKey is the key of a rule's entry: its family and iptables-save
-// form, and the counters it starts from when not zero (they are in its
-// counter expression, not in its form).
-func specKey(r *rule.Rule) string {
-	k := famKey(r.Family, r.String())
-	if r.Counters != (rule.Counters{}) {
-		k += " " + r.Counters.String()
-	}
-	return k
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
@@ -191,50 +265,95 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, udata: ud, sets: tr.Sets, compat: compatAttr(r, tr), counted: r.Counters != (rule.Counters{})}
+	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{})}
 	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
-	e.elems = make([][]byte, len(exprs))
-	e.norms = make([][]byte, len(exprs))
+	elems := make([][]byte, len(exprs))
 	for i, x := range exprs {
 		b, err := memo.marshal(fam, x)
 		if err != nil {
 			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 		}
-		nb := b
+		elems[i] = b
 		if n := normalize(x); n != x {
-			if nb, err = memo.marshal(fam, n); err != nil {
+			nb, err := memo.marshal(fam, n)
+			if err != nil {
 				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 			}
-		}
-		e.elems[i], e.norms[i] = b, nb
-	}
-	if len(e.sets) > 0 {
-		e.exprs = exprs
-	} else {
-		if e.body, err = ruleBody(e.elems, ud); err != nil {
-			return nil, err
-		}
-		e.body = append(e.body, e.compat...)
-		// The expressions live on inside the body: share its memory.
-		off := 2 * unix.NLA_HDRLEN
-		for i, b := range e.elems {
-			shared := e.body[off : off+len(b) : off+len(b)]
-			if len(b) > 0 && len(e.norms[i]) > 0 && &e.norms[i][0] == &b[0] {
-				e.norms[i] = shared
+			if !bytes.Equal(nb, b) {
+				e.norms = append(e.norms, normElem{i, nb})
 			}
-			e.elems[i] = shared
-			off += nlaAlign(len(b)) + unix.NLA_HDRLEN
 		}
+	}
+	if len(tr.Sets) > 0 {
+		e.withSets = &setRule{exprs: exprs, sets: tr.Sets}
+	}
+	if err := e.setBody(elems, ud, compatAttr(r, tr)); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
 
-// ruleBody encodes a rule's expressions and userdata as NEWRULE attributes,
-// in one allocation. The expression list is one attribute, whose length
+// normElem is the normal form of expression i of a rule.
+type normElem struct {
+	i    int
+	norm []byte
+}
+
+// installed returns the rule's marshalled expressions as installed (slices
+// of list).
+func (e *entry) installed() [][]byte {
+	var out [][]byte
+	_ = walkAttrs(e.list()[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
+		out = append(out, b)
+		return nil
+	})
+	return out
+}
+
+// normal returns the marshalled normal forms of the rule's expressions.
+func (e *entry) normal() [][]byte {
+	out := e.installed()
+	for _, n := range e.norms {
+		out[n.i] = n.norm
+	}
+	return out
+}
+
+// sameExprs reports whether dumped expressions are the entry's: each is
+// byte-identical to the one installed (no decoding), or equal to its
+// normal form once decoded and normalised (live counters, kernel
+// defaults).
+func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
+	i, k := 0, 0
+	err := walkAttrs(e.list()[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
+		if i >= len(elems) {
+			return errDiffer
+		}
+		norm := b
+		for k < len(e.norms) && e.norms[k].i < i {
+			k++
+		}
+		if k < len(e.norms) && e.norms[k].i == i {
+			norm = e.norms[k].norm
+		}
+		if !bytes.Equal(elems[i], b) && !sameNorm(fam, elems[i], norm) {
+			return errDiffer
+		}
+		i++
+		return nil
+	})
+	return err == nil && i == len(elems)
+}
+
+// errDiffer stops a walk over expressions that differ.
+var errDiffer = errors.New("expressions differ")
+
+// ruleBody encodes a rule's expressions and userdata, followed by tail
+// (attributes), as NEWRULE attributes, in one allocation. The expression list is one attribute, whose length
 // field has 16 bits: a longer list would wrap it and the kernel would
 // install a truncated rule, so it is an error.
-func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
+func ruleBody(elems [][]byte, ud []byte, tail ...byte) (attrs, error) {
 	list := 0
 	for _, e := range elems {
 		list += unix.NLA_HDRLEN + nlaAlign(len(e))
@@ -242,7 +361,7 @@ func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
 	if unix.NLA_HDRLEN+list > 0xffff {
 		return nil, fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", len(elems), unix.NLA_HDRLEN+list)
 	}
-	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud)))
+	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud))+len(tail))
 	a = binary.NativeEndian.AppendUint16(a, uint16(unix.NLA_HDRLEN+list))
 	a = binary.NativeEndian.AppendUint16(a, unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED)
 	for _, e := range elems {
@@ -251,5 +370,5 @@ func ruleBody(elems [][]byte, ud []byte) (attrs, error) {
 	if len(ud) > 0 {
 		a = a.bytes(unix.NFTA_RULE_USERDATA, ud)
 	}
-	return a, nil
+	return append(a, tail...), nil
 }

@@ -58,7 +58,7 @@ func (d *desired) class(e *entry) *entry {
 		return e
 	}
 	d.index()
-	if c := d.byUdata[famKey(e.fam, string(e.udata))]; c != nil {
+	if c := d.byUdata[famKey(e.fam, string(e.userdata()))]; c != nil {
 		return c
 	}
 	return e
@@ -73,7 +73,7 @@ func (d *desired) index() {
 	for _, t := range d.tables {
 		for _, c := range t.chains {
 			for _, w := range c.rules {
-				k := famKey(w.ent.fam, string(w.ent.udata))
+				k := famKey(w.ent.fam, string(w.ent.userdata()))
 				if old := d.byUdata[k]; old == nil || old.counted {
 					d.byUdata[k] = w.ent
 				}
@@ -90,7 +90,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	if rs == nil {
 		return d, nil
 	}
-	cache.begin()
+	hints := cache.last
 	var misses []*wantRule
 	for _, c := range rs.Chains {
 		if err := rule.CheckTable(c.Table); err != nil {
@@ -123,6 +123,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		t.chains = append(t.chains, wc)
 		wc.rules = make([]*wantRule, len(c.Rules))
 		ws := make([]wantRule, len(c.Rules))
+		h := hints.chain(id, c.Name)
 		for i, r := range c.Rules {
 			if r.Spec == nil {
 				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
@@ -130,7 +131,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 			if r.Spec.Family != c.Family {
 				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 			}
-			ws[i] = wantRule{src: c, idx: i, ent: cache.byPtr[r.Spec]}
+			ws[i] = wantRule{src: c, idx: i, ent: h.find(i, r.Spec)}
 			wc.rules[i] = &ws[i]
 			if ws[i].ent == nil {
 				misses = append(misses, &ws[i])
@@ -141,14 +142,8 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	if err := cache.fill(misses); err != nil {
 		return nil, err
 	}
-	for _, t := range d.tables {
-		for _, c := range t.chains {
-			for _, w := range c.rules {
-				cache.use(w.ent)
-			}
-		}
-	}
-	cache.end()
+	cache.end(d)
+	cache.last = d
 	return d, nil
 }
 

@@ -91,8 +91,12 @@
 // handle, as of a generation. When the generation is unchanged, Apply of
 // the same Ruleset pointer returns at once, and Apply of a new desired
 // state diffs it against the state in memory: a one-rule change translates
-// one rule (translations are cached per *rule.Rule and per rule text) and
-// sends one small batch, without dumping. When the generation moved,
+// one rule and sends one small batch, without dumping. A rule's
+// translation (its entry: the marshalled expressions and userdata, held
+// once, as the NEWRULE attributes) is found by the *rule.Rule pointer at
+// the same place, or at a constant offset, in the same chain of the
+// previous desired state, else by the rule's text; so a desired state
+// passed again with one rule changed costs one pointer comparison a rule. When the generation moved,
 // someone else changed the ruleset: Apply dumps the owned tables (one
 // table dump, then one chain dump and one rule dump per owned table, and
 // the sets, objects and flowtables of a table whose use count says it

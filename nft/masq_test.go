@@ -60,9 +60,9 @@ func TestMasqueradePorts(t *testing.T) {
 	}
 	for i, hr := range have {
 		we := want[i].ent
-		same := bytes.Equal(hr.udata, we.udata) && len(hr.elems) == len(we.norms)
+		same := bytes.Equal(hr.udata, we.userdata()) && len(hr.elems) == len(we.normal())
 		for j := 0; same && j < len(hr.elems); j++ {
-			same = sameNorm(unix.NFPROTO_IPV4, hr.elems[j], we.norms[j])
+			same = sameNorm(unix.NFPROTO_IPV4, hr.elems[j], we.normal()[j])
 		}
 		if !same {
 			t.Errorf("rule %q: decoded and normalised, it differs from the desired one", we.spec)
@@ -70,7 +70,7 @@ func TestMasqueradePorts(t *testing.T) {
 	}
 	// A masquerade that lost its flag is not the desired one.
 	e := want[0].ent
-	alt := &haveRule{udata: e.udata, elems: append([][]byte{}, e.elems...)}
+	alt := &haveRule{udata: e.userdata(), elems: append([][]byte{}, e.installed()...)}
 	for i, x := range exprsOf(t, e) {
 		if m, ok := x.(*rule.MasqPorts); ok {
 			cp := *m

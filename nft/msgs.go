@@ -69,9 +69,9 @@ func (b *batch) delRule(fam rule.Family, table, chain string, handle uint64, lab
 func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, before uint64) error {
 	e := r.ent
 	body := e.body
-	if len(e.sets) > 0 {
-		exprs := append([]expr.Any(nil), e.exprs...)
-		for _, s := range e.sets {
+	if e.withSets != nil {
+		exprs := append([]expr.Any(nil), e.withSets.exprs...)
+		for _, s := range e.withSets.sets {
 			b.setID++
 			id := b.setID
 			b.newSet(fam, table, s, id, r.label)
@@ -92,10 +92,9 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 			elems[i] = eb
 		}
 		var err error
-		if body, err = ruleBody(elems, e.udata); err != nil {
+		if body, err = ruleBody(elems, e.userdata(), e.compat()...); err != nil {
 			return &firewall.RuleError{Rule: r.label(), Err: err}
 		}
-		body = append(body, e.compat...)
 	}
 	a := make(attrs, 0, 4+2*unix.NLA_HDRLEN+nlaAlign(len(table)+1)+nlaAlign(len(chain)+1)+12+len(body))
 	a = append(a, nfgen(nfproto(fam), 0)...)

@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -213,22 +214,25 @@ func newPlacedEntry(owner, table string, r *rule.Rule) (*entry, error) {
 		return nil, err
 	}
 	fam := nfproto(r.Family)
-	e := &entry{fam: r.Family, spec: spec, udata: ud, elems: make([][]byte, len(exprs)), norms: make([][]byte, len(exprs))}
+	e := &entry{fam: r.Family, spec: spec}
+	elems := make([][]byte, len(exprs))
 	for i, x := range exprs {
-		if e.elems[i], err = rule.MarshalExpr(fam, x); err != nil {
+		if elems[i], err = rule.MarshalExpr(fam, x); err != nil {
 			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 		}
-		e.norms[i] = e.elems[i]
 		if n := normalize(x); n != x {
-			if e.norms[i], err = rule.MarshalExpr(fam, n); err != nil {
+			nb, err := rule.MarshalExpr(fam, n)
+			if err != nil {
 				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+			}
+			if !bytes.Equal(nb, elems[i]) {
+				e.norms = append(e.norms, normElem{i, nb})
 			}
 		}
 	}
-	if e.body, err = ruleBody(e.elems, ud); err != nil {
+	if err := e.setBody(elems, ud, placedCompat(r)); err != nil {
 		return nil, err
 	}
-	e.body = append(e.body, placedCompat(r)...)
 	return e, nil
 }
 

@@ -183,7 +183,7 @@ func (p *placedPlanner) rules(id tableID, wc *wantChain, hc *haveChain, whole bo
 		if !ok {
 			n = len(ids)
 			ids[wr.ent.spec] = n
-			k := string(wr.ent.udata)
+			k := string(wr.ent.userdata())
 			byUd[k] = append(byUd[k], wr.ent)
 		}
 		want[j] = n

@@ -337,15 +337,7 @@ func (p *planner) identify(fam rule.Family, hr *haveRule) *entry {
 // normal form once decoded and normalised (live counters, kernel
 // defaults).
 func sameExprs(fam byte, elems [][]byte, e *entry) bool {
-	if len(elems) != len(e.norms) {
-		return false
-	}
-	for i, el := range elems {
-		if !bytes.Equal(el, e.elems[i]) && !sameNorm(fam, el, e.norms[i]) {
-			return false
-		}
-	}
-	return true
+	return e.sameExprs(fam, elems)
 }
 
 // sameNorm reports whether a dumped expression, decoded and normalised,

@@ -89,22 +89,22 @@ func TestUnknownExpressionIsDrift(t *testing.T) {
 	}
 	wr := d.tables[0].chains[0].rules[0].ent
 	p := &planner{d: d}
-	same := &haveRule{udata: wr.udata, elems: wr.elems}
+	same := &haveRule{udata: wr.userdata(), elems: wr.installed()}
 	if p.identify(rule.IPv4, same) != wr {
 		t.Fatal("identical rule not recognised")
 	}
 	alien := attrs(nil).str(unix.NFTA_EXPR_NAME, "frobnicate").nested(unix.NFTA_EXPR_DATA, attrs(nil).u32(1, 1))
-	extra := &haveRule{udata: wr.udata, elems: append(append([][]byte{}, wr.elems...), alien)}
+	extra := &haveRule{udata: wr.userdata(), elems: append(append([][]byte{}, wr.installed()...), alien)}
 	if p.identify(rule.IPv4, extra) == wr {
 		t.Error("rule with an unknown expression taken for the desired one")
 	}
-	shorter := &haveRule{udata: wr.udata, elems: wr.elems[:len(wr.elems)-1]}
+	shorter := &haveRule{udata: wr.userdata(), elems: wr.installed()[:len(wr.installed())-1]}
 	if p.identify(rule.IPv4, shorter) == wr {
 		t.Error("shorter rule taken for the desired one")
 	}
 	c, _ := expr.Marshal(unix.NFPROTO_IPV4, &expr.Counter{Packets: 7, Bytes: 700})
-	counted := &haveRule{udata: wr.udata, elems: append([][]byte{}, wr.elems...)}
-	for i, e := range wr.exprs {
+	counted := &haveRule{udata: wr.userdata(), elems: append([][]byte{}, wr.installed()...)}
+	for i, e := range exprsOf(t, wr) {
 		if _, ok := e.(*expr.Counter); ok {
 			counted.elems[i] = c
 		}

@@ -1,0 +1,111 @@
+package controller
+
+import (
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// ruleCache is what a Set built, kept for the next one: the key (see
+// cacheKey) of every rule of its list, in the order desired took them, the
+// parsed rules it stands for (several for -s a,b; its label is in the key:
+// see keyLabel) with their meanings (rule.Key), and its chains with their
+// numbers of rules. Kilo passes the whole list again with a rule or two
+// different, so the next Set finds each rule at the same position (or at a
+// constant offset after an insertion or a deletion) and compares one
+// string, without hashing 10k keys into a map.
+type ruleCache struct {
+	keys []string
+	// first[j] is where the parsed rules of keys[j] start in parsed and
+	// means; first[len(keys)] is len(parsed).
+	first  []int32
+	parsed []*rule.Rule
+	means  []string
+	chains []chainID
+	lens   []int
+	// distinct is whether no rule had the meaning of an earlier one of its
+	// chain (so that every rule was placed and validated).
+	distinct bool
+	// valid is what the Set's validation keeps for the next one.
+	valid *firewall.Validated
+}
+
+// size returns how many rules chain id had (0 when it had none), so that
+// the next Set allocates each chain once.
+func (c *ruleCache) size(id chainID) int {
+	if c == nil {
+		return 0
+	}
+	for i, ch := range c.chains {
+		if ch == id {
+			return c.lens[i]
+		}
+	}
+	return 0
+}
+
+// chainID identifies a chain of a Ruleset.
+type chainID struct {
+	fam         rule.Family
+	table, name string
+}
+
+func chainIDs(rs *firewall.Ruleset) []chainID {
+	ids := make([]chainID, len(rs.Chains))
+	for i, c := range rs.Chains {
+		ids[i] = chainID{c.Family, c.Table, c.Name}
+	}
+	return ids
+}
+
+// realignAfter is how many rules in a row may miss their position (or the
+// one next to it) before a matcher indexes the previous list by key: a few
+// changed rules cost a few misses, a list shifted by more than one costs
+// one index.
+const realignAfter = 8
+
+// matcher finds the rules of one Set in the previous one's list.
+type matcher struct {
+	c      *ruleCache
+	off    int // the new list's position k is the old list's k+off
+	misses int
+	byKey  map[string]int
+}
+
+func (c *ruleCache) matcher() *matcher { return &matcher{c: c} }
+
+// find returns where key, the new list's rule k, is in the previous Set's
+// list.
+func (m *matcher) find(k int, key string) (int, bool) {
+	if m.c == nil || len(m.c.keys) == 0 {
+		return 0, false
+	}
+	if j := k + m.off; j >= 0 && j < len(m.c.keys) && m.c.keys[j] == key {
+		m.misses = 0
+		return j, true
+	}
+	// One rule inserted or deleted just before: the list shifted by one.
+	for _, d := range [2]int{-1, 1} {
+		if j := k + m.off + d; j >= 0 && j < len(m.c.keys) && m.c.keys[j] == key {
+			m.off += d
+			m.misses = 0
+			return j, true
+		}
+	}
+	if m.byKey == nil {
+		if m.misses++; m.misses <= realignAfter {
+			return 0, false
+		}
+		m.byKey = make(map[string]int, len(m.c.keys))
+		for j, key := range m.c.keys {
+			if _, dup := m.byKey[key]; !dup {
+				m.byKey[key] = j
+			}
+		}
+	}
+	j, ok := m.byKey[key]
+	if !ok {
+		return 0, false
+	}
+	m.off = j - k
+	return j, true
+}

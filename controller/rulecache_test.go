@@ -1,0 +1,176 @@
+package controller
+
+import (
+	"fmt"
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+	"strings"
+	"testing"
+)
+
+// TestKeyLabel: the label read back from a key is String(), whatever the
+// lengths (varints of one and two bytes, many arguments).
+func TestKeyLabel(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	var many []string
+	for i := 0; i < 70; i++ {
+		many = append(many, "-m", "comment", "--comment", fmt.Sprint(i))
+	}
+	for _, r := range []Rule{
+		NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT"),
+		NewIPv6Rule("nat", "POSTROUTING", "-m", "comment", "--comment", long, "-j", "MASQUERADE"),
+		NewIPv4Rule("filter", "C", many...),
+	} {
+		rs := r.(*ruleSpec)
+		if got := keyLabel(rs.cacheKey()); got != r.String() {
+			t.Errorf("keyLabel = %q, want %q", got, r.String())
+		}
+	}
+}
+
+// TestDesiredReuse: a Set keeps the parsed rules of the previous one for
+// the rules whose text did not change, in place, after a replaced rule and
+// after an insertion at the front (the list shifted by one).
+func TestDesiredReuse(t *testing.T) {
+	list := func(n, changed int, front bool) []Rule {
+		rules := []Rule{NewIPv4Chain("filter", "BIG"), NewIPv4Rule("filter", "FORWARD", "-j", "BIG")}
+		if front {
+			rules = append(rules, NewIPv4Rule("filter", "BIG", "-s", "192.0.2.99", "-j", "DROP"))
+		}
+		for i := 0; i < n; i++ {
+			arg := fmt.Sprintf("10.0.%d.%d", i>>8, i&255)
+			if i == changed {
+				arg = "192.0.2.1"
+			}
+			rules = append(rules, NewIPv4Rule("filter", "BIG", "-s", arg, "-j", "ACCEPT"))
+		}
+		return rules
+	}
+	first, cache, err := desired(nil, list(100, -1, false), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		changed int
+		front   bool
+		fresh   int
+	}{
+		{"one replaced", 50, false, 1},
+		{"one inserted at the front", -1, true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, _, err := desired(nil, list(100, tc.changed, tc.front), cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, now := first.Chain(0, "filter", "BIG").Rules, rs.Chain(0, "filter", "BIG").Rules
+			fresh := 0
+			for i, r := range now {
+				j := i
+				if tc.front {
+					j = i - 1
+				}
+				if j < 0 || r.Spec != old[j].Spec {
+					fresh++
+					if j >= 0 && j != tc.changed {
+						t.Errorf("rule %d (%s) was parsed again", i, r.Label)
+					}
+				}
+				if want := fmt.Sprintf("filter -A BIG %s", strings.TrimPrefix(r.Label, "filter -A BIG ")); r.Label != want || !strings.HasPrefix(r.Label, "filter -A BIG -s ") {
+					t.Errorf("label %q", r.Label)
+				}
+			}
+			if fresh != tc.fresh {
+				t.Errorf("%d rules not from the previous Set, want %d", fresh, tc.fresh)
+			}
+		})
+	}
+}
+
+// TestDesiredRevalidatesJumps: a rule taken from the previous Set is
+// validated again when the chains changed (its jump target is gone).
+func TestDesiredRevalidatesJumps(t *testing.T) {
+	_, cache, err := desired(nil, []Rule{NewIPv4Chain("filter", "X"), NewIPv4Rule("filter", "FORWARD", "-j", "X")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := desired(nil, []Rule{NewIPv4Rule("filter", "FORWARD", "-j", "X")}, cache); err == nil {
+		t.Fatal("a jump to a chain no longer declared was accepted")
+	}
+}
+
+// TestDesiredCachedAsFresh: a Set built on the previous one's cache gives
+// what the same list gives without it, when a changed rule has the meaning
+// of a rule taken from the previous Set (it is left out, or the later one
+// is), when the previous Set had such rules, and with prepend rules.
+func TestDesiredCachedAsFresh(t *testing.T) {
+	base := func(extra ...Rule) []Rule {
+		rules := []Rule{NewIPv4Chain("nat", "K")}
+		for i := 0; i < 20; i++ {
+			rules = append(rules, NewIPv4Rule("nat", "K", "-d", fmt.Sprintf("10.5.%d.0/24", i), "-j", "RETURN"))
+		}
+		return append(rules, extra...)
+	}
+	dupLate := NewIPv4Rule("nat", "K", "-d", "10.5.3.1/24", "-j", "RETURN")
+	dupEarly := append([]Rule{NewIPv4Chain("nat", "K"), NewIPv4Rule("nat", "K", "-d", "10.5.7.9/24", "-j", "RETURN")}, base()[1:]...)
+	top := NewIPv4Rule("nat", "K", "-d", "10.6.0.0/24", "-j", "RETURN")
+	pre := []Rule{NewIPv4Rule("nat", "K", "-d", "10.5.4.2/24", "-j", "RETURN"), NewIPv4Rule("nat", "K", "-s", "10.9.0.1,10.9.0.2", "-j", "RETURN")}
+	steps := []struct {
+		prepend, rules []Rule
+	}{
+		{nil, base()},
+		{nil, base(dupLate)},
+		{nil, dupEarly},
+		{nil, base()},
+		{pre, base()},
+		{[]Rule{pre[1], top}, base()},
+		{pre[:1], base(NewIPv4Rule("nat", "K", "-j", "MASQUERADE"))},
+	}
+	show := func(rs *firewall.Ruleset) string {
+		var b strings.Builder
+		for _, c := range rs.Chains {
+			fmt.Fprintf(&b, "%s head %d:", c.Name, c.Head)
+			for _, r := range c.Rules {
+				b.WriteString(" " + r.Spec.String() + ";")
+			}
+		}
+		return b.String()
+	}
+	var cache *ruleCache
+	for i, s := range steps {
+		got, next, err := desired(s.prepend, s.rules, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := desired(s.prepend, s.rules, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if show(got) != show(want) {
+			t.Errorf("step %d: with the cache\n%s\nwithout\n%s", i, show(got), show(want))
+		}
+		cache = next
+		if k := got.Chain(rule.IPv4, "nat", "K"); i == 5 && (k.Head != 3 || k.Rules[0].Label != top.String() || k.Rules[1].Label != pre[1].String()) {
+			t.Errorf("step %d: head %d, first %q: want 3, %q then %q", i, k.Head, k.Rules[0].Label, top, pre[1])
+		}
+	}
+}
+
+// TestDesiredRevalidatesHooks: a rule taken from the previous Set is
+// validated again when a new jump reaches its chain from another hook.
+func TestDesiredRevalidatesHooks(t *testing.T) {
+	rules := []Rule{
+		NewIPv4Chain("filter", "A"),
+		NewIPv4Rule("filter", "A", "-m", "owner", "!", "--uid-owner", "5", "-j", "ACCEPT"),
+		NewIPv4Rule("filter", "OUTPUT", "-j", "A"),
+		NewIPv4Rule("filter", "INPUT", "-i", "lo", "-j", "ACCEPT"), // the same chains before and after
+	}
+	_, cache, err := desired(nil, rules, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := desired(nil, append(rules, NewIPv4Rule("filter", "INPUT", "-j", "A")), cache); err == nil {
+		t.Fatal("an owner match reached from INPUT was accepted")
+	}
+}

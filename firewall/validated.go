@@ -1,0 +1,53 @@
+package firewall
+
+import (
+	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
+)
+
+// Validated is what ValidateChanged keeps of a ruleset that passed
+// Validate: its chains and the hooks each is reached from (along every
+// jump, and along those iptables follows).
+type Validated struct {
+	hooks map[chainKey][2]xt.Hooks
+}
+
+type chainKey struct {
+	fam         rule.Family
+	table, name string
+}
+
+// ValidateChanged is Validate for a ruleset built again from one that
+// passed (prev, nil if none) with a few rules changed: when it has the
+// same chains, each reached from the same hooks, a rule that fresh does
+// not report was in the same chain of prev and passed there (whether a
+// rule passes depends on its chain, its hooks and which chains exist, and
+// on nothing else), so only the fresh rules are checked. Otherwise every
+// rule is. It returns what the next call compares against.
+func (rs *Ruleset) ValidateChanged(prev *Validated, fresh func(c *Chain, i int) bool) (*Validated, error) {
+	if err := rs.validateChains(); err != nil {
+		return nil, err
+	}
+	hooks, reached := rs.hooks(false), rs.hooks(true)
+	v := &Validated{hooks: make(map[chainKey][2]xt.Hooks, len(rs.Chains))}
+	same := prev != nil && len(prev.hooks) == len(rs.Chains)
+	for _, c := range rs.Chains {
+		k := chainKey{c.Family, c.Table, c.Name}
+		v.hooks[k] = [2]xt.Hooks{hooks[c], reached[c]}
+		if same {
+			h, ok := prev.hooks[k]
+			same = ok && h == v.hooks[k]
+		}
+	}
+	for _, c := range rs.Chains {
+		for i := range c.Rules {
+			if same && !fresh(c, i) {
+				continue
+			}
+			if err := rs.validateRule(c, i, hooks[c], reached[c]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return v, nil
+}
