@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,4 +253,34 @@ func TestCoalesce(t *testing.T) {
 	if n := signals(); n != 1 {
 		t.Fatalf("a loss gave %d signals, want 1", n)
 	}
+}
+
+// TestRunRepairsPlacedRules: with the filter table placed in iptables'
+// own, a flush of iptables' FORWARD (by iptables-nft, as Docker or an
+// admin would) is repaired by the event-driven Run, not only at the next
+// resync.
+func TestRunRepairsPlacedRules(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	c, err := New(WithNetNS(ns.Path), WithResyncPeriod(time.Hour), WithPlacement("filter"),
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Set([]Rule{NewIPv4Rule("filter", "FORWARD", "-s", "10.2.1.0/24", "-m", "comment", "--comment", "pods", "-j", "ACCEPT")}); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	if _, err := c.Run(stop); err != nil {
+		t.Fatal(err)
+	}
+	saved := func() string { return ns.Exec("iptables-nft-save", "-t", "filter") }
+	const want = "-A FORWARD -s 10.2.1.0/24 -m comment --comment pods -j ACCEPT"
+	if !strings.Contains(saved(), want) {
+		t.Fatalf("iptables-nft-save lacks the placed rule:\n%s", saved())
+	}
+	ns.Exec("iptables-nft", "-F", "FORWARD")
+	eventually(t, "flushed FORWARD repaired", func() bool { return strings.Contains(saved(), want) })
 }

@@ -105,10 +105,16 @@ func newWatcher(c *netlink.Conn, owns func(uint8, string) bool) (*Watcher, error
 }
 
 // owns reports whether the table (fam is an NFPROTO_* value) is one the
-// backend owns, so that a change to it must be repaired.
+// backend owns, or an iptables table it places rules in (WithPlacement:
+// any change there may have touched them), so that a change to it must be
+// checked. The name decides: a foreign table named like an owned one
+// costs a needless check, never a write (Apply never touches it).
 func (b *Backend) owns(fam uint8, table string) bool {
 	if _, ok := famOf(fam); !ok {
 		return false
+	}
+	if b.placed[table] { // set at New, read-only after
+		return true
 	}
 	_, ok := ownedTable(b.owner, table)
 	return ok
