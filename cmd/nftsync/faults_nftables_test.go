@@ -143,15 +143,15 @@ func (f *nftFault) snapshots(owner string) (snap [2]string, full time.Duration) 
 }
 
 // killAt starts the binary with args and kills it with SIGKILL after a
-// random delay below max; it reports whether the process had already
-// exited successfully.
-func (f *nftFault) killAt(rng *rand.Rand, max time.Duration, args ...string) (delay time.Duration, exited bool) {
+// random delay between from and to; it reports whether the process had
+// already exited successfully.
+func (f *nftFault) killAt(rng *rand.Rand, from, to time.Duration, args ...string) (delay time.Duration, exited bool) {
 	f.t.Helper()
 	cmd := exec.Command(nftsyncBin(f.t), f.args("test", args...)...)
 	if err := cmd.Start(); err != nil {
 		f.t.Fatal(err)
 	}
-	delay = time.Duration(rng.Int64N(int64(max)))
+	delay = from + time.Duration(rng.Int64N(int64(to-from)))
 	time.Sleep(delay)
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	return delay, cmd.Wait() == nil
@@ -177,7 +177,13 @@ func TestNFTablesKill9(t *testing.T) {
 	for try := range tries {
 		set := (try + 1) % 2
 		what := fmt.Sprintf("try %d", try)
-		delay, done := f.killAt(rng, full+full/4, "apply", "-4", f.paths[set])
+		// Every other kill aims at the last quarter of the apply and
+		// just after it, where the batch is sent and committed.
+		from := time.Duration(0)
+		if try%2 == 1 {
+			from = full * 3 / 4
+		}
+		delay, done := f.killAt(rng, from, full+full/4, "apply", "-4", f.paths[set])
 		what += fmt.Sprintf(" (kill at %v)", delay)
 		if done {
 			exited++
@@ -205,7 +211,7 @@ func TestNFTablesKill9(t *testing.T) {
 	// A killed cleanup leaves the table or nothing; diff and apply then
 	// converge, and a last cleanup leaves nothing of ours.
 	last := tries % 2
-	delay, _ := f.killAt(rng, full, "cleanup")
+	delay, _ := f.killAt(rng, 0, full, "cleanup")
 	switch got := f.ownedTable("test"); got {
 	case snap[last], "":
 		t.Logf("cleanup killed at %v: owned table present: %v", delay, got != "")
