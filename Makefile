@@ -49,10 +49,13 @@ proptest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
 
-# The long forms of the fault tests (NFTSYNC_STRESS=1): kill -9 loops and
-# concurrent writers of one owner; `make test` runs their quick forms.
+# The long forms of the fault tests (NFTSYNC_STRESS=1): kill -9 loops,
+# concurrent writers of one owner and of two owners, chaos against watch;
+# `make test` runs their quick forms. Then the replace-all timing of
+# `make bench`.
 stress:
-	NFTSYNC_STRESS=1 $(GO) test -count=1 -v -timeout 30m -run 'Kill9|SameOwner' ./...
+	NFTSYNC_STRESS=1 $(GO) test -count=1 -v -timeout 30m -run 'Kill9|SameOwner|TwoOwners|WatchChaos' ./...
+	$(GO) test -run '^$$' -bench Replace -benchtime 1x -timeout 30m ./bench/...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./rule

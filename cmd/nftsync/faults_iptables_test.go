@@ -328,44 +328,13 @@ func TestIPTablesLocked(t *testing.T) {
 // used to exit 0 claiming nothing was owned, apply and diff 4 in silence).
 func TestIPTablesNoCapNetAdmin(t *testing.T) {
 	f := newIPTFault(t, "legacy")
-	setpriv := netnstest.RequireBinary(t, "setpriv")
 	path, _ := f.ruleset(0, 4)
-	// An unprivileged user needs a binary and rules it can read.
-	open := t.TempDir()
-	for _, d := range []string{filepath.Dir(open), open} { // the test's temp root is 0700
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin, err := os.ReadFile(nftsyncBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	copied := filepath.Join(open, "nftsync")
-	if err := os.WriteFile(copied, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	rules := filepath.Join(open, "rules.v4")
-	if err := os.WriteFile(rules, []byte(readFile(t, path)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// setpriv inside the namespace: --netns itself would need the
-	// capability being dropped.
-	for _, who := range [][]string{
-		{"--inh-caps=-all", "--bounding-set=-all"},           // root without capabilities
-		{"--reuid=65534", "--regid=65534", "--clear-groups"}, // nobody
-	} {
+	copies := openCopies(t, path)
+	bin, rules := copies[0], copies[1]
+	for _, who := range unprivileged {
 		for _, args := range [][]string{{"apply", "-4", rules}, {"diff", "-4", rules}, {"list"}, {"cleanup"}} {
-			argv := append([]string{"ip", "netns", "exec", f.ns.Name, setpriv}, who...)
-			argv = append(append(argv, "--", copied), args...)
-			argv = append(argv, "--backend", "iptables-legacy", "--state-dir", f.state, "--owner", "test", "--log-level", "warn")
-			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-			r := result{stderr: string(out)}
-			if ee, ok := err.(*exec.ExitError); ok {
-				r.code = ee.ExitCode()
-			}
-			if r.code != 1 || !strings.HasPrefix(r.stderr, "nftsync: operation not permitted: ") ||
-				!strings.HasSuffix(r.stderr, " the firewall needs CAP_NET_ADMIN (run as root)\n") || strings.Count(r.stderr, "\n") != 1 {
+			args = append(args, "--backend", "iptables-legacy", "--state-dir", f.state, "--owner", "test", "--log-level", "warn")
+			if r := runWithout(t, f.ns, who, bin, args...); !isNoCapSentence(r) {
 				t.Errorf("%v as %v: want exit 1 and one sentence naming CAP_NET_ADMIN, got %s", args, who, r)
 			}
 		}
