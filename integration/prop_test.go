@@ -34,9 +34,16 @@ import (
 // Environment: NFTSYNC_PROPTEST_SEEDS (comma-separated, default 1),
 // NFTSYNC_PROPTEST_N (rules per seed, default 300),
 // NFTSYNC_PROPTEST_MIN_ACCEPT (percent of iptables-accepted rules nftsync
-// must accept, default 0). `make proptest` runs more seeds and rules.
+// must accept, default defaultMinAccept). `make proptest` runs more seeds
+// and rules.
 
 const propOwner = "pt"
+
+// defaultMinAccept is the acceptance the test demands unless told
+// otherwise: a little under what was measured (86-89.5% over seeds 1-4
+// with 1000 rules each, 89.5% for the CI run), so that a regression in
+// coverage fails. The goal is 98%; the README lists what is still refused.
+const defaultMinAccept = 85
 
 type propConfig struct {
 	seeds     []uint64
@@ -46,7 +53,7 @@ type propConfig struct {
 
 func readPropConfig(t *testing.T) propConfig {
 	t.Helper()
-	c := propConfig{seeds: []uint64{1}, n: 300}
+	c := propConfig{seeds: []uint64{1}, n: 300, minAccept: defaultMinAccept}
 	if s := os.Getenv("NFTSYNC_PROPTEST_SEEDS"); s != "" {
 		c.seeds = nil
 		for _, f := range strings.Split(s, ",") {
