@@ -5,10 +5,11 @@ import (
 	"unicode/utf8"
 )
 
-// MaxIptablesCommentLen is the longest comment iptables keeps whole: its
+// MaxIptablesCommentLen is the longest comment iptables keeps: its
 // xt_comment_info holds 256 bytes with the terminating NUL, and iptables
-// cuts a longer one without a word. Whether a rule with a comment longer
-// than nft's MaxCommentLen can be installed is up to the backend.
+// (legacy and nft alike, measured with 1.8.9) cuts a longer one to its
+// first 255 bytes without a word; so does the parser, so that a rule reads
+// back as iptables-save prints it.
 const MaxIptablesCommentLen = 255
 
 // Comment is -m comment --comment TEXT. nft stores it in the rule's userdata
@@ -36,9 +37,13 @@ func (c *Comment) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
+	if len(v) > MaxIptablesCommentLen {
+		v = v[:MaxIptablesCommentLen]
+		if !utf8.ValidString(v) {
+			return true, argError(v, "comment cut to %d bytes, as iptables cuts it, is no longer valid UTF-8 (the cut splits a character)", MaxIptablesCommentLen)
+		}
+	}
 	switch {
-	case len(v) > MaxIptablesCommentLen:
-		return true, argError(v, "comment is %d bytes; iptables keeps at most %d (it cuts longer ones)", len(v), MaxIptablesCommentLen)
 	case !utf8.ValidString(v):
 		return true, argError(v, "comment is not valid UTF-8")
 	case strings.ContainsAny(v, "\"\n\r\x00"):

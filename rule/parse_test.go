@@ -120,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 		{IPv4, `-p tcp --dport 99999`, "99999", "not a port"},
 		{IPv4, `-p tcp --dport 90:80`, "90:80", "inverted"},
 		{IPv4, `-m comment`, "-m comment", "needs --comment"},
-		{IPv4, "-m comment --comment " + strings.Repeat("x", 256), strings.Repeat("x", 256), "at most 255"},
+		{IPv4, "-m comment --comment " + strings.Repeat("x", 254) + "éé", strings.Repeat("x", 254) + "\xc3", "splits a character"},
 		{IPv4, `-m tcp --dport 22`, "-m tcp", "needs -p tcp"},
 	} {
 		wantParseError(t, tc.fam, tc.args, tc.arg, tc.why, false)
@@ -221,5 +221,21 @@ func TestStrtoul(t *testing.T) {
 	}
 	if n, err := parseUint("0xff", 8); err != nil || n != 255 {
 		t.Errorf("parseUint(0xff, 8) = %d, %v", n, err)
+	}
+}
+
+// TestLongCommentCut: iptables cuts a comment to its first 255 bytes (its
+// xt_comment_info holds 256 with the NUL), so a 256-byte or longer comment
+// is the rule with the cut comment, which is what iptables-save lists.
+func TestLongCommentCut(t *testing.T) {
+	for _, n := range []int{255, 256, 300} {
+		r, err := ParseString(IPv4, "-m comment --comment "+strings.Repeat("c", n)+" -j ACCEPT")
+		if err != nil {
+			t.Fatalf("%d-byte comment: %v", n, err)
+		}
+		want := "-m comment --comment " + strings.Repeat("c", 255) + " -j ACCEPT"
+		if got := r.String(); got != want {
+			t.Errorf("%d-byte comment: %q, want %q", n, got, want)
+		}
 	}
 }

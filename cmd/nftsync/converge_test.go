@@ -129,13 +129,17 @@ COMMIT
 }
 
 // TestLongCommentConverges checks that a comment of 255 bytes, the most
-// iptables keeps, is installed and converges (nft/longspec.go keeps the
+// iptables keeps, and one of 256 that iptables cuts to 255, are installed
+// and converge (nft/longspec.go keeps the
 // spec in the rule when the userdata cannot hold it).
 func TestLongCommentConverges(t *testing.T) {
-	in := "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"" + strings.Repeat("c", 255) + "\" -j ACCEPT\nCOMMIT\n"
-	l4, _ := converges(t, in, "")
-	if !strings.Contains(l4, strings.Repeat("c", 255)) {
-		t.Errorf("listing lacks the comment:\n%s", l4)
+	// 256 and more: iptables cuts the comment to 255 bytes, and lists it so.
+	for _, n := range []int{255, 256} {
+		in := "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"" + strings.Repeat("c", n) + "\" -j ACCEPT\nCOMMIT\n"
+		l4, _ := converges(t, in, "")
+		if !strings.Contains(l4, "--comment "+strings.Repeat("c", 255)+" ") {
+			t.Errorf("%d-byte comment: listing lacks the 255-byte comment:\n%s", n, l4)
+		}
 	}
 }
 
