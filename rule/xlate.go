@@ -312,12 +312,33 @@ func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	if err != nil {
 		return err
 	}
+	x.protoFirst()
 	w := fmt.Sprintf("iptables-translate prints '%s', %s; nftsync installs the xtables extension itself ('%s', revision %d), which keeps the iptables rule's meaning", text, meaning, ext, ext.Rev)
 	if x.noText {
 		text = ""
 	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
 	return nil
+}
+
+// protoFirst appends, without text, the rule's -p test when the header left
+// it to a match named like the protocol (protoImplied) and no statement has
+// tested it yet. An xtables extension runs on every packet that reaches it
+// (nft_compat checks the protocol only when the rule is added), and some
+// drop a packet they cannot parse as theirs (xt_tcpmss, xt_tcp: "hotdrop"):
+// iptables tests -p before any match, so no packet of another protocol
+// ever reaches them. The text stays iptables-translate's, which leaves the
+// protocol to nft's own dependency.
+func (x *xlator) protoFirst() {
+	p := x.rule.Proto
+	if !p.Set || p.Invert || x.l4 == p.Num || !x.protoImplied() {
+		return
+	}
+	n := len(x.stmts)
+	x.addProto(p)
+	for i := n; i < len(x.stmts); i++ {
+		x.stmts[i].Text = ""
+	}
 }
 
 // wrapRefused names the extension in the refusal of the statements it
@@ -341,6 +362,7 @@ func (x *xlator) addXtOnly(why string, ext *xt.Ext, info []byte) error {
 	if err != nil {
 		return err
 	}
+	x.protoFirst()
 	w := fmt.Sprintf("iptables-translate cannot translate this rule (%s); nftsync installs the xtables extension itself ('%s', revision %d), printed as nft lists it", why, ext, ext.Rev)
 	text := ext.String()
 	if x.noText {
