@@ -32,8 +32,12 @@ import (
 // and rules, in the same atomic batch (CleanUp deletes it). An empty table
 // made by hand, or one with a rule or set of someone else, stays foreign.
 
-// nftaTableUserdata is NFTA_TABLE_USERDATA (not in x/sys/unix).
-const nftaTableUserdata = 6
+// NFTA_TABLE_USERDATA and NFTA_CHAIN_USERDATA (linux/netfilter/nf_tables.h),
+// which golang.org/x/sys does not name.
+const (
+	nftaTableUserdata = 6
+	nftaChainUserdata = 12
+)
 
 // markPrefix starts the comment that marks an owner's table.
 const markPrefix = "nftsync owner "

@@ -77,7 +77,7 @@ func (p *placedPlanner) table(id tableID, wt *wantTable, ht *haveTable) error {
 			return nil
 		}
 		p.tables.newMarked(unix.NFT_MSG_NEWTABLE, head(id.Fam).str(unix.NFTA_TABLE_NAME, id.Table).u32(unix.NFTA_TABLE_FLAGS, 0).
-			bytes(placedTableUD, ownerMark(p.owner)), text("table %s %s", id.Fam, id.Table))
+			bytes(nftaTableUserdata, ownerMark(p.owner)), text("table %s %s", id.Fam, id.Table))
 		p.ph.mine[markKey(id, "")] = true
 	}
 	left := 0 // chains that stay
@@ -90,7 +90,7 @@ func (p *placedPlanner) table(id tableID, wt *wantTable, ht *haveTable) error {
 					hook := attrs(nil).u32(unix.NFTA_HOOK_HOOKNUM, wc.base.Hook).u32(unix.NFTA_HOOK_PRIORITY, uint32(wc.base.Priority))
 					a = a.nested(unix.NFTA_CHAIN_HOOK, hook).u32(unix.NFTA_CHAIN_POLICY, nfAccept).str(unix.NFTA_CHAIN_TYPE, wc.base.Type)
 				}
-				p.chains.newMarked(unix.NFT_MSG_NEWCHAIN, a.bytes(placedChainUD, ownerMark(p.owner)),
+				p.chains.newMarked(unix.NFT_MSG_NEWCHAIN, a.bytes(nftaChainUserdata, ownerMark(p.owner)),
 					text("chain %s %s %s", id.Fam, id.Table, wc.name))
 				p.change(firewall.AddChain, id, wc.name, "", 0)
 				hc = &haveChain{name: wc.name, base: wc.base}

@@ -37,36 +37,18 @@ func (b *Backend) readPlaced(pw *placedWant, all bool) (*placedHave, error) {
 		return nil, fmt.Errorf("dumping tables: %w", err)
 	}
 	b.observe("dump", 1)
-	for _, m := range msgs {
-		if m.Header.Type != nftType(unix.NFT_MSG_NEWTABLE) || len(m.Data) < 4 {
-			continue
-		}
-		fam, ok := famOf(m.Data[0])
-		if !ok {
-			continue
-		}
-		t := &haveTable{byName: map[string]*haveChain{}}
-		var ud []byte
-		if err := attrList(m.Data, func(typ uint16, v []byte) error {
-			switch typ {
-			case unix.NFTA_TABLE_NAME:
-				t.name = cstring(v)
-			case unix.NFTA_TABLE_FLAGS:
-				t.flags = be32(v)
-			case placedTableUD:
-				ud = v
-			}
-			return nil
-		}); err != nil {
-			return nil, fmt.Errorf("decoding table: %w", err)
-		}
+	tables, err := decodeTables(msgs)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
 		if !b.placed[t.name] {
 			continue
 		}
-		t.id = tableID{fam, t.name}
+		t.id.Table = t.name
 		if ph.tables[t.id] == nil {
 			ph.tables[t.id] = t
-			ph.mine[markKey(t.id, "")] = markedBy(ud, b.owner)
+			ph.mine[markKey(t.id, "")] = markedBy(t.udata, b.owner)
 		}
 	}
 	for _, t := range ph.tables {
@@ -124,7 +106,7 @@ func chainMarks(ph *placedHave, t *haveTable, msgs []netlink.Message, owner stri
 				name = cstring(v)
 			case unix.NFTA_CHAIN_USE:
 				use = be32(v)
-			case placedChainUD:
+			case nftaChainUserdata:
 				ud = v
 			}
 			return nil
@@ -178,10 +160,3 @@ func (b *Backend) readPlacedChains() ([]*firewall.Chain, error) {
 	}
 	return ph.placedChains(b.owner)
 }
-
-// NFTA_TABLE_USERDATA and NFTA_CHAIN_USERDATA (linux/netfilter/nf_tables.h),
-// which golang.org/x/sys does not name.
-const (
-	placedTableUD = 6
-	placedChainUD = 12
-)

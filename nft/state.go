@@ -105,35 +105,16 @@ func addTables(st *actual, owner string, msgs []netlink.Message) error {
 	if st.foreign == nil {
 		st.foreign = map[tableID]string{}
 	}
-	for _, m := range msgs {
-		if m.Header.Type != nftType(unix.NFT_MSG_NEWTABLE) || len(m.Data) < 4 {
-			continue
-		}
-		fam, ok := famOf(m.Data[0])
-		if !ok {
-			continue
-		}
-		t := &haveTable{byName: map[string]*haveChain{}}
-		if err := attrList(m.Data, func(typ uint16, b []byte) error {
-			switch typ {
-			case unix.NFTA_TABLE_NAME:
-				t.name = cstring(b)
-			case unix.NFTA_TABLE_FLAGS:
-				t.flags = be32(b)
-			case nftaTableUserdata:
-				t.udata = b
-			case unix.NFTA_TABLE_USE:
-				t.use = be32(b)
-			}
-			return nil
-		}); err != nil {
-			return fmt.Errorf("decoding table: %w", err)
-		}
+	tables, err := decodeTables(msgs)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
 		ipt, owned := ownedTable(owner, t.name)
 		if !owned {
 			continue
 		}
-		t.id = tableID{fam, ipt}
+		t.id.Table = ipt
 		if st.tables[t.id] != nil || st.foreign[t.id] != "" || listed(st.unmarked, t.id) {
 			continue // listed twice
 		}
@@ -147,6 +128,40 @@ func addTables(st *actual, owner string, msgs []netlink.Message) error {
 		}
 	}
 	return nil
+}
+
+// decodeTables decodes the tables a table dump lists, in the families
+// nftsync works in: each with its family (in id, whose Table the caller
+// sets), name, flags, userdata and use count.
+func decodeTables(msgs []netlink.Message) ([]*haveTable, error) {
+	var out []*haveTable
+	for _, m := range msgs {
+		if m.Header.Type != nftType(unix.NFT_MSG_NEWTABLE) || len(m.Data) < 4 {
+			continue
+		}
+		fam, ok := famOf(m.Data[0])
+		if !ok {
+			continue
+		}
+		t := &haveTable{id: tableID{Fam: fam}, byName: map[string]*haveChain{}}
+		if err := attrList(m.Data, func(typ uint16, b []byte) error {
+			switch typ {
+			case unix.NFTA_TABLE_NAME:
+				t.name = cstring(b)
+			case unix.NFTA_TABLE_FLAGS:
+				t.flags = be32(b)
+			case nftaTableUserdata:
+				t.udata = b
+			case unix.NFTA_TABLE_USE:
+				t.use = be32(b)
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("decoding table: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // readTable dumps what one table holds.
