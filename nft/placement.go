@@ -3,7 +3,6 @@ package nft
 import (
 	"bytes"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -88,16 +87,6 @@ func (b *Backend) checkPlacement() error {
 		}
 	}
 	return nil
-}
-
-// placedTables returns the placed iptables tables, sorted.
-func (b *Backend) placedTables() []string {
-	out := make([]string, 0, len(b.placed))
-	for t := range b.placed {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // splitPlaced returns the chains of rs that stay in the owner's tables (rs

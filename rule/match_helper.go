@@ -6,9 +6,6 @@ import (
 	"github.com/nftsync/nftsync/rule/xt"
 )
 
-// nftHelperNameLen is the size of nft's ct helper name (NF_CT_HELPER_NAME_LEN).
-const nftHelperNameLen = 16
-
 // Helper is the helper match: the connection tracking helper of the
 // packet's connection (for example "ftp" or "sip").
 type Helper struct {

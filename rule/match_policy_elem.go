@@ -26,8 +26,6 @@ const (
 	policyFieldReqID
 )
 
-var policyProtos = map[string]uint8{"ah": 51, "esp": 50, "ipcomp": 108}
-
 // policyMaxElems is XT_POLICY_MAX_ELEM.
 const policyMaxElems = 4
 

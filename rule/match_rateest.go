@@ -211,7 +211,8 @@ func (m *Rateest) args() []string {
 			mode = k
 		}
 	}
-	kind, r1, r2 := "bps", fmt.Sprint(m.BPS1), fmt.Sprint(m.BPS2)
+	kind := "bps"
+	var r1, r2 string
 	if m.Flags&xt.RateestBPS != 0 {
 		r1, _ = rateestText(m.BPS1)
 		r2, _ = rateestText(m.BPS2)

@@ -4,8 +4,6 @@ import "strings"
 
 // Hook sets the kernel allows extensions in.
 var (
-	hooksIn      = []string{"PREROUTING", "INPUT", "FORWARD"}            // an input device exists
-	hooksOut     = []string{"FORWARD", "OUTPUT", "POSTROUTING"}          // an output device exists
 	hooksLocal   = []string{"OUTPUT", "POSTROUTING"}                     // a local socket may exist
 	hooksCgroup  = []string{"INPUT", "OUTPUT", "POSTROUTING"}            // xt_cgroup
 	hooksSocket  = []string{"PREROUTING", "INPUT"}                       // xt_socket
