@@ -17,13 +17,9 @@ func xlateOrXt(x *xlator, native func(*xlator) error, e xtEncoder) error {
 		return err
 	}
 	x.stmts, x.l4, x.sets = x.stmts[:n], l4, x.sets[:sets]
-	// A -p the header left to the match named like it (protoImplied)
-	// must be tested here: the xt match (xt_tcp, xt_ipcomp) reads the
-	// transport header without testing the protocol, which nft_compat
-	// checks only when the rule is added.
-	if p := x.rule.Proto; p.Set && !p.Invert && x.l4 != p.Num && x.protoImplied() {
-		x.addProto(p)
-	}
+	// addXtOnly tests the -p the header left to the match named like it
+	// first (protoFirst): xt_tcp and xt_ipcomp read the transport header
+	// without testing the protocol.
 	ext, info := e.xtInfo()
 	return x.addXtOnly("nft has no exact statement for "+strings.TrimSuffix(err.Error(), ": "+ErrUnsupported.Error()), ext, info)
 }
