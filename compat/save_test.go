@@ -51,10 +51,11 @@ func TestParseSave(t *testing.T) {
 	if len(foo) != 2 {
 		t.Fatalf("FOO rules %+v", foo)
 	}
-	// The quoted comment with a double quote does not parse (nft cannot
-	// print it); the one with a space does, and keeps its text.
-	if foo[0].spec != nil {
-		t.Errorf("comment with a double quote parsed: %v", foo[0].spec)
+	// Quoted comments parse and keep their text, a double quote in one
+	// (iptables-save escapes it) included.
+	quoted := spec(t, rule.IPv4, `-s 10.0.0.1 -p tcp --dport 80 -m comment --comment "a \"b\" c" -j ACCEPT`)
+	if foo[0].spec == nil || foo[0].key != quoted.Key() {
+		t.Errorf("FOO rule 1: %+v", foo[0])
 	}
 	want := spec(t, rule.IPv4, `-s 10.0.0.2 -m comment --comment "web server" -j ACCEPT`)
 	if foo[1].spec == nil || foo[1].key != want.Key() || foo[1].text != `-s 10.0.0.2/32 -m comment --comment "web server" -j ACCEPT` {

@@ -49,10 +49,11 @@ const (
 // expressions that hold it (appended after the translation's).
 func storeRule(r *rule.Rule, tr *rule.Translation) ([]byte, []expr.Any, error) {
 	t := tr
-	if len(tr.Comment) > rule.MaxCommentLen {
-		// nft refuses a longer comment: shown by `nft list`, it would
-		// make the listing fail to load with nft -f. It stays in the
-		// spec, and nft shows none.
+	if !rule.NftComment(tr.Comment) {
+		// nft refuses a longer comment, and prints one with a double
+		// quote or a line break unescaped: shown by `nft list`, it
+		// would make the listing fail to load with nft -f. It stays in
+		// the spec, and nft shows none.
 		cp := *tr
 		cp.Comment, cp.Commented = "", false
 		t = &cp

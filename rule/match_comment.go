@@ -46,8 +46,9 @@ func (c *Comment) parse(p *parser, opt string, invert bool) (bool, error) {
 	switch {
 	case !utf8.ValidString(v):
 		return true, argError(v, "comment is not valid UTF-8")
-	case strings.ContainsAny(v, "\"\n\r\x00"):
-		return true, argError(v, "comment contains a double quote, newline or NUL, which nft cannot print")
+	case strings.ContainsRune(v, 0):
+		// An iptables argument is a C string: iptables cannot be given one.
+		return true, argError(v, "comment contains a NUL byte")
 	}
 	c.Text, c.set = v, true
 	return true, nil

@@ -128,10 +128,22 @@ func (t *Translation) Warnings() []string {
 			out = append(out, s.Warning)
 		}
 	}
-	if len(t.Comment) > MaxCommentLen {
+	switch {
+	case len(t.Comment) > MaxCommentLen:
 		out = append(out, fmt.Sprintf("iptables-translate prints a comment of %d bytes, which nft refuses (at most %d); nftsync installs the rule with the whole comment", len(t.Comment), MaxCommentLen))
+	case !NftComment(t.Comment):
+		out = append(out, "iptables-translate prints a comment holding a double quote or a line break, which nft cannot read back; nftsync installs the rule with the whole comment")
 	}
 	return out
+}
+
+// NftComment reports whether nft can hold s as a rule's comment and print
+// it so that nft -f reads it back: at most MaxCommentLen bytes, and no
+// double quote or line break (nft prints a comment between double quotes
+// without escaping). Otherwise nftsync keeps the comment in the rule's
+// spec only, and nft lists the rule without one.
+func NftComment(s string) bool {
+	return len(s) <= MaxCommentLen && !strings.ContainsAny(s, "\"\n\r")
 }
 
 // Exprs returns the expressions of all statements, in order.
