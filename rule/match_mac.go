@@ -43,9 +43,10 @@ func (m *MAC) finish(*Rule) error {
 	return nil
 }
 
-// args prints the address in upper case, as iptables-save does.
+// args prints the address in lower case, as iptables-save 1.8.9 does
+// (xtables_print_mac; older versions printed upper case).
 func (m *MAC) args() []string {
-	return invertArgs(m.Invert, "--mac-source", strings.ToUpper(m.Source.String()))
+	return invertArgs(m.Invert, "--mac-source", m.Source.String())
 }
 
 // xlate: xt_mac only looks at packets from Ethernet devices, even when
