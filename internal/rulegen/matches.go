@@ -137,13 +137,13 @@ var matches = []ext{
 		)
 	}},
 	{name: "pkttype", weight: 4, args: func(g *Gen) []string {
-		return g.opt(0.2, "--pkt-type", g.pick("unicast", "broadcast", "multicast", "otherhost", "host"))
+		return g.opt(0.2, "--pkt-type", g.pick("unicast", "broadcast", "multicast", "otherhost", "host", "BCAST", "mcast"))
 	}},
 	{name: "length", weight: 4, args: func(g *Gen) []string { return g.opt(0.2, "--length", g.anyRange(0, 65535)) }},
 	{name: "ttl", weight: 3, fam: v4, args: func(g *Gen) []string {
 		switch g.intn(3) {
 		case 0:
-			return g.opt(0.3, "--ttl-eq", g.num(0, 255))
+			return g.opt(0.3, "--ttl-eq", g.pick(g.num(0, 255), "010", "0x40"))
 		case 1:
 			return []string{"--ttl-lt", g.num(0, 255)}
 		}
@@ -182,7 +182,7 @@ var matches = []ext{
 		return g.opt(0.2, "--ecn-ip-ect", g.num(0, 3))
 	}},
 	{name: "mac", weight: 3, hooks: []string{"PREROUTING", "INPUT", "FORWARD"}, args: func(g *Gen) []string {
-		return g.opt(0.2, "--mac-source", g.pick("00:11:22:33:44:55", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "AA:bb:CC:dd:EE:ff"))
+		return g.opt(0.2, "--mac-source", g.pick("00:11:22:33:44:55", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "AA:bb:CC:dd:EE:ff", "0:1:2:3:4:5"))
 	}},
 	{name: "owner", weight: 5, hooks: hooksLocal, args: func(g *Gen) []string {
 		return g.some(0.3,
