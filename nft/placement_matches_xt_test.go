@@ -22,3 +22,8 @@ func init() {
 		`-m realm ! --realm 0x10/0xf0 -m ttl --ttl-gt 1 -j ACCEPT`,
 	)
 }
+
+// ipt_ah, whose struct differs from ip6t_ah's under the same name.
+func init() {
+	placedMangleSpecs[rule.IPv4] = append(placedMangleSpecs[rule.IPv4], `-p ah -m ah ! --ahspi 0:2834079469 -j ACCEPT`)
+}

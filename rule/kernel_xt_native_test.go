@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
@@ -54,6 +55,10 @@ var xtNativeCases = []xtCase{
 	{IPv4, "filter", "INPUT", "-m cpu --cpu 0"},
 	{IPv4, "filter", "OUTPUT", "-m cpu ! --cpu 63"},
 	{IPv6, "filter", "FORWARD", "-m cpu --cpu 4294967295"},
+	// ipt_ah: another struct than ip6t_ah under the same name.
+	{IPv4, "filter", "INPUT", "-p ah -m ah ! --ahspi 0:2834079469"},
+	{IPv4, "filter", "FORWARD", "-p ah -m ah --ahspi 500"},
+	{IPv4, "filter", "OUTPUT", "-p ah -m ah"},
 }
 
 // xtRangeCases are rules iptables-legacy accepts with an inverted range,
@@ -149,13 +154,23 @@ func TestKernelXtNativeForms(t *testing.T) {
 				t.Errorf("%s: %s (%s):\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, []string{"iptables-save form", "as written"}[i], kern, got)
 			}
 		}
+		// The rule's -p as iptables-nft writes it, with the protocol in
+		// NFTA_RULE_COMPAT for a match bound to it (ipt_ah).
+		all, compat := [][]byte{ours}, []byte(nil)
+		if proto, invert, ok := r.CompatProto(); ok {
+			p, err := rawMarshalExprs(fam, []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, cmp(invert, []byte{proto})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, compat = append(p, ours), compatAttr(t, proto, invert)
+		}
 		ns.Exec(tool, "-t", c.table, "-F", c.chain)
-		if err := rawAddRule(raw, fam, c.table, c.chain, [][]byte{ours}, nil); err != nil {
+		if err := rawAddRule(raw, fam, c.table, c.chain, all, nil, compat); err != nil {
 			t.Errorf("%s: adding nftsync's %s to iptables-nft's chain: %v", c.args, ext, err)
 		} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); !sameArgs(got, want) {
 			t.Errorf("%s: %s-save reads nftsync's %s as\n  %s\nwant\n  %s", c.args, tool, ext, got, want)
 		}
-		if err := rawAddRule(raw, fam, "nftsync-x", c.chain, [][]byte{ours}, nil); err != nil {
+		if err := rawAddRule(raw, fam, "nftsync-x", c.chain, all, nil, compat); err != nil {
 			t.Errorf("%s: the kernel refuses nftsync's %s in table nftsync-x: %v", c.args, ext, err)
 		}
 	}
