@@ -36,7 +36,7 @@ func TestMoreMatchTranslate(t *testing.T) {
 		{IPv6, `-m hbh`, `exthdr hbh exists counter`, "", ""},
 		{IPv6, `-m rt ! --rt-segsleft 0:4294967295`, `rt seg-left != 0-4294967295 counter`, `rt seg-left != 0-255 counter`, ""},
 		{IPv6, `-m rt --rt-type 0 --rt-segsleft 3 ! --rt-len 16`, `rt type 0 rt seg-left 3 rt hdrlength != 16 counter`, `rt type 0 rt seg-left 3 rt hdrlength != 1 counter`, ""},
-		{IPv4, `-m mac ! --mac-source 0a:12:3e:4f:b2:c6`, `ether saddr != 0a:12:3e:4f:b2:c6 counter`, "", `-m mac ! --mac-source 0A:12:3E:4F:B2:C6`},
+		{IPv4, `-m mac ! --mac-source 0a:12:3e:4f:b2:c6`, `ether saddr != 0a:12:3e:4f:b2:c6 counter`, "", `-m mac ! --mac-source 0a:12:3e:4f:b2:c6`},
 		{IPv4, `-m owner --uid-owner root --gid-owner 5-10`, `skuid 0 skgid 5-10 counter`, "", `-m owner --uid-owner 0 --gid-owner 5-10`},
 		{IPv6, `-m dscp ! --dscp-class ef`, `ip6 dscp != 0x2e counter`, "", `-m dscp ! --dscp 0x2e`},
 		{IPv4, `-m ecn ! --ecn-tcp-ece --ecn-tcp-cwr --ecn-ip-ect 1`, `ip ecn ect1 tcp flags != ecn tcp flags cwr counter`, `ip ecn ect1 tcp flags & ecn == 0 tcp flags cwr counter`, ""},

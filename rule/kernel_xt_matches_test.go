@@ -146,6 +146,12 @@ func ruleCompat(t *testing.T, r *Rule) []byte {
 	if !ok {
 		return nil
 	}
+	return compatAttr(t, proto, invert)
+}
+
+// compatAttr encodes NFTA_RULE_COMPAT for the protocol proto.
+func compatAttr(t *testing.T, proto uint8, invert bool) []byte {
+	t.Helper()
 	ae := netlink.NewAttributeEncoder()
 	ae.ByteOrder = binary.BigEndian
 	ae.Nested(unix.NFTA_RULE_COMPAT, func(nae *netlink.AttributeEncoder) error {

@@ -53,9 +53,8 @@ func (m *IPRangeMatch) parse(p *parser, opt string, invert bool) (bool, error) {
 		}
 		addrs[i] = a
 	}
-	if addrs[1].Less(addrs[0]) {
-		return true, argError(v, "range is inverted (it would match nothing)")
-	}
+	// An inverted range (iptables-legacy warns "is reversed and will
+	// never match" but installs it) runs as xt_iprange: see xlateNative.
 	*r = IPRange{Set: true, Lo: addrs[0], Hi: addrs[1], Invert: invert}
 	return true, nil
 }
@@ -84,7 +83,15 @@ func (m *IPRangeMatch) args() []string {
 	return out
 }
 
-func (m *IPRangeMatch) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported for
+// an inverted range, which nft refuses and xt_iprange never matches
+// (negated, always).
+func (m *IPRangeMatch) xlateNative(x *xlator) error {
+	for _, r := range []IPRange{m.Src, m.Dst} {
+		if r.Set && r.Hi.Less(r.Lo) {
+			return unsupported("the inverted range %s-%s", r.Lo, r.Hi)
+		}
+	}
 	for _, f := range []struct {
 		field string
 		r     IPRange

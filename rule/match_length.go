@@ -26,7 +26,9 @@ func (l *Length) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	lo, hi, err := parseUintRange(v, 16)
+	// An inverted range, which iptables-legacy accepts, runs as
+	// xt_length (see xlateNative).
+	lo, hi, err := parseUintBounds(v, 16)
 	if err != nil {
 		return true, err
 	}
@@ -52,7 +54,13 @@ func (l *Length) args() []string {
 	return []string{"--length", v}
 }
 
-func (l *Length) xlate(x *xlator) error {
+// xlateNative appends nft's statement, or fails with ErrUnsupported for an
+// inverted range, which nft refuses and xt_length never matches (negated,
+// always).
+func (l *Length) xlateNative(x *xlator) error {
+	if l.Min > l.Max {
+		return unsupported("the inverted range %d:%d", l.Min, l.Max)
+	}
 	v := fmt.Sprint(l.Min)
 	if l.Min != l.Max {
 		v = fmt.Sprintf("%d-%d", l.Min, l.Max)

@@ -3,6 +3,7 @@ package rule
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/google/nftables/binaryutil"
@@ -28,12 +29,45 @@ func (m *MAC) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	hw, err := net.ParseMAC(v)
-	if err != nil || len(hw) != 6 || strings.Count(v, ":") != 5 {
+	hw, ok := parseEtherMAC(v)
+	if !ok {
 		return true, argError(v, "not an Ethernet address (XX:XX:XX:XX:XX:XX)")
 	}
 	m.Source, m.Invert = hw, invert
 	return true, nil
+}
+
+// parseEtherMAC reads an Ethernet address as iptables 1.8.9 does
+// (xtopt_parse_ethermac): six ":"-separated fields, each at most two
+// characters that C's strtoul reads whole in base 16, so "0:1:2:3:4:5"
+// is 00:01:02:03:04:05, an empty field is 0 and "-1" is 0xff.
+func parseEtherMAC(v string) (net.HardwareAddr, bool) {
+	fields := strings.Split(v, ":")
+	if len(fields) != 6 {
+		return nil, false
+	}
+	hw := make(net.HardwareAddr, 6)
+	for i, f := range fields {
+		if len(f) > 2 {
+			return nil, false
+		}
+		neg := false
+		if len(f) == 2 && strings.ContainsRune(" \t\n\v\f\r+-", rune(f[0])) {
+			neg, f = f[0] == '-', f[1:]
+		}
+		if f == "" {
+			continue // strtoul read nothing, and stopped at the ':' or the end
+		}
+		n, err := strconv.ParseUint(f, 16, 8)
+		if err != nil {
+			return nil, false
+		}
+		if neg {
+			n = -n
+		}
+		hw[i] = byte(n)
+	}
+	return hw, true
 }
 
 func (m *MAC) finish(*Rule) error {
@@ -43,9 +77,10 @@ func (m *MAC) finish(*Rule) error {
 	return nil
 }
 
-// args prints the address in upper case, as iptables-save does.
+// args prints the address in lower case, as iptables-save 1.8.9 does
+// (xtables_print_mac; older versions printed upper case).
 func (m *MAC) args() []string {
-	return invertArgs(m.Invert, "--mac-source", strings.ToUpper(m.Source.String()))
+	return invertArgs(m.Invert, "--mac-source", m.Source.String())
 }
 
 // xlate: xt_mac only looks at packets from Ethernet devices, even when

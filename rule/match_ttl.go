@@ -56,7 +56,8 @@ func (m *TTL) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	n, err := strconv.ParseUint(v, 10, 8)
+	// iptables reads the value as strtoul with base 0: "010" is 8, "0x10" 16.
+	n, err := parseUint(v, 8)
 	if err != nil {
 		return true, argError(v, "must be a number from 0 to 255")
 	}

@@ -76,6 +76,15 @@ func parseUint(v string, bits int) (uint64, error) {
 // parseUintRange parses "N", "LO:HI", ":HI" or "LO:" with numbers of at
 // most bits bits; an omitted bound is 0 or the maximum.
 func parseUintRange(v string, bits int) (lo, hi uint64, err error) {
+	if lo, hi, err = parseUintBounds(v, bits); err == nil && lo > hi {
+		return 0, 0, argError(v, "range is inverted (%d > %d)", lo, hi)
+	}
+	return lo, hi, err
+}
+
+// parseUintBounds is parseUintRange for a match that accepts an inverted
+// range (LO > HI), as iptables does for length.
+func parseUintBounds(v string, bits int) (lo, hi uint64, err error) {
 	max := uint64(1)<<bits - 1
 	a, b, isRange := strings.Cut(v, ":")
 	if !isRange {
@@ -95,9 +104,6 @@ func parseUintRange(v string, bits int) (lo, hi uint64, err error) {
 		if hi, err = parseUint(b, bits); err != nil {
 			return 0, 0, argError(v, "%v", err)
 		}
-	}
-	if lo > hi {
-		return 0, 0, argError(v, "range is inverted (%d > %d)", lo, hi)
 	}
 	return lo, hi, nil
 }

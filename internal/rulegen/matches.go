@@ -125,20 +125,25 @@ var matches = []ext{
 		return out
 	}},
 	{name: "iprange", weight: 5, args: func(g *Gen) []string {
-		r := g.pick("10.0.0.1-10.0.0.9", "10.200.1.0-10.200.1.255", "0.0.0.0-255.255.255.255", "10.0.0.5", "10.0.0.5-10.0.0.5")
-		if g.v6 {
-			r = g.pick("fd00::1-fd00::9", "fd00:200:1::-fd00:200:1::ffff", "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1")
+		r := func() string {
+			if g.v6 {
+				return g.pick("fd00::1-fd00::9", "fd00:200:1::-fd00:200:1::ffff", "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1", "fd00::9-fd00::1")
+			}
+			return g.pick("10.0.0.1-10.0.0.9", "10.200.1.0-10.200.1.255", "0.0.0.0-255.255.255.255", "10.0.0.5", "10.0.0.5-10.0.0.5", "10.0.0.9-10.0.0.1")
 		}
-		return g.opt(0.2, g.pick("--src-range", "--dst-range"), r)
+		return g.some(0.6,
+			func() []string { return g.opt(0.2, "--src-range", r()) },
+			func() []string { return g.opt(0.2, "--dst-range", r()) },
+		)
 	}},
 	{name: "pkttype", weight: 4, args: func(g *Gen) []string {
-		return g.opt(0.2, "--pkt-type", g.pick("unicast", "broadcast", "multicast", "otherhost", "host"))
+		return g.opt(0.2, "--pkt-type", g.pick("unicast", "broadcast", "multicast", "otherhost", "host", "BCAST", "mcast"))
 	}},
-	{name: "length", weight: 4, args: func(g *Gen) []string { return g.opt(0.2, "--length", g.numRange(0, 65535)) }},
+	{name: "length", weight: 4, args: func(g *Gen) []string { return g.opt(0.2, "--length", g.anyRange(0, 65535)) }},
 	{name: "ttl", weight: 3, fam: v4, args: func(g *Gen) []string {
 		switch g.intn(3) {
 		case 0:
-			return g.opt(0.3, "--ttl-eq", g.num(0, 255))
+			return g.opt(0.3, "--ttl-eq", g.pick(g.num(0, 255), "010", "0x40"))
 		case 1:
 			return []string{"--ttl-lt", g.num(0, 255)}
 		}
@@ -177,7 +182,7 @@ var matches = []ext{
 		return g.opt(0.2, "--ecn-ip-ect", g.num(0, 3))
 	}},
 	{name: "mac", weight: 3, hooks: []string{"PREROUTING", "INPUT", "FORWARD"}, args: func(g *Gen) []string {
-		return g.opt(0.2, "--mac-source", g.pick("00:11:22:33:44:55", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "AA:bb:CC:dd:EE:ff"))
+		return g.opt(0.2, "--mac-source", g.pick("00:11:22:33:44:55", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "AA:bb:CC:dd:EE:ff", "0:1:2:3:4:5"))
 	}},
 	{name: "owner", weight: 5, hooks: hooksLocal, args: func(g *Gen) []string {
 		return g.some(0.3,
@@ -198,7 +203,7 @@ var matches = []ext{
 		if g.chance(0.5) {
 			return append([]string{"--mode", "random"}, g.opt(0.2, "--probability", g.pick("0", "0.5", "1", "0.00001", "0.99"))...)
 		}
-		return append(append([]string{"--mode", "nth"}, g.opt(0.2, "--every", g.pick("1", "2", "10", "4294967295"))...), "--packet", "0")
+		return append([]string{"--mode", "nth"}, g.nth()...)
 	}},
 	{name: "connbytes", weight: 2, args: func(g *Gen) []string {
 		return append(g.opt(0.2, "--connbytes", g.pick("0", "10:", "0:100", "1000:2000", "18446744073709551615")),
