@@ -3,6 +3,7 @@ package rule
 import (
 	"bytes"
 	"encoding/binary"
+	"net"
 	"testing"
 
 	"github.com/google/nftables/expr"
@@ -178,3 +179,45 @@ var xtNewCases = []xtCase{
 }
 
 func init() { xtCases = append(xtCases, xtNewCases...) }
+
+// Every socket is in a descendant of the cgroup v2 root, and in no other
+// cgroup when no cgroup v2 hierarchy is in use; xt_cgroup with --path
+// must count as iptables-legacy's rule counts.
+func init() {
+	fallbackPacketCases = append(fallbackPacketCases, []struct {
+		name, args string
+		n, want    int
+		send       func() error
+	}{
+		{"cgroup v2 root path", "-p udp --dport 9 -m cgroup --path /", 2, 2, nil},
+		{"cgroup v2 root path negated", "-p udp --dport 9 -m cgroup ! --path /", 2, 0, nil},
+		// Type 255 is any ICMP packet, whatever the code: the echo
+		// requests and their replies.
+		{"icmp type 255 is any", "-p icmp -m icmp --icmp-type 255/3", 0, -1, icmpEchoes(2)},
+		{"icmp type 255 negated", "-p icmp -m icmp ! --icmp-type 255/3", 0, 0, icmpEchoes(2)},
+	}...)
+}
+
+// icmpEchoes sends n ICMP echo requests to 127.0.0.1 from a raw socket.
+func icmpEchoes(n int) func() error {
+	return func() error {
+		c, err := net.ListenPacket("ip4:icmp", "127.0.0.1")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		for i := 0; i < n; i++ {
+			msg := []byte{8, 0, 0, 0, 0x12, 0x34, 0, byte(i)}
+			var sum uint32
+			for j := 0; j < len(msg); j += 2 {
+				sum += uint32(msg[j])<<8 | uint32(msg[j+1])
+			}
+			sum = sum&0xffff + sum>>16
+			binary.BigEndian.PutUint16(msg[2:], ^uint16(sum))
+			if _, err := c.WriteTo(msg, &net.IPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
