@@ -1,16 +1,5 @@
 package rule
 
-import (
-	"bytes"
-	"fmt"
-	"strings"
-	"testing"
-
-	"github.com/google/nftables/expr"
-	"github.com/nftsync/nftsync/internal/netnstest"
-	"golang.org/x/sys/unix"
-)
-
 // xtNativeCases are rules of one match that nftsync installs natively in
 // its own tables (nft's statement is exact) and as the xtables match
 // (xtInfo) when it places them in iptables' own tables:
@@ -71,6 +60,12 @@ var xtRangeCases = []xtCase{
 }
 
 func init() {
+	for _, c := range xtNativeCases {
+		xtNativeFormCases = append(xtNativeFormCases, struct {
+			xtCase
+			byIptables bool
+		}{c, true})
+	}
 	xtCases = append(xtCases, xtRangeCases...)
 	// An inverted range never matches; negated, it always does.
 	fallbackPacketCases = append(fallbackPacketCases, []struct {
@@ -83,95 +78,4 @@ func init() {
 		{"length inverted", "-p udp --dport 9 -m length --length 100:28", 3, 0, nil},
 		{"length inverted, negated", "-p udp --dport 9 -m length ! --length 100:28", 3, 3, nil},
 	}...)
-}
-
-// TestKernelXtNativeForms adds each xtNativeCases rule with iptables-nft
-// (as written and in iptables-save form) and compares the dumped match
-// with nftsync's xtables form byte for byte; then iptables-nft-save must
-// read that form, installed alone in iptables-nft's chain, as the rule,
-// and the kernel must accept it in a table named as nftsync names its own.
-func TestKernelXtNativeForms(t *testing.T) {
-	netnstest.RequireBinary(t, "iptables-nft")
-	netnstest.RequireBinary(t, "ip6tables-nft")
-	ns := netnstest.New(t)
-	var tables strings.Builder
-	for _, fam := range []string{"ip", "ip6"} {
-		fmt.Fprintf(&tables, "table %s nftsync-x {\n", fam)
-		for _, c := range []struct{ name, hook string }{
-			{"PREROUTING", "prerouting"}, {"INPUT", "input"}, {"FORWARD", "forward"}, {"OUTPUT", "output"}, {"POSTROUTING", "postrouting"},
-		} {
-			fmt.Fprintf(&tables, "\tchain %s { type filter hook %s priority filter; }\n", c.name, c.hook)
-		}
-		tables.WriteString("}\n")
-	}
-	ns.NFT(tables.String())
-	raw := rawConn(t, ns)
-	for _, c := range xtNativeCases {
-		r, err := ParseString(c.fam, c.args)
-		if err != nil || len(r.Matches) != 1 {
-			t.Errorf("%s: want one match, got %v", c.args, err)
-			continue
-		}
-		ext, info, ok := XtForm(r.Matches[0])
-		if !ok {
-			t.Errorf("%s: -m %s has no xtables form", c.args, r.Matches[0].Name())
-			continue
-		}
-		if tr, err := r.Translate(); err != nil || tr.Compat() {
-			t.Errorf("%s: not installed natively in nftsync's tables (%v)", c.args, err)
-		}
-		// What list prints places the same bytes again.
-		if again, err := ParseString(c.fam, r.String()); err != nil {
-			t.Errorf("%s: its iptables-save form %q: %v", c.args, r.String(), err)
-		} else if _, b, _ := XtForm(again.Matches[0]); !bytes.Equal(b, info) {
-			t.Errorf("%s: info %x, from its iptables-save form %q: %x", c.args, info, r.String(), b)
-		}
-		fam, tool := byte(unix.NFPROTO_IPV4), "iptables-nft"
-		if c.fam == IPv6 {
-			fam, tool = unix.NFPROTO_IPV6, "ip6tables-nft"
-		}
-		e, err := ext.Expr(info)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ours, err := MarshalExpr(fam, e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ns.Exec(tool, "-t", c.table, "-F", c.chain)
-		written, _ := SplitArgs(c.args)
-		for _, args := range [][]string{r.Args(), written} {
-			ns.Exec(tool, append([]string{"-t", c.table, "-A", c.chain}, args...)...)
-		}
-		rules, err := rawRuleExprs(raw, fam, c.table, c.chain)
-		if err != nil || len(rules) != 2 {
-			t.Fatalf("%s: dumping iptables-nft's rules: %d rules, %v", c.args, len(rules), err)
-		}
-		for i, rl := range rules {
-			if kern := findXtElem(rl, ext); kern == nil {
-				t.Errorf("%s: iptables-nft's rule has no %s (%d expressions)", c.args, ext, len(rl))
-			} else if got := clearNested(ours); !bytes.Equal(got, kern) {
-				t.Errorf("%s: %s (%s):\n  iptables-nft: %x\n  nftsync:      %x", c.args, ext, []string{"iptables-save form", "as written"}[i], kern, got)
-			}
-		}
-		// The rule's -p as iptables-nft writes it, with the protocol in
-		// NFTA_RULE_COMPAT for a match bound to it (ipt_ah).
-		all, compat := [][]byte{ours}, []byte(nil)
-		if proto, invert, ok := r.CompatProto(); ok {
-			p, err := rawMarshalExprs(fam, []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, cmp(invert, []byte{proto})})
-			if err != nil {
-				t.Fatal(err)
-			}
-			all, compat = append(p, ours), compatAttr(t, proto, invert)
-		}
-		ns.Exec(tool, "-t", c.table, "-F", c.chain)
-		if err := rawAddRule(raw, fam, c.table, c.chain, all, nil, compat); err != nil {
-			t.Errorf("%s: adding nftsync's %s to iptables-nft's chain: %v", c.args, ext, err)
-		} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); !sameArgs(got, want) {
-			t.Errorf("%s: %s-save reads nftsync's %s as\n  %s\nwant\n  %s", c.args, tool, ext, got, want)
-		}
-		if err := rawAddRule(raw, fam, "nftsync-x", c.chain, all, nil, compat); err != nil {
-			t.Errorf("%s: the kernel refuses nftsync's %s in table nftsync-x: %v", c.args, ext, err)
-		}
-	}
 }

@@ -27,18 +27,18 @@ func (m *AH) xtXlate(x *xlator) error {
 	return x.addXt(strings.Join(parts, " "), "which nft compares with the raw length field, and no AH header is that many bytes long", ext, info)
 }
 
-// xtInfo encodes the IPv6 match as struct ip6t_ah and the IPv4 one as
-// struct ipt_ah, of the same name and size but another layout.
+// xtInfo encodes the match as struct ip6t_ah, or in an IPv4 rule as
+// struct ipt_ah (placement writes it so in iptables' own tables).
 func (m *AH) xtInfo() (*xt.Ext, []byte) {
-	if m.fam != IPv6 {
-		a := xt.AH{SPIs: [2]uint32{0, 0xffffffff}}
+	if m.fam == IPv4 {
+		a := xt.AH4{SPIs: [2]uint32{0, 0xffffffff}}
 		if m.SPI.Set {
 			a.SPIs = [2]uint32{m.SPI.Lo, m.SPI.Hi}
 			if m.SPI.Invert {
-				a.InvFlags = xt.AHInvSPIv4
+				a.InvFlags = xt.AHInvSPI4
 			}
 		}
-		return xt.AHMatch, a.Marshal()
+		return xt.AH6Match, a.Marshal()
 	}
 	a := xt.AH6{SPIs: [2]uint32{0, 0xffffffff}, HdrLen: m.Len}
 	if m.SPI.Set {

@@ -189,7 +189,7 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 		if a.Set {
 			return true, twice
 		}
-		*a, err = parseAddr(p.rule.Family, v)
+		*a, err = parseCtAddr(p.rule.Family, v)
 		a.Invert = invert
 	default:
 		pv := &c.Ports[pi]

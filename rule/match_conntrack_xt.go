@@ -12,9 +12,8 @@ import (
 // installed as the kernel's xt_conntrack itself, with iptables-translate's
 // text (which nft reads otherwise or refuses); so is --ctstatus NONE or
 // an address under /0, which nft's ct cannot compare. An address under a
-// netmask that is not a prefix stays refused: iptables 1.8.9 cannot parse
-// one for conntrack and installs the address as given with an all-ones
-// mask (a host match), where nftsync's parser has masked it.
+// netmask that is not a prefix is a host address, as iptables 1.8.9
+// parses it (parseCtAddr).
 
 // xtReason says why nft has no exact form of the match, or "".
 func (c *Conntrack) xtReason() string {

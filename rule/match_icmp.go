@@ -151,7 +151,9 @@ func (m *ICMP) parse(p *parser, opt string, invert bool) (bool, error) {
 		m.CodeMin, m.CodeMax = uint8(c), uint8(c)
 	}
 	if !m.V6 && m.Type == 0xff {
-		return true, argError(v, "type 255 is reserved (it means any)")
+		// ipt_icmp reads type 255 as any ICMP packet, whatever the
+		// codes; iptables-save prints it as "any".
+		m.Any = true
 	}
 	return true, nil
 }

@@ -67,7 +67,9 @@ func (m *RT) xtInfo() (*xt.Ext, []byte) {
 			r.InvFlags |= xt.RTInvType
 		}
 	}
-	if m.SegsLeft.Set {
+	// A range of every value is no test, and iptables-save leaves it
+	// out: the info is that of the saved rule, which list prints.
+	if !m.SegsLeft.all(0xffffffff) {
 		r.SegsLeft = [2]uint32{m.SegsLeft.Lo, m.SegsLeft.Hi}
 		r.Flags |= xt.RTSegs
 		if m.SegsLeft.Invert {

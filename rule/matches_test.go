@@ -75,7 +75,8 @@ func TestMatchParseErrors(t *testing.T) {
 		{IPv4, `-m ttl --ttl-lt 5 --ttl-gt 1`, "--ttl-gt", "only one of"},
 		{IPv4, `-m ttl --ttl-eq 256`, "256", "0 to 255"},
 		{IPv4, `-m cpu --cpu x`, "x", "not a number"},
-		{IPv4, `-m cgroup --path /sys`, "--path", "not supported"},
+		{IPv4, `-m cgroup --path / --cgroup 1`, "--cgroup", "cannot be combined"},
+		{IPv6, `-m cgroup --cgroup 1 ! --path /`, "--path", "cannot be combined"},
 		{IPv4, `-m helper --helper "a b"`, "a b", "spaces"},
 		// helper names of up to 29 bytes install xt helper (kernel_xt_fallback_test.go).
 		{IPv4, `-m devgroup`, "-m devgroup", "needs --src-group"},
@@ -132,6 +133,13 @@ func TestMatchCanonical(t *testing.T) {
 		{IPv4, `-m cpu ! --cpu 1 -m cgroup --cgroup 0x10`, `-m cpu ! --cpu 1 -m cgroup --cgroup 16`},
 		{IPv4, `-m helper --helper ftp`, `-m helper --helper ftp`},
 		{IPv4, `-m devgroup --dst-group 12/0xc ! --src-group 2`, `-m devgroup ! --src-group 0x2 --dst-group 0xc/0xc`},
+		// iptables 1.8.9 reads a non-prefix netmask of conntrack as a host
+		// address, type 255 of icmp as any: iptables-save prints these.
+		{IPv4, `-m conntrack ! --ctorigsrc 10.1.2.3/255.0.255.0`, `-m conntrack ! --ctorigsrc 10.1.2.3`},
+		{IPv6, `-m conntrack --ctrepldst fd00::1/ffff::ff`, `-m conntrack --ctrepldst fd00::1`},
+		{IPv4, `-p icmp -m icmp ! --icmp-type 255/3`, `-p icmp -m icmp ! --icmp-type any`},
+		{IPv4, `-p icmp -m icmp --icmp-type 255`, `-p icmp -m icmp --icmp-type any`},
+		{IPv4, `-m cgroup ! --path "/a b"`, `-m cgroup ! --path "/a b"`},
 	}
 	for _, c := range cases {
 		r, err := ParseString(c.fam, c.args)
@@ -243,7 +251,6 @@ func TestMatchUnsupported(t *testing.T) {
 		args string
 	}{
 		// conntrack's other refusals install xt conntrack: kernel_xt_fallback_test.go.
-		{IPv4, `-m conntrack --ctorigsrc 10.0.0.0/255.0.255.0`},
 		{IPv4, `-p sctp ! --chunk-types all DATA`},
 		{IPv4, `-p sctp --chunk-types any DATA,INIT`},
 		{IPv4, `-p sctp --chunk-types all NONE`},

@@ -55,12 +55,13 @@ func ruleLines(listing string) []string {
 func TestConvergenceDefects(t *testing.T) {
 	l4, _ := converges(t, `*filter
 :INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
 -A INPUT -m conntrack --ctproto tcp -j ACCEPT
 -A INPUT -m conntrack ! --ctproto udp -j ACCEPT
 -A INPUT -j NFLOG --nflog-threshold 0
 -A INPUT -j NFLOG --nflog-threshold 1
 -A INPUT -m comment --comment "back\\slash" -j ACCEPT
--A INPUT -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT
+-A FORWARD -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc -j ACCEPT
 -A INPUT -j NFLOG --nflog-group 3 --nflog-threshold 0 --nflog-size 0
 -A INPUT -p sctp -m comment --comment "" -j DROP
 -A INPUT -m comment --comment "" -m comment --comment "x" -j DROP

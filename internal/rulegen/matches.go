@@ -64,7 +64,7 @@ var matches = []ext{
 		return g.opt(0.2, g.pick("--dports", "--sports", "--ports", "--destination-ports", "--source-ports"), g.portList())
 	}},
 	{name: "icmp", weight: 6, fam: v4, protos: []string{"icmp"}, args: func(g *Gen) []string {
-		return g.opt(0.2, "--icmp-type", g.pick("any", "echo-request", "echo-reply", "8", "0", "255", "3/4", "3/255", "fragmentation-needed",
+		return g.opt(0.2, "--icmp-type", g.pick("any", "echo-request", "echo-reply", "8", "0", "255", "255/3", "3/4", "3/255", "fragmentation-needed",
 			"destination-unreachable", "time-exceeded", "ttl-zero-during-reassembly", "redirect", "host-redirect", "parameter-problem", "13", "11/1", "pong"))
 	}},
 	{name: "icmp6", weight: 6, fam: v6, protos: []string{"ipv6-icmp"}, args: func(g *Gen) []string {

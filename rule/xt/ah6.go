@@ -1,7 +1,9 @@
 package xt
 
-// AH6Match is ip6t_ah ("ah" in IPv6 rules), revision 0 (struct ip6t_ah).
-var AH6Match = register(&Ext{Kind: Match, Name: "ah", Rev: 0, Families: IPv6, Size: 16})
+// AH6Match is the ah match, revision 0: ip6t_ah in IPv6 rules (struct
+// ip6t_ah) and ipt_ah in IPv4 rules (struct ipt_ah: AH4), one name and
+// one size for two layouts.
+var AH6Match = register(&Ext{Kind: Match, Name: "ah", Rev: 0, Families: BothFamilies, Size: 16})
 
 // The invflags of struct ip6t_ah.
 const (
