@@ -105,7 +105,8 @@ func placedElems(t *testing.T, b *Backend) map[string][][][]byte {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ph, err := b.readPlaced(nil, true)
+	ids, _ := b.placedRead(nil)
+	ph, err := b.readPlaced(nil, ids, true)
 	if err != nil {
 		t.Fatal(err)
 	}
