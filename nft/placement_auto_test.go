@@ -217,3 +217,32 @@ func TestAutoPlacementPackets(t *testing.T) {
 		t.Errorf("without it: %d packets with TTL 7, %d others; want 1, 1", a, o)
 	}
 }
+
+// TestAutoPlacementEvents: once v4 mangle is placed automatically, a
+// change to ip mangle is one the Watcher reports as owned and Apply
+// repairs, while changes to ip filter or ip6 mangle (not placed) are not.
+func TestAutoPlacementEvents(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns, b, w := watched(t)
+	ch := events(t, w)
+	_, placed := autoRulesets(t)
+	apply(t, b, placed)
+	if ev := nextEvent(t, ch); !ev.Owned || !b.Committed(ev.Gen) {
+		t.Fatalf("own apply: %+v", ev)
+	}
+	ns.NFT("add table ip filter\nadd table ip6 mangle")
+	if ev := nextEvent(t, ch); ev.Owned {
+		t.Errorf("a change to tables not placed: got %+v, want not owned", ev)
+	}
+	want := save(t, ns)
+	ns.Exec("iptables-nft", "-t", "mangle", "-F", "POSTROUTING")
+	if ev := nextEvent(t, ch); !ev.Owned || b.Committed(ev.Gen) {
+		t.Errorf("flushing the placed POSTROUTING: got %+v, want an owned foreign event", ev)
+	}
+	if p := apply(t, b, placed); p.Empty() {
+		t.Error("the flushed placed chain was not repaired")
+	}
+	if got := save(t, ns); got != want {
+		t.Errorf("after the repair:\n%s\nwant\n%s", got, want)
+	}
+}
