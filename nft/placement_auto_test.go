@@ -246,3 +246,35 @@ func TestAutoPlacementEvents(t *testing.T) {
 		t.Errorf("after the repair:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestPlacementXtFormFamily: an xtables form is placed only in its
+// family. ip6t_ah's struct put into an IPv4 rule lost its "!" (ipt_ah has
+// its invflags where ip6t_ah has hdrlen) and never converged. A rule is
+// either refused or placed so that iptables-nft-save reads it back and a
+// fresh backend plans nothing.
+func TestPlacementXtFormFamily(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
+		ns := netnstest.New(t)
+		spec := `-p ah -m ah ! --ahspi 1263475627`
+		if fam == rule.IPv6 {
+			spec = `-m ah ! --ahspi 1263475627`
+		}
+		rs := func() *firewall.Ruleset {
+			return &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, fam, "raw", "PREROUTING", "", spec, `-j CT --zone 1`)}}
+		}
+		b, _ := newBackend(t, ns)
+		if _, err := b.Apply(context.Background(), rs()); err != nil {
+			t.Logf("%s: refused: %v", fam, err)
+			continue
+		}
+		b.Close()
+		if got := save(t, ns); !strings.Contains(got, "-A PREROUTING "+spec+"\n") {
+			t.Errorf("%s: iptables-nft-save does not read the rule back:\n%s", fam, got)
+		}
+		fresh, _ := newBackend(t, ns)
+		if p, err := fresh.Plan(context.Background(), rs()); err != nil || !p.Empty() {
+			t.Errorf("%s: a fresh backend plans %v %v", fam, p, err)
+		}
+	}
+}
