@@ -57,10 +57,11 @@ type Backend struct {
 	lastGen uint32
 	model   *actual
 	// lastRS is the desired state of the last successful Apply and lastD
-	// its compilation (lastD stays across failures, to tell drift repairs
-	// from changes of the desired state).
+	// (lastPW: of the placed chains) its compilation (they stay across
+	// failures, to tell drift repairs from changes of the desired state).
 	lastRS *firewall.Ruleset
 	lastD  *desired
+	lastPW *placedWant
 	// own are the generations the latest batches created (Committed).
 	own commits
 	// lock is the owner's lock, taken by the first write (see
@@ -277,7 +278,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		}
 		if pl.batch.empty() {
 			b.remember(pl.next, gen)
-			b.lastRS, b.lastD = rs, d
+			b.lastRS, b.lastD, b.lastPW = rs, d, pw
 			b.setPrevPlaced(left)
 			return &firewall.Plan{}, nil
 		}
@@ -315,10 +316,10 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			b.log.Debug("handles of new rules unknown; the next change dumps")
 			b.remember(nil, 0)
 		}
-		if !fromModel && sameDesired(d, b.lastD) {
+		if !fromModel && sameDesired(d, b.lastD) && samePlaced(pw, b.lastPW) {
 			b.observe("drift", len(pl.changes))
 		}
-		b.lastRS, b.lastD = rs, d
+		b.lastRS, b.lastD, b.lastPW = rs, d, pw
 		b.log.Debug("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
 		return &firewall.Plan{Changes: pl.changes}, nil
 	}
@@ -331,7 +332,7 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 	if err := b.takeLock(ctx); err != nil {
 		return err
 	}
-	b.lastRS, b.lastD = nil, nil
+	b.lastRS, b.lastD, b.lastPW = nil, nil, nil
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -210,3 +210,34 @@ func (ph *placedHave) ownedIn(owner string) map[tableID]bool {
 	}
 	return out
 }
+
+// samePlaced reports whether two compiles of the placed chains (nil:
+// nothing placed) desire the same, so that changes made to reach a are
+// repairs of someone else's changes (drift) rather than of the desired
+// state's.
+func samePlaced(a, b *placedWant) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if len(a.tables) != len(b.tables) {
+		return false
+	}
+	for id, at := range a.tables {
+		bt := b.tables[id]
+		if bt == nil || len(at.chains) != len(bt.chains) {
+			return false
+		}
+		for j, ac := range at.chains {
+			bc := bt.chains[j]
+			if ac.name != bc.name || len(ac.rules) != len(bc.rules) || a.heads[ac] != b.heads[bc] {
+				return false
+			}
+			for k, ar := range ac.rules {
+				if ar.ent != bc.rules[k].ent {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}

@@ -278,3 +278,41 @@ func TestPlacementXtFormFamily(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoPlacementSteadyCost: the first apply of a process looks for
+// what the owner placed before, once; after that, with nothing placed, a
+// change of the desired state dumps nothing (as without placement), and
+// with v4 mangle placed it reads that table only.
+func TestAutoPlacementSteadyCost(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
+	ns.Exec("ip6tables-nft", "-t", "mangle", "-A", "OUTPUT", "-j", "DROP")
+	b, obs := newBackend(t, ns)
+	in := func(rules ...string) *firewall.Ruleset {
+		return &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "mangle", "POSTROUTING", "", rules...)}}
+	}
+	apply(t, b, in(`-s 10.0.0.1 -j ACCEPT`))
+	if got := obs.Take(); got["dump"] == 0 {
+		t.Errorf("the first apply did not look for placed rules: %v", got)
+	}
+	apply(t, b, in(`-s 10.0.0.1 -j ACCEPT`, `-s 10.0.0.2 -j ACCEPT`))
+	if got := obs.Take(); got["dump"] != 0 {
+		t.Errorf("a change with nothing placed dumped: %v", got)
+	}
+	apply(t, b, in(`-s 10.0.0.1 -j ACCEPT`, `-p udp -j TTL --ttl-set 7`))
+	obs.Take()
+	// The move deleted the owner's last table: the generation that batch
+	// created is not learnt (quietStart), so the next apply reads the
+	// owner's tables once. Changes of the desired state are not drift.
+	apply(t, b, in(`-s 10.0.0.3 -j ACCEPT`, `-p udp -j TTL --ttl-set 7`))
+	if got := obs.Take(); got["drift"] != 0 {
+		t.Errorf("a change of the desired state counted as drift: %v", got)
+	}
+	apply(t, b, in(`-s 10.0.0.4 -j ACCEPT`, `-p udp -j TTL --ttl-set 7`))
+	// One table dump, ip mangle's chains and the rules of its one chain
+	// (nftsync created the table): not ip filter, not ip6 mangle.
+	if got := obs.Take(); got["dump"] != 3 || got["drift"] != 0 {
+		t.Errorf("a change with v4 mangle placed: %v, want 3 dumps", got)
+	}
+}
