@@ -78,9 +78,21 @@ func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
 			return nil, err
 		}
 		return append(out, x), nil
+	case *rule.NoTrack:
+		// libxt_CT's NOTRACK alias: CT revision 2 with --notrack and the
+		// alias flag, which iptables-nft-save prints back as -j NOTRACK.
+		x, err := xt.CTTarget.Expr(xt.CT{Flags: xt.CTNoTrack | ctNoTrackAlias}.Marshal())
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
 	}
 	return nil, fmt.Errorf("-j %s has no xtables encoding in nftsync yet, so it cannot be placed in iptables' own tables", t.Name())
 }
+
+// ctNoTrackAlias is XT_CT_NOTRACK_ALIAS: the CT target was written as -j
+// NOTRACK (the kernel accepts it and ignores it).
+const ctNoTrackAlias = 1 << 1
 
 // placedMasquerade is libipt_MASQUERADE's and libip6t_MASQUERADE's info:
 // --to-ports sets the range, --random and --random-fully their flags.

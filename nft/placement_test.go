@@ -173,6 +173,18 @@ var (
 			`-j MARK --set-mark 0x2`,
 		},
 	}
+	// raw: the targets automatic placement puts there (-j NOTRACK is
+	// libxt_CT's alias, CT revision 2 with XT_CT_NOTRACK_ALIAS).
+	placedRawSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-j NOTRACK`,
+			`-p udp -j CT --notrack`,
+			`-p tcp -j CT --zone 7`,
+		},
+		rule.IPv6: {
+			`-j NOTRACK`,
+		},
+	}
 	placedOutputSpecs = map[rule.Family][]string{
 		rule.IPv4: {
 			`-m owner ! --uid-owner 5 -j ACCEPT`,
@@ -189,12 +201,13 @@ var (
 // byte for byte.
 func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
-	nat, dnat, mangle, out := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
+	nat, dnat, mangle, out, raw := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 		dnat.Chains = append(dnat.Chains, chain(t, fam, "nat", "PREROUTING", "", placedDNATSpecs[fam]...))
 		nat.Chains = append(nat.Chains, chain(t, fam, "nat", "POSTROUTING", "", placedNATSpecs[fam]...))
 		mangle.Chains = append(mangle.Chains, chain(t, fam, "mangle", "PREROUTING", "", placedMangleSpecs[fam]...))
 		out.Chains = append(out.Chains, chain(t, fam, "filter", "OUTPUT", "", placedOutputSpecs[fam]...))
+		raw.Chains = append(raw.Chains, chain(t, fam, "raw", "PREROUTING", "", placedRawSpecs[fam]...))
 	}
 	for _, tc := range []struct {
 		table, chain string
@@ -206,6 +219,7 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 		{"nat", "PREROUTING", dnat, placedDNATSpecs},
 		{"mangle", "PREROUTING", mangle, placedMangleSpecs},
 		{"filter", "OUTPUT", out, placedOutputSpecs},
+		{"raw", "PREROUTING", raw, placedRawSpecs},
 	} {
 		t.Run(tc.table+"-"+tc.chain, func(t *testing.T) {
 			ns := netnstest.New(t)
