@@ -78,6 +78,12 @@ func placedTarget(out []expr.Any, r *rule.Rule) ([]expr.Any, error) {
 			return nil, err
 		}
 		return append(out, x), nil
+	case *rule.Redirect:
+		x, err := placedRedirect(r.Family, v)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, x), nil
 	case *rule.NoTrack:
 		// libxt_CT's NOTRACK alias: CT revision 2 with --notrack and the
 		// alias flag, which iptables-nft-save prints back as -j NOTRACK.
@@ -148,4 +154,28 @@ func placedNAT(fam rule.Family, n *rule.NAT) (expr.Any, error) {
 		return xt.SNAT6Target.Expr(r.MarshalRange())
 	}
 	return xt.SNATTarget.Expr(r.MarshalCompat())
+}
+
+// The REDIRECT target as iptables 1.8.9 writes it: revision 0 in both
+// families, IPv4's with struct nf_nat_ipv4_multi_range_compat (as
+// MASQUERADE's), IPv6's with struct nf_nat_range. In nftsync's own tables
+// REDIRECT is nft's native redirect, so package xt does not register it;
+// checkXtTables knows its table from redirectTarget.
+var (
+	redirectTarget  = &xt.Ext{Kind: xt.Target, Name: "REDIRECT", Rev: 0, Families: xt.IPv4, Table: "nat", Size: 24}
+	redirect6Target = &xt.Ext{Kind: xt.Target, Name: "REDIRECT", Rev: 0, Families: xt.IPv6, Table: "nat", Size: 40}
+)
+
+// placedRedirect is libipt_REDIRECT's or libip6t_REDIRECT's info:
+// --to-ports sets the range, --random its flag.
+func placedRedirect(fam rule.Family, d *rule.Redirect) (expr.Any, error) {
+	r := xt.NATRange{Flags: natFlags(d.NATFlags)}
+	if d.PortsSet {
+		r.Flags |= xt.NATProtoSpecified
+		r.MinPort, r.MaxPort = d.Ports.Lo, d.Ports.Hi
+	}
+	if fam == rule.IPv6 {
+		return redirect6Target.Expr(r.MarshalRange())
+	}
+	return redirectTarget.Expr(r.MarshalCompat())
 }

@@ -150,10 +150,14 @@ var (
 			`-p tcp -d 10.0.0.1/32 --dport 80 -j DNAT --to-destination 1.2.3.4:8080`,
 			`-p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.5:100-200 --random --persistent`,
 			`-p tcp -j DNAT --to-destination :8080`,
+			`-j REDIRECT`,
+			`-p tcp -j REDIRECT --to-ports 8080`,
+			`-p udp -j REDIRECT --to-ports 53-60 --random`,
 		},
 		rule.IPv6: {
 			`-p tcp -j DNAT --to-destination [fd00::1]:80`,
 			`-j DNAT --to-destination fd00::1-fd00::2`,
+			`-p tcp -j REDIRECT --to-ports 8080`,
 		},
 	}
 	placedMangleSpecs = map[rule.Family][]string{
