@@ -184,9 +184,24 @@ var (
 			`-j NOTRACK`,
 			`-p udp -j CT --notrack`,
 			`-p tcp -j CT --zone 7`,
+			`-j TRACE`,
 		},
 		rule.IPv6: {
 			`-j NOTRACK`,
+		},
+	}
+	// mangle POSTROUTING: targets CLASSIFY takes only from there.
+	placedPostSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-j DSCP --set-dscp 0x0a`,
+			`-j CLASSIFY --set-class 0001:0002`,
+			`-j AUDIT --type drop`,
+			`-j AUDIT --type reject`,
+		},
+		rule.IPv6: {
+			`-j DSCP --set-dscp 0x2e`,
+			`-j CLASSIFY --set-class ffff:ffff`,
+			`-j AUDIT --type accept`,
 		},
 	}
 	placedOutputSpecs = map[rule.Family][]string{
@@ -205,13 +220,14 @@ var (
 // byte for byte.
 func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
-	nat, dnat, mangle, out, raw := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
+	nat, dnat, mangle, out, raw, post := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 		dnat.Chains = append(dnat.Chains, chain(t, fam, "nat", "PREROUTING", "", placedDNATSpecs[fam]...))
 		nat.Chains = append(nat.Chains, chain(t, fam, "nat", "POSTROUTING", "", placedNATSpecs[fam]...))
 		mangle.Chains = append(mangle.Chains, chain(t, fam, "mangle", "PREROUTING", "", placedMangleSpecs[fam]...))
 		out.Chains = append(out.Chains, chain(t, fam, "filter", "OUTPUT", "", placedOutputSpecs[fam]...))
 		raw.Chains = append(raw.Chains, chain(t, fam, "raw", "PREROUTING", "", placedRawSpecs[fam]...))
+		post.Chains = append(post.Chains, chain(t, fam, "mangle", "POSTROUTING", "", placedPostSpecs[fam]...))
 	}
 	for _, tc := range []struct {
 		table, chain string
@@ -224,6 +240,7 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 		{"mangle", "PREROUTING", mangle, placedMangleSpecs},
 		{"filter", "OUTPUT", out, placedOutputSpecs},
 		{"raw", "PREROUTING", raw, placedRawSpecs},
+		{"mangle", "POSTROUTING", post, placedPostSpecs},
 	} {
 		t.Run(tc.table+"-"+tc.chain, func(t *testing.T) {
 			ns := netnstest.New(t)
@@ -246,6 +263,11 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 				ns.Exec(tool, "-t", tc.table, "-X")
 			}
 			apply(t, b, tc.rs)
+			// Another process reads the rules back as the same.
+			fresh, _ := newBackend(t, ns, WithPlacement(tc.table))
+			if p, err := fresh.Plan(context.Background(), tc.rs); err != nil || !p.Empty() {
+				t.Errorf("a fresh backend plans %v %v", p, err)
+			}
 			ours := placedElems(t, b)
 			for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 				k := fam.String() + " " + tc.chain
