@@ -39,6 +39,9 @@ type options struct {
 	stateDir   *string
 	wait       bool
 	placement  []string
+	// noAutoPlacement turns the nftables engine's automatic placement
+	// off (WithAutoPlacement).
+	noAutoPlacement bool
 }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).

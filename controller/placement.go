@@ -28,6 +28,17 @@ func WithPlacement(tables ...string) Option {
 	return func(o *options) { o.placement = append(o.placement, tables...) }
 }
 
+// WithAutoPlacement turns the nftables engine's automatic placement on
+// (the default) or off: the chains of an iptables table of one family go
+// into iptables-nft's own table while one of its rules uses an extension
+// the kernel loads only in a table of that name (TTL, TPROXY, NETMAP, CT
+// with options: they cannot run in the owner's OWNER-TABLE tables), and
+// come back once none does (see package nft, "Placement"). Off, such
+// rules are refused. The iptables engine places every chain anyway.
+func WithAutoPlacement(on bool) Option {
+	return func(o *options) { o.noAutoPlacement = !on }
+}
+
 // checkPlacement refuses placement with the nftables engine chosen
 // explicitly on a host whose iptables is legacy.
 func checkPlacement(o options, logger *slog.Logger) error {

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mdlayher/netlink"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/ownerlock"
 	"github.com/nftsync/nftsync/rule"
+	"github.com/nftsync/nftsync/rule/xt"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,6 +34,18 @@ type Backend struct {
 	placed      map[string]bool
 	placedCache map[*rule.Rule]*entry
 	placedHead  func(*firewall.Chain) int // tests replace it
+	// noAuto turns automatic placement off (WithAutoPlacement,
+	// placement_auto.go). auto are the (family, table)s the last compile
+	// placed automatically and why, boundMemo which of its rules need a
+	// table of their table's name.
+	noAuto    bool
+	auto      map[tableID]*boundCause
+	boundMemo map[*rule.Rule]*xt.Ext
+	// prevPlaced are the (family, table)s in which the owner has
+	// something placed as of its last commit or read; nil when unknown.
+	// watched is its copy for the Watcher's goroutine (owns).
+	prevPlaced map[tableID]bool
+	watched    atomic.Pointer[map[tableID]bool]
 
 	mu    sync.Mutex
 	nsfd  int
@@ -43,10 +57,11 @@ type Backend struct {
 	lastGen uint32
 	model   *actual
 	// lastRS is the desired state of the last successful Apply and lastD
-	// its compilation (lastD stays across failures, to tell drift repairs
-	// from changes of the desired state).
+	// (lastPW: of the placed chains) its compilation (they stay across
+	// failures, to tell drift repairs from changes of the desired state).
 	lastRS *firewall.Ruleset
 	lastD  *desired
+	lastPW *placedWant
 	// own are the generations the latest batches created (Committed).
 	own commits
 	// lock is the owner's lock, taken by the first write (see
@@ -137,6 +152,7 @@ func (b *Backend) dropConn() {
 		b.conn = nil
 	}
 	b.forget()
+	b.setPrevPlaced(nil)
 }
 
 func (b *Backend) getGen() (uint32, error) {
@@ -211,7 +227,7 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	if err != nil {
 		return nil, err
 	}
-	if err := b.addPlaced(pw, pl); err != nil {
+	if _, err := b.addPlaced(pw, pl); err != nil {
 		return nil, err
 	}
 	return &firewall.Plan{Changes: pl.changes}, nil
@@ -256,12 +272,14 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		if err != nil {
 			return nil, err
 		}
-		if err := b.addPlaced(pw, pl); err != nil {
+		left, err := b.addPlaced(pw, pl)
+		if err != nil {
 			return nil, err
 		}
 		if pl.batch.empty() {
 			b.remember(pl.next, gen)
-			b.lastRS, b.lastD = rs, d
+			b.lastRS, b.lastD, b.lastPW = rs, d, pw
+			b.setPrevPlaced(left)
 			return &firewall.Plan{}, nil
 		}
 		if b.beforeSend != nil {
@@ -291,16 +309,17 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			return nil, fmt.Errorf("applying %d changes: %w", len(pl.changes), err)
 		}
 		b.own.add(res.gen)
+		b.setPrevPlaced(left)
 		if pl.learnHandles(res.handles) {
 			b.remember(pl.next, res.gen)
 		} else {
 			b.log.Debug("handles of new rules unknown; the next change dumps")
 			b.remember(nil, 0)
 		}
-		if !fromModel && sameDesired(d, b.lastD) {
+		if !fromModel && sameDesired(d, b.lastD) && samePlaced(pw, b.lastPW) {
 			b.observe("drift", len(pl.changes))
 		}
-		b.lastRS, b.lastD = rs, d
+		b.lastRS, b.lastD, b.lastPW = rs, d, pw
 		b.log.Debug("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
 		return &firewall.Plan{Changes: pl.changes}, nil
 	}
@@ -313,7 +332,7 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 	if err := b.takeLock(ctx); err != nil {
 		return err
 	}
-	b.lastRS, b.lastD = nil, nil
+	b.lastRS, b.lastD, b.lastPW = nil, nil, nil
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -333,11 +352,13 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := b.addPlaced(nil, pl); err != nil {
+		left, err := b.addPlaced(nil, pl)
+		if err != nil {
 			return err
 		}
 		if pl.batch.empty() {
 			b.remember(pl.next, gen)
+			b.setPrevPlaced(left)
 			return nil
 		}
 		res, err := b.snd.send(pl.batch, gen, nil)
@@ -350,6 +371,7 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 			return fmt.Errorf("deleting owned tables: %w", err)
 		}
 		b.own.add(res.gen)
+		b.setPrevPlaced(left)
 		b.remember(pl.next, res.gen)
 		return nil
 	}

@@ -171,4 +171,11 @@
 // placement.go describes what is owned and where rules go; the placed
 // tables are dumped whenever Apply plans, in the same batch as the owned
 // ones.
+//
+// Placement is also automatic, unless WithAutoPlacement(false): the chains
+// of an iptables table of one family move into iptables-nft's table as
+// soon as one of its rules uses an extension the kernel loads only in a
+// table of that name (TTL, TPROXY, NETMAP, CT with options, ...:
+// xt.ErrTableBound), and back once none does, each move in one atomic
+// batch (placement_auto.go).
 package nft

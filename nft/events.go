@@ -3,11 +3,13 @@ package nft
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
 
@@ -105,18 +107,29 @@ func newWatcher(c *netlink.Conn, owns func(uint8, string) bool) (*Watcher, error
 }
 
 // owns reports whether the table (fam is an NFPROTO_* value) is one the
-// backend owns, or an iptables table it places rules in (WithPlacement:
-// any change there may have touched them), so that a change to it must be
-// checked. The name decides: a foreign table named like an owned one
-// costs a needless check, never a write (Apply never touches it).
+// backend owns, or an iptables table it places rules in (WithPlacement, or
+// automatically where it placed some as of its last commit; any iptables
+// table while that is unknown): any change there may have touched them,
+// so a change to it must be checked. The name decides: a foreign table
+// named like an owned one costs a needless check, never a write (Apply
+// never touches it). It runs in the Watcher's goroutine: the placed set
+// is read through an atomic pointer, not under the backend's lock.
 func (b *Backend) owns(fam uint8, table string) bool {
-	if _, ok := famOf(fam); !ok {
+	f, ok := famOf(fam)
+	if !ok {
 		return false
 	}
 	if b.placed[table] { // set at New, read-only after
 		return true
 	}
-	_, ok := ownedTable(b.owner, table)
+	if w := b.watched.Load(); w == nil {
+		if slices.Contains(rule.Tables, table) {
+			return true
+		}
+	} else if (*w)[tableID{f, table}] {
+		return true
+	}
+	_, ok = ownedTable(b.owner, table)
 	return ok
 }
 

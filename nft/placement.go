@@ -51,11 +51,17 @@ import (
 // encoding for is refused before anything changes, and so is an
 // extension whose kernel code loads only in a table of another name.
 //
-// Whenever Apply plans, the placed tables are read (readPlaced): one table
-// dump, a chain dump per table and a rule dump per chain the owner can
-// have rules in, so that large foreign chains are never read. The
+// Which tables are placed: those of WithPlacement, in both families, and,
+// unless WithAutoPlacement(false), each (family, table) one of whose
+// desired rules needs it (placement_auto.go).
+//
+// Whenever Apply plans, the placed tables, and those in which the owner
+// had something placed as of its last commit, are read (readPlaced): one
+// table dump, a chain dump per table and a rule dump per chain the owner
+// can have rules in, so that large foreign chains are never read. The
 // generation check of a no-op Apply covers every table of the host, so a
-// no-op stays one GETGEN; the placed state is not kept in memory.
+// no-op stays one GETGEN; only which tables hold something of the owner's
+// is kept in memory, not their content.
 
 // udPlacedOwner is the userdata TLV naming the owner of a placed rule, or
 // of a table or chain the owner created in iptables' tables.
@@ -91,14 +97,14 @@ func (b *Backend) checkPlacement() error {
 
 // splitPlaced returns the chains of rs that stay in the owner's tables (rs
 // itself when nothing is placed) and the placed ones.
-func (b *Backend) splitPlaced(rs *firewall.Ruleset) (*firewall.Ruleset, []*firewall.Chain) {
-	if len(b.placed) == 0 || rs == nil {
+func splitPlaced(rs *firewall.Ruleset, isPlaced placedFn) (*firewall.Ruleset, []*firewall.Chain) {
+	if rs == nil {
 		return rs, nil
 	}
 	own := &firewall.Ruleset{}
 	var placed []*firewall.Chain
 	for _, c := range rs.Chains {
-		if b.placed[c.Table] {
+		if isPlaced(tableID{c.Family, c.Table}) {
 			placed = append(placed, c)
 		} else {
 			own.Chains = append(own.Chains, c)
@@ -138,8 +144,9 @@ func placedHead(c *firewall.Chain) int { return len(c.Rules) }
 // compilePlaced compiles the placed chains: each rule in iptables-nft's
 // encoding with the owner's userdata. cache maps the rules of the last
 // compile to their entries (rules are never modified once passed to
-// Apply); it is replaced by the rules of this one.
-func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule]*entry, headOf func(*firewall.Chain) int) (*placedWant, error) {
+// Apply); it is replaced by the rules of this one. why says, for a refusal,
+// why a table is placed ("" when WithPlacement asked for it).
+func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule]*entry, headOf func(*firewall.Chain) int, why func(tableID) string) (*placedWant, error) {
 	pw := &placedWant{tables: map[tableID]*wantTable{}, heads: map[*wantChain]int{}}
 	old := *cache
 	next := make(map[*rule.Rule]*entry, len(old))
@@ -164,6 +171,9 @@ func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule
 		case wc.base == nil && c.Policy != "":
 			return nil, fmt.Errorf("chain %s %s: only built-in chains have a policy", c.Table, c.Name)
 		case c.Policy != "" && c.Policy != "ACCEPT":
+			if w := why(id); w != "" {
+				return nil, fmt.Errorf("chain %s %s: policy %s: rules placed in iptables' own tables never change iptables' policies, and table %s is placed there%s (set the policy with iptables -P)", c.Table, c.Name, c.Policy, c.Table, w)
+			}
 			return nil, fmt.Errorf("chain %s %s: policy %s: rules placed in iptables' own tables never change iptables' policies (set it with iptables -P, or do not place table %s)", c.Table, c.Name, c.Policy, c.Table)
 		}
 		t.byName[c.Name] = wc
@@ -180,7 +190,7 @@ func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule
 			if e == nil {
 				var err error
 				if e, err = newPlacedEntry(owner, c.Table, r.Spec); err != nil {
-					return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s: %w", c.Table, err)}
+					return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("placing in iptables' table %s%s: %w", c.Table, why(id), err)}
 				}
 			}
 			next[r.Spec] = e
@@ -299,39 +309,29 @@ func markedBy(ud []byte, owner string) bool {
 	return false
 }
 
-// compileAll compiles the chains kept in the owner's tables and the placed
-// ones.
-func (b *Backend) compileAll(rs *firewall.Ruleset) (*desired, *placedWant, error) {
-	own, placed := b.splitPlaced(rs)
-	d, err := compile(b.owner, own, b.cache)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(b.placed) == 0 {
-		return d, nil, nil
-	}
-	pw, err := compilePlaced(b.owner, placed, &b.placedCache, b.placedHead)
-	return d, pw, err
-}
-
 // addPlaced reads the placed tables and appends the changes that take
 // them to pw (nil: nothing placed) to the owner's plan, after its own
 // messages: the handles the plan learns from echoes are the owner's
-// tables', which these messages do not touch.
-func (b *Backend) addPlaced(pw *placedWant, pl *plan) error {
-	if len(b.placed) == 0 {
-		return nil
+// tables', which these messages do not touch. It returns the (family,
+// table)s in which the owner has something once the plan is committed.
+func (b *Backend) addPlaced(pw *placedWant, pl *plan) (map[tableID]bool, error) {
+	ids, discover := b.placedRead(pw)
+	if len(ids) == 0 {
+		return map[tableID]bool{}, nil
 	}
-	ph, err := b.readPlaced(pw, false)
+	ph, err := b.readPlaced(pw, ids, false)
 	if err != nil {
 		b.dropConn()
-		return fmt.Errorf("reading iptables' tables: %w", err)
+		return nil, fmt.Errorf("reading iptables' tables: %w", err)
 	}
-	pb, changes, err := planPlaced(b.owner, pw, ph)
+	if discover {
+		b.setPrevPlaced(ph.ownedIn(b.owner))
+	}
+	pb, changes, left, err := planPlaced(b.owner, pw, ph)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pl.batch.appendBatch(pb)
 	pl.changes = append(pl.changes, changes...)
-	return nil
+	return left, nil
 }

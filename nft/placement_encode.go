@@ -66,7 +66,7 @@ func placedExprs(r *rule.Rule, table string) ([]expr.Any, error) {
 	for _, m := range r.Matches {
 		x, err := placedMatch(m)
 		if err != nil {
-			x, err = placedXt(m, err)
+			x, err = placedXt(r.Family, m, err)
 		}
 		if err != nil {
 			return nil, err
@@ -78,7 +78,7 @@ func placedExprs(r *rule.Rule, table string) ([]expr.Any, error) {
 	x, err := placedTarget(out, r)
 	if err != nil && r.Target != nil {
 		var t []expr.Any
-		if t, err = placedXt(r.Target, err); err == nil {
+		if t, err = placedXt(r.Family, r.Target, err); err == nil {
 			x = append(out, t...)
 		}
 	}
@@ -97,7 +97,11 @@ func checkXtTables(exprs []expr.Any, table string) error {
 		if !ok {
 			continue
 		}
-		if e := xt.Lookup(kind, name); e != nil && e.Table != "" && !slices.Contains(strings.Split(e.Table, "|"), table) {
+		e := xt.Lookup(kind, name)
+		if e == nil && kind == xt.Target {
+			e = placedOnly[name]
+		}
+		if e != nil && e.Table != "" && !slices.Contains(strings.Split(e.Table, "|"), table) {
 			return fmt.Errorf("the kernel's %s %s loads only in a table named %s, not %s", e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), table)
 		}
 	}
@@ -106,11 +110,16 @@ func checkXtTables(exprs []expr.Any, table string) error {
 
 // placedXt is the xtables form package rule has for an extension (owner,
 // connlimit, TPROXY, ...: see rule.XtForm), which iptables-nft writes and
-// reads as such, or notYet when it has none.
-func placedXt(ext any, notYet error) ([]expr.Any, error) {
+// reads as such, or notYet when it has none, or none for the rule's
+// family (the kernel would read another family's struct: ip6t_ah's
+// invflags are not where ipt_ah has them).
+func placedXt(fam rule.Family, ext any, notYet error) ([]expr.Any, error) {
 	e, info, ok := rule.XtForm(ext)
 	if !ok {
 		return nil, notYet
+	}
+	if fams := map[rule.Family]xt.Families{rule.IPv4: xt.IPv4, rule.IPv6: xt.IPv6}[fam]; e.Families&fams == 0 {
+		return nil, fmt.Errorf("%w (its xtables form, %s, is for %s only)", notYet, e, familiesText(e.Families))
 	}
 	x, err := e.Expr(info)
 	if err != nil {
@@ -195,4 +204,15 @@ func placedCompat(r *rule.Rule) attrs {
 	}
 	inner := attrs(nil).u32(unix.NFTA_RULE_COMPAT_PROTO, proto).u32(unix.NFTA_RULE_COMPAT_FLAGS, flags)
 	return attrs(nil).nested(unix.NFTA_RULE_COMPAT, inner)
+}
+
+// familiesText names a set of families.
+func familiesText(f xt.Families) string {
+	switch f {
+	case xt.IPv4:
+		return "IPv4"
+	case xt.IPv6:
+		return "IPv6"
+	}
+	return "IPv4 and IPv6"
 }

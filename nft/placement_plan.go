@@ -21,15 +21,19 @@ type placedPlanner struct {
 	ph                                            *placedHave
 	tables, chains, dels, adds, chainDels, tblDel batch
 	changes                                       []firewall.Change
+	// left are the (family, table)s in which the owner has something
+	// once the batch is committed.
+	left map[tableID]bool
 }
 
 // planPlaced returns the batch and changes that take the placed tables
-// from ph to pw (nil pw: the owner wants nothing placed, as in CleanUp).
-func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, []firewall.Change, error) {
+// from ph to pw (nil pw: the owner wants nothing placed, as in CleanUp),
+// and the (family, table)s in which the owner has something after them.
+func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, []firewall.Change, map[tableID]bool, error) {
 	if pw == nil {
 		pw = &placedWant{}
 	}
-	p := &placedPlanner{owner: owner, pw: pw, ph: ph}
+	p := &placedPlanner{owner: owner, pw: pw, ph: ph, left: map[tableID]bool{}}
 	seen := map[tableID]bool{}
 	var ids []tableID
 	for id := range pw.tables {
@@ -46,14 +50,14 @@ func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, []firewal
 	})
 	for _, id := range ids {
 		if err := p.table(id, pw.tables[id], ph.tables[id]); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	out := &batch{}
 	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.adds, &p.chainDels, &p.tblDel} {
 		out.appendBatch(ph)
 	}
-	return out, p.changes, nil
+	return out, p.changes, p.left, nil
 }
 
 // appendBatch appends the messages of o.
@@ -107,11 +111,19 @@ func (p *placedPlanner) table(id tableID, wt *wantTable, ht *haveTable) error {
 		}
 		if p.stale(id, hc) {
 			left++
+			if p.ph.mine[markKey(id, hc.name)] {
+				p.left[id] = true // the owner's, kept for others' sake
+			}
 		}
+	}
+	if wt != nil && len(wt.chains) > 0 {
+		p.left[id] = true
 	}
 	if left == 0 && p.ph.mine[markKey(id, "")] && (wt == nil || len(wt.chains) == 0) {
 		p.tblDel.add(unix.NFT_MSG_DELTABLE, 0, head(id.Fam).str(unix.NFTA_TABLE_NAME, id.Table),
 			text("deleting table %s %s", id.Fam, id.Table), false)
+	} else if p.ph.mine[markKey(id, "")] {
+		p.left[id] = true
 	}
 	return nil
 }

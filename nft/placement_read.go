@@ -22,14 +22,14 @@ type placedHave struct {
 
 func markKey(id tableID, chain string) string { return famKey(id.Fam, id.Table+"\x00"+chain) }
 
-// readPlaced dumps the placed tables that exist: one table dump, then a
+// readPlaced dumps the placed tables of ids that exist: one table dump, then a
 // chain dump per table, and the rules: with all, one rule dump per table;
 // else only the chains the owner can have rules in (built-in chains, the
 // chains it created, the chains pw declares), one dump each, so that a
 // large foreign user chain (Docker's, kube-proxy's) is never read.
-func (b *Backend) readPlaced(pw *placedWant, all bool) (*placedHave, error) {
+func (b *Backend) readPlaced(pw *placedWant, ids map[tableID]bool, all bool) (*placedHave, error) {
 	ph := &placedHave{tables: map[tableID]*haveTable{}, mine: map[string]bool{}, use: map[string]uint32{}}
-	if len(b.placed) == 0 {
+	if len(ids) == 0 {
 		return ph, nil
 	}
 	msgs, err := dump(b.conn, unix.NFT_MSG_GETTABLE, unix.NFPROTO_UNSPEC, nil)
@@ -42,7 +42,7 @@ func (b *Backend) readPlaced(pw *placedWant, all bool) (*placedHave, error) {
 		return nil, err
 	}
 	for _, t := range tables {
-		if !b.placed[t.name] {
+		if !ids[tableID{t.id.Fam, t.name}] {
 			continue
 		}
 		t.id.Table = t.name
@@ -152,9 +152,20 @@ func (ph *placedHave) placedChains(owner string) ([]*firewall.Chain, error) {
 	return out, nil
 }
 
-// readPlacedChains returns the owner's placed chains for Read.
+// readPlacedChains returns the owner's placed chains for Read: where it
+// has placed something (found once in all iptables tables when not known,
+// see placedRead), every rule is read.
 func (b *Backend) readPlacedChains() ([]*firewall.Chain, error) {
-	ph, err := b.readPlaced(nil, true)
+	if b.prevPlaced == nil {
+		ids, _ := b.placedRead(nil)
+		ph, err := b.readPlaced(nil, ids, false)
+		if err != nil {
+			return nil, err
+		}
+		b.setPrevPlaced(ph.ownedIn(b.owner))
+	}
+	ids, _ := b.placedRead(nil)
+	ph, err := b.readPlaced(nil, ids, true)
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,8 @@ func placedElems(t *testing.T, b *Backend) map[string][][][]byte {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ph, err := b.readPlaced(nil, true)
+	ids, _ := b.placedRead(nil)
+	ph, err := b.readPlaced(nil, ids, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,10 +150,14 @@ var (
 			`-p tcp -d 10.0.0.1/32 --dport 80 -j DNAT --to-destination 1.2.3.4:8080`,
 			`-p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.5:100-200 --random --persistent`,
 			`-p tcp -j DNAT --to-destination :8080`,
+			`-j REDIRECT`,
+			`-p tcp -j REDIRECT --to-ports 8080`,
+			`-p udp -j REDIRECT --to-ports 53-60 --random`,
 		},
 		rule.IPv6: {
 			`-p tcp -j DNAT --to-destination [fd00::1]:80`,
 			`-j DNAT --to-destination fd00::1-fd00::2`,
+			`-p tcp -j REDIRECT --to-ports 8080`,
 		},
 	}
 	placedMangleSpecs = map[rule.Family][]string{
@@ -172,6 +177,33 @@ var (
 			`-j MARK --set-mark 0x2`,
 		},
 	}
+	// raw: the targets automatic placement puts there (-j NOTRACK is
+	// libxt_CT's alias, CT revision 2 with XT_CT_NOTRACK_ALIAS).
+	placedRawSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-j NOTRACK`,
+			`-p udp -j CT --notrack`,
+			`-p tcp -j CT --zone 7`,
+			`-j TRACE`,
+		},
+		rule.IPv6: {
+			`-j NOTRACK`,
+		},
+	}
+	// mangle POSTROUTING: targets CLASSIFY takes only from there.
+	placedPostSpecs = map[rule.Family][]string{
+		rule.IPv4: {
+			`-j DSCP --set-dscp 0x0a`,
+			`-j CLASSIFY --set-class 0001:0002`,
+			`-j AUDIT --type drop`,
+			`-j AUDIT --type reject`,
+		},
+		rule.IPv6: {
+			`-j DSCP --set-dscp 0x2e`,
+			`-j CLASSIFY --set-class ffff:ffff`,
+			`-j AUDIT --type accept`,
+		},
+	}
 	placedOutputSpecs = map[rule.Family][]string{
 		rule.IPv4: {
 			`-m owner ! --uid-owner 5 -j ACCEPT`,
@@ -188,12 +220,14 @@ var (
 // byte for byte.
 func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
-	nat, dnat, mangle, out := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
+	nat, dnat, mangle, out, raw, post := &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}, &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 		dnat.Chains = append(dnat.Chains, chain(t, fam, "nat", "PREROUTING", "", placedDNATSpecs[fam]...))
 		nat.Chains = append(nat.Chains, chain(t, fam, "nat", "POSTROUTING", "", placedNATSpecs[fam]...))
 		mangle.Chains = append(mangle.Chains, chain(t, fam, "mangle", "PREROUTING", "", placedMangleSpecs[fam]...))
 		out.Chains = append(out.Chains, chain(t, fam, "filter", "OUTPUT", "", placedOutputSpecs[fam]...))
+		raw.Chains = append(raw.Chains, chain(t, fam, "raw", "PREROUTING", "", placedRawSpecs[fam]...))
+		post.Chains = append(post.Chains, chain(t, fam, "mangle", "POSTROUTING", "", placedPostSpecs[fam]...))
 	}
 	for _, tc := range []struct {
 		table, chain string
@@ -205,6 +239,8 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 		{"nat", "PREROUTING", dnat, placedDNATSpecs},
 		{"mangle", "PREROUTING", mangle, placedMangleSpecs},
 		{"filter", "OUTPUT", out, placedOutputSpecs},
+		{"raw", "PREROUTING", raw, placedRawSpecs},
+		{"mangle", "POSTROUTING", post, placedPostSpecs},
 	} {
 		t.Run(tc.table+"-"+tc.chain, func(t *testing.T) {
 			ns := netnstest.New(t)
@@ -227,6 +263,11 @@ func TestPlacementBytesAreIptablesNfts(t *testing.T) {
 				ns.Exec(tool, "-t", tc.table, "-X")
 			}
 			apply(t, b, tc.rs)
+			// Another process reads the rules back as the same.
+			fresh, _ := newBackend(t, ns, WithPlacement(tc.table))
+			if p, err := fresh.Plan(context.Background(), tc.rs); err != nil || !p.Empty() {
+				t.Errorf("a fresh backend plans %v %v", p, err)
+			}
 			ours := placedElems(t, b)
 			for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
 				k := fam.String() + " " + tc.chain

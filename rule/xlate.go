@@ -312,7 +312,7 @@ func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
 // the extension in nftsync's tables.
 func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	if err := ext.Installable(); err != nil {
-		refused := unsupported("%s (iptables-translate's '%s' %s)", err, text, strings.TrimPrefix(meaning, "which "))
+		refused := unsupportedXt(err, fmt.Sprintf("(iptables-translate's '%s' %s)", text, strings.TrimPrefix(meaning, "which ")))
 		if x.noText {
 			return refused
 		}
@@ -331,6 +331,13 @@ func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	}
 	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
 	return nil
+}
+
+// unsupportedXt is unsupported for the error of xt.Ext.Installable,
+// which it wraps too (xt.ErrTableBound: the nftables engine places such a
+// rule in iptables' own table).
+func unsupportedXt(err error, why string) error {
+	return fmt.Errorf("%w %s: %w", err, why, ErrUnsupported)
 }
 
 // protoFirst appends, without text, the rule's -p test when the header left
@@ -368,7 +375,7 @@ func (x *xlator) wrapRefused(n int, ext string) {
 // lacks); its text is the statement as nft lists it.
 func (x *xlator) addXtOnly(why string, ext *xt.Ext, info []byte) error {
 	if err := ext.Installable(); err != nil {
-		return unsupported("%s (%s)", err, why)
+		return unsupportedXt(err, "("+why+")")
 	}
 	e, err := ext.Expr(info)
 	if err != nil {

@@ -29,12 +29,24 @@ even where someone else has an equal rule.
 With --placement filter (nftables backend) the filter chains go into
 iptables-nft's own tables instead, ahead of other programs' rules, where an
 ACCEPT is final under a FORWARD policy DROP; they are written as
-iptables-nft writes them, so iptables-nft-save keeps reading them.`,
+iptables-nft writes them, so iptables-nft-save keeps reading them.
+
+Some extensions run only in a table of their name (-j TTL, HL, TOS, ECN,
+TCPOPTSTRIP, CHECKSUM, TPROXY in mangle, -j NETMAP in nat, -j CT with
+options in raw, -m rpfilter in raw or mangle, ...), never in the owner's
+OWNER-TABLE tables. The nftables backend then places that table of that
+family automatically: its chains move into iptables-nft's own table (as
+with --placement) in the same transaction, and move back once no rule
+needs it. --placement none (or --auto-placement=false) turns this off:
+such rules are then refused.`,
 		Example: `  # Apply Kilo's rules for both families into tables kilo-nat, kilo-filter
   nftsync apply --owner kilo -4 examples/kilo.rules.v4 -6 examples/kilo.rules.v6
 
   # Kilo's FORWARD accepts in iptables' own FORWARD (Docker's policy DROP)
   nftsync apply --owner kilo --placement filter -4 examples/kilo.rules.v4 -6 examples/kilo.rules.v6
+
+  # Refuse rules that would need iptables' own tables instead of placing them
+  nftsync apply --placement none -4 rules.v4
 
   # Read IPv4 rules from stdin, inside the network namespace "blue"
   generate-rules | nftsync apply --netns blue -4 -`,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -42,8 +43,11 @@ type targetFlags struct {
 	backend  string
 	stateDir string
 	wait     bool
-	// placement lists the iptables tables kept in iptables' own tables.
+	// placement lists the iptables tables kept in iptables' own tables;
+	// "none" alone turns automatic placement off too.
 	placement []string
+	// autoPlacement is --auto-placement.
+	autoPlacement bool
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -60,7 +64,27 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.wait, "wait", false,
 		"when another nftsync process is changing the same owner's rules in the same network namespace, wait for it to finish instead of failing")
 	fs.StringSliceVar(&t.placement, "placement", nil,
-		"iptables tables (e.g. filter, or filter,nat) whose chains the nftables backend keeps inside iptables-nft's own tables, encoded as iptables-nft writes them, so that an ACCEPT there is final where iptables' FORWARD drops; give the same value to every command of the owner, cleanup included")
+		"iptables tables (e.g. filter, or filter,nat) whose chains the nftables backend keeps inside iptables-nft's own tables, encoded as iptables-nft writes them, so that an ACCEPT there is final where iptables' FORWARD drops; give the same value to every command of the owner, cleanup included. Other tables are placed automatically while a rule needs it (see --auto-placement); none: place nothing, not even automatically")
+	fs.BoolVar(&t.autoPlacement, "auto-placement", true,
+		"nftables backend: keep the chains of an iptables table (per family) in iptables-nft's own table while one of its rules uses an extension the kernel loads only in a table of that name (-j TTL, HL, TOS, ECN, TCPOPTSTRIP, CHECKSUM, TPROXY in mangle; NETMAP in nat; CT with options in raw ...), and move them back once none does; false refuses such rules")
+}
+
+// placementOptions returns the controller options of --placement and
+// --auto-placement.
+func (t *targetFlags) placementOptions() ([]controller.Option, error) {
+	tables := t.placement
+	auto := t.autoPlacement
+	if slices.Contains(tables, "none") {
+		if len(tables) > 1 {
+			return nil, fmt.Errorf("--placement none cannot be combined with tables (%s)", strings.Join(tables, ","))
+		}
+		tables, auto = nil, false
+	}
+	opts := []controller.Option{controller.WithAutoPlacement(auto)}
+	if len(tables) > 0 {
+		opts = append(opts, controller.WithPlacement(tables...))
+	}
+	return opts, nil
 }
 
 // netnsPath returns the namespace path for --netns ("" for the current one).
@@ -128,9 +152,11 @@ func (t *targetFlags) open(logger *slog.Logger, reg prometheus.Registerer, extra
 	if reg != nil {
 		opts = append(opts, controller.WithRegisterer(reg))
 	}
-	if len(t.placement) > 0 {
-		opts = append(opts, controller.WithPlacement(t.placement...))
+	popts, err := t.placementOptions()
+	if err != nil {
+		return nil, err
 	}
+	opts = append(opts, popts...)
 	c, err := controller.New(append(opts, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("starting the %s backend: %w", t.backend, err)

@@ -57,3 +57,30 @@ COMMIT
 		t.Errorf("after cleanup iptables-nft-save is\n%s\nwas\n%s", got, before)
 	}
 }
+
+// TestAutoPlacementFlag: a -j TTL rule goes into iptables-nft's mangle
+// without any flag, and cleanup (without one either) removes it;
+// --placement none and --auto-placement=false refuse it, and none cannot
+// be combined with tables.
+func TestAutoPlacementFlag(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft-save")
+	ns := netnstest.New(t)
+	v4 := writeFile(t, "rules.v4", "*mangle\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -p udp -j TTL --ttl-set 7\nCOMMIT\n")
+	for _, off := range [][]string{{"--placement", "none"}, {"--auto-placement=false"}} {
+		if r := nftsync(t, ns, "", append([]string{"apply", "--backend", "nftables", "-4", v4}, off...)...); r.code != 1 || !strings.Contains(r.stderr, "only through placement") {
+			t.Errorf("%v: %s", off, r)
+		}
+	}
+	if r := nftsync(t, ns, "", "apply", "--backend", "nftables", "--placement", "none,filter", "-4", v4); r.code == 0 || !strings.Contains(r.stderr, "--placement none") {
+		t.Errorf("--placement none,filter: %s", r)
+	}
+	mustRun(t, 0, ns, "", "apply", "--backend", "nftables", "-4", v4)
+	if got := ns.Exec("iptables-nft-save", "-t", "mangle"); !strings.Contains(got, "-A POSTROUTING -p udp -j TTL --ttl-set 7\n") {
+		t.Errorf("iptables-nft-save:\n%s", got)
+	}
+	mustRun(t, 0, ns, "", "diff", "--backend", "nftables", "-4", v4)
+	mustRun(t, 0, ns, "", "cleanup", "--backend", "nftables")
+	if got := strings.TrimSpace(ns.Exec("nft", "list", "ruleset")); got != "" {
+		t.Errorf("after cleanup:\n%s", got)
+	}
+}

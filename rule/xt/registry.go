@@ -1,6 +1,7 @@
 package xt
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -128,15 +129,40 @@ func Extensions() []*Ext {
 // String names the extension as nft lists it: "xt match owner".
 func (e *Ext) String() string { return "xt " + e.Kind.String() + " " + e.Name }
 
+// ErrTableBound is what the error of Installable wraps (errors.Is): the
+// extension runs only in a table of its name, so the rule can run in
+// iptables' own table of that name (placement), never in nftsync's.
+var ErrTableBound = errors.New("extension loads only in a table of its name")
+
+// TableBoundError is the error of Installable; errors.As finds the
+// extension through the errors that wrap it.
+type TableBoundError struct{ Ext *Ext }
+
+func (e *TableBoundError) Error() string {
+	x := e.Ext
+	first, _, _ := strings.Cut(x.Table, "|")
+	return fmt.Sprintf("the kernel's %s %s loads only in a table named %s, and nftsync's tables are named OWNER-%s: such a rule can run only through placement in iptables' own %s table",
+		x.Name, x.Kind, strings.ReplaceAll(x.Table, "|", " or "), strings.ReplaceAll(x.Table, "|", "/"), first)
+}
+
+// Is makes errors.Is(err, ErrTableBound) true.
+func (e *TableBoundError) Is(target error) bool { return target == ErrTableBound }
+
+// Tables returns the table names the kernel loads the extension in.
+func (e *Ext) Tables() []string {
+	if e.Table == "" {
+		return nil
+	}
+	return strings.Split(e.Table, "|")
+}
+
 // Installable reports why nftsync cannot install the extension through
 // nft_compat, or nil. The kernel checks par->table against the nftables
 // table's name, and nftsync's tables are named OWNER-TABLE, never plainly
-// "mangle" or "nat".
+// "mangle" or "nat": the error is then a *TableBoundError.
 func (e *Ext) Installable() error {
 	if e.Table != "" {
-		first, _, _ := strings.Cut(e.Table, "|")
-		return fmt.Errorf("the kernel's %s %s loads only in a table named %s, and nftsync's tables are named OWNER-%s: such a rule can run only through placement in iptables' own %s table",
-			e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), strings.ReplaceAll(e.Table, "|", "/"), first)
+		return &TableBoundError{Ext: e}
 	}
 	return nil
 }
