@@ -22,8 +22,9 @@ type ports struct {
 	SPort, DPort PortMatch
 }
 
-// parsePorts handles --sport/--dport and their long spellings.
-func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
+// parsePorts handles --sport/--dport and their long spellings; proto is
+// how the match resolves ports (parsePortSpec).
+func (pm *ports) parsePorts(p *parser, opt string, invert bool, proto string) (bool, error) {
 	var target *PortMatch
 	switch opt {
 	case "--sport", "--source-port":
@@ -37,7 +38,7 @@ func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	r, err := parsePortRange(v)
+	r, err := parsePortSpec(v, proto)
 	if err != nil {
 		return true, err
 	}
@@ -106,6 +107,22 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 	return printed
 }
 
+// invertedRange fails with ErrUnsupported when a port range is inverted
+// (LO > HI), which libxt_udp and libxt_dccp accept: the kernel's test then
+// never holds (always, negated). nft cannot print such a range, so the
+// match is installed as its xt extension.
+func (pm *ports) invertedRange() error {
+	for _, p := range []struct {
+		opt string
+		m   PortMatch
+	}{{"--sport", pm.SPort}, {"--dport", pm.DPort}} {
+		if p.m.Set && p.m.Lo > p.m.Hi {
+			return fmt.Errorf("%s %d:%d (an inverted range): %w", p.opt, p.m.Lo, p.m.Hi, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
 // checkProto verifies that -p names the match's protocol, as iptables
 // requires for tcp/udp/sctp options.
 func checkProto(r *Rule, name string, proto uint8) error {
@@ -132,11 +149,17 @@ type UDP struct{ ports }
 func (u *UDP) Name() string   { return "udp" }
 func (u *UDP) stateful() bool { return false }
 func (u *UDP) parse(p *parser, opt string, invert bool) (bool, error) {
-	return u.parsePorts(p, opt, invert)
+	return u.parsePorts(p, opt, invert, "")
 }
 func (u *UDP) finish(r *Rule) error { return checkProto(r, "udp", protoUDP) }
 func (u *UDP) args() []string       { return u.portArgs() }
-func (u *UDP) xlate(x *xlator) error {
+
+// xlateNative appends nft's statements, or fails with ErrUnsupported for
+// an inverted port range (xlate then installs xt udp).
+func (u *UDP) xlateNative(x *xlator) error {
+	if err := u.invertedRange(); err != nil {
+		return err
+	}
 	if !u.xlatePorts(x, "udp", protoUDP) {
 		x.l4Only("udp", protoUDP)
 	}
@@ -173,7 +196,7 @@ func (t *TCP) Name() string   { return "tcp" }
 func (t *TCP) stateful() bool { return false }
 
 func (t *TCP) parse(p *parser, opt string, invert bool) (bool, error) {
-	if ok, err := t.parsePorts(p, opt, invert); ok || err != nil {
+	if ok, err := t.parsePorts(p, opt, invert, "tcp"); ok || err != nil {
 		return ok, err
 	}
 	switch opt {
