@@ -19,3 +19,17 @@ var xtPortCases = []xtCase{
 }
 
 func init() { xtCases = append(xtCases, xtPortCases...) }
+
+// An inverted udp port range never matches in the kernel's xt_udp, its
+// negation always: nftsync installs xt_udp for it.
+func init() {
+	type packetCase = struct {
+		name, args string
+		n, want    int
+		send       func() error
+	}
+	fallbackPacketCases = append(fallbackPacketCases,
+		packetCase{"udp inverted port range", "-p udp -m udp --dport 10:9", 3, 0, nil},
+		packetCase{"udp inverted port range, negated", "-p udp -m udp ! --dport 10:9", 3, 3, nil},
+	)
+}

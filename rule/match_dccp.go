@@ -72,7 +72,7 @@ func (m *DCCP) parse(p *parser, opt string, invert bool) (bool, error) {
 func (m *DCCP) finish(r *Rule) error { return checkProto(r, "dccp", protoDCCP) }
 
 func (m *DCCP) args() []string {
-	out := m.portArgs()
+	out := m.portArgs(true)
 	if m.Types != 0 {
 		var names []string
 		for i, t := range dccpTypes {

@@ -142,7 +142,7 @@ func parseSCTPChunks(list string) ([]SCTPChunk, error) {
 func (s *SCTP) finish(r *Rule) error { return checkProto(r, "sctp", protoSCTP) }
 
 func (s *SCTP) args() []string {
-	out := s.portArgs()
+	out := s.portArgs(true)
 	if s.ChunkMatch == "" {
 		return out
 	}

@@ -46,13 +46,17 @@ func (pm *ports) parsePorts(p *parser, opt string, invert bool, proto string) (b
 	return true, nil
 }
 
-func (pm *ports) portArgs() []string {
+// portArgs prints the port options as iptables-save does: libxt_sctp and
+// libxt_dccp (keepFull) print every port given; libxt_tcp and
+// libxt_udp leave out a range of 0:65535; nftsync keeps
+// a negated one, which never matches (iptables-save drops its "!" too).
+func (pm *ports) portArgs(keepFull bool) []string {
 	var out []string
 	for _, p := range []struct {
 		opt string
 		m   PortMatch
 	}{{"--sport", pm.SPort}, {"--dport", pm.DPort}} {
-		if p.m.Set {
+		if p.m.Set && (keepFull || p.m.Invert || p.m.Lo != 0 || p.m.Hi != 0xffff) {
 			if p.m.Invert {
 				out = append(out, "!")
 			}
@@ -152,7 +156,7 @@ func (u *UDP) parse(p *parser, opt string, invert bool) (bool, error) {
 	return u.parsePorts(p, opt, invert, "")
 }
 func (u *UDP) finish(r *Rule) error { return checkProto(r, "udp", protoUDP) }
-func (u *UDP) args() []string       { return u.portArgs() }
+func (u *UDP) args() []string       { return u.portArgs(false) }
 
 // xlateNative appends nft's statements, or fails with ErrUnsupported for
 // an inverted port range (xlate then installs xt udp).
@@ -286,7 +290,7 @@ func formatTCPFlags(f uint8, upper bool) string {
 func (t *TCP) finish(r *Rule) error { return checkProto(r, "tcp", protoTCP) }
 
 func (t *TCP) args() []string {
-	out := t.portArgs()
+	out := t.portArgs(false)
 	if t.Option != 0 {
 		if t.OptionInvert {
 			out = append(out, "!")
