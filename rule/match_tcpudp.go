@@ -127,6 +127,19 @@ func (pm *ports) invertedRange() error {
 	return nil
 }
 
+// dropFull forgets a port range of 0:65535 that is not negated: xt_tcp
+// and xt_udp hold no flag for a port, so the rule is the one without it,
+// which iptables-save prints (and iptables-nft writes so too). Each
+// spelling must give the same rule, or a rule placed in iptables' tables
+// would read back otherwise than written.
+func (pm *ports) dropFull() {
+	for _, p := range []*PortMatch{&pm.SPort, &pm.DPort} {
+		if p.Set && !p.Invert && p.Lo == 0 && p.Hi == 0xffff {
+			*p = PortMatch{}
+		}
+	}
+}
+
 // checkProto verifies that -p names the match's protocol, as iptables
 // requires for tcp/udp/sctp options.
 func checkProto(r *Rule, name string, proto uint8) error {
@@ -155,8 +168,11 @@ func (u *UDP) stateful() bool { return false }
 func (u *UDP) parse(p *parser, opt string, invert bool) (bool, error) {
 	return u.parsePorts(p, opt, invert, "")
 }
-func (u *UDP) finish(r *Rule) error { return checkProto(r, "udp", protoUDP) }
-func (u *UDP) args() []string       { return u.portArgs(false) }
+func (u *UDP) finish(r *Rule) error {
+	u.dropFull()
+	return checkProto(r, "udp", protoUDP)
+}
+func (u *UDP) args() []string { return u.portArgs(false) }
 
 // xlateNative appends nft's statements, or fails with ErrUnsupported for
 // an inverted port range (xlate then installs xt udp).
@@ -287,7 +303,10 @@ func formatTCPFlags(f uint8, upper bool) string {
 	return s
 }
 
-func (t *TCP) finish(r *Rule) error { return checkProto(r, "tcp", protoTCP) }
+func (t *TCP) finish(r *Rule) error {
+	t.dropFull()
+	return checkProto(r, "tcp", protoTCP)
+}
 
 func (t *TCP) args() []string {
 	out := t.portArgs(false)
