@@ -24,11 +24,15 @@ var portSpellings = []string{
 	"-p dccp -m multiport --dports http", "-p sctp -m multiport --dports 22:80,22",
 	"-p sctp -m sctp --chunk-types any DATA:Bb,DATA:e,INIT:", "-p sctp -m sctp ! --chunk-types only ALL",
 	"-p sctp -m sctp --chunk-types all ASCONF,ASCONF_ACK", "-p sctp -m sctp --chunk-types any ALL,DATA",
+	"-p sctp -m sctp --chunk-types only I_DATA:I,SHUTDOWN_COMPLETE:t", "-p tcp -m tcp --dport 0:65535 --syn",
+	"-p dccp -m dccp --sport 0:65535 --dccp-types INVALID,REQUEST",
 }
 
 // TestPortSpellingsAsLegacy adds each rule with iptables-legacy: nftsync
 // must accept exactly the rules it accepts, and print them as
-// iptables-legacy-save does.
+// iptables-legacy-save does. (Not "! --sport 0:65535" of tcp or udp,
+// which iptables-save prints without its "!", as a rule that matches every
+// packet: nftsync keeps it.)
 func TestPortSpellingsAsLegacy(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-legacy")
 	ns := netnstest.New(t)
