@@ -63,27 +63,34 @@ func placedMatch(m rule.Match) ([]expr.Any, error) {
 }
 
 // placedPorts is iptables-nft's native form of tcp and udp port matches
-// (add_nft_tcpudp): both ports single and not negated are one 4-byte load
-// of the transport header; otherwise each port is a 2-byte load with a cmp
-// (one port) or a range. The match needs -p, which the header loaded.
-// Other forms (no port, a port range of 0:65535, TCP flags or options)
-// are written as the xt match by iptables-nft, which nftsync does not
-// encode yet.
+// (add_nft_tcpudp): both ports single, not zero and not negated are one
+// 4-byte load of the transport header; otherwise each port that is not
+// 0:65535 is a 2-byte load with a cmp (one port) or a range (an inverted
+// one too: it never matches, as in the kernel's xt_udp). The match needs
+// -p, which the header loaded. Where iptables-nft writes the xt match (no
+// port, or 0:65535 only) placedPorts fails, and placedExprs writes the
+// xt form (rule.XtForm). So it does where iptables-nft would leave out a
+// negated 0:65535 (which never matches in iptables-legacy) and where it
+// would compare two negated ports as one pair (matching when either
+// differs).
 func placedPorts(name string, sp, dp rule.PortMatch) ([]expr.Any, error) {
-	full := func(p rule.PortMatch) bool { return p.Set && p.Lo == 0 && p.Hi == 0xffff }
-	if !sp.Set && !dp.Set || full(sp) || full(dp) {
-		return nil, fmt.Errorf("-m %s without ports, or with 0:65535, has no encoding in nftsync yet, so it cannot be placed in iptables' own tables", name)
+	full := func(p rule.PortMatch) bool { return !p.Set || p.Lo == 0 && p.Hi == 0xffff }
+	switch {
+	case full(sp) && full(dp) && !sp.Invert && !dp.Invert:
+		return nil, fmt.Errorf("-m %s without ports, or with 0:65535, is written as the xt match, which nftsync cannot encode for it, so it cannot be placed in iptables' own tables", name)
+	case full(sp) && sp.Invert || full(dp) && dp.Invert:
+		return nil, fmt.Errorf("-m %s with a negated 0:65535 is written as the xt match, which nftsync cannot encode for it, so it cannot be placed in iptables' own tables", name)
 	}
 	load := func(off, n uint32) expr.Any {
 		return &expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: off, Len: n}
 	}
 	be := func(v uint16) []byte { return []byte{byte(v >> 8), byte(v)} }
-	if sp.Set && dp.Set && sp.Lo == sp.Hi && dp.Lo == dp.Hi && !sp.Invert && !dp.Invert {
+	if sp.Set && dp.Set && sp.Lo != 0 && sp.Lo == sp.Hi && dp.Lo != 0 && dp.Lo == dp.Hi && !sp.Invert && !dp.Invert {
 		return []expr.Any{load(0, 4), &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: append(be(sp.Lo), be(dp.Lo)...)}}, nil
 	}
 	var out []expr.Any
 	for i, p := range []rule.PortMatch{sp, dp} {
-		if !p.Set {
+		if full(p) {
 			continue
 		}
 		out = append(out, load(uint32(2*i), 2))

@@ -1,6 +1,8 @@
 package rule
 
 import (
+	"strconv"
+
 	"github.com/google/nftables/expr"
 )
 
@@ -12,6 +14,11 @@ type Frag struct {
 	// (--fragfirst) a zero fragment offset; More (--fragmore) the M flag,
 	// Last (--fraglast) its absence.
 	Res, First, More, Last bool
+	// Len is --fraglen: libip6t_frag writes it into the kernel's struct,
+	// which does not test it (since Linux 3.0), so the match keeps it
+	// only as written, installed as ip6t_frag.
+	LenSet, LenInvert bool
+	Len               uint32
 }
 
 func newFrag(r *Rule) (Match, error) {
@@ -30,6 +37,17 @@ func (m *Frag) parse(p *parser, opt string, invert bool) (bool, error) {
 	switch opt {
 	case "--fragid":
 		return true, m.ID.parseRange(p, opt, invert, 32)
+	case "--fraglen":
+		v, err := p.onceValue(opt, m.LenSet)
+		if err != nil {
+			return true, err
+		}
+		n, ok := strtoul(v)
+		if !ok || n > 0xffffffff {
+			return true, argError(v, "--fraglen must be a number from 0 to 4294967295")
+		}
+		m.LenSet, m.LenInvert, m.Len = true, invert, uint32(n)
+		return true, nil
 	case "--fragres":
 		flag = &m.Res
 	case "--fragfirst":
@@ -52,6 +70,9 @@ func (m *Frag) finish(*Rule) error { return nil }
 
 func (m *Frag) args() []string {
 	out := m.ID.save("--fragid", 0xffffffff)
+	if m.LenSet {
+		out = append(out, invertArgs(m.LenInvert, "--fraglen", strconv.FormatUint(uint64(m.Len), 10))...)
+	}
 	for _, f := range []struct {
 		on  bool
 		opt string
@@ -67,7 +88,11 @@ func (m *Frag) xlate(x *xlator) error {
 	if m.Res {
 		// iptables-translate prints "frag reserved 1"; --fragres requires
 		// the reserved byte and the two reserved bits to be zero.
-		return m.xtXlate(x)
+		return m.xtXlate(x, "which nft reads as the reserved field being 1, where --fragres requires it to be zero")
+	}
+	if m.LenSet {
+		// nft has no place for a value the kernel keeps but never tests.
+		return m.xtXlate(x, "which leaves out --fraglen (kept by the kernel's ip6t_frag, never tested)")
 	}
 	printed := false
 	if !m.ID.all(0xffffffff) {

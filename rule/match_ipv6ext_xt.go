@@ -16,7 +16,13 @@ import (
 
 // xtInfo encodes the frag match as struct ip6t_frag.
 func (m *Frag) xtInfo() (*xt.Ext, []byte) {
-	f := xt.Frag{IDs: [2]uint32{0, 0xffffffff}}
+	f := xt.Frag{IDs: [2]uint32{0, 0xffffffff}, HdrLen: m.Len}
+	if m.LenSet {
+		f.Flags |= xt.FragLen
+		if m.LenInvert {
+			f.InvFlags |= xt.FragInvLen
+		}
+	}
 	if m.ID.Set {
 		f.IDs = [2]uint32{m.ID.Lo, m.ID.Hi}
 		f.Flags |= xt.FragIDs
@@ -35,8 +41,9 @@ func (m *Frag) xtInfo() (*xt.Ext, []byte) {
 	return xt.FragMatch, f.Marshal()
 }
 
-// xtXlate installs ip6t_frag with iptables-translate's text.
-func (m *Frag) xtXlate(x *xlator) error {
+// xtXlate installs ip6t_frag with iptables-translate's text, which means
+// something else than the rule as meaning says.
+func (m *Frag) xtXlate(x *xlator, meaning string) error {
 	var parts []string
 	if !m.ID.all(0xffffffff) {
 		parts = append(parts, "frag id "+m.ID.text())
@@ -49,8 +56,11 @@ func (m *Frag) xtXlate(x *xlator) error {
 			parts = append(parts, f.text)
 		}
 	}
+	if len(parts) == 0 {
+		parts = append(parts, "exthdr frag exists")
+	}
 	ext, info := m.xtInfo()
-	return x.addXt(strings.Join(parts, " "), "which nft reads as the reserved field being 1, where --fragres requires it to be zero", ext, info)
+	return x.addXt(strings.Join(parts, " "), meaning, ext, info)
 }
 
 // rtExact reports whether nft can compare the rt match's fields exactly.

@@ -44,9 +44,16 @@ func (m *Multiport) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
+	// libxt_multiport resolves names with getservbyname for the rule's
+	// protocol (an earlier -p, which it requires) and reads numbers with
+	// base 0.
+	parseRange := parsePortRange
+	if pr := p.rule.Proto; pr.Set && !pr.Invert && multiportProtos[pr.Num] {
+		parseRange = func(item string) (PortRange, error) { return parsePortSpec(item, protoName(pr.Num)) }
+	}
 	count := 0
 	for _, item := range strings.Split(v, ",") {
-		r, err := parsePortRange(item)
+		r, err := parseRange(item)
 		if err != nil {
 			return true, err
 		}

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -50,6 +51,9 @@ type SCTP struct {
 	ChunkMatch  string
 	Chunks      []SCTPChunk // in sctpChunks order
 	ChunkInvert bool
+	// AllChunks is the list "ALL": libxt_sctp sets every bit of the
+	// kernel's chunk map, chunk types without a name included.
+	AllChunks bool
 }
 
 // Name returns "sctp".
@@ -57,7 +61,7 @@ func (s *SCTP) Name() string   { return "sctp" }
 func (s *SCTP) stateful() bool { return false }
 
 func (s *SCTP) parse(p *parser, opt string, invert bool) (bool, error) {
-	if ok, err := s.parsePorts(p, opt, invert); ok || err != nil {
+	if ok, err := s.parsePorts(p, opt, invert, "sctp"); ok || err != nil {
 		return ok, err
 	}
 	if opt != "--chunk-types" {
@@ -81,23 +85,24 @@ func (s *SCTP) parse(p *parser, opt string, invert bool) (bool, error) {
 		return true, argError(kind, "chunk match type must be all, any or only")
 	}
 	s.ChunkInvert = invert
+	s.AllChunks = strings.EqualFold(list, "ALL")
+	if s.AllChunks || strings.EqualFold(list, "NONE") {
+		return true, nil
+	}
 	s.Chunks, err = parseSCTPChunks(list)
 	return true, err
 }
 
+// parseSCTPChunks parses a list of chunk types as libxt_sctp does: a chunk
+// given twice is one chunk with the flags of both, a flag given twice or
+// in both cases counts once (upper case wins), "INIT:" has no flags.
+// libxt_sctp records the flags of I_DATA for chunk type 15 (the index of
+// I_DATA in its name table), where the kernel never looks: they are
+// dropped, which is what the kernel does with them.
 func parseSCTPChunks(list string) ([]SCTPChunk, error) {
 	byType := map[uint8]SCTPChunk{}
 	for _, item := range strings.Split(list, ",") {
-		name, flags, hasFlags := strings.Cut(item, ":")
-		switch strings.ToUpper(name) {
-		case "ALL":
-			for _, c := range sctpChunks {
-				byType[c.typ] = SCTPChunk{Type: c.typ}
-			}
-			continue
-		case "NONE":
-			continue
-		}
+		name, flags, _ := strings.Cut(item, ":")
 		var def *sctpChunk
 		for i := range sctpChunks {
 			if strings.EqualFold(sctpChunks[i].name, name) {
@@ -107,25 +112,21 @@ func parseSCTPChunks(list string) ([]SCTPChunk, error) {
 		if def == nil {
 			return nil, argError(item, "unknown SCTP chunk type")
 		}
-		c := SCTPChunk{Type: def.typ}
-		if hasFlags {
-			if flags == "" {
-				return nil, argError(item, "empty chunk flags")
+		c := byType[def.typ]
+		c.Type = def.typ
+		for _, f := range flags {
+			i := strings.IndexRune(def.flags, unicode.ToUpper(f))
+			if i < 0 {
+				return nil, argError(item, "flag %q is not valid for chunk %s", f, def.name)
 			}
-			for _, f := range flags {
-				i := strings.IndexRune(def.flags, unicode.ToUpper(f))
-				if i < 0 {
-					return nil, argError(item, "flag %q is not valid for chunk %s", f, def.name)
-				}
-				bit := uint8(1) << (len(def.flags) - 1 - i)
-				if c.FlagMask&bit != 0 {
-					return nil, argError(item, "flag %q given twice", f)
-				}
-				c.FlagMask |= bit
-				if f >= 'A' && f <= 'Z' {
-					c.Flags |= bit
-				}
+			bit := uint8(1) << (len(def.flags) - 1 - i)
+			c.FlagMask |= bit
+			if unicode.IsUpper(f) {
+				c.Flags |= bit
 			}
+		}
+		if def.name == "I_DATA" {
+			c.Flags, c.FlagMask = 0, 0
 		}
 		byType[c.Type] = c
 	}
@@ -141,36 +142,48 @@ func parseSCTPChunks(list string) ([]SCTPChunk, error) {
 func (s *SCTP) finish(r *Rule) error { return checkProto(r, "sctp", protoSCTP) }
 
 func (s *SCTP) args() []string {
-	out := s.portArgs()
+	out := s.portArgs(true)
 	if s.ChunkMatch == "" {
 		return out
 	}
 	if s.ChunkInvert {
 		out = append(out, "!")
 	}
+	// libxt_sctp prints the chunk map in type order.
+	chunks := slices.Clone(s.Chunks)
+	slices.SortFunc(chunks, func(a, b SCTPChunk) int { return int(a.Type) - int(b.Type) })
 	var items []string
-	for _, c := range s.Chunks {
-		def := chunkDef(c.Type)
-		item := def.name
-		if c.FlagMask != 0 {
-			item += ":"
-			for i, f := range def.flags {
-				bit := uint8(1) << (len(def.flags) - 1 - i)
-				switch {
-				case c.Flags&bit != 0:
-					item += string(f)
-				case c.FlagMask&bit != 0:
-					item += strings.ToLower(string(f))
-				}
-			}
-		}
-		items = append(items, item)
+	for _, c := range chunks {
+		items = append(items, chunkDef(c.Type).name+chunkFlagsArg(c))
 	}
 	list := strings.Join(items, ",")
-	if list == "" {
+	switch {
+	case s.AllChunks:
+		list = "ALL"
+	case list == "":
 		list = "NONE"
 	}
 	return append(out, "--chunk-types", s.ChunkMatch, list)
+}
+
+// chunkFlagsArg is ":FLAGS" for a chunk with flags (upper case: set,
+// lower case: clear), as libxt_sctp prints them, or "".
+func chunkFlagsArg(c SCTPChunk) string {
+	if c.FlagMask == 0 {
+		return ""
+	}
+	def := chunkDef(c.Type)
+	out := ":"
+	for i, f := range def.flags {
+		bit := uint8(1) << (len(def.flags) - 1 - i)
+		switch {
+		case c.Flags&bit != 0:
+			out += string(f)
+		case c.FlagMask&bit != 0:
+			out += strings.ToLower(string(f))
+		}
+	}
+	return out
 }
 
 func chunkDef(t uint8) sctpChunk {
@@ -182,12 +195,16 @@ func chunkDef(t uint8) sctpChunk {
 	return sctpChunk{}
 }
 
-func (s *SCTP) xlate(x *xlator) error {
+// xlateNative appends nft's statements, or fails with ErrUnsupported
+// where nft has none that is exact (xlate then installs xt_sctp).
+func (s *SCTP) xlateNative(x *xlator) error {
 	printed := s.xlatePorts(x, "sctp", protoSCTP)
 	if s.ChunkMatch != "" {
 		switch {
 		case s.ChunkInvert:
 			return fmt.Errorf("! --chunk-types: %w", ErrUnsupported)
+		case s.AllChunks:
+			return fmt.Errorf("--chunk-types %s ALL (every chunk type, unnamed ones too): %w", s.ChunkMatch, ErrUnsupported)
 		case s.ChunkMatch == "any" && len(s.Chunks) != 1:
 			return fmt.Errorf("--chunk-types any with several chunks: %w", ErrUnsupported)
 		case len(s.Chunks) == 0:

@@ -10,19 +10,8 @@ func (t *TCP) xlate(x *xlator) error { return xlateOrXt(x, t.xlateNative, t) }
 
 // xtInfo encodes the match as struct xt_tcp, as iptables writes it.
 func (t *TCP) xtInfo() (*xt.Ext, []byte) {
-	i := xt.TCP{SPorts: [2]uint16{0, 0xffff}, DPorts: [2]uint16{0, 0xffff}, Option: t.Option}
-	for _, p := range []struct {
-		m   PortMatch
-		to  *[2]uint16
-		inv uint8
-	}{{t.SPort, &i.SPorts, xt.TCPInvSrcPort}, {t.DPort, &i.DPorts, xt.TCPInvDstPort}} {
-		if p.m.Set {
-			*p.to = [2]uint16{p.m.Lo, p.m.Hi}
-			if p.m.Invert {
-				i.Invert |= p.inv
-			}
-		}
-	}
+	i := xt.TCP{Option: t.Option}
+	i.SPorts, i.DPorts, i.Invert = t.xtPorts(xt.TCPInvSrcPort, xt.TCPInvDstPort)
 	if t.OptionInvert {
 		i.Invert |= xt.TCPInvOption
 	}

@@ -22,8 +22,9 @@ type ports struct {
 	SPort, DPort PortMatch
 }
 
-// parsePorts handles --sport/--dport and their long spellings.
-func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
+// parsePorts handles --sport/--dport and their long spellings; proto is
+// how the match resolves ports (parsePortSpec).
+func (pm *ports) parsePorts(p *parser, opt string, invert bool, proto string) (bool, error) {
 	var target *PortMatch
 	switch opt {
 	case "--sport", "--source-port":
@@ -37,7 +38,7 @@ func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	r, err := parsePortRange(v)
+	r, err := parsePortSpec(v, proto)
 	if err != nil {
 		return true, err
 	}
@@ -45,13 +46,17 @@ func (pm *ports) parsePorts(p *parser, opt string, invert bool) (bool, error) {
 	return true, nil
 }
 
-func (pm *ports) portArgs() []string {
+// portArgs prints the port options as iptables-save does: libxt_sctp and
+// libxt_dccp (keepFull) print every port given; libxt_tcp and
+// libxt_udp leave out a range of 0:65535; nftsync keeps
+// a negated one, which never matches (iptables-save drops its "!" too).
+func (pm *ports) portArgs(keepFull bool) []string {
 	var out []string
 	for _, p := range []struct {
 		opt string
 		m   PortMatch
 	}{{"--sport", pm.SPort}, {"--dport", pm.DPort}} {
-		if p.m.Set {
+		if p.m.Set && (keepFull || p.m.Invert || p.m.Lo != 0 || p.m.Hi != 0xffff) {
 			if p.m.Invert {
 				out = append(out, "!")
 			}
@@ -106,6 +111,35 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 	return printed
 }
 
+// invertedRange fails with ErrUnsupported when a port range is inverted
+// (LO > HI), which libxt_udp and libxt_dccp accept: the kernel's test then
+// never holds (always, negated). nft cannot print such a range, so the
+// match is installed as its xt extension.
+func (pm *ports) invertedRange() error {
+	for _, p := range []struct {
+		opt string
+		m   PortMatch
+	}{{"--sport", pm.SPort}, {"--dport", pm.DPort}} {
+		if p.m.Set && p.m.Lo > p.m.Hi {
+			return fmt.Errorf("%s %d:%d (an inverted range): %w", p.opt, p.m.Lo, p.m.Hi, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+// dropFull forgets a port range of 0:65535 that is not negated: xt_tcp
+// and xt_udp hold no flag for a port, so the rule is the one without it,
+// which iptables-save prints (and iptables-nft writes so too). Each
+// spelling must give the same rule, or a rule placed in iptables' tables
+// would read back otherwise than written.
+func (pm *ports) dropFull() {
+	for _, p := range []*PortMatch{&pm.SPort, &pm.DPort} {
+		if p.Set && !p.Invert && p.Lo == 0 && p.Hi == 0xffff {
+			*p = PortMatch{}
+		}
+	}
+}
+
 // checkProto verifies that -p names the match's protocol, as iptables
 // requires for tcp/udp/sctp options.
 func checkProto(r *Rule, name string, proto uint8) error {
@@ -132,11 +166,20 @@ type UDP struct{ ports }
 func (u *UDP) Name() string   { return "udp" }
 func (u *UDP) stateful() bool { return false }
 func (u *UDP) parse(p *parser, opt string, invert bool) (bool, error) {
-	return u.parsePorts(p, opt, invert)
+	return u.parsePorts(p, opt, invert, "")
 }
-func (u *UDP) finish(r *Rule) error { return checkProto(r, "udp", protoUDP) }
-func (u *UDP) args() []string       { return u.portArgs() }
-func (u *UDP) xlate(x *xlator) error {
+func (u *UDP) finish(r *Rule) error {
+	u.dropFull()
+	return checkProto(r, "udp", protoUDP)
+}
+func (u *UDP) args() []string { return u.portArgs(false) }
+
+// xlateNative appends nft's statements, or fails with ErrUnsupported for
+// an inverted port range (xlate then installs xt udp).
+func (u *UDP) xlateNative(x *xlator) error {
+	if err := u.invertedRange(); err != nil {
+		return err
+	}
 	if !u.xlatePorts(x, "udp", protoUDP) {
 		x.l4Only("udp", protoUDP)
 	}
@@ -173,7 +216,7 @@ func (t *TCP) Name() string   { return "tcp" }
 func (t *TCP) stateful() bool { return false }
 
 func (t *TCP) parse(p *parser, opt string, invert bool) (bool, error) {
-	if ok, err := t.parsePorts(p, opt, invert); ok || err != nil {
+	if ok, err := t.parsePorts(p, opt, invert, "tcp"); ok || err != nil {
 		return ok, err
 	}
 	switch opt {
@@ -260,10 +303,13 @@ func formatTCPFlags(f uint8, upper bool) string {
 	return s
 }
 
-func (t *TCP) finish(r *Rule) error { return checkProto(r, "tcp", protoTCP) }
+func (t *TCP) finish(r *Rule) error {
+	t.dropFull()
+	return checkProto(r, "tcp", protoTCP)
+}
 
 func (t *TCP) args() []string {
-	out := t.portArgs()
+	out := t.portArgs(false)
 	if t.Option != 0 {
 		if t.OptionInvert {
 			out = append(out, "!")

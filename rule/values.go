@@ -197,27 +197,7 @@ type PortRange struct{ Lo, Hi uint16 }
 
 // parsePortRange parses "P", "LO:HI", ":HI" or "LO:" as iptables does.
 func parsePortRange(v string) (PortRange, error) {
-	lo, hi, isRange := strings.Cut(v, ":")
-	if !isRange {
-		p, err := parsePort(v)
-		return PortRange{p, p}, err
-	}
-	r := PortRange{0, 65535}
-	var err error
-	if lo != "" {
-		if r.Lo, err = parsePort(lo); err != nil {
-			return r, err
-		}
-	}
-	if hi != "" {
-		if r.Hi, err = parsePort(hi); err != nil {
-			return r, err
-		}
-	}
-	if r.Lo > r.Hi {
-		return r, argError(v, "port range is inverted (%d > %d)", r.Lo, r.Hi)
-	}
-	return r, nil
+	return splitPortRange(v, parsePort, true)
 }
 
 // String prints the range in iptables-save form.

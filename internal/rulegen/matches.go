@@ -42,7 +42,8 @@ var matches = []ext{
 			func() []string { return g.opt(0.2, "--sport", g.portRange()) },
 			func() []string { return g.opt(0.2, "--dport", g.portRange()) },
 			func() []string {
-				chunks := g.list(3, "DATA", "INIT", "INIT_ACK", "SACK", "SHUTDOWN", "COOKIE_ECHO", "DATA:Be", "ABORT:T", "HEARTBEAT", "ASCONF", "FORWARD_TSN")
+				chunks := g.list(3, "DATA", "INIT", "INIT_ACK", "SACK", "SHUTDOWN", "COOKIE_ECHO", "DATA:Be", "ABORT:T", "HEARTBEAT", "ASCONF", "FORWARD_TSN",
+					"I_DATA", "ASCONF_ACK", "DATA:e", "SHUTDOWN_COMPLETE:t")
 				if g.chance(0.1) {
 					chunks = g.pick("ALL", "NONE")
 				}

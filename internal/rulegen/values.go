@@ -64,13 +64,17 @@ func (g *Gen) port() string {
 	return g.pick("0", "1", "22", "53", "80", "8080", "65535", "ssh", "http", "domain")
 }
 
-// portRange is a port or a range, with open ends.
+// portRange is a port or a range, with open ends, or a spelling whose
+// reading differs by extension (base-0 numbers for tcp and sctp, names of
+// one protocol only).
 func (g *Gen) portRange() string {
-	switch g.intn(5) {
+	switch g.intn(6) {
 	case 0:
 		return g.port() + ":" + g.pick("1024", "65535", "8080")
 	case 1:
 		return g.pick(":1023", "1024:", "0:65535", "8080:8080", "1:1")
+	case 2:
+		return g.pick("010", "0x50", "bootps", "www", "http-alt:")
 	}
 	return g.port()
 }

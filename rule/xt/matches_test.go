@@ -40,7 +40,7 @@ func TestMatchesRoundTrip(t *testing.T) {
 		{NfacctMatch, Nfacct{Name: "http-in"}, func(b []byte) (any, error) { return DecodeNfacct(b) }},
 		{HbhMatch, Opts{HdrLen: 22, Flags: OptsLen | OptsOpts, InvFlags: OptsInvLen, Opts: []uint16{0x0102, 0x05ff}},
 			func(b []byte) (any, error) { return DecodeOpts(b) }},
-		{FragMatch, Frag{IDs: [2]uint32{5, 9}, Flags: FragIDs | FragRes, InvFlags: FragInvIDs}, func(b []byte) (any, error) { return DecodeFrag(b) }},
+		{FragMatch, Frag{IDs: [2]uint32{5, 9}, HdrLen: 7, Flags: FragIDs | FragLen | FragRes, InvFlags: FragInvIDs}, func(b []byte) (any, error) { return DecodeFrag(b) }},
 		{RateestMatch, Rateest{Name1: "a", Name2: "b", Flags: RateestRel | RateestDelta | RateestPPS, Mode: RateestLt, PPS1: 10, PPS2: 3},
 			func(b []byte) (any, error) { return DecodeRateest(b) }},
 		{ICMPMatch, ICMP{Type: 3, CodeMin: 4, CodeMax: 4, InvFlags: ICMPInvert}, func(b []byte) (any, error) { return DecodeICMP(b) }},
