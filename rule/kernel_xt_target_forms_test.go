@@ -193,3 +193,32 @@ func TestNATInvertedRange(t *testing.T) {
 		}
 	}
 }
+
+// xtHMarkCases are HMARK's SPI and port options, whose bytes iptables
+// 1.8.9 writes in network byte order; they join xtCases.
+var xtHMarkCases = []xtCase{
+	{IPv4, "filter", "OUTPUT", "-j HMARK --hmark-tuple spi,proto --hmark-mod 4294967295 --hmark-rnd 0"},
+	{IPv6, "filter", "INPUT", "-j HMARK --hmark-tuple src,spi --hmark-mod 10 --hmark-rnd 0xcafeface"},
+	{IPv4, "mangle", "PREROUTING", "-j HMARK --hmark-sport-mask 0x0102 --hmark-dport-mask 0xff00 --hmark-rnd 1 --hmark-mod 2"},
+	{IPv4, "filter", "FORWARD", "-j HMARK --hmark-spi-mask 0x12345678 --hmark-spi 0x9abcdef0 --hmark-rnd 1 --hmark-mod 2"},
+	{IPv6, "filter", "OUTPUT", "-j HMARK --hmark-tuple src --hmark-sport 0x0102 --hmark-dport 0x0304 --hmark-rnd 1 --hmark-mod 2"},
+}
+
+func init() { xtCases = append(xtCases, xtHMarkCases...) }
+
+// TestHMarkBad checks HMARK rules iptables or the kernel refuses.
+func TestHMarkBad(t *testing.T) {
+	for _, args := range []string{
+		"-j HMARK --hmark-tuple spi,sport --hmark-rnd 1 --hmark-mod 2",
+		"-j HMARK --hmark-spi-mask 1 --hmark-dport-mask 2 --hmark-rnd 1 --hmark-mod 2",
+		"-j HMARK --hmark-tuple spi --hmark-spi-mask 1 --hmark-rnd 1 --hmark-mod 2",
+		"-j HMARK --hmark-sport 65536 --hmark-rnd 1 --hmark-mod 2",
+		// The kernel refuses an SPI with ports, masks or values.
+		"-j HMARK --hmark-tuple dst --hmark-spi 0x12345678 --hmark-sport 0x0102 --hmark-rnd 1 --hmark-mod 2",
+		"-j HMARK --hmark-tuple dst --hmark-dport 1 --hmark-spi 2 --hmark-rnd 1 --hmark-mod 2",
+	} {
+		if r, err := ParseString(IPv4, args); err == nil {
+			t.Errorf("%s: accepted as %s", args, r)
+		}
+	}
+}
