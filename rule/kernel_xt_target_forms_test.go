@@ -47,6 +47,12 @@ var xtFormCases = []xtCase{
 	{IPv6, "nat", "POSTROUTING", "-p tcp -j SNAT --to-source [fd00::1]:80 --random-fully"},
 	{IPv4, "nat", "PREROUTING", "-p tcp -j DNAT --to-destination :8080"},
 	{IPv6, "nat", "OUTPUT", "-j DNAT --to-destination fd00::1-fd00::2 --persistent"},
+	{IPv4, "mangle", "OUTPUT", "-j MARK --set-xmark 0x1/0xff"},
+	{IPv6, "filter", "INPUT", "-j MARK --or-mark 0x4"},
+	{IPv4, "filter", "INPUT", "-j REJECT"},
+	{IPv4, "filter", "FORWARD", "-p tcp -j REJECT --reject-with tcp-reset"},
+	{IPv6, "filter", "OUTPUT", "-j REJECT --reject-with icmp6-adm-prohibited"},
+	{IPv6, "filter", "INPUT", "-j REJECT --reject-with icmp6-reject-route"},
 	// Inverted address ranges, which iptables accepts and nft's snat and
 	// dnat cannot state: nftsync installs them only as the xt target.
 	{IPv4, "nat", "POSTROUTING", "-j SNAT --to-source 255.255.255.255-192.0.2.9"},
