@@ -28,7 +28,9 @@ func hintText(msg int, errno unix.Errno) string {
 	case unix.ENOENT:
 		switch msg {
 		case unix.NFT_MSG_NEWRULE:
-			return "a chain, set or table the rule refers to does not exist"
+			// xt_rateest and xt_nfacct answer ENOENT too.
+			return "a chain, set or table the rule refers to does not exist, or a kernel object its xtables match names: " +
+				"-m rateest's estimator (made by a RATEEST rule in the same or an earlier batch), -m nfacct's object"
 		case unix.NFT_MSG_DELRULE:
 			return "the rule or its chain no longer exists"
 		case unix.NFT_MSG_NEWCHAIN, unix.NFT_MSG_NEWSET, unix.NFT_MSG_NEWSETELEM:

@@ -121,7 +121,7 @@ func TestHint(t *testing.T) {
 		want  string // "" means no hint
 		errno unix.Errno
 	}{
-		{unix.NFT_MSG_NEWRULE, unix.ENOENT, "(a chain, set or table the rule refers to does not exist)", unix.ENOENT},
+		{unix.NFT_MSG_NEWRULE, unix.ENOENT, "(a chain, set or table the rule refers to does not exist, or a kernel object", unix.ENOENT},
 		{unix.NFT_MSG_DELRULE, unix.ENOENT, "(the rule or its chain no longer exists)", unix.ENOENT},
 		{unix.NFT_MSG_NEWCHAIN, unix.ENOENT, "(its table or set does not exist)", unix.ENOENT},
 		{unix.NFT_MSG_NEWRULE, unix.EOPNOTSUPP, "NAT outside a nat chain", unix.EOPNOTSUPP},

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,10 +15,10 @@ import (
 // hashes other bytes with another seed handling, and iptables-translate
 // has no text: the rule runs the target itself, in any table.
 //
-// Refused, because iptables-save prints them as another rule or as options
-// it does not read: the spi tuple and --hmark-spi-mask, the port and SPI
-// "set" options, and port masks whose two bytes differ (iptables stores
-// them in host order and saves them byte-swapped).
+// The port and SPI masks and "set" values are in network byte order, as
+// iptables 1.8.9 writes and saves them; the SPI ones share their 4 bytes
+// with the ports' (union hmark_ports), so that iptables refuses an SPI
+// mask with port masks and the kernel an SPI value with port values.
 type HMark struct {
 	info  xt.HMark
 	fam   Family
@@ -42,9 +43,8 @@ var hmarkTuple = []struct{ name, opt string }{
 func (h *HMark) parse(p *parser, opt string, invert bool) (bool, error) {
 	switch opt {
 	case "--hmark-tuple", "--hmark-src-prefix", "--hmark-dst-prefix", "--hmark-sport-mask", "--hmark-dport-mask",
+		"--hmark-spi-mask", "--hmark-sport", "--hmark-dport", "--hmark-spi",
 		"--hmark-proto-mask", "--hmark-rnd", "--hmark-mod", "--hmark-offset":
-	case "--hmark-spi-mask", "--hmark-spi", "--hmark-sport", "--hmark-dport":
-		return true, &ParseError{Arg: opt, Reason: "HMARK " + opt + " is not installed: iptables-save does not print it as an option it reads", Err: ErrUnsupported}
 	default:
 		return false, nil
 	}
@@ -74,18 +74,33 @@ func (h *HMark) parse(p *parser, opt string, invert bool) (bool, error) {
 			i.DstMask, i.Flags = [16]byte{}, i.Flags|xt.HMarkDAddrMask
 			copy(i.DstMask[:], m)
 		}
-	case "--hmark-sport-mask", "--hmark-dport-mask":
+	case "--hmark-sport-mask", "--hmark-dport-mask", "--hmark-sport", "--hmark-dport":
 		n, err := tgUint(v, 0xffff)
 		if err != nil {
 			return true, err
 		}
-		if n>>8 != n&0xff {
-			return true, &ParseError{Arg: v, Reason: "a port mask whose two bytes differ is not installed: iptables stores it in host order and iptables-save prints it byte-swapped", Err: ErrUnsupported}
+		ports, half, flag := &i.PortMask, 0, uint32(xt.HMarkSPortMask)
+		switch opt {
+		case "--hmark-dport-mask":
+			half, flag = 1, xt.HMarkDPortMask
+		case "--hmark-sport":
+			ports, flag = &i.PortSet, xt.HMarkSPort
+		case "--hmark-dport":
+			ports, half, flag = &i.PortSet, 1, xt.HMarkDPort
 		}
-		if opt == "--hmark-sport-mask" {
-			i.SPortMask, i.Flags = uint16(n), i.Flags|xt.HMarkSPortMask
+		binary.BigEndian.PutUint16(ports[2*half:], uint16(n))
+		i.Flags |= flag
+	case "--hmark-spi-mask", "--hmark-spi":
+		n, err := tgUint(v, 0xffffffff)
+		if err != nil {
+			return true, err
+		}
+		if opt == "--hmark-spi-mask" {
+			binary.BigEndian.PutUint32(i.PortMask[:], uint32(n))
+			i.Flags |= xt.HMarkSPIMask
 		} else {
-			i.DPortMask, i.Flags = uint16(n), i.Flags|xt.HMarkDPortMask
+			binary.BigEndian.PutUint32(i.PortSet[:], uint32(n))
+			i.Flags |= xt.HMarkSPI
 		}
 	case "--hmark-proto-mask":
 		n, err := tgUint(v, 0xffff)
@@ -137,13 +152,13 @@ func (h *HMark) parseTuple(v string) error {
 		case "dst":
 			i.DstMask, i.Flags = [16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff}, i.Flags|xt.HMarkDAddrMask
 		case "sport":
-			i.SPortMask, i.Flags = 0xffff, i.Flags|xt.HMarkSPortMask
+			i.PortMask[0], i.PortMask[1], i.Flags = 0xff, 0xff, i.Flags|xt.HMarkSPortMask
 		case "dport":
-			i.DPortMask, i.Flags = 0xffff, i.Flags|xt.HMarkDPortMask
+			i.PortMask[2], i.PortMask[3], i.Flags = 0xff, 0xff, i.Flags|xt.HMarkDPortMask
 		case "proto":
 			i.ProtoMask, i.Flags = 0xffff, i.Flags|xt.HMarkProtoMask
 		case "spi":
-			return &ParseError{Arg: s, Reason: "HMARK --hmark-tuple spi is not installed: iptables-save prints it as an option it does not read", Err: ErrUnsupported}
+			i.PortMask, i.Flags = [4]byte{0xff, 0xff, 0xff, 0xff}, i.Flags|xt.HMarkSPIMask
 		}
 		h.given[hmarkTuple[k].opt] = true
 	}
@@ -165,7 +180,13 @@ func (h *HMark) finish(*Rule) error {
 		return argError("-j HMARK", "--hmark-mod is mandatory")
 	case f&xt.HMarkRnd == 0:
 		return argError("-j HMARK", "--hmark-rnd is mandatory")
-	case f&(xt.HMarkSAddrMask|xt.HMarkDAddrMask|xt.HMarkSPortMask|xt.HMarkDPortMask|xt.HMarkProtoMask|xt.HMarkCT) == 0:
+	case h.given["--hmark-spi-mask"] && (h.given["--hmark-sport-mask"] || h.given["--hmark-dport-mask"]):
+		return argError("--hmark-spi-mask", "cannot be used with --hmark-sport-mask or --hmark-dport-mask (they share their bytes)")
+	case f&xt.HMarkSPI != 0 && f&(xt.HMarkSPort|xt.HMarkDPort) != 0:
+		// The kernel's checkentry refuses it (EINVAL).
+		return argError("--hmark-spi", "cannot be used with --hmark-sport or --hmark-dport (they share their bytes)")
+	case f&(xt.HMarkSAddrMask|xt.HMarkDAddrMask|xt.HMarkSPIMask|xt.HMarkSPortMask|xt.HMarkDPortMask|xt.HMarkProtoMask|
+		xt.HMarkSPort|xt.HMarkDPort|xt.HMarkSPI|xt.HMarkCT) == 0:
 		return argError("-j HMARK", "needs --hmark-tuple or a prefix or mask to hash")
 	}
 	return nil
@@ -180,11 +201,24 @@ func (h *HMark) args() []string {
 	if i.Flags&xt.HMarkDAddrMask != 0 {
 		out = append(out, "--hmark-dst-prefix", strconv.Itoa(h.prefix(i.DstMask)))
 	}
-	if i.Flags&xt.HMarkSPortMask != 0 {
-		out = append(out, "--hmark-sport-mask", fmt.Sprintf("0x%04x", i.SPortMask))
-	}
-	if i.Flags&xt.HMarkDPortMask != 0 {
-		out = append(out, "--hmark-dport-mask", fmt.Sprintf("0x%04x", i.DPortMask))
+	for _, o := range []struct {
+		flag  uint32
+		opt   string
+		ports [4]byte
+		half  int // -1: the SPI over all 4 bytes
+	}{
+		{xt.HMarkSPortMask, "--hmark-sport-mask", i.PortMask, 0}, {xt.HMarkDPortMask, "--hmark-dport-mask", i.PortMask, 1},
+		{xt.HMarkSPIMask, "--hmark-spi-mask", i.PortMask, -1},
+		{xt.HMarkSPort, "--hmark-sport", i.PortSet, 0}, {xt.HMarkDPort, "--hmark-dport", i.PortSet, 1},
+		{xt.HMarkSPI, "--hmark-spi", i.PortSet, -1},
+	} {
+		switch {
+		case i.Flags&o.flag == 0:
+		case o.half < 0:
+			out = append(out, o.opt, fmt.Sprintf("0x%08x", xt.SPI32(o.ports)))
+		default:
+			out = append(out, o.opt, fmt.Sprintf("0x%04x", xt.Port16(o.ports, o.half)))
+		}
 	}
 	if i.Flags&xt.HMarkProtoMask != 0 {
 		out = append(out, "--hmark-proto-mask", fmt.Sprintf("0x%02x", i.ProtoMask))

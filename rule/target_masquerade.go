@@ -11,9 +11,10 @@ type Masquerade struct {
 	Ports    PortRange
 	PortsSet bool
 	NATFlags
+	fam Family // which of the family's xtables forms (xtInfo)
 }
 
-func newMasquerade(*Rule) (Target, error) { return &Masquerade{}, nil }
+func newMasquerade(r *Rule) (Target, error) { return &Masquerade{fam: r.Family}, nil }
 
 // Name returns "MASQUERADE".
 func (m *Masquerade) Name() string { return "MASQUERADE" }

@@ -182,11 +182,10 @@ func parseNATRange(fam Family, v string) (NATRange, error) {
 	}
 	r.Max = r.Min
 	if isRange {
+		// An inverted range is valid iptables (the kernel maps into
+		// it as it computes); NAT.xlate installs it as the xt target.
 		if r.Max, err = natAddr(fam, hi, v); err != nil {
 			return r, err
-		}
-		if r.Max.Less(r.Min) {
-			return r, argError(v, "address range is inverted")
 		}
 	}
 	return r, nil
@@ -235,7 +234,15 @@ func (n *NAT) args() []string {
 	return append([]string{n.toOption(), n.Range.String()}, n.NATFlags.args()...)
 }
 
-func (n *NAT) xlate(x *xlator) error {
+func (n *NAT) xlate(x *xlator) error { return xlateOrXt(x, n.xlateNative, n) }
+
+// xlateNative is nft's snat or dnat statement, which cannot state an
+// inverted address range: nft refuses to parse one, and the kernel's nat
+// expression would get it only from nftsync.
+func (n *NAT) xlateNative(x *xlator) error {
+	if n.Range.Max.Less(n.Range.Min) {
+		return unsupported("%s to %s: the address range is inverted", strings.ToLower(n.Kind), n.Range)
+	}
 	e := &expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4}
 	kw := "snat"
 	if n.Kind == "DNAT" {

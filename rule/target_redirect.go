@@ -11,9 +11,10 @@ type Redirect struct {
 	Ports    PortRange
 	PortsSet bool
 	NATFlags
+	fam Family // which of the family's xtables forms (xtInfo)
 }
 
-func newRedirect(*Rule) (Target, error) { return &Redirect{}, nil }
+func newRedirect(r *Rule) (Target, error) { return &Redirect{fam: r.Family}, nil }
 
 // Name returns "REDIRECT".
 func (d *Redirect) Name() string { return "REDIRECT" }

@@ -254,6 +254,13 @@ var targets = []ext{
 			out = append(out, "--hmark-offset", g.pick("0", "10000"))
 		}
 		out = append(out, "--hmark-rnd", g.pick("0", "0xcafeface"))
+		if g.chance(0.3) { // port and SPI masks and values, in network byte order
+			if g.chance(0.5) {
+				out = append(out, g.pick("--hmark-sport-mask", "--hmark-dport-mask", "--hmark-sport", "--hmark-dport"), g.pick("0x0102", "0xffff", "0"))
+			} else {
+				out = append(out, g.pick("--hmark-spi-mask", "--hmark-spi"), g.pick("0x12345678", "0xffffffff"))
+			}
+		}
 		return out
 	}},
 	{name: "SECMARK", weight: 1, tables: []string{"mangle", "security"}, args: func(*Gen) []string {

@@ -8,10 +8,13 @@ var CTTarget = register(&Ext{Kind: Target, Name: "CT", Rev: 2, Families: BothFam
 
 // The bits of CT.Flags (XT_CT_*).
 const (
-	CTNoTrack    = 1 << 0
-	CTZoneOrig   = 1 << 2
-	CTZoneReply  = 1 << 3
-	CTZoneByMark = 1 << 4
+	CTNoTrack = 1 << 0
+	// CTNoTrackAlias says the rule was written -j NOTRACK, which
+	// libxt_CT writes as CT with both bits and saves as -j NOTRACK.
+	CTNoTrackAlias = 1 << 1
+	CTZoneOrig     = 1 << 2
+	CTZoneReply    = 1 << 3
+	CTZoneByMark   = 1 << 4
 )
 
 // The lengths of CT's strings, less their NUL, and how much of the

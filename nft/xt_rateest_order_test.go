@@ -1,0 +1,76 @@
+package nft
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/iptsave"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// TestRateestOrder checks that nftsync's one batch accepts a -m rateest
+// exactly where iptables-legacy-restore does: the estimator is made by a
+// -j RATEEST rule when the kernel checks it, so its rule must come first,
+// in a table restored earlier (raw, mangle, nat, filter, security) or
+// earlier in the same table (built-in chains before user chains).
+func TestRateestOrder(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy-restore")
+	const (
+		est = "-j RATEEST --rateest-name nftsync-r1 --rateest-interval 1s --rateest-ewmalog 8s"
+		use = "-m rateest --rateest nftsync-r1 --rateest-bps 1000 --rateest-lt"
+	)
+	tables := []string{"raw", "mangle", "nat", "filter", "security"}
+	type place struct{ table, chain string }
+	places := []place{{"raw", "OUTPUT"}, {"mangle", "PT-USER"}, {"nat", "OUTPUT"}, {"filter", "OUTPUT"}, {"filter", "PT-USER"}, {"security", "OUTPUT"}}
+	legacy, ours := netnstest.New(t), netnstest.New(t)
+	b, _ := newBackend(t, ours, WithOwner("t"))
+	accepted := 0
+	for _, e := range places {
+		for _, u := range places {
+			var f strings.Builder
+			for _, table := range tables {
+				if table != e.table && table != u.table {
+					continue
+				}
+				fmt.Fprintf(&f, "*%s\n:OUTPUT ACCEPT [0:0]\n:PT-USER - [0:0]\n", table)
+				if table == e.table {
+					fmt.Fprintf(&f, "-A %s %s\n", e.chain, est)
+				}
+				if table == u.table {
+					fmt.Fprintf(&f, "-A %s %s\n", u.chain, use)
+				}
+				f.WriteString("COMMIT\n")
+			}
+			cmd := exec.Command("ip", "netns", "exec", legacy.Name, "iptables-legacy-restore")
+			cmd.Stdin = strings.NewReader(f.String())
+			legacyErr := cmd.Run()
+			rs, err := iptsave.Parse(strings.NewReader(f.String()), "rules", rule.IPv4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = b.Apply(context.Background(), rs)
+			if (err == nil) != (legacyErr == nil) {
+				t.Errorf("RATEEST in %s %s, rateest in %s %s: iptables-legacy-restore %v, nftsync %v", e.table, e.chain, u.table, u.chain, legacyErr, err)
+			}
+			if err == nil {
+				accepted++
+			}
+			// Empty both, so that no estimator outlives its rule.
+			cmd = exec.Command("ip", "netns", "exec", legacy.Name, "iptables-legacy-restore")
+			cmd.Stdin = strings.NewReader("*raw\nCOMMIT\n*mangle\nCOMMIT\n*nat\nCOMMIT\n*filter\nCOMMIT\n*security\nCOMMIT\n")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("emptying iptables-legacy's tables: %v\n%s", err, out)
+			}
+			if err := b.CleanUp(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if accepted == 0 || accepted == len(places)*len(places) {
+		t.Errorf("%d of %d orders accepted: the test must see both outcomes", accepted, len(places)*len(places))
+	}
+}
