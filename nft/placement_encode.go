@@ -97,11 +97,7 @@ func checkXtTables(exprs []expr.Any, table string) error {
 		if !ok {
 			continue
 		}
-		e := xt.Lookup(kind, name)
-		if e == nil && kind == xt.Target {
-			e = placedOnly[name]
-		}
-		if e != nil && e.Table != "" && !slices.Contains(strings.Split(e.Table, "|"), table) {
+		if e := xt.Lookup(kind, name); e != nil && e.Table != "" && !slices.Contains(strings.Split(e.Table, "|"), table) {
 			return fmt.Errorf("the kernel's %s %s loads only in a table named %s, not %s", e.Name, e.Kind, strings.ReplaceAll(e.Table, "|", " or "), table)
 		}
 	}

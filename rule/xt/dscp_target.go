@@ -7,8 +7,8 @@ package xt
 // iptables-nft's own mangle table.
 var DSCPTarget = register(&Ext{Kind: Target, Name: "DSCP", Rev: 0, Families: BothFamilies, Table: "mangle", Size: 8})
 
-// DSCP returns struct xt_DSCP_info: the 6-bit DSCP value.
-func DSCP(value uint8) []byte {
+// DSCPSet returns struct xt_DSCP_info: the 6-bit DSCP value.
+func DSCPSet(value uint8) []byte {
 	b := newEnc(DSCPTarget.Size)
 	b.u8(0, value)
 	return b
