@@ -309,11 +309,17 @@ func markedBy(ud []byte, owner string) bool {
 	return false
 }
 
-// addPlaced reads the placed tables and appends the changes that take
-// them to pw (nil: nothing placed) to the owner's plan, after its own
-// messages: the handles the plan learns from echoes are the owner's
-// tables', which these messages do not touch. It returns the (family,
-// table)s in which the owner has something once the plan is committed.
+// addPlaced reads the placed tables and adds the changes that take them
+// to pw (nil: nothing placed) to the owner's plan. What makes tables,
+// chains and rules goes first, so that a kernel object a placed rule
+// makes (-j RATEEST's estimator) exists when a rule of the owner's tables
+// names it (-m rateest), as when iptables-restore runs mangle before
+// filter; the chain and table deletions go last, after the owner's jumps
+// to them are gone. The owner's plan knows its messages by index (handles
+// are learnt from echoes), so its indexes move by what went first; the
+// kernel numbers handles per table, and placed rules are in iptables'
+// tables. It returns the (family, table)s in which the owner has
+// something once the plan is committed.
 func (b *Backend) addPlaced(pw *placedWant, pl *plan) (map[tableID]bool, error) {
 	ids, discover := b.placedRead(pw)
 	if len(ids) == 0 {
@@ -327,11 +333,12 @@ func (b *Backend) addPlaced(pw *placedWant, pl *plan) (map[tableID]bool, error) 
 	if discover {
 		b.setPrevPlaced(ph.ownedIn(b.owner))
 	}
-	pb, changes, left, err := planPlaced(b.owner, pw, ph)
+	makes, removes, changes, left, err := planPlaced(b.owner, pw, ph)
 	if err != nil {
 		return nil, err
 	}
-	pl.batch.appendBatch(pb)
+	pl.prepend(makes)
+	pl.batch.appendBatch(removes)
 	pl.changes = append(pl.changes, changes...)
 	return left, nil
 }

@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/mdlayher/netlink"
@@ -26,10 +27,12 @@ type placedPlanner struct {
 	left map[tableID]bool
 }
 
-// planPlaced returns the batch and changes that take the placed tables
+// planPlaced returns the batches and changes that take the placed tables
 // from ph to pw (nil pw: the owner wants nothing placed, as in CleanUp),
 // and the (family, table)s in which the owner has something after them.
-func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, []firewall.Change, map[tableID]bool, error) {
+// The first batch makes and replaces (tables, chains, rules), the second
+// removes chains and tables (see addPlaced).
+func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, *batch, []firewall.Change, map[tableID]bool, error) {
 	if pw == nil {
 		pw = &placedWant{}
 	}
@@ -50,14 +53,25 @@ func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, []firewal
 	})
 	for _, id := range ids {
 		if err := p.table(id, pw.tables[id], ph.tables[id]); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 	}
-	out := &batch{}
-	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.adds, &p.chainDels, &p.tblDel} {
-		out.appendBatch(ph)
+	makes, removes := &batch{}, &batch{}
+	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.adds} {
+		makes.appendBatch(ph)
 	}
-	return out, p.changes, p.left, nil
+	for _, ph := range []*batch{&p.chainDels, &p.tblDel} {
+		removes.appendBatch(ph)
+	}
+	return makes, removes, p.changes, p.left, nil
+}
+
+// prependBatch puts the messages of o before those of b.
+func (b *batch) prependBatch(o *batch) {
+	b.msgs = append(slices.Clip(o.msgs), b.msgs...)
+	b.labels = append(slices.Clip(o.labels), b.labels...)
+	b.rule = append(slices.Clip(o.rule), b.rule...)
+	b.size += o.size
 }
 
 // appendBatch appends the messages of o.

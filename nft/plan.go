@@ -59,6 +59,26 @@ type plan struct {
 	groups [][2]int
 }
 
+// prepend puts the messages of o before the plan's own, moving the
+// indexes the plan keeps of its messages.
+func (pl *plan) prepend(o *batch) {
+	n := len(o.msgs)
+	if n == 0 {
+		return
+	}
+	// The first message is now one that makes something, whose echo is
+	// small (see quietStart).
+	pl.batch.noGen = false
+	pl.batch.prependBatch(o)
+	for i := range pl.added {
+		pl.added[i].msg += n
+	}
+	for i := range pl.groups {
+		pl.groups[i][0] += n
+		pl.groups[i][1] += n
+	}
+}
+
 // makePlan diffs desired against actual.
 func makePlan(d *desired, st *actual) (*plan, error) {
 	p := &planner{d: d, st: st, next: &actual{tables: make(map[tableID]*haveTable, len(d.tables))}}

@@ -74,3 +74,34 @@ func TestRateestOrder(t *testing.T) {
 		t.Errorf("%d of %d orders accepted: the test must see both outcomes", accepted, len(places)*len(places))
 	}
 }
+
+// TestRateestFromPlacedTable: an estimator made by a -j RATEEST in a table
+// placed automatically (mangle, for its -j TTL) serves a -m rateest in the
+// owner's filter table within the same batch, as iptables-restore makes
+// mangle's rules before filter's: placement's new rules go first.
+func TestRateestFromPlacedTable(t *testing.T) {
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithOwner("t"))
+	rs, err := iptsave.Parse(strings.NewReader(`*mangle
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -j TTL --ttl-set 9
+-A POSTROUTING -j RATEEST --rateest-name nftsync-r2 --rateest-interval 1s --rateest-ewmalog 8s
+COMMIT
+*filter
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -m rateest --rateest nftsync-r2 --rateest-bps 1000 --rateest-lt -j ACCEPT
+COMMIT
+`), "rules", rule.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Apply(context.Background(), rs); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if out := ns.Exec("iptables-nft-save", "-t", "mangle"); !strings.Contains(out, "--rateest-name nftsync-r2") {
+		t.Errorf("RATEEST not placed in iptables' mangle:\n%s", out)
+	}
+	if p, err := b.Plan(context.Background(), rs); err != nil || len(p.Changes) != 0 {
+		t.Errorf("plan after apply: %v, %v", p, err)
+	}
+}
