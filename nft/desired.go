@@ -21,6 +21,9 @@ type wantChain struct {
 	base   *baseSpec
 	policy uint32
 	rules  []*wantRule
+	// udata is the chain's userdata: the mark of a segment (segments.go),
+	// else nil.
+	udata []byte
 }
 
 // wantTable is a desired owned table.

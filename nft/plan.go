@@ -149,7 +149,7 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 			p.chains.setPolicy(fam, wt.name, wc)
 			p.change(firewall.SetPolicy, wt.id, wc.name, policyName(wc.policy), 0)
 		}
-		nc := &haveChain{name: wc.name, base: wc.base, policy: wc.policy}
+		nc := &haveChain{name: wc.name, base: wc.base, policy: wc.policy, udata: wc.udata}
 		nt.chains = append(nt.chains, nc)
 		nt.byName[nc.name] = nc
 		if err := p.rules(wt, wc, hc, nc); err != nil {

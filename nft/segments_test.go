@@ -1,0 +1,325 @@
+package nft
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/netnstest"
+	"github.com/nftsync/nftsync/rule"
+)
+
+// fillers returns n rules that match no packet of the tests.
+func fillers(from, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("-d 10.%d.%d.1/32 -p tcp --dport 1 -j ACCEPT", 99, from+i)
+	}
+	return out
+}
+
+// segmentedRuleset is three long chains in filter OUTPUT, with policy
+// DROP: OUTPUT jumps to U and goes to G, U jumps to V; the decisive rules
+// sit in the last segments. Packets to 127.0.0.x (UDP, locally sent) are
+// dropped (send fails with EPERM) or accepted as iptables would:
+//
+//	.3: U returns from its last segment, OUTPUT accepts after the jump
+//	.4: nothing matches: OUTPUT's policy after its last segment, DROP
+//	.5: accepted in OUTPUT's last segment
+//	.6: V falls off its end, U accepts after the jump to V
+//	.7: V returns from a late segment, U drops after the jump
+//	.8: OUTPUT goes (-g) to G, G returns: OUTPUT's caller, policy DROP,
+//	    although OUTPUT accepts .8 further down
+//	.9: OUTPUT goes to G, G falls off its end: policy DROP too
+//	.10: U goes to V, V returns: back in OUTPUT after the jump to U,
+//	    which accepts .10
+func segmentedRuleset(t testing.TB) *firewall.Ruleset {
+	out := append(fillers(0, 20),
+		"-d 127.0.0.3 -j U", "-d 127.0.0.6 -j U", "-d 127.0.0.7 -j U", "-d 127.0.0.10 -j U",
+		"-d 127.0.0.3 -j ACCEPT", "-d 127.0.0.10 -j ACCEPT",
+		"-d 127.0.0.8 -g G", "-d 127.0.0.9 -g G", "-d 127.0.0.8 -j ACCEPT", "-d 127.0.0.9 -j ACCEPT")
+	out = append(out, fillers(40, 10)...)
+	out = append(out, "-d 127.0.0.5 -j ACCEPT", "-o lo -p tcp -j ACCEPT")
+	u := append(fillers(60, 20), "-d 127.0.0.3 -j RETURN", "-d 127.0.0.6 -j V", "-d 127.0.0.6 -j ACCEPT",
+		"-d 127.0.0.7 -j V", "-d 127.0.0.7 -j DROP", "-d 127.0.0.10 -g V")
+	u = append(u, fillers(90, 8)...)
+	u = append(u, "-j DROP")
+	v := append(fillers(110, 20), "-d 127.0.0.7 -j RETURN", "-d 127.0.0.10 -j RETURN")
+	v = append(v, fillers(140, 10)...)
+	g := append(fillers(160, 20), "-d 127.0.0.8 -j RETURN")
+	g = append(g, fillers(190, 10)...)
+	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "OUTPUT", "DROP", out...),
+		chain(t, rule.IPv4, "filter", "U", "", u...),
+		chain(t, rule.IPv4, "filter", "V", "", v...),
+		chain(t, rule.IPv4, "filter", "G", "", g...),
+	}}
+}
+
+// verdicts sends one UDP datagram to each of 127.0.0.3-10 from ns and
+// returns which were accepted.
+func verdicts(t *testing.T, ns *netnstest.NS) string {
+	t.Helper()
+	var out []string
+	for i := 3; i <= 10; i++ {
+		err := ns.Do(func() error {
+			c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.%d:9", i))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			_, err = c.Write([]byte("x"))
+			return err
+		})
+		switch {
+		case err == nil:
+			out = append(out, fmt.Sprintf(".%d accept", i))
+		case errors.Is(err, syscall.EPERM):
+			out = append(out, fmt.Sprintf(".%d drop", i))
+		default:
+			t.Fatalf("sending to 127.0.0.%d: %v", i, err)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// wantVerdicts are iptables' verdicts for segmentedRuleset (see there).
+const wantVerdicts = ".3 accept, .4 drop, .5 accept, .6 accept, .7 drop, .8 drop, .9 drop, .10 accept"
+
+var segChainRe = regexp.MustCompile(`(?m)^\tchain "?([A-Za-z0-9_-]+/seg\d+)"? \{`)
+
+// segments returns the names of the segment chains in the table.
+func segments(ns *netnstest.NS) []string {
+	var out []string
+	for _, m := range segChainRe.FindAllStringSubmatch(ns.Exec("nft", "list", "table", "ip", "nftsync-filter"), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestSegmentsPackets checks iptables' verdicts with packets through
+// segmented chains: RETURN from a late segment, the policy after the last
+// segment, nested segmented chains, -g into a segmented chain; then the
+// same verdicts once the segments are merged back (no WithSegments).
+func TestSegmentsPackets(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	ns.Exec("ip", "link", "set", "lo", "up")
+	b, _ := newBackend(t, ns, WithSegments(4))
+	rs := segmentedRuleset(t)
+	apply(t, b, rs)
+	segs := segments(ns)
+	for _, c := range []string{"OUTPUT", "U", "V", "G"} {
+		n := 0
+		for _, s := range segs {
+			if strings.HasPrefix(s, c+"/") {
+				n++
+			}
+		}
+		if n < 2 {
+			t.Fatalf("chain %s has %d segments, want several; segments: %v", c, n, segs)
+		}
+	}
+	if got := verdicts(t, ns); got != wantVerdicts {
+		t.Errorf("segmented verdicts:\n got %s\nwant %s", got, wantVerdicts)
+	}
+	// The counter of the rule accepting .5, in OUTPUT's last segment.
+	last := ""
+	for _, s := range segs {
+		if strings.HasPrefix(s, "OUTPUT/") {
+			last = s
+		}
+	}
+	listed := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", last)
+	if !regexp.MustCompile(`ip daddr 127\.0\.0\.5 counter packets 1 bytes \d+ accept`).MatchString(listed) {
+		t.Errorf("the rule accepting .5 did not count one packet:\n%s", listed)
+	}
+	checkNoop(t, b, rs)
+
+	// The same ruleset whole: the segments are merged back.
+	b.Close()
+	whole, _ := newBackend(t, ns)
+	p := apply(t, whole, segmentedRuleset(t))
+	for _, c := range p.Changes {
+		if c.Op != firewall.DeleteChain && c.Op != firewall.DeleteRule && c.Op != firewall.AddRule || c.Chain == "" {
+			t.Errorf("unexpected change merging segments: %+v", c)
+		}
+	}
+	if s := segments(ns); len(s) != 0 {
+		t.Fatalf("segments left: %v", s)
+	}
+	if got := verdicts(t, ns); got != wantVerdicts {
+		t.Errorf("whole verdicts:\n got %s\nwant %s", got, wantVerdicts)
+	}
+}
+
+// longChain returns filter INPUT, policy DROP, with the given rules.
+func longChain(t testing.TB, rules []string) *firewall.Ruleset {
+	return &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "INPUT", "DROP", rules...)}}
+}
+
+// segHandles returns the handles of every rule of the segmented INPUT,
+// by chain.
+func segHandles(t *testing.T, ns *netnstest.NS) map[string][]string {
+	out := map[string][]string{"INPUT": ruleHandles(t, ns, "ip", "nftsync-filter", "INPUT")}
+	for _, s := range segments(ns) {
+		out[s] = ruleHandles(t, ns, "ip", "nftsync-filter", s)
+	}
+	return out
+}
+
+// TestSegmentsConverge checks the convergence of the segmented layout
+// through changes that grow, shrink and edit a chain: each Apply leaves a
+// state that plans nothing, from memory and from a dump, whose Read fed
+// back changes nothing and whose second Apply keeps every handle; a
+// one-rule change touches one segment and is reported in the chain's
+// terms.
+func TestSegmentsConverge(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithSegments(10))
+	ctx := context.Background()
+	steps := []struct {
+		name string
+		edit func([]string) []string
+	}{
+		{"cold", nil},
+		{"insert in the middle", func(r []string) []string {
+			return append(r[:55:55], append([]string{"-s 10.9.9.9 -j DROP"}, r[55:]...)...)
+		}},
+		{"change one", func(r []string) []string { r[30] = "-s 10.9.9.8 -j DROP"; return r }},
+		{"delete a run (merge)", func(r []string) []string { return append(r[:20:20], r[28:]...) }},
+		{"insert a run (split)", func(r []string) []string {
+			return append(r[:70:70], append(fillers(0, 25), r[70:]...)...)
+		}},
+		{"delete the head's rules", func(r []string) []string { return r[12:] }},
+		{"shrink to short", func(r []string) []string { return r[:8] }},
+		{"grow again", func(r []string) []string { return append(r, fillers(0, 60)...) }},
+	}
+	var prev map[string][]string
+	cur := make([]string, 100)
+	for i := range cur {
+		cur[i] = fmt.Sprintf("-s 10.0.%d.%d -j ACCEPT", i/256, i%256)
+	}
+	for _, st := range steps {
+		if st.edit != nil {
+			cur = st.edit(slices.Clone(cur))
+		}
+		rs := longChain(t, cur)
+		p := apply(t, b, rs)
+		for _, c := range p.Changes {
+			if c.Chain != "INPUT" {
+				t.Errorf("%s: change outside INPUT: %+v", st.name, c)
+			}
+		}
+		if st.name == "insert in the middle" || st.name == "change one" {
+			// One segment rewritten: the other segments keep every
+			// handle, and the plan is the rule's change at its place.
+			want := map[string]int{"insert in the middle": 1, "change one": 2}[st.name]
+			if len(p.Changes) != want {
+				t.Errorf("%s: %d changes, want %d: %+v", st.name, len(p.Changes), want, p.Changes)
+			}
+			for _, c := range p.Changes {
+				if c.Op == firewall.AddRule && c.Position != map[string]int{"insert in the middle": 55, "change one": 30}[st.name] {
+					t.Errorf("%s: added at %d: %+v", st.name, c.Position, c)
+				}
+			}
+			now := segHandles(t, ns)
+			changed := 0
+			for name, hs := range now {
+				if strings.Join(hs, "\n") != strings.Join(prev[name], "\n") {
+					changed++
+				}
+			}
+			if changed != 1 {
+				t.Errorf("%s: %d kernel chains changed, want 1", st.name, changed)
+			}
+		}
+		if st.name != "shrink to short" && len(segments(ns)) < 3 {
+			t.Errorf("%s: segments %v, want several", st.name, segments(ns))
+		}
+		if st.name == "shrink to short" && len(segments(ns)) != 0 {
+			t.Errorf("%s: segments %v, want none", st.name, segments(ns))
+		}
+		prev = segHandles(t, ns)
+		checkNoop(t, b, rs)
+		// Planned from a dump, by another backend.
+		fresh, _ := newBackend(t, ns, WithSegments(10))
+		if pl, err := fresh.Plan(ctx, longChain(t, cur)); err != nil || len(pl.Changes) != 0 {
+			t.Fatalf("%s: plan from a dump: %v %+v", st.name, err, pl)
+		}
+		// Read shows one chain, whose rules fed back change nothing.
+		read, err := fresh.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(read.Chains) != 1 || len(read.Chains[0].Rules) != len(rs.Chains[0].Rules) {
+			t.Fatalf("%s: Read: %d chains, want INPUT alone with %d rules", st.name, len(read.Chains), len(rs.Chains[0].Rules))
+		}
+		for i, r := range read.Chains[0].Rules {
+			if r.Spec.String() != rs.Chains[0].Rules[i].Spec.String() {
+				t.Fatalf("%s: Read rule %d: %s, want %s", st.name, i, r.Spec, rs.Chains[0].Rules[i].Spec)
+			}
+		}
+		fresh.Close()
+		b.forget()
+		if p := apply(t, b, read); len(p.Changes) != 0 {
+			t.Errorf("%s: Read fed back changed %+v", st.name, p.Changes)
+		}
+		if now := segHandles(t, ns); fmt.Sprint(now) != fmt.Sprint(prev) {
+			t.Errorf("%s: handles moved by applying the same state again", st.name)
+		}
+	}
+	if err := b.CleanUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if out := ns.Exec("nft", "list", "ruleset"); strings.TrimSpace(out) != "" {
+		t.Errorf("CleanUp left:\n%s", out)
+	}
+}
+
+// TestSegmentsDepthBudget checks that nested long chains get no more
+// segments than the kernel's 16 levels allow: the ruleset loads.
+func TestSegmentsDepthBudget(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithSegments(2))
+	var chains []*firewall.Chain
+	for i := 0; i < 4; i++ {
+		rs := fillers(i*40, 40)
+		if i < 3 {
+			rs = append(rs, fmt.Sprintf("-j C%d", i+1))
+		}
+		name := fmt.Sprintf("C%d", i)
+		if i == 0 {
+			name = "INPUT"
+		}
+		chains = append(chains, chain(t, rule.IPv4, "filter", name, "", rs...))
+	}
+	chains[0].Policy = "ACCEPT"
+	rs := &firewall.Ruleset{Chains: chains}
+	apply(t, b, rs)
+	if n := len(segments(ns)); n < 4 {
+		t.Errorf("%d segments, want some in every chain", n)
+	}
+	checkNoop(t, b, rs)
+}
+
+// TestSegmentNamesRefused checks that a declared chain named like a
+// segment is refused while segmenting.
+func TestSegmentNamesRefused(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithSegments(2))
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", segName("X", 1), "")}}
+	if _, err := b.Apply(context.Background(), rs); err == nil || !strings.Contains(err.Error(), "segments") {
+		t.Fatalf("Apply: %v, want a refusal naming segments", err)
+	}
+}
