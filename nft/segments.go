@@ -186,30 +186,47 @@ func (s *segmenter) linkOf(fam rule.Family, hr *haveRule) (string, bool) {
 	return target, true
 }
 
+// segRef is a kernel chain of a segmented chain and the index of its
+// link to the next segment (-1 in the last).
+type segRef struct {
+	hc   *haveChain
+	link int
+}
+
+// rules returns the segment's rules but its link.
+func (r segRef) rules() []*haveRule {
+	if r.link < 0 {
+		return r.hc.rules
+	}
+	return append(r.hc.rules[:r.link:r.link], r.hc.rules[r.link+1:]...)
+}
+
 // follow returns the chain c of ht and its segments in order (nil when c
-// does not exist): from c, each segment's last rule is the link to the
-// next, a chain marked as a segment of c.
-func (s *segmenter) follow(fam rule.Family, ht *haveTable, c string) []*haveChain {
+// does not exist): from c, each segment's link (its last rule, unless
+// someone added rules after it) leads to the next, a chain marked as a
+// segment of c.
+func (s *segmenter) follow(fam rule.Family, ht *haveTable, c string) []segRef {
 	if ht == nil || ht.byName[c] == nil {
 		return nil
 	}
-	segs := []*haveChain{ht.byName[c]}
+	segs := []segRef{{ht.byName[c], -1}}
 	seen := map[string]bool{c: true}
 	for {
-		last := segs[len(segs)-1]
-		if len(last.rules) == 0 {
+		last := &segs[len(segs)-1]
+		var next *haveChain
+		for i := len(last.hc.rules) - 1; i >= 0 && next == nil; i-- {
+			t, ok := s.linkOf(fam, last.hc.rules[i])
+			if n := ht.byName[t]; ok && n != nil && !seen[t] {
+				if of, ok := segmentOf(n); ok && of == c {
+					next, last.link = n, i
+				}
+			}
+		}
+		if next == nil {
 			return segs
 		}
-		t, ok := s.linkOf(fam, last.rules[len(last.rules)-1])
-		next := ht.byName[t]
-		if !ok || next == nil || seen[t] {
-			return segs
-		}
-		if of, ok := segmentOf(next); !ok || of != c {
-			return segs
-		}
-		seen[t] = true
-		segs = append(segs, next)
+		seen[next.name] = true
+		segs = append(segs, segRef{next, -1})
 	}
 }
 
@@ -248,13 +265,9 @@ func mergeSegments(st *actual) *actual {
 				continue
 			}
 			mc := &haveChain{name: hc.name, base: hc.base, policy: hc.policy, udata: hc.udata}
-			for i, sc := range segs {
-				rs := sc.rules
-				if i < len(segs)-1 {
-					rs = rs[:len(rs)-1]
-				}
-				mc.rules = append(mc.rules, rs...)
-				used[sc.name] = true
+			for _, sc := range segs {
+				mc.rules = append(mc.rules, sc.rules()...)
+				used[sc.hc.name] = true
 			}
 			merged[hc.name] = mc
 		}
@@ -380,12 +393,8 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	var have, haveSeg []int
 	haveOff := map[string]segPos{}
 	for si, sc := range segs {
-		rs := sc.rules
-		if si < len(segs)-1 {
-			rs = rs[:len(rs)-1] // the link
-		}
-		haveOff[sc.name] = segPos{wc.name, len(have)}
-		for _, hr := range rs {
+		haveOff[sc.hc.name] = segPos{wc.name, len(have)}
+		for _, hr := range sc.rules() {
 			id := -1 - len(have)
 			if e := p.identify(fam, hr); e != nil {
 				if known, ok := ids[e]; ok {
@@ -404,7 +413,7 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	for i := range groups {
 		groups[i] = &group{name: wc.name}
 		if i < len(segs) {
-			groups[i].hc, groups[i].name = segs[i], segs[i].name
+			groups[i].hc, groups[i].name = segs[i].hc, segs[i].hc.name
 		}
 	}
 	// A new rule in the place of deleted ones goes to the segment that
@@ -458,7 +467,7 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	// Rules matched in one segment and laid out in another are moved.
 	for _, g := range groups {
 		for j := g.lo; j < g.hi; j++ {
-			if i := match[j]; i >= 0 && segs[haveSeg[i]] != g.hc {
+			if i := match[j]; i >= 0 && segs[haveSeg[i]].hc != g.hc {
 				sm.moved[movedKey{wt.id, wc.name, wc.rules[j].ent.spec}]++
 			}
 		}

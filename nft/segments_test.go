@@ -323,3 +323,113 @@ func TestSegmentNamesRefused(t *testing.T) {
 		t.Fatalf("Apply: %v, want a refusal naming segments", err)
 	}
 }
+
+// segmentRules returns the rules of INPUT: n rules from 10.0.0.0.
+func segmentRules(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("-s 10.0.%d.%d -j ACCEPT", i/256, i%256)
+	}
+	return out
+}
+
+// TestSegmentsDrift changes segments behind the backend's back: each
+// change is an owned foreign commit to the watcher, Read shows it in
+// INPUT's terms, and Apply repairs it to the state a clean install
+// gives, which plans nothing after.
+func TestSegmentsDrift(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithSegments(10))
+	w, err := b.Watch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ch := events(t, w)
+	rs := longChain(t, segmentRules(60))
+	apply(t, b, rs)
+	if ev := nextEvent(t, ch); !ev.Owned || !b.Committed(ev.Gen) {
+		t.Fatalf("own segmented apply: %+v, want an own commit", ev)
+	}
+	segs := segments(ns)
+	if len(segs) < 3 {
+		t.Fatalf("segments %v, want several", segs)
+	}
+	// linkHandle is the handle of the link ending a segment.
+	linkHandle := func(seg string) string {
+		hs := ruleHandles(t, ns, "ip", "nftsync-filter", seg)
+		return strings.Fields(hs[len(hs)-1])[0]
+	}
+	cases := []struct {
+		name   string
+		script func() string
+		read   func(*firewall.Ruleset) error // checks Read before the repair
+	}{
+		{"foreign rule in a segment", func() string {
+			return "add rule ip nftsync-filter " + segs[1] + " counter accept"
+		}, func(got *firewall.Ruleset) error {
+			if len(got.Chains) != 1 || len(got.Chains[0].Rules) != 61 {
+				return fmt.Errorf("want INPUT alone with 61 rules")
+			}
+			return nil
+		}},
+		{"rule deleted in a segment", func() string {
+			return "delete rule ip nftsync-filter " + segs[0] + " handle " + handleOf(t, ns, "ip", "nftsync-filter", segs[0], 0)
+		}, nil},
+		{"link deleted", func() string {
+			return "delete rule ip nftsync-filter " + segs[0] + " handle " + linkHandle(segs[0])
+		}, nil},
+		{"segment flushed", func() string { return "flush chain ip nftsync-filter " + segs[1] }, nil},
+		{"segment deleted", func() string {
+			return "delete rule ip nftsync-filter " + segs[0] + " handle " + linkHandle(segs[0]) + "\n" +
+				"flush chain ip nftsync-filter " + segs[1] + "\ndelete chain ip nftsync-filter " + segs[1]
+		}, nil},
+		{"mark of a segment lost", func() string {
+			// The same chain without its mark, rules and link as they were.
+			return "delete rule ip nftsync-filter INPUT handle " + linkHandle("INPUT") + "\n" +
+				"flush chain ip nftsync-filter " + segs[0] + "\ndelete chain ip nftsync-filter " + segs[0] + "\n" +
+				"add chain ip nftsync-filter " + segs[0] + "\nadd rule ip nftsync-filter " + segs[0] + " counter accept\n" +
+				"add rule ip nftsync-filter INPUT goto " + segs[0]
+		}, nil},
+	}
+	for _, c := range cases {
+		ns.NFT(c.script())
+		if ev := nextEvent(t, ch); !ev.Owned || b.Committed(ev.Gen) {
+			t.Fatalf("%s: %+v, want an owned foreign commit", c.name, ev)
+		}
+		if c.read != nil {
+			got, err := b.Read(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.read(got); err != nil {
+				t.Errorf("%s: Read: %v", c.name, err)
+			}
+		}
+		if p := apply(t, b, longChain(t, segmentRules(60))); p.Empty() {
+			t.Errorf("%s: nothing repaired", c.name)
+		}
+		if ev := nextEvent(t, ch); !ev.Owned || !b.Committed(ev.Gen) {
+			t.Fatalf("%s: repair %+v, want an own commit", c.name, ev)
+		}
+		got, err := b.Read(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := segmentRules(60); len(got.Chains) != 1 || chainText(got.Chains[0]) != chainText(longChain(t, want).Chains[0]) {
+			t.Errorf("%s: repaired to\n%s", c.name, chainText(got.Chains[0]))
+		}
+		checkNoop(t, b, rs)
+		segs = segments(ns)
+	}
+}
+
+// chainText is a chain's rules, one a line.
+func chainText(c *firewall.Chain) string {
+	var s strings.Builder
+	for _, r := range c.Rules {
+		s.WriteString(r.Spec.String() + "\n")
+	}
+	return s.String()
+}
