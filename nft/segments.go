@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/firewall"
-	"github.com/nftsync/nftsync/internal/lcs"
 	"github.com/nftsync/nftsync/rule"
 )
 
@@ -378,35 +377,26 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		return []*wantChain{wc}, nil
 	}
 	// Match the rules of the segments, in order, with the desired ones.
-	p := &planner{d: d}
-	ids := make(map[*entry]int, m)
-	want := make([]int, m)
-	for j, wr := range wc.rules {
-		e := d.class(wr.ent)
-		id, ok := ids[e]
-		if !ok {
-			id = len(ids)
-			ids[e] = id
-		}
-		want[j] = id
-	}
-	var have, haveSeg []int
+	var have []*haveRule
+	offs := make([]int, len(segs)+1) // segment si holds have[offs[si]:offs[si+1]]
 	haveOff := map[string]segPos{}
 	for si, sc := range segs {
 		haveOff[sc.hc.name] = segPos{wc.name, len(have)}
-		for _, hr := range sc.rules() {
-			id := -1 - len(have)
-			if e := p.identify(fam, hr); e != nil {
-				if known, ok := ids[e]; ok {
-					id = known
-				}
-			}
-			have = append(have, id)
-			haveSeg = append(haveSeg, si)
-		}
+		have = append(have, sc.rules()...)
+		offs[si+1] = len(have)
 	}
 	sm.have[wt.id] = mergePos(sm.have[wt.id], haveOff)
-	match := lcs.Match(have, want)
+	p := &planner{d: d}
+	match := p.matchRules(fam, have, wc.rules)
+	// segOf returns the segment holding have[i], for i not decreasing
+	// from one call to the next.
+	si := 0
+	segOf := func(i int) int {
+		for offs[si+1] <= i {
+			si++
+		}
+		return si
+	}
 	// Each desired rule goes to the segment holding it, a new one to that
 	// of the rule before it (the first segment when none is before).
 	groups := make([]*group, max(len(segs), 1))
@@ -430,9 +420,9 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	for j := range wc.rules {
 		switch i := match[j]; {
 		case i >= 0:
-			cur, last = haveSeg[i], i
+			cur, last = segOf(i), i
 		case last+1 < len(have) && !kept[last+1]:
-			cur = haveSeg[last+1]
+			cur = segOf(last + 1)
 		}
 		count[cur]++
 	}
@@ -465,9 +455,10 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		}
 	}
 	// Rules matched in one segment and laid out in another are moved.
+	si = 0
 	for _, g := range groups {
 		for j := g.lo; j < g.hi; j++ {
-			if i := match[j]; i >= 0 && segs[haveSeg[i]].hc != g.hc {
+			if i := match[j]; i >= 0 && segs[segOf(i)].hc != g.hc {
 				sm.moved[movedKey{wt.id, wc.name, wc.rules[j].ent.spec}]++
 			}
 		}
