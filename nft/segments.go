@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,26 +15,36 @@ import (
 // to a chain rebuilds that chain's whole rule array, so inserting one rule
 // into a 100k-rule chain costs ~78 ms of kernel time whatever nftsync
 // does. An iptables chain C longer than the threshold is therefore kept
-// as a list of kernel chains ("segments") of about n rules each: C itself
-// (for a built-in chain, its base chain) holds the first rules and ends
-// with `goto` to the second segment, and so on. `goto` does not push the
-// jump stack, so RETURN in any segment returns to C's caller, falling off
-// the last segment of a built-in chain applies its policy, and `-j C` or
-// `-g C` enter the first segment: exactly iptables' meaning. A one-rule
-// change rewrites the one segment holding the rule.
+// as kernel chains ("segments") of about n rules each; C itself (for a
+// built-in chain, its base chain) holds the first rules, and a one-rule
+// change rewrites the one segment holding the rule. Two layouts keep
+// iptables' meaning exactly:
+//
+//   - gotos: C ends with `goto` to the second segment, which ends with
+//     `goto` to the third, and so on. `goto` does not push the jump stack,
+//     so RETURN in any segment returns to C's caller, -g X in a segment
+//     makes X return there too, falling off the last segment of a built-in
+//     chain applies its policy, and `-j C` or `-g C` enter the first
+//     segment.
+//   - jumps, for a chain none of whose rules is RETURN or -g: C ends with
+//     `jump` to each further segment in order. A segment that ends returns
+//     to C, which jumps to the next; no rule of a segment can leave C
+//     otherwise than with a final verdict, which ends the evaluation in
+//     both layouts. This layout costs one level of the kernel's bound
+//     below, whatever the number of segments.
 //
 // A segment is a regular chain named "C/segK", K > 0 padded with zeros to
 // 29 characters or more (INPUT/seg0000000000000000001), whose chain
 // userdata is the mark "segment of C" (a TLV of type udSegment holding C's
 // name); K identifies the segment and never changes, the order is that of
-// the gotos. iptables refuses chain names longer than 28 characters (-N
+// the links. iptables refuses chain names longer than 28 characters (-N
 // and -j), as does nftsync's rule parser for jump targets, so no iptables
 // chain or jump can name a segment, while nft still reads the name (with
 // a space, `nft list chain` and `nft -f` of a listing would fail); the
 // compile refuses a declared chain named like a segment all the same
 // while segmenting (the engine itself accepts names up to 255 bytes).
-// The goto ending a segment (a "link") carries the
-// userdata TLV udSegment holding its target, so that it is recognised
+// A link (the goto or jump to a segment) carries the userdata TLV
+// udSegment or udSegmentJump holding its target, so that it is recognised
 // after a dump. Read, list and diff show one chain C: the segments'
 // rules in order, without the links (mergeSegments); the plan's changes
 // name C and positions in C, and rules moved between segments by a
@@ -41,18 +52,19 @@ import (
 //
 // Assignment is stable: a kept rule stays in the segment that holds it,
 // so it keeps its handle; a new rule joins the segment of the rule before
-// it. A segment that grows past 2n rules is split into pieces of about n,
-// one that shrinks below n/2 is merged with a neighbour, moving rules in
-// the same atomic batch. The state after an Apply is one these rules
-// leave alone, so a second Apply plans nothing.
+// it (or of the deleted rule it replaces). A segment that grows past 2n
+// rules is split into pieces of about n, one that shrinks below n/2 is
+// merged with a neighbour, moving rules in the same atomic batch. The
+// state after an Apply is one these rules leave alone, so a second Apply
+// plans nothing.
 //
 // The kernel bounds the layout: it validates a table by walking every
 // jump and goto from the base chains and refuses (EMLINK) a chain entered
 // at level 16 (NFT_JUMP_STACK_SIZE), and a goto counts as a level there
 // although it does not push the stack at run time (measured: a base chain
-// with 15 gotos in a row loads, 16 do not). So a chain gets at most as
-// many segments as the jumps around it leave levels for (budgets); past
-// that its segments grow beyond 2n rules.
+// with 15 gotos in a row loads, 16 do not). So a chain linked by gotos
+// gets at most as many segments as the jumps around it leave levels for
+// (budgets); past that its segments grow beyond 2n rules.
 
 const (
 	// udSegment is the userdata TLV type of a segment's mark (chain
@@ -62,6 +74,9 @@ const (
 	// maxLevel is the deepest level the kernel lets a chain be entered
 	// at: NFT_JUMP_STACK_SIZE - 1, a base chain being level 0.
 	maxLevel = 15
+	// udSegmentJump is the rule userdata TLV type of a link that jumps
+	// (the layout of a chain without RETURN or -g).
+	udSegmentJump = 0xc
 	// segSep starts the suffix of a segment's name.
 	segSep = "/seg"
 )
@@ -73,7 +88,7 @@ type segmenter struct {
 	// links are the entries of the gotos between segments, by family and
 	// target, kept across Applies so that the state in memory recognises
 	// them by pointer.
-	links map[specKey]*entry
+	links map[linkKey]*entry
 }
 
 // segName returns the name of segment id of chain c: c, "/seg" and id,
@@ -118,19 +133,33 @@ func segmentOf(hc *haveChain) (string, bool) {
 
 // linkSpec is how a link shows in plans and errors: not an iptables rule,
 // so never equal to one's spec.
-func linkSpec(target string) string { return "<goto segment " + strconv.Quote(target) + ">" }
+func linkSpec(target string, jump bool) string {
+	if jump {
+		return "<jump segment " + strconv.Quote(target) + ">"
+	}
+	return "<goto segment " + strconv.Quote(target) + ">"
+}
 
-// newLink builds the entry of a goto to a segment.
-func newLink(fam rule.Family, target string) (*entry, error) {
+// isLinkSpec reports whether a change's rule is a link.
+func isLinkSpec(s string) bool {
+	return strings.HasPrefix(s, "<goto segment ") || strings.HasPrefix(s, "<jump segment ")
+}
+
+// newLink builds the entry of a goto (or jump) to a segment.
+func newLink(fam rule.Family, target string, jump bool) (*entry, error) {
 	if len(target) > 255 {
 		return nil, fmt.Errorf("segment name %q too long", target)
 	}
 	x := &expr.Verdict{Kind: expr.VerdictGoto, Chain: target}
+	typ := byte(udSegment)
+	if jump {
+		x.Kind, typ = expr.VerdictJump, udSegmentJump
+	}
 	b, err := rule.MarshalExpr(nfproto(fam), x)
 	if err != nil {
-		return nil, fmt.Errorf("marshalling the goto to segment %q: %w", target, err)
+		return nil, fmt.Errorf("marshalling the link to segment %q: %w", target, err)
 	}
-	e := &entry{fam: fam, spec: linkSpec(target)}
+	e := &entry{fam: fam, spec: linkSpec(target, jump)}
 	if n := normalize(x); n != expr.Any(x) {
 		nb, err := rule.MarshalExpr(nfproto(fam), n)
 		if err != nil {
@@ -138,46 +167,53 @@ func newLink(fam rule.Family, target string) (*entry, error) {
 		}
 		e.norms = []normElem{{0, nb}}
 	}
-	ud := append([]byte{udSegment, byte(len(target))}, target...)
+	ud := append([]byte{typ, byte(len(target))}, target...)
 	if err := e.setBody([][]byte{b}, ud, nil); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// link returns the (cached) entry of a goto to target.
-func (s *segmenter) link(fam rule.Family, target string) (*entry, error) {
-	k := specKey{fam, target}
+// linkKey finds a link's entry.
+type linkKey struct {
+	fam    rule.Family
+	target string
+	jump   bool
+}
+
+// link returns the (cached) entry of a link to target.
+func (s *segmenter) link(fam rule.Family, target string, jump bool) (*entry, error) {
+	k := linkKey{fam, target, jump}
 	if e := s.links[k]; e != nil {
 		return e, nil
 	}
-	e, err := newLink(fam, target)
+	e, err := newLink(fam, target, jump)
 	if err != nil {
 		return nil, err
 	}
 	if s.links == nil {
-		s.links = map[specKey]*entry{}
+		s.links = map[linkKey]*entry{}
 	}
 	s.links[k] = e
 	return e, nil
 }
 
 // linkOf returns the segment a rule goes to when it is a link: its
-// userdata says so and its expression is that goto (a dumped rule is
-// then known as the link entry).
+// userdata says so and its expression is that goto or jump (a dumped
+// rule is then known as the link entry).
 func (s *segmenter) linkOf(fam rule.Family, hr *haveRule) (string, bool) {
 	ud := hr.udata
 	if hr.ent != nil {
 		ud = hr.ent.userdata()
 	}
-	if len(ud) < 2 || ud[0] != udSegment || int(ud[1]) != len(ud)-2 {
+	if len(ud) < 2 || ud[0] != udSegment && ud[0] != udSegmentJump || int(ud[1]) != len(ud)-2 {
 		return "", false
 	}
 	target := string(ud[2:])
 	if hr.ent != nil {
 		return target, true
 	}
-	e, err := s.link(fam, target)
+	e, err := s.link(fam, target, ud[0] == udSegmentJump)
 	if err != nil || !e.sameExprs(nfproto(fam), hr.elems) {
 		return "", false
 	}
@@ -185,48 +221,76 @@ func (s *segmenter) linkOf(fam rule.Family, hr *haveRule) (string, bool) {
 	return target, true
 }
 
-// segRef is a kernel chain of a segmented chain and the index of its
-// link to the next segment (-1 in the last).
+// segRef is a kernel chain of a segmented chain and the range of its
+// links to further segments, rules[from:to].
 type segRef struct {
-	hc   *haveChain
-	link int
+	hc       *haveChain
+	from, to int
 }
 
-// rules returns the segment's rules but its link.
+// rules returns the segment's rules but its links.
 func (r segRef) rules() []*haveRule {
-	if r.link < 0 {
+	if r.from == r.to {
 		return r.hc.rules
 	}
-	return append(r.hc.rules[:r.link:r.link], r.hc.rules[r.link+1:]...)
+	return append(r.hc.rules[:r.from:r.from], r.hc.rules[r.to:]...)
 }
 
-// follow returns the chain c of ht and its segments in order (nil when c
-// does not exist): from c, each segment's link (its last rule, unless
-// someone added rules after it) leads to the next, a chain marked as a
-// segment of c.
+// maxAfterLinks is how many rules someone may have added after a
+// segment's links for them to be found still; past that the segments
+// they lead to are taken for stale and made again.
+const maxAfterLinks = 16
+
+// follow returns the chain c of ht and its segments in the order their
+// rules are evaluated (nil when c does not exist): each kernel chain's
+// rules, then the segments its links (its last rules) lead to, in order,
+// each a chain marked as a segment of c.
 func (s *segmenter) follow(fam rule.Family, ht *haveTable, c string) []segRef {
 	if ht == nil || ht.byName[c] == nil {
 		return nil
 	}
-	segs := []segRef{{ht.byName[c], -1}}
-	seen := map[string]bool{c: true}
-	for {
-		last := &segs[len(segs)-1]
-		var next *haveChain
-		for i := len(last.hc.rules) - 1; i >= 0 && next == nil; i-- {
-			t, ok := s.linkOf(fam, last.hc.rules[i])
+	var segs []segRef
+	seen := map[string]bool{}
+	var walk func(hc *haveChain)
+	walk = func(hc *haveChain) {
+		seen[hc.name] = true
+		rs := hc.rules
+		// valid returns the segment rule i links to.
+		valid := func(i int) *haveChain {
+			t, ok := s.linkOf(fam, rs[i])
 			if n := ht.byName[t]; ok && n != nil && !seen[t] {
 				if of, ok := segmentOf(n); ok && of == c {
-					next, last.link = n, i
+					return n
 				}
 			}
+			return nil
 		}
-		if next == nil {
-			return segs
+		end := len(rs)
+		for end > 0 && len(rs)-end < maxAfterLinks && valid(end-1) == nil {
+			end--
 		}
-		seen[next.name] = true
-		segs = append(segs, segRef{next, -1})
+		var next []*haveChain
+		from := end
+		for from > 0 {
+			n := valid(from - 1)
+			if n == nil || slices.Contains(next, n) {
+				break
+			}
+			next = append(next, n)
+			from--
+		}
+		if len(next) == 0 {
+			from, end = len(rs), len(rs)
+		}
+		segs = append(segs, segRef{hc, from, end})
+		for k := len(next) - 1; k >= 0; k-- {
+			if !seen[next[k].name] {
+				walk(next[k])
+			}
+		}
 	}
+	walk(ht.byName[c])
+	return segs
 }
 
 // hasSegments reports whether st holds any segment.
@@ -331,7 +395,7 @@ func (s *segmenter) layout(d *desired, st *actual) (*desired, *segMap, error) {
 		nt := &wantTable{id: wt.id, name: wt.name, byName: make(map[string]*wantChain, len(wt.chains))}
 		kd.tables = append(kd.tables, nt)
 		kd.byID[wt.id] = nt
-		var budget map[string]int
+		var budget map[string]budget
 		if s.n > 0 {
 			for _, wc := range wt.chains {
 				if _, _, ok := parseSegName(wc.name); ok {
@@ -364,11 +428,11 @@ func (s *segmenter) layout(d *desired, st *actual) (*desired, *segMap, error) {
 }
 
 // chain lays out one desired chain in at most k segments (k 0: one).
-func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChain, k int, sm *segMap) ([]*wantChain, error) {
+func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChain, bud budget, sm *segMap) ([]*wantChain, error) {
 	fam := wt.id.Fam
 	segs := s.follow(fam, ht, wc.name)
 	m := len(wc.rules)
-	k = max(k, 1)
+	k := max(bud.k, 1)
 	if len(wc.name)+len(segSep)+12 > 255 {
 		k = 1 // no room for a segment's name
 	}
@@ -465,7 +529,7 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	}
 	out := make([]*wantChain, len(groups))
 	wantOff := map[string]segPos{}
-	src := &firewall.Chain{Family: fam, Table: wt.id.Table, Name: wc.name, Rules: []firewall.Rule{{Label: "goto between segments of " + wc.name}}}
+	src := &firewall.Chain{Family: fam, Table: wt.id.Table, Name: wc.name, Rules: []firewall.Rule{{Label: "link between segments of " + wc.name}}}
 	for gi, g := range groups {
 		c := &wantChain{name: g.name, rules: wc.rules[g.lo:g.hi:g.hi]}
 		if gi == 0 {
@@ -473,16 +537,22 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		} else {
 			c.udata = segMark(wc.name)
 		}
-		if gi < len(groups)-1 {
-			e, err := s.link(fam, groups[gi+1].name)
-			if err != nil {
-				return nil, err
-			}
-			c.rules = append(c.rules, &wantRule{src: src, ent: e})
-			sm.links = append(sm.links, e)
-		}
 		wantOff[c.name] = segPos{wc.name, g.lo}
 		out[gi] = c
+	}
+	// With jumps, the chain itself ends with a jump to each segment;
+	// with gotos, each segment but the last goes to the next.
+	for gi := 1; gi < len(groups); gi++ {
+		from := out[gi-1]
+		if bud.jump {
+			from = out[0]
+		}
+		e, err := s.link(fam, out[gi].name, bud.jump)
+		if err != nil {
+			return nil, err
+		}
+		from.rules = append(from.rules, &wantRule{src: src, ent: e})
+		sm.links = append(sm.links, e)
 	}
 	sm.want[wt.id] = mergePos(sm.want[wt.id], wantOff)
 	return out, nil
@@ -564,77 +634,120 @@ func short(groups []*group, n int) int {
 	return -1
 }
 
-// budgets returns the most segments each long chain of wt may have so
-// that no chain is entered past maxLevel (see the kernel bound above):
-// a chain's levels left over by the longest path of jumps through it are
-// shared among the long chains (longer than n) on such a path.
-func budgets(wt *wantTable, n int) map[string]int {
+// budget is how a long chain may be laid out: in at most k segments,
+// linked by jumps from the chain itself when jump is set.
+type budget struct {
+	k    int
+	jump bool
+}
+
+// budgets returns how each long chain of wt may be laid out so that no
+// chain is entered past maxLevel (see the kernel bound above). A chain
+// none of whose rules returns (RETURN) or goes (-g) is laid out with
+// jumps, which costs one level whatever the number of segments; the
+// levels a chain's longest path of jumps leaves over, less one for each
+// such chain on the path, are shared among the other long chains on it.
+func budgets(wt *wantTable, n int) map[string]budget {
 	edges := make(map[string][]string, len(wt.chains))
-	long := map[string]int{}
+	// imp and pur are 1 for a long chain laid out with gotos and with
+	// jumps.
+	imp, pur := map[string]int{}, map[string]int{}
 	for _, wc := range wt.chains {
-		if len(wc.rules) > n {
-			long[wc.name] = 1
-		}
 		seen := map[string]bool{}
+		pure := true
 		for _, wr := range wc.rules {
-			j, ok := wr.src.Rules[wr.idx].Spec.Target.(*rule.Jump)
-			if ok && wt.byName[j.Chain] != nil && !seen[j.Chain] {
-				seen[j.Chain] = true
-				edges[wc.name] = append(edges[wc.name], j.Chain)
+			switch t := wr.src.Rules[wr.idx].Spec.Target.(type) {
+			case *rule.Jump:
+				pure = pure && !t.Goto
+				if wt.byName[t.Chain] != nil && !seen[t.Chain] {
+					seen[t.Chain] = true
+					edges[wc.name] = append(edges[wc.name], t.Chain)
+				}
+			case *rule.Verdict:
+				pure = pure && t.Kind != "RETURN"
+			}
+		}
+		if len(wc.rules) > n {
+			if pure {
+				pur[wc.name] = 1
+			} else {
+				imp[wc.name] = 1
 			}
 		}
 	}
-	// height: the longest path of jumps below a chain; downs: the most
-	// long chains on one (both maxLevel+1 on a loop, which the kernel
-	// refuses anyway).
-	height, downs := map[string]int{}, map[string]int{}
-	const visiting = -1
-	var below func(c string, depth int) (int, int)
-	below = func(c string, depth int) (int, int) {
-		if h, ok := height[c]; ok {
-			if h == visiting {
-				return maxLevel + 1, maxLevel + 1
+	// below: the longest path of jumps under a chain and the most long
+	// chains of each kind on one, the chain included (maxLevel+1 on a
+	// loop, which the kernel refuses anyway).
+	type counts struct{ h, imp, pur int }
+	under := map[string]*counts{}
+	visiting := &counts{}
+	var below func(c string, depth int) counts
+	below = func(c string, depth int) counts {
+		if u := under[c]; u != nil {
+			if u == visiting {
+				return counts{maxLevel + 1, maxLevel + 1, maxLevel + 1}
 			}
-			return h, downs[c]
+			return *u
 		}
 		if depth > maxLevel {
-			return maxLevel + 1, maxLevel + 1
+			return counts{maxLevel + 1, maxLevel + 1, maxLevel + 1}
 		}
-		height[c] = visiting
-		h, l := 0, 0
+		under[c] = visiting
+		var u counts
 		for _, t := range edges[c] {
-			th, tl := below(t, depth+1)
-			h, l = max(h, th+1), max(l, tl)
+			tu := below(t, depth+1)
+			u = counts{max(u.h, tu.h+1), max(u.imp, tu.imp), max(u.pur, tu.pur)}
 		}
-		height[c], downs[c] = h, l+long[c]
-		return h, l + long[c]
+		u.imp += imp[c]
+		u.pur += pur[c]
+		under[c] = &u
+		return u
 	}
-	// depth: the longest path of jumps from a base chain; ups: the most
-	// long chains on one, the chain included.
-	depth, ups := map[string]int{}, map[string]int{}
-	var above func(c string, lvl, l int)
-	above = func(c string, lvl, l int) {
-		l += long[c]
-		if d, ok := depth[c]; ok && d >= lvl && ups[c] >= l || lvl > maxLevel {
-			depth[c] = max(depth[c], lvl)
+	// above: the longest path of jumps from a base chain to a chain and
+	// the most long chains of each kind on one, the chain included.
+	over := map[string]*counts{}
+	var above func(c string, at counts)
+	above = func(c string, at counts) {
+		at.imp += imp[c]
+		at.pur += pur[c]
+		o := over[c]
+		if o != nil && o.h >= at.h && o.imp >= at.imp && o.pur >= at.pur || at.h > maxLevel {
 			return
 		}
-		depth[c], ups[c] = max(depth[c], lvl), max(ups[c], l)
+		if o == nil {
+			o = &counts{}
+			over[c] = o
+		}
+		*o = counts{max(o.h, at.h), max(o.imp, at.imp), max(o.pur, at.pur)}
 		for _, t := range edges[c] {
-			above(t, lvl+1, l)
+			above(t, counts{at.h + 1, at.imp, at.pur})
 		}
 	}
 	for _, wc := range wt.chains {
 		if wc.base != nil {
-			above(wc.name, 0, 0)
+			above(wc.name, counts{})
 		}
 	}
-	out := map[string]int{}
-	for c := range long {
-		h, dn := below(c, 0)
-		up := max(ups[c], 1)
-		spare := maxLevel - depth[c] - h
-		out[c] = 1 + max(spare, 0)/max(up+dn-1, 1)
+	out := map[string]budget{}
+	for _, wc := range wt.chains {
+		c := wc.name
+		if imp[c]+pur[c] == 0 {
+			continue
+		}
+		u, o := below(c, 0), counts{0, imp[c], pur[c]}
+		if over[c] != nil {
+			o = *over[c]
+		}
+		spare := maxLevel - o.h - u.h
+		imps, purs := o.imp+u.imp-imp[c], o.pur+u.pur-pur[c]
+		switch {
+		case pur[c] == 1 && spare >= purs:
+			out[c] = budget{k: 1 << 30, jump: true}
+		case pur[c] == 1:
+			out[c] = budget{k: 1}
+		default:
+			out[c] = budget{k: 1 + max(spare-purs, 0)/max(imps, 1)}
+		}
 	}
 	return out
 }
@@ -657,7 +770,7 @@ func (sm *segMap) rewrite(changes []firewall.Change) []firewall.Change {
 				continue
 			}
 		case firewall.AddRule, firewall.DeleteRule:
-			if strings.HasPrefix(c.Rule, "<goto segment ") {
+			if isLinkSpec(c.Rule) {
 				continue
 			}
 			where := sm.want

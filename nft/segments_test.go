@@ -40,14 +40,21 @@ func fillers(from, n int) []string {
 //	.9: OUTPUT goes to G, G falls off its end: policy DROP too
 //	.10: U goes to V, V returns: back in OUTPUT after the jump to U,
 //	    which accepts .10
+//
+// P has no RETURN and no -g, so its segments hang off P by jumps:
+//
+//	.11: accepted in P's last segment
+//	.12: P falls off its end: OUTPUT accepts after the jump to P
+//	.13: P jumps to U from a middle segment, U returns, P accepts
 func segmentedRuleset(t testing.TB) *firewall.Ruleset {
 	out := append(fillers(0, 20),
 		"-d 127.0.0.3 -j U", "-d 127.0.0.6 -j U", "-d 127.0.0.7 -j U", "-d 127.0.0.10 -j U",
+		"-d 127.0.0.11 -j P", "-d 127.0.0.12 -j P", "-d 127.0.0.13 -j P", "-d 127.0.0.12 -j ACCEPT",
 		"-d 127.0.0.3 -j ACCEPT", "-d 127.0.0.10 -j ACCEPT",
 		"-d 127.0.0.8 -g G", "-d 127.0.0.9 -g G", "-d 127.0.0.8 -j ACCEPT", "-d 127.0.0.9 -j ACCEPT")
 	out = append(out, fillers(40, 10)...)
 	out = append(out, "-d 127.0.0.5 -j ACCEPT", "-o lo -p tcp -j ACCEPT")
-	u := append(fillers(60, 20), "-d 127.0.0.3 -j RETURN", "-d 127.0.0.6 -j V", "-d 127.0.0.6 -j ACCEPT",
+	u := append(fillers(60, 20), "-d 127.0.0.3 -j RETURN", "-d 127.0.0.13 -j RETURN", "-d 127.0.0.6 -j V", "-d 127.0.0.6 -j ACCEPT",
 		"-d 127.0.0.7 -j V", "-d 127.0.0.7 -j DROP", "-d 127.0.0.10 -g V")
 	u = append(u, fillers(90, 8)...)
 	u = append(u, "-j DROP")
@@ -55,7 +62,11 @@ func segmentedRuleset(t testing.TB) *firewall.Ruleset {
 	v = append(v, fillers(140, 10)...)
 	g := append(fillers(160, 20), "-d 127.0.0.8 -j RETURN")
 	g = append(g, fillers(190, 10)...)
+	pp := append(fillers(200, 20), "-d 127.0.0.13 -j U", "-d 127.0.0.13 -j ACCEPT")
+	pp = append(append(pp, fillers(230, 10)...), "-d 127.0.0.11 -j ACCEPT")
+	pp = append(pp, fillers(250, 5)...)
 	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "P", "", pp...),
 		chain(t, rule.IPv4, "filter", "OUTPUT", "DROP", out...),
 		chain(t, rule.IPv4, "filter", "U", "", u...),
 		chain(t, rule.IPv4, "filter", "V", "", v...),
@@ -63,12 +74,12 @@ func segmentedRuleset(t testing.TB) *firewall.Ruleset {
 	}}
 }
 
-// verdicts sends one UDP datagram to each of 127.0.0.3-10 from ns and
+// verdicts sends one UDP datagram to each of 127.0.0.3-13 from ns and
 // returns which were accepted.
 func verdicts(t *testing.T, ns *netnstest.NS) string {
 	t.Helper()
 	var out []string
-	for i := 3; i <= 10; i++ {
+	for i := 3; i <= 13; i++ {
 		err := ns.Do(func() error {
 			c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.%d:9", i))
 			if err != nil {
@@ -91,7 +102,7 @@ func verdicts(t *testing.T, ns *netnstest.NS) string {
 }
 
 // wantVerdicts are iptables' verdicts for segmentedRuleset (see there).
-const wantVerdicts = ".3 accept, .4 drop, .5 accept, .6 accept, .7 drop, .8 drop, .9 drop, .10 accept"
+const wantVerdicts = ".3 accept, .4 drop, .5 accept, .6 accept, .7 drop, .8 drop, .9 drop, .10 accept, .11 accept, .12 accept, .13 accept"
 
 var segChainRe = regexp.MustCompile(`(?m)^\tchain "?([A-Za-z0-9_-]+/seg\d+)"? \{`)
 
@@ -116,7 +127,7 @@ func TestSegmentsPackets(t *testing.T) {
 	rs := segmentedRuleset(t)
 	apply(t, b, rs)
 	segs := segments(ns)
-	for _, c := range []string{"OUTPUT", "U", "V", "G"} {
+	for _, c := range []string{"OUTPUT", "U", "V", "G", "P"} {
 		n := 0
 		for _, s := range segs {
 			if strings.HasPrefix(s, c+"/") {
@@ -125,6 +136,11 @@ func TestSegmentsPackets(t *testing.T) {
 		}
 		if n < 2 {
 			t.Fatalf("chain %s has %d segments, want several; segments: %v", c, n, segs)
+		}
+	}
+	for c, layout := range map[string]string{"OUTPUT": "goto", "U": "goto", "P": "jump"} {
+		if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", c); !strings.Contains(got, layout+" "+c+"/seg") {
+			t.Errorf("%s does not %s to its segments:\n%s", c, layout, got)
 		}
 	}
 	if got := verdicts(t, ns); got != wantVerdicts {
@@ -286,30 +302,38 @@ func TestSegmentsConverge(t *testing.T) {
 }
 
 // TestSegmentsDepthBudget checks that nested long chains get no more
-// segments than the kernel's 16 levels allow: the ruleset loads.
+// segments than the kernel's 16 levels allow, so that the ruleset loads:
+// four long chains jumping to one another, with a RETURN each (linked
+// by gotos) or without (by jumps).
 func TestSegmentsDepthBudget(t *testing.T) {
 	netnstest.RequireBinary(t, "nft")
-	ns := netnstest.New(t)
-	b, _ := newBackend(t, ns, WithSegments(2))
-	var chains []*firewall.Chain
-	for i := 0; i < 4; i++ {
-		rs := fillers(i*40, 40)
-		if i < 3 {
-			rs = append(rs, fmt.Sprintf("-j C%d", i+1))
+	for _, ret := range []bool{true, false} {
+		ns := netnstest.New(t)
+		b, _ := newBackend(t, ns, WithSegments(2))
+		var chains []*firewall.Chain
+		for i := 0; i < 4; i++ {
+			rs := fillers(i*40, 40)
+			if ret {
+				rs[0] = "-s 10.255.0.1/32 -j RETURN"
+			}
+			if i < 3 {
+				rs = append(rs, fmt.Sprintf("-j C%d", i+1))
+			}
+			name := fmt.Sprintf("C%d", i)
+			if i == 0 {
+				name = "INPUT"
+			}
+			chains = append(chains, chain(t, rule.IPv4, "filter", name, "", rs...))
 		}
-		name := fmt.Sprintf("C%d", i)
-		if i == 0 {
-			name = "INPUT"
+		chains[0].Policy = "ACCEPT"
+		rs := &firewall.Ruleset{Chains: chains}
+		apply(t, b, rs)
+		if n := len(segments(ns)); n < 4 {
+			t.Errorf("RETURN %v: %d segments, want some in every chain", ret, n)
 		}
-		chains = append(chains, chain(t, rule.IPv4, "filter", name, "", rs...))
+		checkNoop(t, b, rs)
+		b.Close()
 	}
-	chains[0].Policy = "ACCEPT"
-	rs := &firewall.Ruleset{Chains: chains}
-	apply(t, b, rs)
-	if n := len(segments(ns)); n < 4 {
-		t.Errorf("%d segments, want some in every chain", n)
-	}
-	checkNoop(t, b, rs)
 }
 
 // TestSegmentNamesRefused checks that a declared chain named like a
@@ -333,12 +357,23 @@ func segmentRules(n int) []string {
 	return out
 }
 
-// TestSegmentsDrift changes segments behind the backend's back: each
-// change is an owned foreign commit to the watcher, Read shows it in
-// INPUT's terms, and Apply repairs it to the state a clean install
-// gives, which plans nothing after.
+// TestSegmentsDrift changes segments behind the backend's back, in both
+// layouts (a chain with a RETURN is linked by gotos, one without by
+// jumps): each change is an owned foreign commit to the watcher, Read
+// shows it in INPUT's terms, and Apply repairs it to INPUT's rules, which
+// plans nothing after.
 func TestSegmentsDrift(t *testing.T) {
 	netnstest.RequireBinary(t, "nft")
+	for _, layout := range []string{"goto", "jump"} {
+		t.Run(layout, func(t *testing.T) { segmentsDrift(t, layout) })
+	}
+}
+
+func segmentsDrift(t *testing.T, layout string) {
+	want := segmentRules(60)
+	if layout == "goto" {
+		want[0] = "-s 10.255.0.1/32 -j RETURN"
+	}
 	ns := netnstest.New(t)
 	b, _ := newBackend(t, ns, WithSegments(10))
 	w, err := b.Watch()
@@ -347,7 +382,7 @@ func TestSegmentsDrift(t *testing.T) {
 	}
 	defer w.Close()
 	ch := events(t, w)
-	rs := longChain(t, segmentRules(60))
+	rs := longChain(t, want)
 	apply(t, b, rs)
 	if ev := nextEvent(t, ch); !ev.Owned || !b.Committed(ev.Gen) {
 		t.Fatalf("own segmented apply: %+v, want an own commit", ev)
@@ -356,10 +391,20 @@ func TestSegmentsDrift(t *testing.T) {
 	if len(segs) < 3 {
 		t.Fatalf("segments %v, want several", segs)
 	}
-	// linkHandle is the handle of the link ending a segment.
-	linkHandle := func(seg string) string {
-		hs := ruleHandles(t, ns, "ip", "nftsync-filter", seg)
-		return strings.Fields(hs[len(hs)-1])[0]
+	if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", "INPUT"); !strings.Contains(got, layout+" "+segs[0]) {
+		t.Fatalf("INPUT does not %s to %s:\n%s", layout, segs[0], got)
+	}
+	// linkTo returns the chain and handle of the link to a segment.
+	linkTo := func(seg string) string {
+		for _, c := range append([]string{"INPUT"}, segments(ns)...) {
+			for _, h := range ruleHandles(t, ns, "ip", "nftsync-filter", c) {
+				if strings.HasSuffix(h, " "+seg) {
+					return c + " handle " + strings.Fields(h)[0]
+				}
+			}
+		}
+		t.Fatalf("no link to %s", seg)
+		return ""
 	}
 	cases := []struct {
 		name   string
@@ -378,19 +423,19 @@ func TestSegmentsDrift(t *testing.T) {
 			return "delete rule ip nftsync-filter " + segs[0] + " handle " + handleOf(t, ns, "ip", "nftsync-filter", segs[0], 0)
 		}, nil},
 		{"link deleted", func() string {
-			return "delete rule ip nftsync-filter " + segs[0] + " handle " + linkHandle(segs[0])
+			return "delete rule ip nftsync-filter " + linkTo(segs[1])
 		}, nil},
 		{"segment flushed", func() string { return "flush chain ip nftsync-filter " + segs[1] }, nil},
 		{"segment deleted", func() string {
-			return "delete rule ip nftsync-filter " + segs[0] + " handle " + linkHandle(segs[0]) + "\n" +
+			return "delete rule ip nftsync-filter " + linkTo(segs[1]) + "\n" +
 				"flush chain ip nftsync-filter " + segs[1] + "\ndelete chain ip nftsync-filter " + segs[1]
 		}, nil},
 		{"mark of a segment lost", func() string {
 			// The same chain without its mark, rules and link as they were.
-			return "delete rule ip nftsync-filter INPUT handle " + linkHandle("INPUT") + "\n" +
+			return "delete rule ip nftsync-filter " + linkTo(segs[0]) + "\n" +
 				"flush chain ip nftsync-filter " + segs[0] + "\ndelete chain ip nftsync-filter " + segs[0] + "\n" +
 				"add chain ip nftsync-filter " + segs[0] + "\nadd rule ip nftsync-filter " + segs[0] + " counter accept\n" +
-				"add rule ip nftsync-filter INPUT goto " + segs[0]
+				"add rule ip nftsync-filter INPUT " + layout + " " + segs[0]
 		}, nil},
 	}
 	for _, c := range cases {
@@ -407,7 +452,7 @@ func TestSegmentsDrift(t *testing.T) {
 				t.Errorf("%s: Read: %v", c.name, err)
 			}
 		}
-		if p := apply(t, b, longChain(t, segmentRules(60))); p.Empty() {
+		if p := apply(t, b, longChain(t, want)); p.Empty() {
 			t.Errorf("%s: nothing repaired", c.name)
 		}
 		if ev := nextEvent(t, ch); !ev.Owned || !b.Committed(ev.Gen) {
@@ -417,7 +462,7 @@ func TestSegmentsDrift(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := segmentRules(60); len(got.Chains) != 1 || chainText(got.Chains[0]) != chainText(longChain(t, want).Chains[0]) {
+		if len(got.Chains) != 1 || chainText(got.Chains[0]) != chainText(rs.Chains[0]) {
 			t.Errorf("%s: repaired to\n%s", c.name, chainText(got.Chains[0]))
 		}
 		checkNoop(t, b, rs)
