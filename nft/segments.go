@@ -634,6 +634,31 @@ func short(groups []*group, n int) int {
 	return -1
 }
 
+// Flows of a rule (entry.flow).
+const (
+	// flowJump: the rule jumps or goes to a chain.
+	flowJump = 1 << iota
+	// flowLeaves: the rule returns or goes to a chain (-g): it leaves
+	// its chain otherwise than by a final verdict.
+	flowLeaves
+)
+
+// flowOf returns the flow of a rule.
+func flowOf(r *rule.Rule) uint8 {
+	switch t := r.Target.(type) {
+	case *rule.Jump:
+		if t.Goto {
+			return flowJump | flowLeaves
+		}
+		return flowJump
+	case *rule.Verdict:
+		if t.Kind == "RETURN" {
+			return flowLeaves
+		}
+	}
+	return 0
+}
+
 // budget is how a long chain may be laid out: in at most k segments,
 // linked by jumps from the chain itself when jump is set.
 type budget struct {
@@ -656,15 +681,14 @@ func budgets(wt *wantTable, n int) map[string]budget {
 		seen := map[string]bool{}
 		pure := true
 		for _, wr := range wc.rules {
-			switch t := wr.src.Rules[wr.idx].Spec.Target.(type) {
-			case *rule.Jump:
-				pure = pure && !t.Goto
-				if wt.byName[t.Chain] != nil && !seen[t.Chain] {
-					seen[t.Chain] = true
-					edges[wc.name] = append(edges[wc.name], t.Chain)
-				}
-			case *rule.Verdict:
-				pure = pure && t.Kind != "RETURN"
+			f := wr.ent.flow
+			if f == 0 {
+				continue
+			}
+			pure = pure && f&flowLeaves == 0
+			if t, ok := wr.src.Rules[wr.idx].Spec.Target.(*rule.Jump); ok && wt.byName[t.Chain] != nil && !seen[t.Chain] {
+				seen[t.Chain] = true
+				edges[wc.name] = append(edges[wc.name], t.Chain)
 			}
 		}
 		if len(wc.rules) > n {
