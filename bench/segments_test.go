@@ -29,10 +29,12 @@ func withInserted(rs *firewall.Ruleset, i int, r firewall.Rule) *firewall.Rulese
 
 // BenchmarkSegments measures one-rule changes in the middle of a long
 // chain (BIG, jumped to from FORWARD) with the whole chain in one kernel
-// chain and with WithSegments(1000): the Apply (wall and the process's
-// CPU), the engine alone (Plan of the same change: compile, diff and
-// batch, no commit), and one `nft insert rule` by hand into the whole
-// chain and into the first segment, the kernel's floor of each layout.
+// chain and with WithSegments(1000), in both segmented layouts (BIG as
+// it is, and with a RETURN first): the Apply (wall and the process's CPU,
+// the kernel's commit included), the engine alone (Plan of the same
+// change: compile, diff and batch, no commit; wall and CPU), and one `nft
+// insert rule` by hand into the whole chain and into the first segment,
+// the kernel's floor of each layout.
 // NFTSYNC_SEGMENTS_PROFILE=FILE writes a CPU profile of the segmented
 // engine's one-rule changes at the largest size.
 func BenchmarkSegments(b *testing.B) {
@@ -43,18 +45,28 @@ func BenchmarkSegments(b *testing.B) {
 		sizes = sizes[:1]
 	}
 	type row struct {
-		name         string
-		wall, cpu    time.Duration
-		engine, peer time.Duration
+		name                    string
+		wall, cpu               time.Duration
+		engine, engineCPU, peer time.Duration
 	}
 	var rows []row
 	for _, n := range sizes {
-		rs := ruleset(b, n)
-		for _, seg := range []int{0, segmentLen} {
+		plain := ruleset(b, n)
+		// The same with a RETURN first: BIG's segments are then linked by
+		// gotos, at most 15 of them (see nft/segments.go).
+		returns := withRule(plain, 0, mustParse(b, "-s 192.0.2.250/32 -j RETURN"))
+		for _, v := range []struct {
+			seg int
+			rs  *firewall.Ruleset
+		}{{0, plain}, {segmentLen, plain}, {segmentLen, returns}} {
+			seg, rs := v.seg, v.rs
 			layout := "whole"
 			opts := []nft.Option{nft.WithNetNS("")}
 			if seg > 0 {
-				layout = fmt.Sprintf("segments(%d)", seg)
+				layout = fmt.Sprintf("segments(%d), jumps", seg)
+				if rs == returns {
+					layout = fmt.Sprintf("segments(%d), gotos", seg)
+				}
 				opts = append(opts, nft.WithSegments(seg))
 			}
 			ns := netnstest.New(b)
@@ -80,8 +92,8 @@ func BenchmarkSegments(b *testing.B) {
 			}
 			for _, what := range []string{"insert one rule in the middle", "change one rule in the middle"} {
 				make := changes[what]
-				var cpus, engines []time.Duration
-				profiling := seg > 0 && n == sizes[len(sizes)-1] && what == "insert one rule in the middle" && os.Getenv("NFTSYNC_SEGMENTS_PROFILE") != ""
+				var cpus, engines, engineCPUs []time.Duration
+				profiling := seg > 0 && rs == plain && n == sizes[len(sizes)-1] && what == "insert one rule in the middle" && os.Getenv("NFTSYNC_SEGMENTS_PROFILE") != ""
 				if profiling {
 					f, err := os.Create(os.Getenv("NFTSYNC_SEGMENTS_PROFILE"))
 					if err != nil {
@@ -94,12 +106,13 @@ func BenchmarkSegments(b *testing.B) {
 				wall := medianOf(repeats, func(k int) time.Duration {
 					changed := make(k)
 					// The engine alone: plan the change (no commit).
-					t0 := time.Now()
+					t0, cpu0 := time.Now(), cpuTime()
 					if _, err := be.Plan(ctx, changed); err != nil {
 						b.Fatal(err)
 					}
 					engines = append(engines, time.Since(t0))
-					t0, cpu0 := time.Now(), cpuTime()
+					engineCPUs = append(engineCPUs, cpuTime()-cpu0)
+					t0, cpu0 = time.Now(), cpuTime()
 					p, err := be.Apply(ctx, changed)
 					d := time.Since(t0)
 					cpus = append(cpus, cpuTime()-cpu0)
@@ -119,7 +132,8 @@ func BenchmarkSegments(b *testing.B) {
 					pprof.StopCPUProfile()
 				}
 				rows = append(rows, row{name: fmt.Sprintf("%d %s %s", n, layout, what), wall: wall,
-					cpu: medianOf(len(cpus), func(k int) time.Duration { return cpus[k] }), engine: medianOf(len(engines), func(k int) time.Duration { return engines[k] })})
+					cpu: medianOf(len(cpus), func(k int) time.Duration { return cpus[k] }), engine: medianOf(len(engines), func(k int) time.Duration { return engines[k] }),
+					engineCPU: medianOf(len(engineCPUs), func(k int) time.Duration { return engineCPUs[k] })})
 			}
 			// The kernel's floor: one nft process inserting one rule into
 			// BIG (its first segment when segmented).
@@ -131,7 +145,7 @@ func BenchmarkSegments(b *testing.B) {
 			be.Close()
 		}
 	}
-	fmt.Printf("\n%-58s %10s %10s %10s %10s\n", "one-rule change (medians)", "apply ms", "cpu ms", "engine ms", "nft ms")
+	fmt.Printf("\n%-62s %10s %10s %10s %10s %10s\n", "one-rule change (medians)", "apply ms", "cpu ms", "engine ms", "engine cpu", "nft ms")
 	for _, r := range rows {
 		f := func(d time.Duration) string {
 			if d == 0 {
@@ -139,6 +153,6 @@ func BenchmarkSegments(b *testing.B) {
 			}
 			return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000)
 		}
-		fmt.Printf("%-58s %10s %10s %10s %10s\n", strings.TrimSpace(r.name), f(r.wall), f(r.cpu), f(r.engine), f(r.peer))
+		fmt.Printf("%-62s %10s %10s %10s %10s %10s\n", strings.TrimSpace(r.name), f(r.wall), f(r.cpu), f(r.engine), f(r.engineCPU), f(r.peer))
 	}
 }
