@@ -13,6 +13,11 @@ import (
 // rules, that map was most of a one-rule Apply's own CPU).
 func (p *planner) matchRules(fam rule.Family, have []*haveRule, want []*wantRule) []int {
 	same := func(i, j int) bool {
+		if e := have[i].ent; e != nil && e == want[j].ent {
+			// The same entry (without reading it: a long chain's
+			// entries are all over the heap).
+			return true
+		}
 		e := p.identify(fam, have[i])
 		return e != nil && e == p.d.class(want[j].ent)
 	}
