@@ -5,44 +5,96 @@ import (
 	"github.com/nftsync/nftsync/rule"
 )
 
-// matchRules matches a chain's actual rules with its desired ones: for
-// each desired rule, the index of the actual rule it is kept as, or -1
-// (lcs.Match of their identities). The common prefix and suffix are found
+// ruleSeq is a chain's actual rules, in one kernel chain or spread over
+// its segments, read in order without copying them into one slice.
+type ruleSeq struct {
+	parts [][]*haveRule
+	offs  []int // parts[k] starts at offs[k]; offs[len(parts)] is the length
+	cur   int
+}
+
+// seqOf returns the rules of parts in order.
+func seqOf(parts ...[]*haveRule) *ruleSeq {
+	s := &ruleSeq{parts: parts, offs: make([]int, len(parts)+1)}
+	for k, p := range parts {
+		s.offs[k+1] = s.offs[k] + len(p)
+	}
+	return s
+}
+
+func (s *ruleSeq) len() int { return s.offs[len(s.parts)] }
+
+// at returns rule i; reading near the previous one is cheapest.
+func (s *ruleSeq) at(i int) *haveRule {
+	for s.offs[s.cur] > i {
+		s.cur--
+	}
+	for s.offs[s.cur+1] <= i {
+		s.cur++
+	}
+	return s.parts[s.cur][i-s.offs[s.cur]]
+}
+
+// matching is, for each of a chain's m desired rules, the index of the
+// actual rule (of n) it is kept as, or -1: a common prefix and suffix of
+// pre and suf rules, and mid for the rules in between.
+type matching struct {
+	pre, suf, n, m int
+	mid            []int
+}
+
+// of returns the actual rule desired rule j is kept as, or -1.
+func (mt *matching) of(j int) int {
+	switch {
+	case j < mt.pre:
+		return j
+	case j >= mt.m-mt.suf:
+		return j - mt.m + mt.n
+	}
+	return mt.mid[j-mt.pre]
+}
+
+// full returns of(j) for every j.
+func (mt *matching) full() []int {
+	out := make([]int, mt.m)
+	for j := range out {
+		out[j] = mt.of(j)
+	}
+	return out
+}
+
+// matchRules matches a chain's actual rules with its desired ones, as
+// lcs.Match of their identities. The common prefix and suffix are found
 // by comparing entries, so that a long chain with one change numbers only
 // the rules around it instead of building a map of all of them (at 100k
 // rules, that map was most of a one-rule Apply's own CPU).
-func (p *planner) matchRules(fam rule.Family, have []*haveRule, want []*wantRule) []int {
+func (p *planner) matchRules(fam rule.Family, have *ruleSeq, want []*wantRule) matching {
 	same := func(i, j int) bool {
-		if e := have[i].ent; e != nil && e == want[j].ent {
+		hr := have.at(i)
+		if e := hr.ent; e != nil && e == want[j].ent {
 			// The same entry (without reading it: a long chain's
 			// entries are all over the heap).
 			return true
 		}
-		e := p.identify(fam, have[i])
+		e := p.identify(fam, hr)
 		return e != nil && e == p.d.class(want[j].ent)
 	}
-	n, m := len(have), len(want)
-	pre := 0
-	for pre < n && pre < m && same(pre, pre) {
-		pre++
+	n, m := have.len(), len(want)
+	mt := matching{n: n, m: m}
+	for mt.pre < n && mt.pre < m && same(mt.pre, mt.pre) {
+		mt.pre++
 	}
-	suf := 0
-	for suf < n-pre && suf < m-pre && same(n-1-suf, m-1-suf) {
-		suf++
+	for mt.suf < n-mt.pre && mt.suf < m-mt.pre && same(n-1-mt.suf, m-1-mt.suf) {
+		mt.suf++
 	}
-	match := make([]int, m)
-	for j := range match {
-		match[j] = -1
+	wm := want[mt.pre : m-mt.suf]
+	mt.mid = make([]int, len(wm))
+	for j := range mt.mid {
+		mt.mid[j] = -1
 	}
-	for j := 0; j < pre; j++ {
-		match[j] = j
-	}
-	for x := 0; x < suf; x++ {
-		match[m-1-x] = n - 1 - x
-	}
-	hm, wm := have[pre:n-suf], want[pre:m-suf]
-	if len(hm) == 0 || len(wm) == 0 {
-		return match
+	nh := n - mt.suf - mt.pre
+	if nh == 0 || len(wm) == 0 {
+		return mt
 	}
 	ids := make(map[*entry]int, len(wm))
 	wantIDs := make([]int, len(wm))
@@ -55,11 +107,11 @@ func (p *planner) matchRules(fam rule.Family, have []*haveRule, want []*wantRule
 		}
 		wantIDs[j] = id
 	}
-	haveIDs := make([]int, len(hm))
+	haveIDs := make([]int, nh)
 	recognised := false
-	for i, hr := range hm {
+	for i := range haveIDs {
 		haveIDs[i] = -1 - i
-		if e := p.identify(fam, hr); e != nil {
+		if e := p.identify(fam, have.at(mt.pre+i)); e != nil {
 			if id, found := ids[e]; found {
 				haveIDs[i] = id
 				recognised = true
@@ -70,14 +122,14 @@ func (p *planner) matchRules(fam rule.Family, have []*haveRule, want []*wantRule
 		// Nothing to keep in the middle (a replacement of every rule):
 		// the diff would search up to its bound of edits to find that
 		// out.
-		return match
+		return mt
 	}
 	for j, i := range lcs.Match(haveIDs, wantIDs) {
 		if i >= 0 {
-			match[pre+j] = pre + i
+			mt.mid[j] = mt.pre + i
 		}
 	}
-	return match
+	return mt
 }
 
 // unchanged reports whether a chain's rules in memory are its desired

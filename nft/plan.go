@@ -203,7 +203,8 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		nc.rules = hc.rules
 		return nil
 	}
-	match := p.matchRules(fam, hc.rules, wc.rules)
+	mt := p.matchRules(fam, seqOf(hc.rules), wc.rules)
+	match := mt.full()
 	kept := make([]bool, len(hc.rules))
 	for _, i := range match {
 		if i >= 0 {

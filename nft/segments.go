@@ -441,28 +441,40 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		return []*wantChain{wc}, nil
 	}
 	// Match the rules of the segments, in order, with the desired ones.
-	var have []*haveRule
-	offs := make([]int, len(segs)+1) // segment si holds have[offs[si]:offs[si+1]]
+	parts := make([][]*haveRule, len(segs))
 	haveOff := map[string]segPos{}
 	for si, sc := range segs {
-		haveOff[sc.hc.name] = segPos{wc.name, len(have)}
-		have = append(have, sc.rules()...)
-		offs[si+1] = len(have)
+		parts[si] = sc.rules()
+	}
+	have := seqOf(parts...)
+	for si, sc := range segs {
+		haveOff[sc.hc.name] = segPos{wc.name, have.offs[si]}
 	}
 	sm.have[wt.id] = mergePos(sm.have[wt.id], haveOff)
 	p := &planner{d: d}
-	match := p.matchRules(fam, have, wc.rules)
-	// segOf returns the segment holding have[i], for i not decreasing
-	// from one call to the next.
+	mt := p.matchRules(fam, have, wc.rules)
+	n := have.len()
+	// segOf returns the segment holding actual rule i, for i not
+	// decreasing from one call to the next.
 	si := 0
 	segOf := func(i int) int {
-		for offs[si+1] <= i {
+		for have.offs[si+1] <= i {
 			si++
 		}
 		return si
 	}
+	// kept reports whether actual rule i is kept.
+	keptMid := make([]bool, n-mt.pre-mt.suf)
+	for _, i := range mt.mid {
+		if i >= 0 {
+			keptMid[i-mt.pre] = true
+		}
+	}
+	kept := func(i int) bool { return i < mt.pre || i >= n-mt.suf || keptMid[i-mt.pre] }
 	// Each desired rule goes to the segment holding it, a new one to that
-	// of the rule before it (the first segment when none is before).
+	// of the rule before it (the first segment when none is before), or
+	// in the place of deleted ones to the segment that held the first of
+	// them, so that replacing a rule rewrites one segment.
 	groups := make([]*group, max(len(segs), 1))
 	for i := range groups {
 		groups[i] = &group{name: wc.name}
@@ -470,22 +482,13 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 			groups[i].hc, groups[i].name = segs[i].hc, segs[i].hc.name
 		}
 	}
-	// A new rule in the place of deleted ones goes to the segment that
-	// held the first of them, so that replacing a rule rewrites one
-	// segment.
-	kept := make([]bool, len(have))
-	for _, i := range match {
-		if i >= 0 {
-			kept[i] = true
-		}
-	}
 	count := make([]int, len(groups))
 	cur, last := 0, -1
 	for j := range wc.rules {
-		switch i := match[j]; {
+		switch i := mt.of(j); {
 		case i >= 0:
 			cur, last = segOf(i), i
-		case last+1 < len(have) && !kept[last+1]:
+		case last+1 < n && !kept(last+1):
 			cur = segOf(last + 1)
 		}
 		count[cur]++
@@ -522,7 +525,7 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	si = 0
 	for _, g := range groups {
 		for j := g.lo; j < g.hi; j++ {
-			if i := match[j]; i >= 0 && segs[segOf(i)].hc != g.hc {
+			if i := mt.of(j); i >= 0 && segs[segOf(i)].hc != g.hc {
 				sm.moved[movedKey{wt.id, wc.name, wc.rules[j].ent.spec}]++
 			}
 		}
