@@ -243,8 +243,10 @@ func TestSegmentsConverge(t *testing.T) {
 				t.Errorf("%s: %d changes, want %d: %+v", st.name, len(p.Changes), want, p.Changes)
 			}
 			for _, c := range p.Changes {
-				if c.Op == firewall.AddRule && c.Position != map[string]int{"insert in the middle": 55, "change one": 30}[st.name] {
-					t.Errorf("%s: added at %d: %+v", st.name, c.Position, c)
+				// Positions in INPUT: the rule added, or deleted, at 30
+				// (or 55) of the chain, not of a segment.
+				if c.Position != map[string]int{"insert in the middle": 55, "change one": 30}[st.name] {
+					t.Errorf("%s: %s at %d: %+v", st.name, c.Op, c.Position, c)
 				}
 			}
 			now := segHandles(t, ns)
@@ -477,4 +479,95 @@ func chainText(c *firewall.Chain) string {
 		s.WriteString(r.Spec.String() + "\n")
 	}
 	return s.String()
+}
+
+// TestRebalance checks the segment sizes rebalance leaves, that what it
+// leaves it leaves alone (so that a second Apply moves nothing), that
+// the first group stays, and that k bounds the count.
+func TestRebalance(t *testing.T) {
+	mk := func(sizes ...int) []*group {
+		var gs []*group
+		at := 0
+		for i, s := range sizes {
+			gs = append(gs, &group{name: fmt.Sprint("g", i), lo: at, hi: at + s})
+			at += s
+		}
+		return gs
+	}
+	sizes := func(gs []*group) []int {
+		var out []int
+		for _, g := range gs {
+			out = append(out, g.size())
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		in    []int
+		k, n  int
+		check func([]int) bool
+	}{
+		{"cold split", []int{100}, 100, 10, func(s []int) bool { return len(s) == 10 }},
+		{"split capped by k", []int{100}, 4, 10, func(s []int) bool { return len(s) == 4 }},
+		{"grown segment split", []int{10, 25, 10}, 100, 10, func(s []int) bool { return len(s) == 5 }},
+		{"short segment merged", []int{10, 3, 10}, 100, 10, func(s []int) bool { return len(s) == 2 }},
+		{"empty segments dropped", []int{10, 0, 0, 10}, 100, 10, func(s []int) bool { return len(s) == 2 }},
+		{"empty head merged", []int{0, 10, 10}, 100, 10, func(s []int) bool { return len(s) == 2 }},
+		{"over k merged", []int{10, 10, 10, 10}, 2, 10, func(s []int) bool { return len(s) == 2 }},
+		{"whole chain short", []int{3, 3}, 1, 10, func(s []int) bool { return len(s) == 1 }},
+	}
+	for _, c := range cases {
+		gs := rebalance(mk(c.in...), c.k, c.n)
+		got := sizes(gs)
+		total, want := 0, 0
+		for _, s := range got {
+			total += s
+		}
+		for _, s := range c.in {
+			want += s
+		}
+		if !c.check(got) || total != want || gs[0].name != "g0" || len(gs) > c.k {
+			t.Errorf("%s: %v → %v", c.name, c.in, got)
+			continue
+		}
+		for i, g := range gs {
+			if i > 0 && g.lo != gs[i-1].hi {
+				t.Errorf("%s: groups not consecutive: %v", c.name, got)
+			}
+		}
+		if again := sizes(rebalance(gs, c.k, c.n)); fmt.Sprint(again) != fmt.Sprint(got) {
+			t.Errorf("%s: not stable: %v → %v", c.name, got, again)
+		}
+	}
+}
+
+// TestSegmentsIPv6 checks the layout in an ip6 table next to an ip one:
+// segments in both, one chain each in Read, nothing planned again.
+func TestSegmentsIPv6(t *testing.T) {
+	netnstest.RequireBinary(t, "nft")
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithSegments(5))
+	var v4, v6 []string
+	for i := 0; i < 40; i++ {
+		v4 = append(v4, fmt.Sprintf("-s 10.0.0.%d -j ACCEPT", i))
+		v6 = append(v6, fmt.Sprintf("-s fd00::%x -j ACCEPT", i))
+	}
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "filter", "INPUT", "DROP", v4...),
+		chain(t, rule.IPv6, "filter", "INPUT", "DROP", v6...),
+	}}
+	apply(t, b, rs)
+	for _, fam := range []string{"ip", "ip6"} {
+		if got := ns.Exec("nft", "list", "table", fam, "nftsync-filter"); !strings.Contains(got, "jump INPUT/seg") {
+			t.Errorf("%s: no segments:\n%s", fam, got)
+		}
+	}
+	checkNoop(t, b, rs)
+	read, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(read.Chains) != 2 || chainText(read.Chains[0]) != chainText(rs.Chains[0]) || chainText(read.Chains[1]) != chainText(rs.Chains[1]) {
+		t.Errorf("Read:\n%v", read.Chains)
+	}
 }
