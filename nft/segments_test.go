@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -118,7 +119,8 @@ func segments(ns *netnstest.NS) []string {
 // TestSegmentsPackets checks iptables' verdicts with packets through
 // segmented chains: RETURN from a late segment, the policy after the last
 // segment, nested segmented chains, -g into a segmented chain; then the
-// same verdicts once the segments are merged back (no WithSegments).
+// same verdicts once the segments are merged back (no WithSegments), and
+// from iptables-legacy with the same rules, the oracle.
 func TestSegmentsPackets(t *testing.T) {
 	netnstest.RequireBinary(t, "nft")
 	ns := netnstest.New(t)
@@ -173,6 +175,36 @@ func TestSegmentsPackets(t *testing.T) {
 	}
 	if got := verdicts(t, ns); got != wantVerdicts {
 		t.Errorf("whole verdicts:\n got %s\nwant %s", got, wantVerdicts)
+	}
+
+	// The oracle: iptables itself (legacy, no nftables) with the same
+	// rules gives the same verdicts.
+	if err := whole.CleanUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	netnstest.RequireBinary(t, "iptables-legacy-restore")
+	var file strings.Builder
+	file.WriteString("*filter\n")
+	for _, c := range rs.Chains {
+		policy := c.Policy
+		if policy == "" {
+			policy = "-"
+		}
+		fmt.Fprintf(&file, ":%s %s [0:0]\n", c.Name, policy)
+	}
+	for _, c := range rs.Chains {
+		for _, r := range c.Rules {
+			fmt.Fprintf(&file, "-A %s %s\n", c.Name, r.Spec)
+		}
+	}
+	file.WriteString("COMMIT\n")
+	path := t.TempDir() + "/rules"
+	if err := os.WriteFile(path, []byte(file.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ns.Exec("iptables-legacy-restore", path)
+	if got := verdicts(t, ns); got != wantVerdicts {
+		t.Errorf("iptables-legacy verdicts:\n got %s\nwant %s", got, wantVerdicts)
 	}
 }
 
