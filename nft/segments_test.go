@@ -47,8 +47,15 @@ func fillers(from, n int) []string {
 //	.11: accepted in P's last segment
 //	.12: P falls off its end: OUTPUT accepts after the jump to P
 //	.13: P jumps to U from a middle segment, U returns, P accepts
+//
+// Every packet first goes through raw OUTPUT, a built-in chain without
+// RETURN or -g (jumps to its segments), policy DROP, which accepts .3-.13
+// in middle segments and .15 in its last:
+//
+//	.14: nothing matches: raw OUTPUT's policy after its last segment, DROP
+//	.15: accepted in raw OUTPUT's last segment, then by filter OUTPUT
 func segmentedRuleset(t testing.TB) *firewall.Ruleset {
-	out := append(fillers(0, 20),
+	out := append(append([]string{"-d 127.0.0.15 -j ACCEPT"}, fillers(0, 20)...),
 		"-d 127.0.0.3 -j U", "-d 127.0.0.6 -j U", "-d 127.0.0.7 -j U", "-d 127.0.0.10 -j U",
 		"-d 127.0.0.11 -j P", "-d 127.0.0.12 -j P", "-d 127.0.0.13 -j P", "-d 127.0.0.12 -j ACCEPT",
 		"-d 127.0.0.3 -j ACCEPT", "-d 127.0.0.10 -j ACCEPT",
@@ -66,7 +73,11 @@ func segmentedRuleset(t testing.TB) *firewall.Ruleset {
 	pp := append(fillers(200, 20), "-d 127.0.0.13 -j U", "-d 127.0.0.13 -j ACCEPT")
 	pp = append(append(pp, fillers(230, 10)...), "-d 127.0.0.11 -j ACCEPT")
 	pp = append(pp, fillers(250, 5)...)
+	raw := append(fillers(20, 10), "-d 127.0.0.0/29 -j ACCEPT")
+	raw = append(append(raw, fillers(30, 10)...), "-d 127.0.0.8/30 -j ACCEPT", "-d 127.0.0.12/31 -j ACCEPT")
+	raw = append(append(raw, fillers(50, 10)...), "-d 127.0.0.15 -j ACCEPT")
 	return &firewall.Ruleset{Chains: []*firewall.Chain{
+		chain(t, rule.IPv4, "raw", "OUTPUT", "DROP", raw...),
 		chain(t, rule.IPv4, "filter", "P", "", pp...),
 		chain(t, rule.IPv4, "filter", "OUTPUT", "DROP", out...),
 		chain(t, rule.IPv4, "filter", "U", "", u...),
@@ -75,12 +86,12 @@ func segmentedRuleset(t testing.TB) *firewall.Ruleset {
 	}}
 }
 
-// verdicts sends one UDP datagram to each of 127.0.0.3-13 from ns and
+// verdicts sends one UDP datagram to each of 127.0.0.3-15 from ns and
 // returns which were accepted.
 func verdicts(t *testing.T, ns *netnstest.NS) string {
 	t.Helper()
 	var out []string
-	for i := 3; i <= 13; i++ {
+	for i := 3; i <= 15; i++ {
 		err := ns.Do(func() error {
 			c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.%d:9", i))
 			if err != nil {
@@ -103,7 +114,7 @@ func verdicts(t *testing.T, ns *netnstest.NS) string {
 }
 
 // wantVerdicts are iptables' verdicts for segmentedRuleset (see there).
-const wantVerdicts = ".3 accept, .4 drop, .5 accept, .6 accept, .7 drop, .8 drop, .9 drop, .10 accept, .11 accept, .12 accept, .13 accept"
+const wantVerdicts = ".3 accept, .4 drop, .5 accept, .6 accept, .7 drop, .8 drop, .9 drop, .10 accept, .11 accept, .12 accept, .13 accept, .14 drop, .15 accept"
 
 var segChainRe = regexp.MustCompile(`(?m)^\tchain "?([A-Za-z0-9_-]+/seg\d+)"? \{`)
 
@@ -140,8 +151,9 @@ func TestSegmentsPackets(t *testing.T) {
 			t.Fatalf("chain %s has %d segments, want several; segments: %v", c, n, segs)
 		}
 	}
-	for c, layout := range map[string]string{"OUTPUT": "goto", "U": "goto", "P": "jump"} {
-		if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-filter", c); !strings.Contains(got, layout+" "+c+"/seg") {
+	for c, layout := range map[string]string{"filter OUTPUT": "goto", "filter U": "goto", "filter P": "jump", "raw OUTPUT": "jump"} {
+		table, name, _ := strings.Cut(c, " ")
+		if got := ns.Exec("nft", "list", "chain", "ip", "nftsync-"+table, name); !strings.Contains(got, layout+" "+name+"/seg") {
 			t.Errorf("%s does not %s to its segments:\n%s", c, layout, got)
 		}
 	}
@@ -184,20 +196,25 @@ func TestSegmentsPackets(t *testing.T) {
 	}
 	netnstest.RequireBinary(t, "iptables-legacy-restore")
 	var file strings.Builder
-	file.WriteString("*filter\n")
-	for _, c := range rs.Chains {
-		policy := c.Policy
-		if policy == "" {
-			policy = "-"
+	for _, table := range []string{"raw", "filter"} {
+		fmt.Fprintf(&file, "*%s\n", table)
+		for _, c := range rs.Chains {
+			if policy := c.Policy; c.Table == table {
+				if policy == "" {
+					policy = "-"
+				}
+				fmt.Fprintf(&file, ":%s %s [0:0]\n", c.Name, policy)
+			}
 		}
-		fmt.Fprintf(&file, ":%s %s [0:0]\n", c.Name, policy)
-	}
-	for _, c := range rs.Chains {
-		for _, r := range c.Rules {
-			fmt.Fprintf(&file, "-A %s %s\n", c.Name, r.Spec)
+		for _, c := range rs.Chains {
+			for _, r := range c.Rules {
+				if c.Table == table {
+					fmt.Fprintf(&file, "-A %s %s\n", c.Name, r.Spec)
+				}
+			}
 		}
+		file.WriteString("COMMIT\n")
 	}
-	file.WriteString("COMMIT\n")
 	path := t.TempDir() + "/rules"
 	if err := os.WriteFile(path, []byte(file.String()), 0o600); err != nil {
 		t.Fatal(err)
