@@ -205,7 +205,26 @@ func (s *segmenter) layout(d *desired, st *actual) (*desired, *segMap, error) {
 		}
 		kd.byUdata = d.byUdata
 	}
+	s.sweepLinks(sm.links)
 	return kd, sm, nil
+}
+
+// sweepLinks drops the links no longer used once they outnumber the used
+// ones (segments that went keep their entries until then), as the rule
+// cache does.
+func (s *segmenter) sweepLinks(used []*entry) {
+	if len(s.links) <= 2*len(used)+64 {
+		return
+	}
+	keep := make(map[*entry]bool, len(used))
+	for _, e := range used {
+		keep[e] = true
+	}
+	for k, e := range s.links {
+		if !keep[e] {
+			delete(s.links, k)
+		}
+	}
 }
 
 // chain lays out one desired chain in at most k segments (k 0: one).

@@ -620,3 +620,28 @@ func TestSegmentsIPv6(t *testing.T) {
 		t.Errorf("Read:\n%v", read.Chains)
 	}
 }
+
+// TestSweepLinks checks that unused links go once they outnumber the
+// used ones, and used ones stay.
+func TestSweepLinks(t *testing.T) {
+	var s segmenter
+	var used []*entry
+	for i := 0; i < 200; i++ {
+		e, err := s.link(rule.IPv4, segName("C", i+1), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 10 {
+			used = append(used, e)
+		}
+	}
+	s.sweepLinks(used)
+	if len(s.links) != 10 {
+		t.Fatalf("%d links kept, want the 10 used", len(s.links))
+	}
+	for _, e := range used {
+		if again, _ := s.link(rule.IPv4, strings.TrimSuffix(strings.TrimPrefix(e.spec, `<goto segment "`), `">`), false); again != e {
+			t.Errorf("used link %s dropped", e.spec)
+		}
+	}
+}
