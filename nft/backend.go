@@ -68,6 +68,8 @@ type Backend struct {
 	// takeLock); lockWait makes that write wait for it.
 	lock     *ownerlock.Lock
 	lockWait bool
+	// seg lays long chains out as segments (WithSegments, segments.go).
+	seg segmenter
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
@@ -223,7 +225,7 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	if err != nil {
 		return nil, err
 	}
-	pl, err := makePlan(d, st)
+	pl, err := b.makePlan(d, st)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +270,7 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		if err != nil {
 			return nil, err
 		}
-		pl, err := makePlan(d, st)
+		pl, err := b.makePlan(d, st)
 		if err != nil {
 			return nil, err
 		}

@@ -47,6 +47,9 @@ type entry struct {
 	// entry of the same rule without them (or with others) has the same
 	// userdata and meaning (see desired.class).
 	counted bool
+	// flow says how the rule's target leaves the chain (flowJump,
+	// flowLeaves), for the segmented layout (segments.go).
+	flow uint8
 }
 
 // setRule is a rule with anonymous sets: its messages are built per batch.
@@ -265,7 +268,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{})}
+	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), flow: flowOf(r)}
 	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	elems := make([][]byte, len(exprs))

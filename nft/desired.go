@@ -21,6 +21,9 @@ type wantChain struct {
 	base   *baseSpec
 	policy uint32
 	rules  []*wantRule
+	// udata is the chain's userdata: the mark of a segment (segments.go),
+	// else nil.
+	udata []byte
 }
 
 // wantTable is a desired owned table.
@@ -128,10 +131,14 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 			if r.Spec == nil {
 				return nil, fmt.Errorf("chain %s %s: rule %d has no spec", c.Table, c.Name, i)
 			}
-			if r.Spec.Family != c.Family {
+			// A rule found by pointer in the same chain (so the same
+			// family) of the previous compile was checked then: reading
+			// its family again is a cache miss a rule.
+			ent := h.find(i, r.Spec)
+			if ent == nil && r.Spec.Family != c.Family {
 				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 			}
-			ws[i] = wantRule{src: c, idx: i, ent: h.find(i, r.Spec)}
+			ws[i] = wantRule{src: c, idx: i, ent: ent}
 			wc.rules[i] = &ws[i]
 			if ws[i].ent == nil {
 				misses = append(misses, &ws[i])

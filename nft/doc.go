@@ -162,6 +162,15 @@
 // chains on the same hook (iptables-nft's own tables, Docker's DROP policy)
 // from dropping the packet.
 //
+// # Segments
+//
+// WithSegments keeps a long chain as kernel chains of about n rules each
+// ("segments", marked in their chain userdata), linked by jumps from the
+// chain or by gotos so that iptables' RETURN, -g and policy keep their
+// meaning; a one-rule change then rewrites one segment. Read, plans and
+// the CLI show one chain. segments.go describes the layout and the
+// kernel's bounds on it.
+//
 // # Placement
 //
 // WithPlacement keeps the chains of chosen iptables tables inside

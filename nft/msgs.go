@@ -34,6 +34,9 @@ func (b *batch) newChain(fam rule.Family, table string, c *wantChain) {
 		hook := attrs(nil).u32(unix.NFTA_HOOK_HOOKNUM, c.base.Hook).u32(unix.NFTA_HOOK_PRIORITY, uint32(c.base.Priority))
 		a = a.nested(unix.NFTA_CHAIN_HOOK, hook).u32(unix.NFTA_CHAIN_POLICY, c.policy).str(unix.NFTA_CHAIN_TYPE, c.base.Type)
 	}
+	if c.udata != nil {
+		a = a.bytes(nftaChainUserdata, c.udata)
+	}
 	b.add(unix.NFT_MSG_NEWCHAIN, netlink.Create, a,
 		text("chain %s %s %s", fam, table, c.name), false)
 }

@@ -35,3 +35,9 @@ func WithMaxRetries(n int) Option { return func(b *Backend) { b.maxRetries = n }
 // context allows, while another writer holds the owner's tables in the
 // network namespace, instead of failing with ErrOwnerBusy.
 func WithLockWait(wait bool) Option { return func(b *Backend) { b.lockWait = wait } }
+
+// WithSegments keeps every chain longer than about 2n rules as a list of
+// kernel chains of about n rules each, linked by goto (see segments.go):
+// a one-rule change then rewrites one segment instead of the whole chain.
+// 0 (the default) keeps each chain whole.
+func WithSegments(n int) Option { return func(b *Backend) { b.seg.n = max(n, 0) } }

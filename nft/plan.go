@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/nftsync/nftsync/firewall"
-	"github.com/nftsync/nftsync/internal/lcs"
 	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
@@ -169,7 +168,7 @@ func (p *planner) table(wt *wantTable, ht *haveTable) error {
 			p.chains.setPolicy(fam, wt.name, wc)
 			p.change(firewall.SetPolicy, wt.id, wc.name, policyName(wc.policy), 0)
 		}
-		nc := &haveChain{name: wc.name, base: wc.base, policy: wc.policy}
+		nc := &haveChain{name: wc.name, base: wc.base, policy: wc.policy, udata: wc.udata}
 		nt.chains = append(nt.chains, nc)
 		nt.byName[nc.name] = nc
 		if err := p.rules(wt, wc, hc, nc); err != nil {
@@ -220,39 +219,12 @@ func (p *planner) describeDeletes(ht *haveTable, hc *haveChain) {
 // nc receives the chain's rules as they will be.
 func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveChain) error {
 	fam := wt.id.Fam
-	ids := make(map[*entry]int, len(wc.rules))
-	want := make([]int, len(wc.rules))
-	for j, wr := range wc.rules {
-		e := p.d.class(wr.ent)
-		id, ok := ids[e]
-		if !ok {
-			id = len(ids)
-			ids[e] = id
-		}
-		want[j] = id
+	if unchanged(hc.rules, wc.rules) {
+		nc.rules = hc.rules
+		return nil
 	}
-	have := make([]int, len(hc.rules))
-	recognised := false
-	for i, hr := range hc.rules {
-		have[i] = -1 - i
-		if e := p.identify(fam, hr); e != nil {
-			if id, found := ids[e]; found {
-				have[i] = id
-				recognised = true
-			}
-		}
-	}
-	var match []int
-	if recognised {
-		match = lcs.Match(have, want)
-	} else {
-		// Nothing to keep (a replacement of every rule): the diff
-		// would search up to maxEdits edits to find that out.
-		match = make([]int, len(want))
-		for j := range match {
-			match[j] = -1
-		}
-	}
+	mt := p.matchRules(fam, seqOf(hc.rules), wc.rules)
+	match := mt.full()
 	kept := make([]bool, len(hc.rules))
 	for _, i := range match {
 		if i >= 0 {

@@ -29,6 +29,7 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	if err != nil {
 		return nil, err
 	}
+	st = mergeSegments(st)
 	ids := make([]tableID, 0, len(st.tables))
 	for id := range st.tables {
 		ids = append(ids, id)

@@ -23,6 +23,7 @@ type haveChain struct {
 	base   *baseSpec // nil for a regular chain
 	policy uint32
 	rules  []*haveRule
+	udata  []byte // the mark of a segment (segments.go)
 }
 
 // haveTable is an owned table as dumped.
@@ -206,6 +207,8 @@ func addChains(t *haveTable, msgs []netlink.Message) error {
 				c.policy = be32(b)
 			case unix.NFTA_CHAIN_TYPE:
 				typ = cstring(b)
+			case nftaChainUserdata:
+				c.udata = b
 			case unix.NFTA_CHAIN_HOOK:
 				hook = &baseSpec{}
 				return walkAttrs(b, func(ht uint16, hb []byte) error {
