@@ -22,6 +22,11 @@ type sctpChunk struct {
 	flags     string
 }
 
+// nftUnlistedChunks are the chunk types nft 1.0.6 (Debian 12's) does not
+// know: it aborts listing a rule that tests one natively (an assertion in
+// sctp_chunk_init_raw), so such a test is installed as xt_sctp.
+var nftUnlistedChunks = map[uint8]bool{64: true, 130: true, 132: true, 194: true}
+
 // sctpChunks is in the order iptables prints and translates chunk types.
 var sctpChunks = []sctpChunk{
 	{"DATA", "data", 0, "IUBE"}, {"INIT", "init", 1, ""}, {"INIT_ACK", "init-ack", 2, ""},
@@ -214,18 +219,37 @@ func (s *SCTP) xlateNative(x *xlator) error {
 		for _, c := range s.Chunks {
 			chosen[c.Type] = c
 		}
+		var texts []string
+		listable := true
 		for _, def := range sctpChunks {
 			c, ok := chosen[def.typ]
+			var text string
+			var es []expr.Any
 			switch {
 			case ok && c.FlagMask != 0:
-				x.add(fmt.Sprintf("sctp chunk %s flags & 0x%x == 0x%x", def.nft, c.FlagMask, c.Flags),
-					&expr.Exthdr{DestRegister: 1, Type: def.typ, Offset: 1, Len: 1, Op: exthdrOpSCTP},
+				text = fmt.Sprintf("sctp chunk %s flags & 0x%x == 0x%x", def.nft, c.FlagMask, c.Flags)
+				es = []expr.Any{&expr.Exthdr{DestRegister: 1, Type: def.typ, Offset: 1, Len: 1, Op: exthdrOpSCTP},
 					&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{c.FlagMask}, Xor: []byte{0}},
-					cmp(false, []byte{c.Flags}))
+					cmp(false, []byte{c.Flags})}
 			case ok:
-				x.add("sctp chunk "+def.nft+" exists", sctpPresent(def.typ, true)...)
+				text, es = "sctp chunk "+def.nft+" exists", sctpPresent(def.typ, true)
 			case s.ChunkMatch == "only":
-				x.add("sctp chunk "+def.nft+" missing", sctpPresent(def.typ, false)...)
+				text, es = "sctp chunk "+def.nft+" missing", sctpPresent(def.typ, false)
+			default:
+				continue
+			}
+			listable = listable && !nftUnlistedChunks[def.typ]
+			x.add(text, es...)
+			texts = append(texts, text)
+		}
+		if !listable {
+			// The same test through xt_sctp, which the installed nft
+			// lists (iptables-nft writes --chunk-types so too).
+			n := len(x.stmts) - len(texts)
+			x.stmts = x.stmts[:n]
+			ext, info := s.xtInfo()
+			if err := x.addXt(strings.Join(texts, " "), "which nft 1.0.6 cannot list: it aborts on a chunk type it does not know (i-data, re-config, pad, i-forward-tsn)", ext, info); err != nil {
+				return err
 			}
 		}
 		printed = true
