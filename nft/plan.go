@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/nftsync/nftsync/firewall"
-	"github.com/nftsync/nftsync/internal/lcs"
 	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )
@@ -200,39 +199,7 @@ func (p *planner) describeDeletes(ht *haveTable, hc *haveChain) {
 // nc receives the chain's rules as they will be.
 func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveChain) error {
 	fam := wt.id.Fam
-	ids := make(map[*entry]int, len(wc.rules))
-	want := make([]int, len(wc.rules))
-	for j, wr := range wc.rules {
-		e := p.d.class(wr.ent)
-		id, ok := ids[e]
-		if !ok {
-			id = len(ids)
-			ids[e] = id
-		}
-		want[j] = id
-	}
-	have := make([]int, len(hc.rules))
-	recognised := false
-	for i, hr := range hc.rules {
-		have[i] = -1 - i
-		if e := p.identify(fam, hr); e != nil {
-			if id, found := ids[e]; found {
-				have[i] = id
-				recognised = true
-			}
-		}
-	}
-	var match []int
-	if recognised {
-		match = lcs.Match(have, want)
-	} else {
-		// Nothing to keep (a replacement of every rule): the diff
-		// would search up to maxEdits edits to find that out.
-		match = make([]int, len(want))
-		for j := range match {
-			match[j] = -1
-		}
-	}
+	match := p.match(fam, wc, hc)
 	kept := make([]bool, len(hc.rules))
 	for _, i := range match {
 		if i >= 0 {
@@ -283,11 +250,13 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		}
 		p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
 	}
-	nrs := make([]haveRule, len(wc.rules))
 	nc.rules = make([]*haveRule, len(wc.rules))
 	for j, wr := range wc.rules {
-		nr := &nrs[j]
-		nr.ent = wr.ent
+		if hr := keep(hc, match[j], wr, flush); hr != nil {
+			nc.rules[j] = hr
+			continue
+		}
+		nr := &haveRule{ent: wr.ent}
 		nc.rules[j] = nr
 		if match[j] >= 0 && !flush {
 			nr.handle = hc.rules[match[j]].handle
