@@ -8,22 +8,37 @@ import (
 	"testing"
 )
 
-// TestKeyLabel: the label read back from a key is String(), whatever the
-// lengths (varints of one and two bytes, many arguments).
+// TestKeyLabel: the label of a desired rule is its String(), a substring
+// of its key, whatever the lengths before it (varints of one and two
+// bytes, many arguments), also when the key is the previous Set's.
 func TestKeyLabel(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	var many []string
 	for i := 0; i < 70; i++ {
 		many = append(many, "-m", "comment", "--comment", fmt.Sprint(i))
 	}
-	for _, r := range []Rule{
-		NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT"),
-		NewIPv6Rule("nat", "POSTROUTING", "-m", "comment", "--comment", long, "-j", "MASQUERADE"),
-		NewIPv4Rule("filter", "C", many...),
-	} {
-		rs := r.(*ruleSpec)
-		if got := keyLabel(rs.cacheKey()); got != r.String() {
-			t.Errorf("keyLabel = %q, want %q", got, r.String())
+	list := func() []Rule {
+		return []Rule{
+			NewIPv4Chain("filter", "C"),
+			NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT"),
+			NewIPv6Rule("nat", "POSTROUTING", "-m", "comment", "--comment", long, "-j", "MASQUERADE"),
+			NewIPv4Rule("filter", "C", many...),
+		}
+	}
+	var prev *ruleCache
+	for set := 0; set < 2; set++ {
+		rules := list()
+		rs, next, err := desired(nil, rules, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = next
+		for _, r := range rules[1:] {
+			v := r.(*ruleSpec)
+			c := rs.Chain(v.proto.family(), v.table, v.chain)
+			if c == nil || len(c.Rules) != 1 || c.Rules[0].Label != r.String() {
+				t.Errorf("Set %d: the label of %q is not its String() in %+v", set, r, c)
+			}
 		}
 	}
 }

@@ -44,6 +44,7 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
 		// chainOf grows past n only with -s a,b.
 		chainOf: make([]*firewall.Chain, 0, n),
+		labels:  make([]string, 0, n),
 		lastJ:   -1,
 		inOrder: true,
 	}
@@ -98,6 +99,10 @@ type builder struct {
 	// was taken twice).
 	lastJ   int
 	inOrder bool
+	// labels are the String() of each rule of next.keys: a substring of
+	// its key, taken where the list's rule says its label starts, so that
+	// placing the rules reads no key again.
+	labels []string
 	// prepends is the number (in next.keys) of the first prepend rule.
 	prepends int
 	// last is the chain found last, most often the next rule's too.
@@ -149,6 +154,7 @@ func (b *builder) add(r Rule) error {
 		}
 		lo := int(next.first[k])
 		next.keys = append(next.keys, key)
+		b.labels = append(b.labels, key[v.labelAt:])
 		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
 		for i := lo; i < len(next.parsed); i++ {
@@ -235,7 +241,7 @@ func (b *builder) dedup() {
 func (b *builder) place() {
 	next := b.next
 	put := func(k int, to func(*firewall.Chain, firewall.Rule)) {
-		label := keyLabel(next.keys[k])
+		label := b.labels[k]
 		for i := next.first[k]; i < next.first[k+1]; i++ {
 			if b.dropped == nil || !b.dropped[i] {
 				to(b.chainOf[i], firewall.Rule{Spec: next.parsed[i], Label: label})
