@@ -47,6 +47,12 @@ type entry struct {
 	// entry of the same rule without them (or with others) has the same
 	// userdata and meaning (see desired.class).
 	counted bool
+	// slim is set once body holds no expressions, only their hash sum
+	// (see slim.go); src is the parsed rule they are translated from
+	// again (nil for an entry that cannot be slimmed).
+	slim bool
+	sum  uint64
+	src  *rule.Rule
 }
 
 // setRule is a rule with anonymous sets: its messages are built per batch.
@@ -55,8 +61,16 @@ type setRule struct {
 	sets  []*rule.AnonSet
 }
 
-// list returns the NFTA_RULE_EXPRESSIONS attribute.
+// list returns the NFTA_RULE_EXPRESSIONS attribute (translated again when
+// the entry is slim).
 func (e *entry) list() attrs {
+	if e.slim {
+		f := e.full()
+		if f == nil {
+			return nil
+		}
+		return f.list()
+	}
 	n := binary.NativeEndian.Uint16(e.body)
 	return e.body[:n:n]
 }
@@ -176,11 +190,11 @@ func (c *ruleCache) end(d *desired) {
 const parallelMin = 512
 
 // fill sets the entries of rules not found by pointer: found by their
-// iptables-save form, or compiled. Both steps run on all CPUs when there
+// iptables-save form, or compiled (it returns those). Both steps run on all CPUs when there
 // are many rules (a cold apply of 10k rules).
-func (c *ruleCache) fill(misses []*wantRule) error {
+func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 	if len(misses) == 0 {
-		return nil
+		return nil, nil
 	}
 	specs := make([]specKey, len(misses))
 	parallel(len(misses), func(i int) {
@@ -212,7 +226,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 	for i, err := range errs {
 		if err != nil {
 			w := build[i]
-			return &firewall.RuleError{Rule: w.label(), Err: err}
+			return nil, &firewall.RuleError{Rule: w.label(), Err: err}
 		}
 		c.bySpec[buildSpecs[i]] = built[i]
 	}
@@ -221,7 +235,7 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 			w.ent = built[pending[specs[i]]]
 		}
 	}
-	return nil
+	return built, nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
@@ -265,7 +279,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{})}
+	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), src: r}
 	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	elems := make([][]byte, len(exprs))
@@ -325,6 +339,9 @@ func (e *entry) normal() [][]byte {
 // normal form once decoded and normalised (live counters, kernel
 // defaults).
 func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
+	if e.slim {
+		return e.sameSlim(fam, elems)
+	}
 	i, k := 0, 0
 	err := walkAttrs(e.list()[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
 		if i >= len(elems) {

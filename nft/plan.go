@@ -104,6 +104,7 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 	for i := range p.added {
 		p.added[i].msg += addsAt
 	}
+	d.shrinkBuilt()
 	pl := &plan{batch: out, changes: p.changes, next: p.next, added: p.added}
 	for _, r := range p.tableAdds {
 		if r[1] > r[0] {
