@@ -189,3 +189,51 @@ func TestDesiredRevalidatesHooks(t *testing.T) {
 		t.Fatal("an owner match reached from INPUT was accepted")
 	}
 }
+
+// TestDedupSameSums: duplicates are found by the sums of meanings and
+// confirmed by the meanings, so that rules whose sums are equal but
+// meanings differ are all kept, on a first Set and on one that changes a
+// rule, and true duplicates are still left out.
+func TestDedupSameSums(t *testing.T) {
+	list := func(changed string) []Rule {
+		return []Rule{
+			NewIPv4Chain("nat", "KILO-NAT"),
+			NewIPv4Rule("nat", "KILO-NAT", "-d", "10.5.0.1/24", "-j", "RETURN"),
+			NewIPv4Rule("nat", "KILO-NAT", "-j", "MASQUERADE"),
+			NewIPv4Rule("nat", "KILO-NAT", "-d", changed, "-j", "RETURN"),
+			NewIPv4Rule("nat", "KILO-NAT", "-d", "10.6.0.0/24", "-j", "RETURN"),
+		}
+	}
+	run := func() []string {
+		var out []string
+		var prev *ruleCache
+		for _, changed := range []string{"10.5.0.2/24", "10.7.0.0/24", "10.6.0.0/24"} {
+			rs, next, err := desired(nil, list(changed), prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev = next
+			var got []string
+			for _, r := range rs.Chains[0].Rules {
+				got = append(got, r.Spec.String())
+			}
+			out = append(out, strings.Join(got, "; "))
+		}
+		return out
+	}
+	want := []string{
+		"-d 10.5.0.0/24 -j RETURN; -j MASQUERADE; -d 10.6.0.0/24 -j RETURN",
+		"-d 10.5.0.0/24 -j RETURN; -j MASQUERADE; -d 10.7.0.0/24 -j RETURN; -d 10.6.0.0/24 -j RETURN",
+		"-d 10.5.0.0/24 -j RETURN; -j MASQUERADE; -d 10.6.0.0/24 -j RETURN",
+	}
+	for _, same := range []bool{false, true} {
+		if same {
+			saved := meaning
+			meaning = func(*rule.Rule) uint64 { return 0 }
+			t.Cleanup(func() { meaning = saved })
+		}
+		if got := run(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("all sums the same %v:\n%s\nwant\n%s", same, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}

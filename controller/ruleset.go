@@ -41,7 +41,7 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		rs:   &firewall.Ruleset{},
 		prev: prev,
 		m:    prev.matcher(),
-		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
+		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]uint64, 0, n)},
 		// chainOf grows past n only with -s a,b.
 		chainOf: make([]*firewall.Chain, 0, n),
 		labels:  make([]string, 0, n),
@@ -149,7 +149,7 @@ func (b *builder) add(r Rule) error {
 			fresh = true
 			for _, p := range v.parsed {
 				next.parsed = append(next.parsed, p)
-				next.means = append(next.means, p.Key())
+				next.means = append(next.means, meaning(p))
 			}
 		}
 		lo := int(next.first[k])
@@ -195,14 +195,14 @@ const fewFresh = 16
 // meaning of another: they are compared with their chain's rules, without
 // a map of every rule; when none has, nothing is dropped.
 func (b *builder) dedup() {
-	means, first := b.next.means, b.next.first
+	means, first, parsed := b.next.means, b.next.first, b.next.parsed
 	if b.prev != nil && b.prev.distinct && b.inOrder && b.fresh <= fewFresh {
 		clash := false
 		for _, k := range b.freshK {
 			for i := first[k]; i < first[k+1] && !clash; i++ {
 				c, m := b.chainOf[i], means[i]
 				for o, oc := range b.chainOf {
-					if oc == c && o != int(i) && means[o] == m {
+					if oc == c && o != int(i) && means[o] == m && sameMeaning(parsed[o], parsed[i]) {
 						clash = true
 						break
 					}
@@ -216,22 +216,53 @@ func (b *builder) dedup() {
 	}
 	type seenKey struct {
 		chain *firewall.Chain
-		key   string
+		mean  uint64
 	}
-	seen := make(map[seenKey]bool, len(b.chainOf))
+	seen := make(map[seenKey]int, len(b.chainOf))
 	b.next.distinct = true
 	for i, c := range b.chainOf {
 		id := seenKey{c, means[i]}
+		o, ok := seen[id]
+		if !ok {
+			seen[id] = i
+			continue
+		}
+		if !sameMeaning(parsed[o], parsed[i]) {
+			// Two meanings with one sum: the sums cannot tell.
+			b.dedupExact()
+			return
+		}
+		b.drop(i)
+	}
+}
+
+// dedupExact is dedup by the meanings themselves, for when two of them
+// have the same sum.
+func (b *builder) dedupExact() {
+	type seenKey struct {
+		chain *firewall.Chain
+		key   string
+	}
+	seen := make(map[seenKey]bool, len(b.chainOf))
+	b.dropped = nil
+	b.next.distinct = true
+	for i, c := range b.chainOf {
+		id := seenKey{c, b.next.parsed[i].Key()}
 		if seen[id] {
-			if b.dropped == nil {
-				b.dropped = make([]bool, len(b.chainOf))
-			}
-			b.dropped[i] = true
-			b.next.distinct = false
+			b.drop(i)
 			continue
 		}
 		seen[id] = true
 	}
+}
+
+// drop leaves out parsed rule i.
+func (b *builder) drop(i int) {
+	if b.dropped == nil {
+		b.dropped = make([]bool, len(b.chainOf))
+	}
+	b.dropped[i] = true
+	b.next.distinct = false
 }
 
 // place puts the rules kept into their chains: the append rules in order,
