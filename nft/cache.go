@@ -19,7 +19,10 @@ import (
 // every Apply whose desired state holds the rule, so that an Apply that
 // changes one rule of 10k translates one rule.
 type entry struct {
-	spec string // iptables-save form (Spec.String()), for plans
+	// spec is the iptables-save form (Spec.String()) of a placed entry;
+	// an entry translated from a parsed rule reads it from src (see
+	// text).
+	spec string
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message unless the rule has
 	// anonymous sets (their ids differ per batch: see withSets). The
@@ -116,7 +119,7 @@ func (e *entry) setBody(elems [][]byte, ud []byte, compat attrs) error {
 // form (a rule parsed again). Entries unused by the latest compile are
 // dropped once they outnumber the used ones.
 type ruleCache struct {
-	bySpec map[specKey]*entry
+	bySpec specIndex
 	// last is the latest compile, whose chains hint where each rule's
 	// entry is.
 	last  *desired
@@ -125,8 +128,7 @@ type ruleCache struct {
 
 // specKey is the key of a rule's entry: its family and iptables-save form,
 // followed by the counters it starts from when not zero (they are in its
-// counter expression, not in its form). The form is the entry's own spec
-// (see specOf).
+// counter expression, not in its form).
 type specKey struct {
 	fam  rule.Family
 	spec string
@@ -141,26 +143,17 @@ func keyOf(r *rule.Rule) specKey {
 	return specKey{r.Family, s}
 }
 
-// specOf returns the iptables-save form of r from its key k, sharing k's
-// memory.
-func specOf(k specKey, r *rule.Rule) string {
-	if r.Counters != (rule.Counters{}) {
-		return k.spec[:len(k.spec)-len(countersSuffix(r))]
-	}
-	return k.spec
-}
-
 func countersSuffix(r *rule.Rule) string { return " " + r.Counters.String() }
 
 func newRuleCache() *ruleCache {
-	return &ruleCache{bySpec: map[specKey]*entry{}}
+	return &ruleCache{}
 }
 
 // end finishes the compile of d: entries d does not use go when they
 // outnumber the ones it uses. The entries in use are only marked then, so
 // that a compile that changes one rule does not touch every entry.
 func (c *ruleCache) end(d *desired) {
-	if len(c.bySpec) <= 2*d.rules+64 {
+	if c.bySpec.len() <= 2*d.rules+64 {
 		return
 	}
 	c.epoch++
@@ -175,14 +168,10 @@ func (c *ruleCache) end(d *desired) {
 			}
 		}
 	}
-	if len(c.bySpec) <= 2*live+64 {
+	if c.bySpec.len() <= 2*live+64 {
 		return
 	}
-	for k, e := range c.bySpec {
-		if e.used != c.epoch {
-			delete(c.bySpec, k)
-		}
-	}
+	c.bySpec.keep(func(e *entry) bool { return e.used == c.epoch })
 }
 
 // parallelMin is the number of rules below which fill works on one
@@ -197,20 +186,22 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 		return nil, nil
 	}
 	specs := make([]specKey, len(misses))
+	sums := make([]uint64, len(misses))
 	parallel(len(misses), func(i int) {
 		specs[i] = keyOf(misses[i].src.Rules[misses[i].idx].Spec)
+		sums[i] = specs[i].sum()
 	})
 	var build []*wantRule
-	var buildSpecs []specKey
+	var buildAt []int // in specs
 	pending := map[specKey]int{}
 	for i, w := range misses {
-		if w.ent = c.bySpec[specs[i]]; w.ent != nil {
+		if w.ent = c.bySpec.get(specs[i], sums[i]); w.ent != nil {
 			continue
 		}
 		if _, dup := pending[specs[i]]; !dup {
 			pending[specs[i]] = len(build)
 			build = append(build, w)
-			buildSpecs = append(buildSpecs, specs[i])
+			buildAt = append(buildAt, i)
 		}
 	}
 	built := make([]*entry, len(build))
@@ -220,7 +211,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 		for i := lo; i < hi; i++ {
 			w := build[i]
 			r := w.src.Rules[w.idx].Spec
-			built[i], errs[i] = newEntry(r, specOf(buildSpecs[i], r), memo)
+			built[i], errs[i] = newEntry(r, "", memo)
 		}
 	})
 	for i, err := range errs {
@@ -228,7 +219,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 			w := build[i]
 			return nil, &firewall.RuleError{Rule: w.label(), Err: err}
 		}
-		c.bySpec[buildSpecs[i]] = built[i]
+		c.bySpec.put(specs[buildAt[i]], sums[buildAt[i]], built[i])
 	}
 	for i, w := range misses {
 		if w.ent == nil {
@@ -269,7 +260,8 @@ func parallelRange(n int, fn func(lo, hi int)) {
 }
 
 // newEntry translates and marshals one rule, marshalling expressions
-// through memo.
+// through memo. spec is kept as the rule's iptables-save form; "" leaves
+// text to read it from r when needed.
 func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	tr, err := r.TranslateExprs()
 	if err != nil {

@@ -275,7 +275,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		// message.
 		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
 		if match[j] < 0 {
-			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
+			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.text(), j)
 		}
 	}
 	return nil
@@ -324,7 +324,7 @@ func sameNorm(fam byte, el, norm []byte) bool {
 // describe names a dumped rule in iptables terms for plans and errors.
 func describe(fam rule.Family, hr *haveRule) string {
 	if hr.ent != nil {
-		return hr.ent.spec
+		return hr.ent.text()
 	}
 	if r, err := parseStored(fam, hr.udata, hr.elems); err == nil {
 		return r.String()

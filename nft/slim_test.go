@@ -90,7 +90,7 @@ func TestSlimRead(t *testing.T) {
 		if w.ent.slim {
 			slim++
 		} else if len(w.ent.norms) == 0 && w.ent.withSets == nil {
-			t.Errorf("entry of %s not slim once installed", w.ent.spec)
+			t.Errorf("entry of %s not slim once installed", w.ent.text())
 		}
 	}
 	if slim < 3 {
