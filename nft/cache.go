@@ -35,10 +35,11 @@ type entry struct {
 	// withSets is the rule's expressions and anonymous sets when it has
 	// any (rare: nil otherwise).
 	withSets *setRule
-	// used is the epoch of the latest sweep that found it in use (32
-	// bits: with fam, compatLen and udLen it fills one word, and the entry
-	// takes 80 bytes).
-	used uint32
+	// used is the epoch of the latest sweep that found it in use (16
+	// bits: with fam, compatLen, udLen, counted and slim it fills one
+	// word, and the entry takes 96 bytes; an epoch that wraps around
+	// only keeps an unused entry one sweep longer).
+	used uint16
 	fam  rule.Family
 	// compatLen is the length of the NFTA_RULE_COMPAT attribute (see
 	// compatAttr), which ends body when the rule needs one.
@@ -123,7 +124,7 @@ type ruleCache struct {
 	// last is the latest compile, whose chains hint where each rule's
 	// entry is.
 	last  *desired
-	epoch uint32 // of the latest sweep (see end)
+	epoch uint16 // of the latest sweep (see end)
 }
 
 // specKey is the key of a rule's entry: its family and iptables-save form,
