@@ -188,15 +188,19 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 	}
 	specs := make([]specKey, len(misses))
 	sums := make([]uint64, len(misses))
+	found := make([]*entry, len(misses))
+	// The index is only read here (get confirms a hit by printing the
+	// cached rule: in parallel too).
 	parallel(len(misses), func(i int) {
 		specs[i] = keyOf(misses[i].src.Rules[misses[i].idx].Spec)
 		sums[i] = specs[i].sum()
+		found[i] = c.bySpec.get(specs[i], sums[i])
 	})
 	var build []*wantRule
 	var buildAt []int // in specs
 	pending := map[specKey]int{}
 	for i, w := range misses {
-		if w.ent = c.bySpec.get(specs[i], sums[i]); w.ent != nil {
+		if w.ent = found[i]; w.ent != nil {
 			continue
 		}
 		if _, dup := pending[specs[i]]; !dup {
