@@ -28,6 +28,8 @@ type ruleCache struct {
 	// distinct is whether no rule had the meaning of an earlier one of its
 	// chain (so that every rule was placed and validated).
 	distinct bool
+	// prepends is the number (in keys) of the first prepend rule.
+	prepends int
 	// valid is what the Set's validation keeps for the next one.
 	valid *firewall.Validated
 }

@@ -237,3 +237,56 @@ func TestDedupSameSums(t *testing.T) {
 		}
 	}
 }
+
+// TestDesiredSameHooks: a Set that adds or removes no jump and no rule
+// that ends its chain keeps the previous hooks (not walked again) and
+// still checks its fresh rules against them; one that adds or removes
+// such a rule, or moves rules, computes them again.
+func TestDesiredSameHooks(t *testing.T) {
+	base := func(extra ...Rule) []Rule {
+		return append([]Rule{
+			NewIPv4Chain("filter", "A"),
+			NewIPv4Chain("filter", "B"),
+			NewIPv4Rule("filter", "OUTPUT", "-j", "A"),
+			NewIPv4Rule("filter", "INPUT", "-j", "B"),
+			NewIPv4Rule("filter", "A", "-j", "RETURN"),
+			NewIPv4Rule("filter", "A", "-s", "10.0.0.1", "-j", "ACCEPT"),
+			NewIPv4Rule("filter", "B", "-s", "10.0.0.2", "-j", "ACCEPT"),
+		}, extra...)
+	}
+	_, prev, err := desired(nil, base(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := func(chain string) Rule {
+		return NewIPv4Rule("filter", chain, "-m", "owner", "--uid-owner", "5", "-j", "ACCEPT")
+	}
+	// A fresh owner match in A, reached from OUTPUT: accepted, hooks kept.
+	_, next, err := desired(nil, base(owner("A")), prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.valid != prev.valid {
+		t.Error("hooks computed again for a Set that changes no jump")
+	}
+	// In B, reached from INPUT: refused, with the kept hooks.
+	if _, _, err := desired(nil, base(owner("B")), prev); err == nil {
+		t.Error("an owner match reached from INPUT was accepted")
+	}
+	// Without the RETURN of A: computed again.
+	without := base()
+	without = append(without[:4], without[5:]...)
+	if _, next, err := desired(nil, without, prev); err != nil || next.valid == prev.valid {
+		t.Errorf("hooks kept when a rule that ends its chain went (err %v)", err)
+	}
+	// With a new jump: computed again, and the owner match in B refused.
+	if _, _, err := desired(nil, base(NewIPv4Rule("filter", "INPUT", "-j", "A"), owner("A")), prev); err == nil {
+		t.Error("an owner match reached from INPUT through a new jump was accepted")
+	}
+	// Two rules swapped: computed again.
+	swapped := base()
+	swapped[4], swapped[5] = swapped[5], swapped[4]
+	if _, next, err := desired(nil, swapped, prev); err != nil || next.valid == prev.valid {
+		t.Errorf("hooks kept when rules moved (err %v)", err)
+	}
+}

@@ -48,12 +48,16 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		lastJ:   -1,
 		inOrder: true,
 	}
+	if prev != nil {
+		b.usedPrev = make([]bool, len(prev.keys))
+	}
 	for _, r := range appendRules {
 		if err := b.add(r); err != nil {
 			return nil, nil, err
 		}
 	}
-	b.prepends = len(b.next.keys)
+	b.prepends, b.inPrepend = len(b.next.keys), true
+	b.next.prepends = b.prepends
 	for _, r := range prepend {
 		if err := b.add(r); err != nil {
 			return nil, nil, err
@@ -103,8 +107,15 @@ type builder struct {
 	// its key, taken where the list's rule says its label starts, so that
 	// placing the rules reads no key again.
 	labels []string
-	// prepends is the number (in next.keys) of the first prepend rule.
-	prepends int
+	// prepends is the number (in next.keys) of the first prepend rule;
+	// inPrepend is set while the prepend rules are added.
+	prepends  int
+	inPrepend bool
+	// usedPrev marks the previous Set's rules (numbered as its keys)
+	// taken again; sides is set when one of them moved between the
+	// append and the prepend rules.
+	usedPrev []bool
+	sides    bool
 	// last is the chain found last, most often the next rule's too.
 	last *firewall.Chain
 }
@@ -141,6 +152,10 @@ func (b *builder) add(r Rule) error {
 				b.inOrder = false
 			}
 			b.lastJ = j
+			b.usedPrev[j] = true
+			if (j >= b.prev.prepends) != b.inPrepend {
+				b.sides = true
+			}
 			key = b.prev.keys[j] // share the previous Set's strings
 			lo, hi := b.prev.first[j], b.prev.first[j+1]
 			next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
@@ -311,7 +326,39 @@ func (b *builder) validate() (*firewall.Validated, error) {
 			}
 		}
 	}
-	return b.rs.ValidateChanged(prev, func(c *firewall.Chain, i int) bool {
-		return fresh[c.Rules[i].Spec]
-	})
+	isFresh := func(c *firewall.Chain, i int) bool { return fresh[c.Rules[i].Spec] }
+	if prev != nil && b.sameHooks() {
+		return b.rs.ValidateSameHooks(prev, isFresh)
+	}
+	return b.rs.ValidateChanged(prev, isFresh)
+}
+
+// sameHooks reports whether the chains are reached from the same hooks as
+// in the previous Set whatever the rules kept, because no rule added or
+// removed jumps or ends its chain (firewall.ChangesHooks) and the rules
+// kept are in the same order, each on the same side (prepend or append):
+// then the hooks are not computed again, which walks every rule.
+func (b *builder) sameHooks() bool {
+	if b.prev == nil || !b.prev.distinct || !b.next.distinct || !b.inOrder || b.sides {
+		return false
+	}
+	first := b.next.first
+	for _, k := range b.freshK {
+		for _, p := range b.next.parsed[first[k]:first[k+1]] {
+			if firewall.ChangesHooks(p) {
+				return false
+			}
+		}
+	}
+	for j, used := range b.usedPrev {
+		if used {
+			continue
+		}
+		for _, p := range b.prev.parsed[b.prev.first[j]:b.prev.first[j+1]] {
+			if firewall.ChangesHooks(p) {
+				return false
+			}
+		}
+	}
+	return true
 }
