@@ -16,6 +16,11 @@ func (p *planner) match(fam rule.Family, wc *wantChain, hc *haveChain) []int {
 	want, have := wc.rules, hc.rules
 	match := make([]int, len(want))
 	same := func(i, j int) bool {
+		if e := have[i].ent; e != nil && e == want[j].ent {
+			// The same entry (identify returns it; class maps it to
+			// one class), without reading the entry itself.
+			return true
+		}
 		e := p.identify(fam, have[i])
 		return e != nil && e == p.d.class(want[j].ent)
 	}
