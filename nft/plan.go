@@ -243,6 +243,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 	if flush {
 		p.dels.flushChain(fam, wt.name, wc.name)
 	}
+	p.expand(wc, match, flush)
 	for _, i := range deleted {
 		hr := hc.rules[i]
 		d := describe(fam, hr)

@@ -154,3 +154,38 @@ func (d *desired) shrinkBuilt() {
 	}
 	d.built = nil
 }
+
+// expand translates again, on all CPUs, the slim entries of the rules of
+// wc that the plan adds (all of them when the chain is flushed), so that
+// re-adding a long chain (after a flush, someone else's) does not
+// translate its rules one after another; they are made slim again with
+// the entries built for d.
+func (p *planner) expand(wc *wantChain, match []int, flush bool) {
+	var slim []*entry
+	seen := map[*entry]bool{}
+	for j, wr := range wc.rules {
+		if e := wr.ent; e.slim && (flush || match[j] < 0) && !seen[e] {
+			seen[e] = true
+			slim = append(slim, e)
+		}
+	}
+	if len(slim) == 0 {
+		return
+	}
+	fulls := make([]*entry, len(slim))
+	parallelRange(len(slim), func(lo, hi int) {
+		memo := newExprMemo()
+		for i := lo; i < hi; i++ {
+			e := slim[i]
+			if f, err := newEntry(e.src, e.spec, memo); err == nil {
+				fulls[i] = f
+			}
+		}
+	})
+	for i, e := range slim {
+		if f := fulls[i]; f != nil {
+			e.body, e.slim = f.body, false
+			p.d.built = append(p.d.built, e)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package nft
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -115,5 +116,32 @@ func TestSlimRead(t *testing.T) {
 	}
 	if after := listing(ns, "ip", "nftsync-filter"); after != before {
 		t.Fatalf("not repaired:\n%s\nwant\n%s", after, before)
+	}
+}
+
+// TestSlimReadd: after someone flushes a chain of slim entries, the
+// repair adds every rule again, as installed the first time, and the
+// entries are slim again once planned.
+func TestSlimReadd(t *testing.T) {
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns)
+	var rules []string
+	for i := 0; i < 600; i++ {
+		rules = append(rules, fmt.Sprintf("-s 10.0.%d.%d/32 -p tcp -m tcp --dport %d -j ACCEPT", i/250, i%250, 1000+i))
+	}
+	rs := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "FORWARD", "", rules...)}}
+	apply(t, b, rs)
+	before := listing(ns, "ip", "nftsync-filter")
+	ns.NFT("flush chain ip nftsync-filter FORWARD")
+	if p := apply(t, b, rs); len(p.Changes) != len(rules) {
+		t.Fatalf("repair made %d changes, want %d", len(p.Changes), len(rules))
+	}
+	if after := listing(ns, "ip", "nftsync-filter"); after != before {
+		t.Fatalf("repaired ruleset differs:\n%s\nwant\n%s", after, before)
+	}
+	for _, w := range b.lastD.tables[0].chains[0].rules {
+		if !w.ent.slim {
+			t.Fatalf("entry of %s not slim after the repair", w.ent.text())
+		}
 	}
 }
