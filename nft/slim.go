@@ -162,9 +162,15 @@ func (d *desired) shrinkBuilt() {
 // the entries built for d.
 func (p *planner) expand(wc *wantChain, match []int, flush bool) {
 	var slim []*entry
-	seen := map[*entry]bool{}
+	var seen map[*entry]bool
 	for j, wr := range wc.rules {
-		if e := wr.ent; e.slim && (flush || match[j] < 0) && !seen[e] {
+		if !flush && match[j] >= 0 {
+			continue // kept: its entry is not read
+		}
+		if e := wr.ent; e.slim && !seen[e] {
+			if seen == nil {
+				seen = map[*entry]bool{}
+			}
 			seen[e] = true
 			slim = append(slim, e)
 		}
