@@ -189,12 +189,13 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 	specs := make([]specKey, len(misses))
 	sums := make([]uint64, len(misses))
 	found := make([]*entry, len(misses))
-	// The index is only read here (get confirms a hit by printing the
+	// The index is only read here (get confirms a hit by comparing the
 	// cached rule: in parallel too).
 	parallel(len(misses), func(i int) {
-		specs[i] = keyOf(misses[i].src.Rules[misses[i].idx].Spec)
+		r := misses[i].src.Rules[misses[i].idx].Spec
+		specs[i] = keyOf(r)
 		sums[i] = specs[i].sum()
-		found[i] = c.bySpec.get(specs[i], sums[i])
+		found[i] = c.bySpec.get(r, specs[i], sums[i])
 	})
 	var build []*wantRule
 	var buildAt []int // in specs

@@ -1,11 +1,16 @@
 package nft
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/nftsync/nftsync/rule"
+)
 
 // specIndex finds cached entries by their key (specKey) without keeping
-// the key: an entry is filed under the sum of its key, and a key found
-// there is compared with the one its entry's parsed rule gives (a rule
-// is never modified once passed to Apply). Keeping each rule's
+// the key: an entry is filed under the sum of its key, and a rule found
+// there is compared with the entry's parsed rule (rule.SamePrint, which
+// mostly does not print them; a rule is never modified once passed to
+// Apply). Keeping each rule's
 // iptables-save form (about 80 bytes) for this was a tenth of nftsync's
 // memory at 100k rules. An entry whose sum another entry has is filed
 // under its whole key in other.
@@ -26,9 +31,9 @@ func (k specKey) sum() uint64 {
 	return h.Sum64()
 }
 
-// get returns the entry with key k, whose sum is sum, or nil.
-func (x *specIndex) get(k specKey, sum uint64) *entry {
-	if e := x.bySum[sum]; e != nil && e.src != nil && keyOf(e.src) == k {
+// get returns the entry of r, whose key is k and its sum sum, or nil.
+func (x *specIndex) get(r *rule.Rule, k specKey, sum uint64) *entry {
+	if e := x.bySum[sum]; e != nil && e.src != nil && e.src.SamePrint(r) {
 		return e
 	}
 	return x.other[k]
