@@ -156,10 +156,10 @@ func (r *ruleSpec) writeString(b *strings.Builder) {
 func (r *ruleSpec) Proto() Protocol { return r.proto }
 
 // cacheKey identifies the rule's text exactly: its protocol, the lengths of
-// its table, chain and arguments, then String(), which alone could make two
-// argument lists look alike (it quotes only comments) but not with the
-// lengths. Since String() ends the key, a Set keeps one string a rule for
-// both (the label is a substring of the key).
+// its table, chain and arguments, then String() from labelAt on, which
+// alone could make two argument lists look alike (it quotes only comments)
+// but not with the lengths. Since String() ends the key, a Set keeps one
+// string a rule for both (the label is a substring of the key).
 func (r *ruleSpec) cacheKey() string {
 	if r.key != "" {
 		return r.key
@@ -178,27 +178,6 @@ func (r *ruleSpec) cacheKey() string {
 	r.labelAt = b.Len()
 	r.writeString(&b)
 	return b.String()
-}
-
-// keyLabel returns the String() of the rule whose cacheKey is key: what
-// follows the protocol and the lengths.
-func keyLabel(key string) string {
-	i, n := 1, 3
-	for k := 0; k < n && i < len(key); k++ {
-		v := 0
-		for shift := 0; i < len(key); shift += 7 {
-			c := key[i]
-			i++
-			v |= int(c&0x7f) << shift
-			if c < 0x80 {
-				break
-			}
-		}
-		if k == 2 {
-			n += v // the number of arguments, whose lengths follow
-		}
-	}
-	return key[i:]
 }
 
 func argLens(spec []string) []int {

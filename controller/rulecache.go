@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"hash/maphash"
+
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/rule"
 )
@@ -8,8 +10,8 @@ import (
 // ruleCache is what a Set built, kept for the next one: the key (see
 // cacheKey) of every rule of its list, in the order desired took them, the
 // parsed rules it stands for (several for -s a,b; its label is in the key:
-// see keyLabel) with their meanings (rule.Key), and its chains with their
-// numbers of rules. Kilo passes the whole list again with a rule or two
+// see labelAt) with the sums of their meanings (see meaning), and its
+// chains with their numbers of rules. Kilo passes the whole list again with a rule or two
 // different, so the next Set finds each rule at the same position (or at a
 // constant offset after an insertion or a deletion) and compares one
 // string, without hashing 10k keys into a map.
@@ -19,12 +21,15 @@ type ruleCache struct {
 	// means; first[len(keys)] is len(parsed).
 	first  []int32
 	parsed []*rule.Rule
-	means  []string
+	// means are the sums of the parsed rules' meanings (see meaning).
+	means  []uint64
 	chains []chainID
 	lens   []int
 	// distinct is whether no rule had the meaning of an earlier one of its
 	// chain (so that every rule was placed and validated).
 	distinct bool
+	// prepends is the number (in keys) of the first prepend rule.
+	prepends int
 	// valid is what the Set's validation keeps for the next one.
 	valid *firewall.Validated
 }
@@ -109,3 +114,15 @@ func (m *matcher) find(k int, key string) (int, bool) {
 	m.off = j - k
 	return j, true
 }
+
+// meanSeed seeds the sums of meanings.
+var meanSeed = maphash.MakeSeed()
+
+// meaning returns the sum of r's meaning (rule.Key): a Set keeps 8 bytes
+// a rule to find duplicates, not the meaning's text. Rules with the same
+// sum are compared by their meanings (see sameMeaning).
+// A variable, so that a test can make every sum the same.
+var meaning = func(r *rule.Rule) uint64 { return maphash.String(meanSeed, r.Key()) }
+
+// sameMeaning reports whether two rules mean the same.
+func sameMeaning(a, b *rule.Rule) bool { return a == b || a.Key() == b.Key() }

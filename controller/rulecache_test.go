@@ -8,22 +8,37 @@ import (
 	"testing"
 )
 
-// TestKeyLabel: the label read back from a key is String(), whatever the
-// lengths (varints of one and two bytes, many arguments).
+// TestKeyLabel: the label of a desired rule is its String(), a substring
+// of its key, whatever the lengths before it (varints of one and two
+// bytes, many arguments), also when the key is the previous Set's.
 func TestKeyLabel(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	var many []string
 	for i := 0; i < 70; i++ {
 		many = append(many, "-m", "comment", "--comment", fmt.Sprint(i))
 	}
-	for _, r := range []Rule{
-		NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT"),
-		NewIPv6Rule("nat", "POSTROUTING", "-m", "comment", "--comment", long, "-j", "MASQUERADE"),
-		NewIPv4Rule("filter", "C", many...),
-	} {
-		rs := r.(*ruleSpec)
-		if got := keyLabel(rs.cacheKey()); got != r.String() {
-			t.Errorf("keyLabel = %q, want %q", got, r.String())
+	list := func() []Rule {
+		return []Rule{
+			NewIPv4Chain("filter", "C"),
+			NewIPv4Rule("filter", "INPUT", "-j", "ACCEPT"),
+			NewIPv6Rule("nat", "POSTROUTING", "-m", "comment", "--comment", long, "-j", "MASQUERADE"),
+			NewIPv4Rule("filter", "C", many...),
+		}
+	}
+	var prev *ruleCache
+	for set := 0; set < 2; set++ {
+		rules := list()
+		rs, next, err := desired(nil, rules, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = next
+		for _, r := range rules[1:] {
+			v := r.(*ruleSpec)
+			c := rs.Chain(v.proto.family(), v.table, v.chain)
+			if c == nil || len(c.Rules) != 1 || c.Rules[0].Label != r.String() {
+				t.Errorf("Set %d: the label of %q is not its String() in %+v", set, r, c)
+			}
 		}
 	}
 }
@@ -172,5 +187,106 @@ func TestDesiredRevalidatesHooks(t *testing.T) {
 	}
 	if _, _, err := desired(nil, append(rules, NewIPv4Rule("filter", "INPUT", "-j", "A")), cache); err == nil {
 		t.Fatal("an owner match reached from INPUT was accepted")
+	}
+}
+
+// TestDedupSameSums: duplicates are found by the sums of meanings and
+// confirmed by the meanings, so that rules whose sums are equal but
+// meanings differ are all kept, on a first Set and on one that changes a
+// rule, and true duplicates are still left out.
+func TestDedupSameSums(t *testing.T) {
+	list := func(changed string) []Rule {
+		return []Rule{
+			NewIPv4Chain("nat", "KILO-NAT"),
+			NewIPv4Rule("nat", "KILO-NAT", "-d", "10.5.0.1/24", "-j", "RETURN"),
+			NewIPv4Rule("nat", "KILO-NAT", "-j", "MASQUERADE"),
+			NewIPv4Rule("nat", "KILO-NAT", "-d", changed, "-j", "RETURN"),
+			NewIPv4Rule("nat", "KILO-NAT", "-d", "10.6.0.0/24", "-j", "RETURN"),
+		}
+	}
+	run := func() []string {
+		var out []string
+		var prev *ruleCache
+		for _, changed := range []string{"10.5.0.2/24", "10.7.0.0/24", "10.6.0.0/24"} {
+			rs, next, err := desired(nil, list(changed), prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev = next
+			var got []string
+			for _, r := range rs.Chains[0].Rules {
+				got = append(got, r.Spec.String())
+			}
+			out = append(out, strings.Join(got, "; "))
+		}
+		return out
+	}
+	want := []string{
+		"-d 10.5.0.0/24 -j RETURN; -j MASQUERADE; -d 10.6.0.0/24 -j RETURN",
+		"-d 10.5.0.0/24 -j RETURN; -j MASQUERADE; -d 10.7.0.0/24 -j RETURN; -d 10.6.0.0/24 -j RETURN",
+		"-d 10.5.0.0/24 -j RETURN; -j MASQUERADE; -d 10.6.0.0/24 -j RETURN",
+	}
+	for _, same := range []bool{false, true} {
+		if same {
+			saved := meaning
+			meaning = func(*rule.Rule) uint64 { return 0 }
+			t.Cleanup(func() { meaning = saved })
+		}
+		if got := run(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("all sums the same %v:\n%s\nwant\n%s", same, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// TestDesiredSameHooks: a Set that adds or removes no jump and no rule
+// that ends its chain keeps the previous hooks (not walked again) and
+// still checks its fresh rules against them; one that adds or removes
+// such a rule, or moves rules, computes them again.
+func TestDesiredSameHooks(t *testing.T) {
+	base := func(extra ...Rule) []Rule {
+		return append([]Rule{
+			NewIPv4Chain("filter", "A"),
+			NewIPv4Chain("filter", "B"),
+			NewIPv4Rule("filter", "OUTPUT", "-j", "A"),
+			NewIPv4Rule("filter", "INPUT", "-j", "B"),
+			NewIPv4Rule("filter", "A", "-j", "RETURN"),
+			NewIPv4Rule("filter", "A", "-s", "10.0.0.1", "-j", "ACCEPT"),
+			NewIPv4Rule("filter", "B", "-s", "10.0.0.2", "-j", "ACCEPT"),
+		}, extra...)
+	}
+	_, prev, err := desired(nil, base(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := func(chain string) Rule {
+		return NewIPv4Rule("filter", chain, "-m", "owner", "--uid-owner", "5", "-j", "ACCEPT")
+	}
+	// A fresh owner match in A, reached from OUTPUT: accepted, hooks kept.
+	_, next, err := desired(nil, base(owner("A")), prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.valid != prev.valid {
+		t.Error("hooks computed again for a Set that changes no jump")
+	}
+	// In B, reached from INPUT: refused, with the kept hooks.
+	if _, _, err := desired(nil, base(owner("B")), prev); err == nil {
+		t.Error("an owner match reached from INPUT was accepted")
+	}
+	// Without the RETURN of A: computed again.
+	without := base()
+	without = append(without[:4], without[5:]...)
+	if _, next, err := desired(nil, without, prev); err != nil || next.valid == prev.valid {
+		t.Errorf("hooks kept when a rule that ends its chain went (err %v)", err)
+	}
+	// With a new jump: computed again, and the owner match in B refused.
+	if _, _, err := desired(nil, base(NewIPv4Rule("filter", "INPUT", "-j", "A"), owner("A")), prev); err == nil {
+		t.Error("an owner match reached from INPUT through a new jump was accepted")
+	}
+	// Two rules swapped: computed again.
+	swapped := base()
+	swapped[4], swapped[5] = swapped[5], swapped[4]
+	if _, next, err := desired(nil, swapped, prev); err != nil || next.valid == prev.valid {
+		t.Errorf("hooks kept when rules moved (err %v)", err)
 	}
 }

@@ -41,18 +41,23 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		rs:   &firewall.Ruleset{},
 		prev: prev,
 		m:    prev.matcher(),
-		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]string, 0, n)},
+		next: &ruleCache{keys: make([]string, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]uint64, 0, n)},
 		// chainOf grows past n only with -s a,b.
 		chainOf: make([]*firewall.Chain, 0, n),
+		labels:  make([]string, 0, n),
 		lastJ:   -1,
 		inOrder: true,
+	}
+	if prev != nil {
+		b.usedPrev = make([]bool, len(prev.keys))
 	}
 	for _, r := range appendRules {
 		if err := b.add(r); err != nil {
 			return nil, nil, err
 		}
 	}
-	b.prepends = len(b.next.keys)
+	b.prepends, b.inPrepend = len(b.next.keys), true
+	b.next.prepends = b.prepends
 	for _, r := range prepend {
 		if err := b.add(r); err != nil {
 			return nil, nil, err
@@ -98,8 +103,19 @@ type builder struct {
 	// was taken twice).
 	lastJ   int
 	inOrder bool
-	// prepends is the number (in next.keys) of the first prepend rule.
-	prepends int
+	// labels are the String() of each rule of next.keys: a substring of
+	// its key, taken where the list's rule says its label starts, so that
+	// placing the rules reads no key again.
+	labels []string
+	// prepends is the number (in next.keys) of the first prepend rule;
+	// inPrepend is set while the prepend rules are added.
+	prepends  int
+	inPrepend bool
+	// usedPrev marks the previous Set's rules (numbered as its keys)
+	// taken again; sides is set when one of them moved between the
+	// append and the prepend rules.
+	usedPrev []bool
+	sides    bool
 	// last is the chain found last, most often the next rule's too.
 	last *firewall.Chain
 }
@@ -136,6 +152,10 @@ func (b *builder) add(r Rule) error {
 				b.inOrder = false
 			}
 			b.lastJ = j
+			b.usedPrev[j] = true
+			if (j >= b.prev.prepends) != b.inPrepend {
+				b.sides = true
+			}
 			key = b.prev.keys[j] // share the previous Set's strings
 			lo, hi := b.prev.first[j], b.prev.first[j+1]
 			next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
@@ -144,11 +164,12 @@ func (b *builder) add(r Rule) error {
 			fresh = true
 			for _, p := range v.parsed {
 				next.parsed = append(next.parsed, p)
-				next.means = append(next.means, p.Key())
+				next.means = append(next.means, meaning(p))
 			}
 		}
 		lo := int(next.first[k])
 		next.keys = append(next.keys, key)
+		b.labels = append(b.labels, key[v.labelAt:])
 		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
 		for i := lo; i < len(next.parsed); i++ {
@@ -189,14 +210,14 @@ const fewFresh = 16
 // meaning of another: they are compared with their chain's rules, without
 // a map of every rule; when none has, nothing is dropped.
 func (b *builder) dedup() {
-	means, first := b.next.means, b.next.first
+	means, first, parsed := b.next.means, b.next.first, b.next.parsed
 	if b.prev != nil && b.prev.distinct && b.inOrder && b.fresh <= fewFresh {
 		clash := false
 		for _, k := range b.freshK {
 			for i := first[k]; i < first[k+1] && !clash; i++ {
 				c, m := b.chainOf[i], means[i]
 				for o, oc := range b.chainOf {
-					if oc == c && o != int(i) && means[o] == m {
+					if oc == c && o != int(i) && means[o] == m && sameMeaning(parsed[o], parsed[i]) {
 						clash = true
 						break
 					}
@@ -210,22 +231,53 @@ func (b *builder) dedup() {
 	}
 	type seenKey struct {
 		chain *firewall.Chain
-		key   string
+		mean  uint64
 	}
-	seen := make(map[seenKey]bool, len(b.chainOf))
+	seen := make(map[seenKey]int, len(b.chainOf))
 	b.next.distinct = true
 	for i, c := range b.chainOf {
 		id := seenKey{c, means[i]}
+		o, ok := seen[id]
+		if !ok {
+			seen[id] = i
+			continue
+		}
+		if !sameMeaning(parsed[o], parsed[i]) {
+			// Two meanings with one sum: the sums cannot tell.
+			b.dedupExact()
+			return
+		}
+		b.drop(i)
+	}
+}
+
+// dedupExact is dedup by the meanings themselves, for when two of them
+// have the same sum.
+func (b *builder) dedupExact() {
+	type seenKey struct {
+		chain *firewall.Chain
+		key   string
+	}
+	seen := make(map[seenKey]bool, len(b.chainOf))
+	b.dropped = nil
+	b.next.distinct = true
+	for i, c := range b.chainOf {
+		id := seenKey{c, b.next.parsed[i].Key()}
 		if seen[id] {
-			if b.dropped == nil {
-				b.dropped = make([]bool, len(b.chainOf))
-			}
-			b.dropped[i] = true
-			b.next.distinct = false
+			b.drop(i)
 			continue
 		}
 		seen[id] = true
 	}
+}
+
+// drop leaves out parsed rule i.
+func (b *builder) drop(i int) {
+	if b.dropped == nil {
+		b.dropped = make([]bool, len(b.chainOf))
+	}
+	b.dropped[i] = true
+	b.next.distinct = false
 }
 
 // place puts the rules kept into their chains: the append rules in order,
@@ -235,7 +287,7 @@ func (b *builder) dedup() {
 func (b *builder) place() {
 	next := b.next
 	put := func(k int, to func(*firewall.Chain, firewall.Rule)) {
-		label := keyLabel(next.keys[k])
+		label := b.labels[k]
 		for i := next.first[k]; i < next.first[k+1]; i++ {
 			if b.dropped == nil || !b.dropped[i] {
 				to(b.chainOf[i], firewall.Rule{Spec: next.parsed[i], Label: label})
@@ -274,7 +326,39 @@ func (b *builder) validate() (*firewall.Validated, error) {
 			}
 		}
 	}
-	return b.rs.ValidateChanged(prev, func(c *firewall.Chain, i int) bool {
-		return fresh[c.Rules[i].Spec]
-	})
+	isFresh := func(c *firewall.Chain, i int) bool { return fresh[c.Rules[i].Spec] }
+	if prev != nil && b.sameHooks() {
+		return b.rs.ValidateSameHooks(prev, isFresh)
+	}
+	return b.rs.ValidateChanged(prev, isFresh)
+}
+
+// sameHooks reports whether the chains are reached from the same hooks as
+// in the previous Set whatever the rules kept, because no rule added or
+// removed jumps or ends its chain (firewall.ChangesHooks) and the rules
+// kept are in the same order, each on the same side (prepend or append):
+// then the hooks are not computed again, which walks every rule.
+func (b *builder) sameHooks() bool {
+	if b.prev == nil || !b.prev.distinct || !b.next.distinct || !b.inOrder || b.sides {
+		return false
+	}
+	first := b.next.first
+	for _, k := range b.freshK {
+		for _, p := range b.next.parsed[first[k]:first[k+1]] {
+			if firewall.ChangesHooks(p) {
+				return false
+			}
+		}
+	}
+	for j, used := range b.usedPrev {
+		if used {
+			continue
+		}
+		for _, p := range b.prev.parsed[b.prev.first[j]:b.prev.first[j+1]] {
+			if firewall.ChangesHooks(p) {
+				return false
+			}
+		}
+	}
+	return true
 }

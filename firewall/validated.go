@@ -51,3 +51,45 @@ func (rs *Ruleset) ValidateChanged(prev *Validated, fresh func(c *Chain, i int) 
 	}
 	return v, nil
 }
+
+// ChangesHooks reports whether adding or removing r can change the hooks
+// a chain is reached from: r jumps to a chain, or ends its chain so that
+// the jumps after it do not count (see hooks).
+func ChangesHooks(r *rule.Rule) bool {
+	if _, ok := r.Target.(*rule.Jump); ok {
+		return true
+	}
+	return endsChain(r)
+}
+
+// ValidateSameHooks is ValidateChanged for a ruleset built again from one
+// that passed (prev) where the caller knows that no rule added or removed
+// ChangesHooks and that the rules kept are in the same order: when it has
+// prev's chains, each is reached from the same hooks, which are not
+// computed again (that walks every rule), and only the fresh rules are
+// checked. Otherwise it is ValidateChanged.
+func (rs *Ruleset) ValidateSameHooks(prev *Validated, fresh func(c *Chain, i int) bool) (*Validated, error) {
+	if prev == nil || len(prev.hooks) != len(rs.Chains) {
+		return rs.ValidateChanged(prev, fresh)
+	}
+	for _, c := range rs.Chains {
+		if _, ok := prev.hooks[chainKey{c.Family, c.Table, c.Name}]; !ok {
+			return rs.ValidateChanged(prev, fresh)
+		}
+	}
+	if err := rs.validateChains(); err != nil {
+		return nil, err
+	}
+	for _, c := range rs.Chains {
+		h := prev.hooks[chainKey{c.Family, c.Table, c.Name}]
+		for i := range c.Rules {
+			if !fresh(c, i) {
+				continue
+			}
+			if err := rs.validateRule(c, i, h[0], h[1]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return prev, nil
+}

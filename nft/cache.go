@@ -19,7 +19,10 @@ import (
 // every Apply whose desired state holds the rule, so that an Apply that
 // changes one rule of 10k translates one rule.
 type entry struct {
-	spec string // iptables-save form (Spec.String()), for plans
+	// spec is the iptables-save form (Spec.String()) of a placed entry;
+	// an entry translated from a parsed rule reads it from src (see
+	// text).
+	spec string
 	// body holds the NFTA_RULE_EXPRESSIONS and NFTA_RULE_USERDATA
 	// attributes, ready to append to a NEWRULE message unless the rule has
 	// anonymous sets (their ids differ per batch: see withSets). The
@@ -32,10 +35,11 @@ type entry struct {
 	// withSets is the rule's expressions and anonymous sets when it has
 	// any (rare: nil otherwise).
 	withSets *setRule
-	// used is the epoch of the latest sweep that found it in use (32
-	// bits: with fam, compatLen and udLen it fills one word, and the entry
-	// takes 80 bytes).
-	used uint32
+	// used is the epoch of the latest sweep that found it in use (16
+	// bits: with fam, compatLen, udLen, counted and slim it fills one
+	// word, and the entry takes 96 bytes; an epoch that wraps around
+	// only keeps an unused entry one sweep longer).
+	used uint16
 	fam  rule.Family
 	// compatLen is the length of the NFTA_RULE_COMPAT attribute (see
 	// compatAttr), which ends body when the rule needs one.
@@ -50,6 +54,12 @@ type entry struct {
 	// flow says how the rule's target leaves the chain (flowJump,
 	// flowLeaves), for the segmented layout (segments.go).
 	flow uint8
+	// slim is set once body holds no expressions, only their hash sum
+	// (see slim.go); src is the parsed rule they are translated from
+	// again (nil for an entry that cannot be slimmed).
+	slim bool
+	sum  uint64
+	src  *rule.Rule
 }
 
 // setRule is a rule with anonymous sets: its messages are built per batch.
@@ -58,8 +68,16 @@ type setRule struct {
 	sets  []*rule.AnonSet
 }
 
-// list returns the NFTA_RULE_EXPRESSIONS attribute.
+// list returns the NFTA_RULE_EXPRESSIONS attribute (translated again when
+// the entry is slim).
 func (e *entry) list() attrs {
+	if e.slim {
+		f := e.full()
+		if f == nil {
+			return nil
+		}
+		return f.list()
+	}
 	n := binary.NativeEndian.Uint16(e.body)
 	return e.body[:n:n]
 }
@@ -105,17 +123,16 @@ func (e *entry) setBody(elems [][]byte, ud []byte, compat attrs) error {
 // form (a rule parsed again). Entries unused by the latest compile are
 // dropped once they outnumber the used ones.
 type ruleCache struct {
-	bySpec map[specKey]*entry
+	bySpec specIndex
 	// last is the latest compile, whose chains hint where each rule's
 	// entry is.
 	last  *desired
-	epoch uint32 // of the latest sweep (see end)
+	epoch uint16 // of the latest sweep (see end)
 }
 
 // specKey is the key of a rule's entry: its family and iptables-save form,
 // followed by the counters it starts from when not zero (they are in its
-// counter expression, not in its form). The form is the entry's own spec
-// (see specOf).
+// counter expression, not in its form).
 type specKey struct {
 	fam  rule.Family
 	spec string
@@ -130,26 +147,17 @@ func keyOf(r *rule.Rule) specKey {
 	return specKey{r.Family, s}
 }
 
-// specOf returns the iptables-save form of r from its key k, sharing k's
-// memory.
-func specOf(k specKey, r *rule.Rule) string {
-	if r.Counters != (rule.Counters{}) {
-		return k.spec[:len(k.spec)-len(countersSuffix(r))]
-	}
-	return k.spec
-}
-
 func countersSuffix(r *rule.Rule) string { return " " + r.Counters.String() }
 
 func newRuleCache() *ruleCache {
-	return &ruleCache{bySpec: map[specKey]*entry{}}
+	return &ruleCache{}
 }
 
 // end finishes the compile of d: entries d does not use go when they
 // outnumber the ones it uses. The entries in use are only marked then, so
 // that a compile that changes one rule does not touch every entry.
 func (c *ruleCache) end(d *desired) {
-	if len(c.bySpec) <= 2*d.rules+64 {
+	if c.bySpec.len() <= 2*d.rules+64 {
 		return
 	}
 	c.epoch++
@@ -164,14 +172,10 @@ func (c *ruleCache) end(d *desired) {
 			}
 		}
 	}
-	if len(c.bySpec) <= 2*live+64 {
+	if c.bySpec.len() <= 2*live+64 {
 		return
 	}
-	for k, e := range c.bySpec {
-		if e.used != c.epoch {
-			delete(c.bySpec, k)
-		}
-	}
+	c.bySpec.keep(func(e *entry) bool { return e.used == c.epoch })
 }
 
 // parallelMin is the number of rules below which fill works on one
@@ -179,27 +183,34 @@ func (c *ruleCache) end(d *desired) {
 const parallelMin = 512
 
 // fill sets the entries of rules not found by pointer: found by their
-// iptables-save form, or compiled. Both steps run on all CPUs when there
+// iptables-save form, or compiled (it returns those). Both steps run on all CPUs when there
 // are many rules (a cold apply of 10k rules).
-func (c *ruleCache) fill(misses []*wantRule) error {
+func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 	if len(misses) == 0 {
-		return nil
+		return nil, nil
 	}
 	specs := make([]specKey, len(misses))
+	sums := make([]uint64, len(misses))
+	found := make([]*entry, len(misses))
+	// The index is only read here (get confirms a hit by comparing the
+	// cached rule: in parallel too).
 	parallel(len(misses), func(i int) {
-		specs[i] = keyOf(misses[i].src.Rules[misses[i].idx].Spec)
+		r := misses[i].src.Rules[misses[i].idx].Spec
+		specs[i] = keyOf(r)
+		sums[i] = specs[i].sum()
+		found[i] = c.bySpec.get(r, specs[i], sums[i])
 	})
 	var build []*wantRule
-	var buildSpecs []specKey
+	var buildAt []int // in specs
 	pending := map[specKey]int{}
 	for i, w := range misses {
-		if w.ent = c.bySpec[specs[i]]; w.ent != nil {
+		if w.ent = found[i]; w.ent != nil {
 			continue
 		}
 		if _, dup := pending[specs[i]]; !dup {
 			pending[specs[i]] = len(build)
 			build = append(build, w)
-			buildSpecs = append(buildSpecs, specs[i])
+			buildAt = append(buildAt, i)
 		}
 	}
 	built := make([]*entry, len(build))
@@ -209,22 +220,22 @@ func (c *ruleCache) fill(misses []*wantRule) error {
 		for i := lo; i < hi; i++ {
 			w := build[i]
 			r := w.src.Rules[w.idx].Spec
-			built[i], errs[i] = newEntry(r, specOf(buildSpecs[i], r), memo)
+			built[i], errs[i] = newEntry(r, "", memo)
 		}
 	})
 	for i, err := range errs {
 		if err != nil {
 			w := build[i]
-			return &firewall.RuleError{Rule: w.label(), Err: err}
+			return nil, &firewall.RuleError{Rule: w.label(), Err: err}
 		}
-		c.bySpec[buildSpecs[i]] = built[i]
+		c.bySpec.put(specs[buildAt[i]], sums[buildAt[i]], built[i])
 	}
 	for i, w := range misses {
 		if w.ent == nil {
 			w.ent = built[pending[specs[i]]]
 		}
 	}
-	return nil
+	return built, nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
@@ -258,7 +269,8 @@ func parallelRange(n int, fn func(lo, hi int)) {
 }
 
 // newEntry translates and marshals one rule, marshalling expressions
-// through memo.
+// through memo. spec is kept as the rule's iptables-save form; "" leaves
+// text to read it from r when needed.
 func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	tr, err := r.TranslateExprs()
 	if err != nil {
@@ -268,7 +280,7 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), flow: flowOf(r)}
+	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), flow: flowOf(r), src: r}
 	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
 	elems := make([][]byte, len(exprs))
@@ -328,6 +340,9 @@ func (e *entry) normal() [][]byte {
 // normal form once decoded and normalised (live counters, kernel
 // defaults).
 func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
+	if e.slim {
+		return e.sameSlim(fam, elems)
+	}
 	i, k := 0, 0
 	err := walkAttrs(e.list()[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
 		if i >= len(elems) {

@@ -49,6 +49,9 @@ type desired struct {
 	// byUdata holds one of them, one without counters when there is one
 	// (see class).
 	byUdata map[string]*entry
+	// built are the entries compiled for it, made slim once planned
+	// (see slim.go).
+	built []*entry
 }
 
 // class returns the entry that stands for e when dumped rules are
@@ -146,7 +149,8 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		}
 		d.rules += len(c.Rules)
 	}
-	if err := cache.fill(misses); err != nil {
+	var err error
+	if d.built, err = cache.fill(misses); err != nil {
 		return nil, err
 	}
 	cache.end(d)

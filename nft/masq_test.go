@@ -65,7 +65,7 @@ func TestMasqueradePorts(t *testing.T) {
 			same = sameNorm(unix.NFPROTO_IPV4, hr.elems[j], we.normal()[j])
 		}
 		if !same {
-			t.Errorf("rule %q: decoded and normalised, it differs from the desired one", we.spec)
+			t.Errorf("rule %q: decoded and normalised, it differs from the desired one", we.text())
 		}
 	}
 	// A masquerade that lost its flag is not the desired one.
@@ -88,7 +88,7 @@ func TestMasqueradePorts(t *testing.T) {
 // exprsOf translates an entry's rule again, for its expressions.
 func exprsOf(t *testing.T, e *entry) []expr.Any {
 	t.Helper()
-	r, err := rule.ParseString(e.fam, e.spec)
+	r, err := rule.ParseString(e.fam, e.text())
 	if err != nil {
 		t.Fatal(err)
 	}

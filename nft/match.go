@@ -148,3 +148,19 @@ func unchanged(have []*haveRule, want []*wantRule) bool {
 	}
 	return true
 }
+
+// keep returns the record of hc's rule i (match[j] of desired rule wr) when
+// the next state can share it: the rule is kept as it is (no flush), as the
+// same entry, and the record is one nftsync wrote (a dumped one holds the
+// dump's buffers, which the next state should not keep alive). A committed
+// record is never modified, so sharing it costs nothing and a one-rule
+// change allocates one record, not one per rule of the chain.
+func keep(hc *haveChain, i int, wr *wantRule, flush bool) *haveRule {
+	if i < 0 || flush {
+		return nil
+	}
+	if hr := hc.rules[i]; hr.ent == wr.ent && hr.udata == nil && hr.elems == nil {
+		return hr
+	}
+	return nil
+}

@@ -71,7 +71,10 @@ func (b *batch) delRule(fam rule.Family, table, chain string, handle uint64, lab
 // the chain when before is 0. Its anonymous sets are created first.
 func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, before uint64) error {
 	e := r.ent
-	body := e.body
+	body, err := e.wire()
+	if err != nil {
+		return &firewall.RuleError{Rule: r.label(), Err: err}
+	}
 	if e.withSets != nil {
 		exprs := append([]expr.Any(nil), e.withSets.exprs...)
 		for _, s := range e.withSets.sets {
@@ -94,7 +97,6 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 			}
 			elems[i] = eb
 		}
-		var err error
 		if body, err = ruleBody(elems, e.userdata(), e.compat()...); err != nil {
 			return &firewall.RuleError{Rule: r.label(), Err: err}
 		}

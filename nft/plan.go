@@ -124,6 +124,7 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 	for i := range p.added {
 		p.added[i].msg += addsAt
 	}
+	d.shrinkBuilt()
 	pl := &plan{batch: out, changes: p.changes, next: p.next, added: p.added}
 	for _, r := range p.tableAdds {
 		if r[1] > r[0] {
@@ -267,6 +268,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 	if flush {
 		p.dels.flushChain(fam, wt.name, wc.name)
 	}
+	p.expand(wc, match, flush)
 	for _, i := range deleted {
 		hr := hc.rules[i]
 		d := describe(fam, hr)
@@ -275,11 +277,13 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		}
 		p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
 	}
-	nrs := make([]haveRule, len(wc.rules))
 	nc.rules = make([]*haveRule, len(wc.rules))
 	for j, wr := range wc.rules {
-		nr := &nrs[j]
-		nr.ent = wr.ent
+		if hr := keep(hc, match[j], wr, flush); hr != nil {
+			nc.rules[j] = hr
+			continue
+		}
+		nr := &haveRule{ent: wr.ent}
 		nc.rules[j] = nr
 		if match[j] >= 0 && !flush {
 			nr.handle = hc.rules[match[j]].handle
@@ -297,7 +301,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		// message.
 		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
 		if match[j] < 0 {
-			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.spec, j)
+			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.text(), j)
 		}
 	}
 	return nil
@@ -346,7 +350,7 @@ func sameNorm(fam byte, el, norm []byte) bool {
 // describe names a dumped rule in iptables terms for plans and errors.
 func describe(fam rule.Family, hr *haveRule) string {
 	if hr.ent != nil {
-		return hr.ent.spec
+		return hr.ent.text()
 	}
 	if r, err := parseStored(fam, hr.udata, hr.elems); err == nil {
 		return r.String()

@@ -1,6 +1,9 @@
 package nft
 
-import "github.com/nftsync/nftsync/rule"
+import (
+	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/rule"
+)
 
 // A desired state passed again with a rule or two changed (Kilo rebuilds
 // its whole list for every Set; the controller hands the unchanged
@@ -16,7 +19,10 @@ const realignAfter = 8
 
 // chainHint finds rules in one chain of the previous compile.
 type chainHint struct {
-	prev   *wantChain
+	prev *wantChain
+	// src are the rules prev was compiled from (rule j of prev is
+	// src[j]), read in place of following each of prev's rules.
+	src    []firewall.Rule
 	off    int // rule i of the new chain is rule i+off of prev
 	misses int
 	byPtr  map[*rule.Rule]int
@@ -31,11 +37,23 @@ func (d *desired) chain(id tableID, name string) *chainHint {
 	if t == nil || t.byName[name] == nil {
 		return nil
 	}
-	return &chainHint{prev: t.byName[name]}
+	h := &chainHint{prev: t.byName[name]}
+	if rs := h.prev.rules; len(rs) > 0 {
+		// compile makes rule j of a chain from rule j of one
+		// firewall.Chain (checked at both ends).
+		first, last := rs[0], rs[len(rs)-1]
+		if first.src != nil && last.src == first.src && first.idx == 0 && last.idx == len(rs)-1 && len(first.src.Rules) == len(rs) {
+			h.src = first.src.Rules
+		}
+	}
+	return h
 }
 
 // spec returns the parsed rule of the previous chain's rule j.
 func (h *chainHint) spec(j int) *rule.Rule {
+	if h.src != nil {
+		return h.src[j].Spec
+	}
 	w := h.prev.rules[j]
 	return w.src.Rules[w.idx].Spec
 }

@@ -19,7 +19,7 @@ func TestCompileReusesByPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(cache.bySpec)
+	before := cache.bySpec.len()
 	old := d1.byID[tableID{rule.IPv4, "filter"}].byName["BIG"].rules
 	big := *rs.Chains[1]
 	front := chain(t, rule.IPv4, "filter", "BIG", "", "-s 192.0.2.1 -j DROP").Rules[0]
@@ -34,8 +34,8 @@ func TestCompileReusesByPlace(t *testing.T) {
 	if len(now) != 181 {
 		t.Fatalf("%d rules", len(now))
 	}
-	if now[0].ent.spec != "-s 192.0.2.1/32 -j DROP" {
-		t.Errorf("new rule's entry is %q", now[0].ent.spec)
+	if now[0].ent.text() != "-s 192.0.2.1/32 -j DROP" {
+		t.Errorf("new rule's entry is %q", now[0].ent.text())
 	}
 	for i, w := range now[1:] {
 		j := i
@@ -43,7 +43,7 @@ func TestCompileReusesByPlace(t *testing.T) {
 			j = i + 20
 		}
 		if w.ent != old[j].ent {
-			t.Fatalf("rule %d (%s) has a new entry, want rule %d's", i+1, w.ent.spec, j)
+			t.Fatalf("rule %d (%s) has a new entry, want rule %d's", i+1, w.ent.text(), j)
 		}
 	}
 	// By place alone: all but the new rule and the few right after the gap.
@@ -56,7 +56,7 @@ func TestCompileReusesByPlace(t *testing.T) {
 	if hits < 180-realignAfter {
 		t.Errorf("%d rules found by place, want at least %d", hits, 180-realignAfter)
 	}
-	if len(cache.bySpec) != before+1 {
-		t.Errorf("%d entries, want %d (one new rule)", len(cache.bySpec), before+1)
+	if cache.bySpec.len() != before+1 {
+		t.Errorf("%d entries, want %d (one new rule)", cache.bySpec.len(), before+1)
 	}
 }
