@@ -119,6 +119,9 @@ func splitPlaced(rs *firewall.Ruleset, isPlaced placedFn) (*firewall.Ruleset, []
 // placedWant is the compiled desired state of the placed tables.
 type placedWant struct {
 	tables map[tableID]*wantTable
+	// rank is each (family, table)'s place in the desired ruleset's
+	// order of tables, the owner's and the placed ones (tableRanks).
+	rank map[tableID]int
 	// heads says how many rules of each chain, from the first, are
 	// prepended (the others are appended after foreign rules).
 	heads map[*wantChain]int
@@ -310,16 +313,12 @@ func markedBy(ud []byte, owner string) bool {
 }
 
 // addPlaced reads the placed tables and adds the changes that take them
-// to pw (nil: nothing placed) to the owner's plan. What makes tables,
-// chains and rules goes first, so that a kernel object a placed rule
-// makes (-j RATEEST's estimator) exists when a rule of the owner's tables
-// names it (-m rateest), as when iptables-restore runs mangle before
-// filter; the chain and table deletions go last, after the owner's jumps
-// to them are gone. The owner's plan knows its messages by index (handles
-// are learnt from echoes), so its indexes move by what went first; the
-// kernel numbers handles per table, and placed rules are in iptables'
-// tables. It returns the (family, table)s in which the owner has
-// something once the plan is committed.
+// to pw (nil: nothing placed) to the owner's plan: what makes a placed
+// table's chains and rules goes where iptables-restore would run that
+// table among the owner's (insertPlaced), and the chain and table
+// deletions go last, after the owner's jumps to them are gone. It returns
+// the (family, table)s in which the owner has something once the plan is
+// committed.
 func (b *Backend) addPlaced(pw *placedWant, pl *plan) (map[tableID]bool, error) {
 	ids, discover := b.placedRead(pw)
 	if len(ids) == 0 {
@@ -333,11 +332,11 @@ func (b *Backend) addPlaced(pw *placedWant, pl *plan) (map[tableID]bool, error) 
 	if discover {
 		b.setPrevPlaced(ph.ownedIn(b.owner))
 	}
-	makes, removes, changes, left, err := planPlaced(b.owner, pw, ph)
+	chunks, removes, changes, left, err := planPlaced(b.owner, pw, ph)
 	if err != nil {
 		return nil, err
 	}
-	pl.prepend(makes)
+	pl.insertPlaced(chunks, pw.rankOf)
 	pl.batch.appendBatch(removes)
 	pl.changes = append(pl.changes, changes...)
 	return left, nil

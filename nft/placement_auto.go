@@ -101,6 +101,9 @@ func (b *Backend) compileAll(rs *firewall.Ruleset) (*desired, *placedWant, error
 			}
 			return ""
 		})
+		if pw != nil {
+			pw.rank = tableRanks(rs)
+		}
 		return d, pw, err
 	}
 }

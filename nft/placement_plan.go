@@ -2,7 +2,6 @@ package nft
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/mdlayher/netlink"
@@ -30,9 +29,9 @@ type placedPlanner struct {
 // planPlaced returns the batches and changes that take the placed tables
 // from ph to pw (nil pw: the owner wants nothing placed, as in CleanUp),
 // and the (family, table)s in which the owner has something after them.
-// The first batch makes and replaces (tables, chains, rules), the second
-// removes chains and tables (see addPlaced).
-func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, *batch, []firewall.Change, map[tableID]bool, error) {
+// The first batches make and replace (tables, chains, rules), one per
+// (family, table); the last removes chains and tables (see addPlaced).
+func planPlaced(owner string, pw *placedWant, ph *placedHave) ([]placedChunk, *batch, []firewall.Change, map[tableID]bool, error) {
 	if pw == nil {
 		pw = &placedWant{}
 	}
@@ -51,27 +50,29 @@ func planPlaced(owner string, pw *placedWant, ph *placedHave) (*batch, *batch, [
 	sort.Slice(ids, func(i, j int) bool {
 		return ids[i].Fam < ids[j].Fam || ids[i].Fam == ids[j].Fam && ids[i].Table < ids[j].Table
 	})
+	phases := []*batch{&p.tables, &p.chains, &p.dels, &p.adds}
+	var chunks []placedChunk
 	for _, id := range ids {
+		from := make([]int, len(phases))
+		for k, ph := range phases {
+			from[k] = len(ph.msgs)
+		}
 		if err := p.table(id, pw.tables[id], ph.tables[id]); err != nil {
 			return nil, nil, nil, nil, err
 		}
+		c := placedChunk{id: id, b: &batch{}}
+		for k, ph := range phases {
+			c.b.appendBatch(ph.slice(from[k], len(ph.msgs)))
+		}
+		if len(c.b.msgs) > 0 {
+			chunks = append(chunks, c)
+		}
 	}
-	makes, removes := &batch{}, &batch{}
-	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.adds} {
-		makes.appendBatch(ph)
-	}
+	removes := &batch{}
 	for _, ph := range []*batch{&p.chainDels, &p.tblDel} {
 		removes.appendBatch(ph)
 	}
-	return makes, removes, p.changes, p.left, nil
-}
-
-// prependBatch puts the messages of o before those of b.
-func (b *batch) prependBatch(o *batch) {
-	b.msgs = append(slices.Clip(o.msgs), b.msgs...)
-	b.labels = append(slices.Clip(o.labels), b.labels...)
-	b.rule = append(slices.Clip(o.rule), b.rule...)
-	b.size += o.size
+	return chunks, removes, p.changes, p.left, nil
 }
 
 // appendBatch appends the messages of o.

@@ -56,26 +56,17 @@ type plan struct {
 	// groups are the ranges of batch messages that allocate handles from
 	// one table's counter, in order.
 	groups [][2]int
+	// tableAt is where each owned table's new rules start in batch, in
+	// the desired state's order of tables; addsEnd is where they end
+	// (see insertPlaced).
+	tableAt []tableStart
+	addsEnd int
 }
 
-// prepend puts the messages of o before the plan's own, moving the
-// indexes the plan keeps of its messages.
-func (pl *plan) prepend(o *batch) {
-	n := len(o.msgs)
-	if n == 0 {
-		return
-	}
-	// The first message is now one that makes something, whose echo is
-	// small (see quietStart).
-	pl.batch.noGen = false
-	pl.batch.prependBatch(o)
-	for i := range pl.added {
-		pl.added[i].msg += n
-	}
-	for i := range pl.groups {
-		pl.groups[i][0] += n
-		pl.groups[i][1] += n
-	}
+// tableStart is the index of the first new rule of an owned table.
+type tableStart struct {
+	id tableID
+	at int
 }
 
 // makePlan diffs desired against actual.
@@ -126,11 +117,13 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 	}
 	d.shrinkBuilt()
 	pl := &plan{batch: out, changes: p.changes, next: p.next, added: p.added}
-	for _, r := range p.tableAdds {
+	for i, r := range p.tableAdds {
 		if r[1] > r[0] {
 			pl.groups = append(pl.groups, [2]int{r[0] + addsAt, r[1] + addsAt})
 		}
+		pl.tableAt = append(pl.tableAt, tableStart{d.tables[i].id, r[0] + addsAt})
 	}
+	pl.addsEnd = addsAt + len(p.adds.msgs)
 	return pl, nil
 }
 

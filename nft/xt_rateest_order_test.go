@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/iptsave"
 	"github.com/nftsync/nftsync/rule"
@@ -100,6 +101,42 @@ COMMIT
 	}
 	if out := ns.Exec("iptables-nft-save", "-t", "mangle"); !strings.Contains(out, "--rateest-name nftsync-r2") {
 		t.Errorf("RATEEST not placed in iptables' mangle:\n%s", out)
+	}
+	if p, err := b.Plan(context.Background(), rs); err != nil || len(p.Changes) != 0 {
+		t.Errorf("plan after apply: %v, %v", p, err)
+	}
+}
+
+// TestRateestIntoPlacedTable: the other way round, as `apply -4 F -6 G`
+// orders it: an estimator made in the owner's IPv4 filter table serves a
+// -m rateest in an IPv6 mangle table placed automatically (for its -j HL),
+// which iptables-restore would commit after IPv4's tables.
+func TestRateestIntoPlacedTable(t *testing.T) {
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithOwner("t"))
+	v4, err := iptsave.Parse(strings.NewReader(`*filter
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -j RATEEST --rateest-name nftsync-r3 --rateest-interval 1s --rateest-ewmalog 8s
+COMMIT
+`), "rules.v4", rule.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v6, err := iptsave.Parse(strings.NewReader(`*mangle
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -j HL --hl-set 9
+-A POSTROUTING -m rateest --rateest nftsync-r3 --rateest-bps 1000 --rateest-lt -j ACCEPT
+COMMIT
+`), "rules.v6", rule.IPv6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &firewall.Ruleset{Chains: append(v4.Chains, v6.Chains...)}
+	if _, err := b.Apply(context.Background(), rs); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if out := ns.Exec("ip6tables-nft-save", "-t", "mangle"); !strings.Contains(out, "--rateest nftsync-r3") {
+		t.Errorf("rateest not placed in iptables' ip6 mangle:\n%s", out)
 	}
 	if p, err := b.Plan(context.Background(), rs); err != nil || len(p.Changes) != 0 {
 		t.Errorf("plan after apply: %v, %v", p, err)

@@ -242,4 +242,3 @@ func TestMatchTranslate(t *testing.T) {
 		wantText(t, c.fam, c.args, c.want)
 	}
 }
-
