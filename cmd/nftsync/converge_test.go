@@ -257,3 +257,19 @@ func TestQuotedCommentConverges(t *testing.T) {
 	other := netnstest.New(t)
 	other.Exec("nft", "-f", writeFile(t, "listing.nft", listing))
 }
+
+// TestInstalledNftListsOurRules: the installed nft must still list the
+// ruleset after nftsync installed rules whose native form nft 1.0.6 aborts
+// on (sctp chunk types it does not know: every --chunk-types only, and
+// i-data), and after an IPv6 -j TOS (placed in ip6 mangle).
+func TestInstalledNftListsOurRules(t *testing.T) {
+	ns := netnstest.New(t)
+	v4 := writeFile(t, "n.v4", "*filter\n:INPUT ACCEPT [0:0]\n"+
+		"-A INPUT -p sctp -m sctp --chunk-types only INIT -j DROP\n"+
+		"-A INPUT -p sctp -m sctp --chunk-types any I_DATA -j DROP\n"+
+		"-A INPUT -p sctp -m sctp --chunk-types all DATA:Be -j DROP\nCOMMIT\n")
+	v6 := writeFile(t, "n.v6", "*mangle\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j TOS --set-tos 0x10\nCOMMIT\n")
+	mustRun(t, 0, ns, "", "apply", "-4", v4, "-6", v6)
+	ns.Exec("nft", "list", "ruleset") // fails the test when nft aborts
+	converges(t, readFile(t, v4), readFile(t, v6))
+}
