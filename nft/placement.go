@@ -20,9 +20,10 @@ import (
 // What is the owner's there, and nothing else, is changed:
 //
 //   - a rule is the owner's when its userdata carries the spec TLV (type
-//     8, as in the owner's own tables) and an owner TLV (udPlacedOwner)
-//     naming the owner. iptables-nft-save ignores both (it reads type 0,
-//     the comment, only), so the table stays readable by iptables.
+//     8, as in the owner's own tables, or compressed when too long:
+//     placement_zspec.go) and an owner TLV (udPlacedOwner) naming the
+//     owner. iptables-nft-save ignores both (it reads type 0, the comment,
+//     only), so the table stays readable by iptables.
 //   - in a built-in chain a fresh Apply puts the owner's rules at the
 //     head, in desired order, before every foreign rule (what Kilo's
 //     prepended rules need; placedHead says how many are prepended, the
@@ -240,7 +241,8 @@ func newPlacedEntry(owner, table string, r *rule.Rule) (*entry, error) {
 
 // placedUserData is a placed rule's userdata: the rule in iptables-save
 // form without its first -m comment match, in spec TLVs, with the
-// comment's position (as in the owner's own tables), then the owner TLV.
+// comment's position (as in the owner's own tables), then the owner TLV;
+// the spec compressed (placement_zspec.go) when it does not fit as text.
 // There is no comment TLV: iptables-nft-save would print it as a second
 // -m comment. The comment's text is read back from the rule's xt comment
 // match instead (placedRule), so a comment of up to 255 bytes fits.
@@ -258,24 +260,30 @@ func placedUserData(owner string, r *rule.Rule) ([]byte, error) {
 	if len(r.Matches) >= noComment {
 		return nil, fmt.Errorf("rule has %d matches; nftsync stores at most %d", len(r.Matches), noComment-1)
 	}
-	var ud []byte
 	payload := append([]byte{udSpecVersion, pos}, stripped.String()...)
-	for len(payload) > 0 {
-		n := min(len(payload), 255)
-		ud = append(ud, udSpec, byte(n))
-		ud = append(ud, payload[:n]...)
-		payload = payload[n:]
+	ud := append(appendChunked(nil, udSpec, payload), ownerMark(owner)...)
+	if len(ud) <= maxUserData {
+		return ud, nil
 	}
-	ud = append(ud, ownerMark(owner)...)
-	if len(ud) > maxUserData {
-		return nil, fmt.Errorf("rule and owner need %d bytes of userdata; the kernel stores at most %d", len(ud), maxUserData)
+	// Too long as text: compressed (placement_zspec.go).
+	z, err := deflateSpec(payload)
+	if err != nil {
+		return nil, fmt.Errorf("compressing the rule's spec: %w", err)
 	}
-	return ud, nil
+	zud := append(appendChunked(nil, udSpecZ, z), ownerMark(owner)...)
+	if len(zud) > maxUserData {
+		return nil, fmt.Errorf("rule and owner need %d bytes of userdata, %d compressed; the kernel stores at most %d", len(ud), len(zud), maxUserData)
+	}
+	return zud, nil
 }
 
 // placedRule recovers a placed rule of the owner from its userdata and,
 // for its comment, its xt comment match.
 func placedRule(fam rule.Family, hr *haveRule) (*rule.Rule, error) {
+	udata, err := inflateSpecs(hr.udata)
+	if err != nil {
+		return nil, err
+	}
 	for _, el := range hr.elems {
 		x, err := decodeElem(nfproto(fam), el)
 		if err != nil {
@@ -290,10 +298,10 @@ func placedRule(fam rule.Family, hr *haveRule) (*rule.Rule, error) {
 		if c, err := xt.DecodeComment(info); err == nil {
 			// The comment TLV the spec expects, put in front.
 			ud := append([]byte{udComment, byte(len(c.Text))}, c.Text...)
-			return parseUserData(fam, append(ud, hr.udata...))
+			return parseUserData(fam, append(ud, udata...))
 		}
 	}
-	return parseUserData(fam, hr.udata)
+	return parseUserData(fam, udata)
 }
 
 // ownerMark is the owner TLV.

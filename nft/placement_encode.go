@@ -161,7 +161,7 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 	ip, mask := a.IP.AsSlice(), a.Mask.AsSlice()
 	if a.IP.IsUnspecified() && a.Mask.IsUnspecified() {
 		if a.Invert {
-			return nil, fmt.Errorf("! %s of /0 never matches and has no iptables-nft encoding", opt)
+			return placedNoAddr(out, off, len(mask)), nil
 		}
 		return out, nil
 	}
@@ -184,6 +184,22 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 		out = append(out, &expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(n), Mask: mask, Xor: make([]byte, n)})
 	}
 	return append(out, &expr.Cmp{Op: cmpOp(a.Invert), Register: 1, Data: ip[:n]}), nil
+}
+
+// placedNoAddr is "! -s 0.0.0.0/0" (or ::/0), which iptables-legacy
+// accepts and never matches. iptables-nft 1.8.9 cannot write it (it loads
+// zero bytes, which the kernel refuses: -A and -restore fail with "Invalid
+// argument"), but it reads the address masked with a zero mask and
+// compared not equal to zero back as the rule (address, mask and negation
+// come from payload, bitwise and cmp), and the kernel, comparing a zero
+// register, never matches it. So iptables-nft-save prints the rule as
+// iptables-legacy-save does; feeding that output to iptables-nft-restore
+// fails on this line, as it would for the same rule written by hand.
+func placedNoAddr(out []expr.Any, off uint32, n int) []expr.Any {
+	return append(out,
+		&expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(n)},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(n), Mask: make([]byte, n), Xor: make([]byte, n)},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, n)})
 }
 
 // placedCompat returns the NFTA_RULE_COMPAT attribute iptables-nft sends
