@@ -161,7 +161,11 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 	ip, mask := a.IP.AsSlice(), a.Mask.AsSlice()
 	if a.IP.IsUnspecified() && a.Mask.IsUnspecified() {
 		if a.Invert {
-			return placedNoAddr(out, off, len(mask)), nil
+			fam := rule.IPv4
+			if len(mask) == 16 {
+				fam = rule.IPv6
+			}
+			return placedNoAddr(out, fam, opt)
 		}
 		return out, nil
 	}
@@ -188,18 +192,29 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 
 // placedNoAddr is "! -s 0.0.0.0/0" (or ::/0), which iptables-legacy
 // accepts and never matches. iptables-nft 1.8.9 cannot write it (it loads
-// zero bytes, which the kernel refuses: -A and -restore fail with "Invalid
-// argument"), but it reads the address masked with a zero mask and
-// compared not equal to zero back as the rule (address, mask and negation
-// come from payload, bitwise and cmp), and the kernel, comparing a zero
-// register, never matches it. So iptables-nft-save prints the rule as
-// iptables-legacy-save does; feeding that output to iptables-nft-restore
-// fails on this line, as it would for the same rule written by hand.
-func placedNoAddr(out []expr.Any, off uint32, n int) []expr.Any {
-	return append(out,
-		&expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(n)},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(n), Mask: make([]byte, n), Xor: make([]byte, n)},
-		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, n)})
+// zero bytes, which the kernel refuses), and a native form it would read
+// back as the rule (the address masked with zeros, compared not equal to
+// zero) is printed by iptables-nft-save as a line iptables-nft-restore
+// refuses, failing a whole restore of the host's tables. It is placed as
+// what means the same and restores: xt_iprange negating the whole address
+// range (iptables-nft-save prints "-m iprange ! --src-range
+// 0.0.0.0-255.255.255.255").
+func placedNoAddr(out []expr.Any, fam rule.Family, opt string) ([]expr.Any, error) {
+	full := map[rule.Family]string{rule.IPv4: "0.0.0.0-255.255.255.255", rule.IPv6: "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}[fam]
+	which := map[string]string{"-s": "--src-range", "-d": "--dst-range"}[opt]
+	r, err := rule.Parse(fam, []string{"-m", "iprange", "!", which, full})
+	if err != nil || len(r.Matches) != 1 {
+		return nil, fmt.Errorf("! %s of /0: %v", opt, err)
+	}
+	ext, info, ok := rule.XtForm(r.Matches[0])
+	if !ok {
+		return nil, fmt.Errorf("! %s of /0: -m iprange has no xtables form", opt)
+	}
+	x, err := ext.Expr(info)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, x), nil
 }
 
 // placedCompat returns the NFTA_RULE_COMPAT attribute iptables-nft sends
