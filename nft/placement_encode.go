@@ -30,10 +30,10 @@ import (
 func placedExprs(r *rule.Rule, table string) ([]expr.Any, error) {
 	var out []expr.Any
 	var err error
-	if out, err = placedIface(out, expr.MetaKeyIIFNAME, "-i", r.In); err != nil {
+	if out, err = placedIface(out, r.Family, expr.MetaKeyIIFNAME, "-i", r.In); err != nil {
 		return nil, err
 	}
-	if out, err = placedIface(out, expr.MetaKeyOIFNAME, "-o", r.Out); err != nil {
+	if out, err = placedIface(out, r.Family, expr.MetaKeyOIFNAME, "-o", r.Out); err != nil {
 		return nil, err
 	}
 	switch {
@@ -133,16 +133,20 @@ func cmpOp(invert bool) expr.CmpOp {
 
 // placedIface is iptables-nft's add_iniface/add_outiface: "eth+" compares
 // the prefix "eth", "eth0" the name with its NUL, "+" loads the name and
-// compares nothing.
-func placedIface(out []expr.Any, key expr.MetaKey, opt string, i rule.Iface) ([]expr.Any, error) {
+// compares nothing. "! -i +" never matches in iptables-legacy, but
+// iptables-nft writes it as "-i +", which matches everything: it is
+// placed as another test that never matches and that iptables-nft-save
+// prints and iptables-nft-restore takes back (see placedNoAddr).
+func placedIface(out []expr.Any, fam rule.Family, key expr.MetaKey, opt string, i rule.Iface) ([]expr.Any, error) {
 	if i.Name == "" {
 		return out, nil
 	}
-	out = append(out, &expr.Meta{Key: key, Register: 1})
 	name, wildcard := strings.CutSuffix(i.Name, "+")
+	if wildcard && name == "" && i.Invert {
+		return placedNoAddr(out, fam, "-s")
+	}
+	out = append(out, &expr.Meta{Key: key, Register: 1})
 	switch {
-	case wildcard && name == "" && i.Invert:
-		return nil, fmt.Errorf("! %s + never matches in iptables-legacy but matches everything as iptables-nft writes it", opt)
 	case wildcard && name == "":
 		return out, nil
 	case wildcard:

@@ -14,11 +14,12 @@ import (
 	"github.com/nftsync/nftsync/rule"
 )
 
-// noAddrSpecs negate a /0 address, which never matches in iptables-legacy,
-// and drop; a last rule accepts and counts what reaches it.
+// noAddrSpecs negate a /0 address or the "+" interface, which never match
+// in iptables-legacy, and drop; a last rule accepts and counts what
+// reaches it.
 var noAddrSpecs = map[rule.Family][]string{
-	rule.IPv4: {`! -s 0.0.0.0/0 -p udp -j DROP`, `! -d 0.0.0.0/0 -p udp -j DROP`, `-p udp -j ACCEPT`},
-	rule.IPv6: {`! -s ::/0 -p udp -j DROP`, `! -d ::/0 -p udp -j DROP`, `-p udp -j ACCEPT`},
+	rule.IPv4: {`! -s 0.0.0.0/0 -p udp -j DROP`, `! -d 0.0.0.0/0 -p udp -j DROP`, `! -o + -p udp -j DROP`, `-p udp -j ACCEPT`},
+	rule.IPv6: {`! -s ::/0 -p udp -j DROP`, `! -d ::/0 -p udp -j DROP`, `! -o + -p udp -j DROP`, `-p udp -j ACCEPT`},
 }
 
 var saveRuleRe = regexp.MustCompile(`(?m)^\[\d+:\d+\] -A OUTPUT .*$`)
