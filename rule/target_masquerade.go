@@ -12,6 +12,7 @@ type Masquerade struct {
 	PortsSet bool
 	NATFlags
 	fam Family // which of the family's xtables forms (xtInfo)
+	l4  bool   // whether nft states ports after the rule's -p (natPortsNative)
 }
 
 func newMasquerade(r *Rule) (Target, error) { return &Masquerade{fam: r.Family}, nil }
@@ -54,9 +55,10 @@ func (r PortRange) load() (exprs []expr.Any, lo, hi uint32) {
 }
 
 func (m *Masquerade) finish(r *Rule) error {
-	if m.PortsSet && !l4PortProto(r) {
-		return argError("--to-ports", "needs -p tcp, udp, sctp or dccp")
+	if m.PortsSet && !natPortProto(r) {
+		return argError("--to-ports", "needs -p tcp, udp, sctp, dccp or icmp")
 	}
+	m.l4 = l4PortProto(r)
 	return nil
 }
 
@@ -68,7 +70,13 @@ func (m *Masquerade) args() []string {
 	return append(out, m.NATFlags.args()...)
 }
 
-func (m *Masquerade) xlate(x *xlator) error {
+func (m *Masquerade) xlate(x *xlator) error { return xlateOrXt(x, m.xlateNative, m) }
+
+// xlateNative is nft's masquerade statement.
+func (m *Masquerade) xlateNative(x *xlator) error {
+	if err := natPortsNative("masquerade to :"+m.Ports.nft(), m.PortsSet, m.l4); err != nil {
+		return err
+	}
 	if !m.PortsSet {
 		x.add("masquerade"+m.NATFlags.nft(), &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})
 		return nil

@@ -1,0 +1,41 @@
+package rule
+
+// NAT rules whose exact form is only the xt target: a base port
+// ("P-Q/BASE", target_nat_base.go) and ports after a -p nft cannot state
+// them for (icmp, a negated -p: natPortProto). They join xtFormCases, so
+// that TestKernelXtForms proves their bytes against iptables-nft's. And
+// ipcomp's --compres joins xtCases.
+
+var xtNATBaseCases = []xtCase{
+	{IPv4, "nat", "PREROUTING", "-p tcp -j DNAT --to-destination 10.1.1.1:1000-2000/100"},
+	{IPv4, "nat", "OUTPUT", "-p udp -j DNAT --to-destination :1000-2000/http --random"},
+	{IPv4, "nat", "OUTPUT", "-p tcp -j DNAT --to-destination 10.0.0.1:80-80/0x10"},
+	{IPv6, "nat", "PREROUTING", "-p sctp -j DNAT --to-destination [fd00::1-fd00::9]:1000-2000/65535 --persistent"},
+	{IPv4, "nat", "POSTROUTING", "-p tcp -j SNAT --to-source 1.2.3.4:1000-2000/100"},
+	{IPv6, "nat", "INPUT", "-p dccp -j SNAT --to-source [fd00::1]:5-6/7 --random"},
+	{IPv4, "nat", "PREROUTING", "-p icmp -j REDIRECT --to-ports 5"},
+	{IPv6, "nat", "OUTPUT", "! -p tcp -j REDIRECT --to-ports 5-6 --random"},
+	{IPv4, "nat", "POSTROUTING", "-p icmp -j MASQUERADE --to-ports 7"},
+	{IPv6, "nat", "POSTROUTING", "! -p tcp -j MASQUERADE --to-ports 5-6"},
+	{IPv4, "nat", "POSTROUTING", "! -p udp -j SNAT --to-source 1.2.3.4:5"},
+	{IPv6, "nat", "OUTPUT", "-p icmp -j DNAT --to-destination [fd00::1]:7-9/8"},
+}
+
+// xtFormSavedAs are xtFormCases that iptables-save prints otherwise than
+// nftsync from the same bytes: SNAT has no room for the base (the kernel
+// reads 0, "/0", which iptables refuses to read back), and a base after
+// one port prints as "P/BASE", which iptables refuses too.
+var xtFormSavedAs = map[string]string{
+	"-p tcp -j SNAT --to-source 1.2.3.4:1000-2000/100":     "-p tcp -j SNAT --to-source 1.2.3.4:1000-2000/0",
+	"-p dccp -j SNAT --to-source [fd00::1]:5-6/7 --random": "-p dccp -j SNAT --to-source [fd00::1]:5-6/0 --random",
+	"-p tcp -j DNAT --to-destination 10.0.0.1:80-80/0x10":  "-p tcp -j DNAT --to-destination 10.0.0.1:80/16",
+}
+
+func init() {
+	xtFormCases = append(xtFormCases, xtNATBaseCases...)
+	xtCases = append(xtCases,
+		xtCase{IPv4, "filter", "OUTPUT", "-p 108 -m ipcomp --compres"},
+		xtCase{IPv6, "filter", "INPUT", "-p 108 -m ipcomp ! --ipcompspi 7:70000 --compres"},
+	)
+	xtSavedAs["-p 108 -m ipcomp --compres"] = "-p ipcomp -m ipcomp --ipcompspi 0 --compres"
+}
