@@ -33,6 +33,7 @@ func TestNATXtOnlyConverges(t *testing.T) {
 			chain(t, rule.IPv6, "nat", "PREROUTING", "",
 				`-p tcp -j DNAT --to-destination [fd00::1]:1000-2000/http --persistent`,
 				`! -p udp -j REDIRECT --to-ports 8`),
+			chain(t, rule.IPv6, "nat", "POSTROUTING", "", `-p tcp -j MASQUERADE --to-ports 5-6/9`),
 		},
 	}
 	rs := &firewall.Ruleset{Chains: []*firewall.Chain{

@@ -221,12 +221,7 @@ func (r NATRange) String() string {
 	if r.Min.Is6() {
 		s = "[" + s + "]"
 	}
-	if r.Base != 0 {
-		// iptables-save prints "P/BASE" for a range of one port, which
-		// iptables refuses to read back: the dash form is the same.
-		return fmt.Sprintf("%s:%d-%d/%d", s, r.Lo, r.Hi, r.Base)
-	}
-	return s + ":" + r.PortRange.nft()
+	return s + ":" + r.PortRange.withBase(r.Base)
 }
 
 func (n *NAT) finish(r *Rule) error {

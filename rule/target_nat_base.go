@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -31,6 +32,16 @@ func parseNATPorts(v string) (r PortRange, base uint16, err error) {
 		return r, 0, argError(v, "%v", err)
 	}
 	return r, base, nil
+}
+
+// withBase prints the range with its base port as iptables-save does,
+// but for a range of one port, which it prints "P/BASE" and iptables
+// refuses to read back: "P-P/BASE" is the same.
+func (r PortRange) withBase(base uint16) string {
+	if base == 0 {
+		return r.nft()
+	}
+	return fmt.Sprintf("%d-%d/%d", r.Lo, r.Hi, base)
 }
 
 // parseNATBase parses BASE as libxt_DNAT does: xtables_strtoui's number

@@ -22,7 +22,7 @@ func (d *Redirect) Name() string { return "REDIRECT" }
 
 func (d *Redirect) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt == "--to-ports" {
-		return parseToPortsOpt(p, opt, invert, &d.Ports, &d.PortsSet)
+		return parseToPortsOpt(p, opt, invert, &d.Ports, &d.PortsSet, nil)
 	}
 	return d.NATFlags.parse(opt, invert, false, false)
 }
