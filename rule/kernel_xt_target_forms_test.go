@@ -129,7 +129,11 @@ table ip6 nftsync-x {
 		ns.Exec(tool, "-t", c.table, "-F", c.chain)
 		var head []expr.Any
 		if r.Proto.Set {
-			head = []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{r.Proto.Num}}}
+			op := expr.CmpOpEq
+			if r.Proto.Invert {
+				op = expr.CmpOpNeq
+			}
+			head = []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, &expr.Cmp{Op: op, Register: 1, Data: []byte{r.Proto.Num}}}
 		}
 		all, err := rawMarshalExprs(fam, head)
 		if err != nil {
@@ -138,7 +142,7 @@ table ip6 nftsync-x {
 		compat := formCompat(t, r)
 		if err := rawAddRule(raw, fam, c.table, c.chain, append(all, ours), nil, compat); err != nil {
 			t.Errorf("%s: adding nftsync's %s to iptables-nft's chain: %v", c.args, ext, err)
-		} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+r.String(); !sameArgs(got, want) {
+		} else if got, want := savedRule(ns.Exec(tool+"-save", "-t", c.table), c.chain), "-A "+c.chain+" "+formSaved(r, c.args); !sameArgs(got, want) {
 			t.Errorf("%s: %s-save reads nftsync's rule as\n  %s\nwant\n  %s", c.args, tool, got, want)
 		}
 		err = rawAddRule(raw, fam, "nftsync-x", "OUTPUT", [][]byte{ours}, nil, compat)
@@ -149,6 +153,15 @@ table ip6 nftsync-x {
 			t.Errorf("%s: the registry says %v, but the kernel answers %v", c.args, want, err)
 		}
 	}
+}
+
+// formSaved is how iptables-save prints the xtFormCases rule r, written
+// as args.
+func formSaved(r *Rule, args string) string {
+	if s, ok := xtFormSavedAs[args]; ok {
+		return s
+	}
+	return r.String()
 }
 
 // formCompat is the NFTA_RULE_COMPAT attribute of the rule's -p, which

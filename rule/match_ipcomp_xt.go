@@ -19,5 +19,8 @@ func (m *IPComp) xtInfo() (*xt.Ext, []byte) {
 			c.InvFlags = xt.IPCompInvSPI
 		}
 	}
+	if m.Res {
+		c.HdrRes = 1
+	}
 	return xt.IPCompMatch, c.Marshal()
 }

@@ -10,8 +10,13 @@ type Masquerade struct {
 	// Ports is --to-ports (when PortsSet).
 	Ports    PortRange
 	PortsSet bool
+	// Base is the base port of --to-ports P-Q/BASE (target_nat_base.go),
+	// 0 when there is none. REDIRECT has none: iptables 1.8.9 refuses it
+	// there ("shifted portmap ranges not supported").
+	Base uint16
 	NATFlags
 	fam Family // which of the family's xtables forms (xtInfo)
+	l4  bool   // whether nft states ports after the rule's -p (natPortsNative)
 }
 
 func newMasquerade(r *Rule) (Target, error) { return &Masquerade{fam: r.Family}, nil }
@@ -21,13 +26,14 @@ func (m *Masquerade) Name() string { return "MASQUERADE" }
 
 func (m *Masquerade) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt == "--to-ports" {
-		return parseToPortsOpt(p, opt, invert, &m.Ports, &m.PortsSet)
+		return parseToPortsOpt(p, opt, invert, &m.Ports, &m.PortsSet, &m.Base)
 	}
 	return m.NATFlags.parse(opt, invert, true, false)
 }
 
-// parseToPortsOpt handles --to-ports for MASQUERADE and REDIRECT.
-func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *bool) (bool, error) {
+// parseToPortsOpt handles --to-ports for MASQUERADE and REDIRECT; base
+// is nil where the target takes no base port.
+func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *bool, base *uint16) (bool, error) {
 	if err := noInvert(opt, invert); err != nil {
 		return true, err
 	}
@@ -35,7 +41,12 @@ func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *
 	if err != nil {
 		return true, err
 	}
-	if *ports, err = parseToPorts(v); err != nil {
+	if base == nil {
+		*ports, err = parseToPorts(v)
+	} else {
+		*ports, *base, err = parseNATPorts(v)
+	}
+	if err != nil {
 		return true, err
 	}
 	*set = true
@@ -54,21 +65,31 @@ func (r PortRange) load() (exprs []expr.Any, lo, hi uint32) {
 }
 
 func (m *Masquerade) finish(r *Rule) error {
-	if m.PortsSet && !l4PortProto(r) {
-		return argError("--to-ports", "needs -p tcp, udp, sctp or dccp")
+	if m.PortsSet && !natPortProto(r) {
+		return argError("--to-ports", "needs -p tcp, udp, sctp, dccp or icmp")
 	}
+	m.l4 = l4PortProto(r)
 	return nil
 }
 
 func (m *Masquerade) args() []string {
 	var out []string
 	if m.PortsSet {
-		out = append(out, "--to-ports", m.Ports.nft())
+		out = append(out, "--to-ports", m.Ports.withBase(m.Base))
 	}
 	return append(out, m.NATFlags.args()...)
 }
 
-func (m *Masquerade) xlate(x *xlator) error {
+func (m *Masquerade) xlate(x *xlator) error { return xlateOrXt(x, m.xlateNative, m) }
+
+// xlateNative is nft's masquerade statement.
+func (m *Masquerade) xlateNative(x *xlator) error {
+	if err := natPortsNative("masquerade to :"+m.Ports.nft(), m.PortsSet, m.l4); err != nil {
+		return err
+	}
+	if m.Base != 0 {
+		return unsupported("masquerade to :%s: nft has no base port (/BASE)", m.Ports.withBase(m.Base))
+	}
 	if !m.PortsSet {
 		x.add("masquerade"+m.NATFlags.nft(), &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})
 		return nil

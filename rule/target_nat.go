@@ -18,6 +18,7 @@ type NAT struct {
 	NATFlags
 	fam Family
 	set bool
+	l4  bool // whether nft states ports after the rule's -p (natPortsNative)
 }
 
 // NATRange is an address range with an optional port range:
@@ -27,6 +28,9 @@ type NATRange struct {
 	Min, Max netip.Addr // invalid when only ports are given
 	Ports    bool
 	PortRange
+	// Base is the base port of "P-Q/BASE" (target_nat_base.go), 0 when
+	// there is none.
+	Base uint16
 }
 
 // NATFlags are --random, --random-fully and --persistent.
@@ -163,11 +167,11 @@ func parseNATRange(fam Family, v string) (NATRange, error) {
 		addrs, ports, r.Ports = a, p, true
 	}
 	if r.Ports {
-		pr, err := parseToPorts(ports)
+		pr, base, err := parseNATPorts(ports)
 		if err != nil {
 			return r, err
 		}
-		r.PortRange = pr
+		r.PortRange, r.Base = pr, base
 	}
 	if addrs == "" {
 		if !r.Ports {
@@ -217,16 +221,17 @@ func (r NATRange) String() string {
 	if r.Min.Is6() {
 		s = "[" + s + "]"
 	}
-	return s + ":" + r.PortRange.nft()
+	return s + ":" + r.PortRange.withBase(r.Base)
 }
 
 func (n *NAT) finish(r *Rule) error {
 	if !n.set {
 		return argError("-j "+n.Kind, "needs %s", n.toOption())
 	}
-	if n.Range.Ports && !l4PortProto(r) {
-		return argError(n.toOption(), "a port needs -p tcp, udp, sctp or dccp")
+	if n.Range.Ports && !natPortProto(r) {
+		return argError(n.toOption(), "a port needs -p tcp, udp, sctp, dccp or icmp")
 	}
+	n.l4 = l4PortProto(r)
 	return nil
 }
 
@@ -242,6 +247,12 @@ func (n *NAT) xlate(x *xlator) error { return xlateOrXt(x, n.xlateNative, n) }
 func (n *NAT) xlateNative(x *xlator) error {
 	if n.Range.Max.Less(n.Range.Min) {
 		return unsupported("%s to %s: the address range is inverted", strings.ToLower(n.Kind), n.Range)
+	}
+	if err := natPortsNative(strings.ToLower(n.Kind)+" to "+n.Range.String(), n.Range.Ports, n.l4); err != nil {
+		return err
+	}
+	if n.Range.Base != 0 {
+		return unsupported("%s to %s: nft has no base port (/BASE)", strings.ToLower(n.Kind), n.Range)
 	}
 	e := &expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4}
 	kw := "snat"

@@ -16,6 +16,11 @@ func (n *NAT) xtInfo() (*xt.Ext, []byte) {
 	if n.Range.Ports {
 		r.MinPort, r.MaxPort = n.Range.Lo, n.Range.Hi
 	}
+	if n.Range.Base != 0 {
+		// Only DNAT's nf_nat_range2 has room for the base itself.
+		r.Flags |= xt.NATProtoOffset
+		r.BasePort = n.Range.Base
+	}
 	switch {
 	case n.Kind == "DNAT":
 		return xt.DNATTarget, r.MarshalRange2()

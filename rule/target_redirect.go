@@ -12,6 +12,7 @@ type Redirect struct {
 	PortsSet bool
 	NATFlags
 	fam Family // which of the family's xtables forms (xtInfo)
+	l4  bool   // whether nft states ports after the rule's -p (natPortsNative)
 }
 
 func newRedirect(r *Rule) (Target, error) { return &Redirect{fam: r.Family}, nil }
@@ -21,15 +22,16 @@ func (d *Redirect) Name() string { return "REDIRECT" }
 
 func (d *Redirect) parse(p *parser, opt string, invert bool) (bool, error) {
 	if opt == "--to-ports" {
-		return parseToPortsOpt(p, opt, invert, &d.Ports, &d.PortsSet)
+		return parseToPortsOpt(p, opt, invert, &d.Ports, &d.PortsSet, nil)
 	}
 	return d.NATFlags.parse(opt, invert, false, false)
 }
 
 func (d *Redirect) finish(r *Rule) error {
-	if d.PortsSet && !l4PortProto(r) {
-		return argError("--to-ports", "needs -p tcp, udp, sctp or dccp")
+	if d.PortsSet && !natPortProto(r) {
+		return argError("--to-ports", "needs -p tcp, udp, sctp, dccp or icmp")
 	}
+	d.l4 = l4PortProto(r)
 	return nil
 }
 
@@ -41,7 +43,13 @@ func (d *Redirect) args() []string {
 	return append(out, d.NATFlags.args()...)
 }
 
-func (d *Redirect) xlate(x *xlator) error {
+func (d *Redirect) xlate(x *xlator) error { return xlateOrXt(x, d.xlateNative, d) }
+
+// xlateNative is nft's redirect statement.
+func (d *Redirect) xlateNative(x *xlator) error {
+	if err := natPortsNative("redirect to :"+d.Ports.nft(), d.PortsSet, d.l4); err != nil {
+		return err
+	}
 	text := "redirect"
 	var exprs []expr.Any
 	e := &expr.Redir{Flags: d.NATFlags.bits(d.PortsSet)}

@@ -81,6 +81,34 @@ func l4PortProto(r *Rule) bool {
 	return false
 }
 
+// natPortProto reports whether iptables 1.8.9 takes a NAT port for the
+// rule's -p: libxt_DNAT's (and SNAT's, MASQUERADE's, REDIRECT's) portok
+// is -p tcp, udp, sctp, dccp or icmp (protocol 1, in ip6tables too),
+// whether or not negated ("! -p tcp" takes ports). The kernel maps what
+// the protocol has (ICMP's id; no port for others). nft's statements
+// state ports only after a positive tcp, udp, sctp or dccp
+// (l4PortProto): the others are installed as the xt target.
+func natPortProto(r *Rule) bool {
+	if !r.Proto.Set {
+		return false
+	}
+	switch r.Proto.Num {
+	case protoTCP, protoUDP, protoSCTP, 33, protoICMP:
+		return true
+	}
+	return false
+}
+
+// natPortsNative returns nil where nft's NAT statements can state ports
+// for the rule's -p, else why not (ErrUnsupported: the xt target is
+// installed, xlateOrXt).
+func natPortsNative(kw string, ports, native bool) error {
+	if ports && !native {
+		return unsupported("%s with a port and a -p other than tcp, udp, sctp or dccp", kw)
+	}
+	return nil
+}
+
 // parseToPorts parses --to-ports "P" or "P-Q" (a dash: iptables refuses
 // the colon form here).
 func parseToPorts(v string) (PortRange, error) {

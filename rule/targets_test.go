@@ -31,7 +31,7 @@ func TestTargetParseErrors(t *testing.T) {
 		{IPv4, `-j NFLOG --nflog-range 5 --nflog-size 7`, "--nflog-range", "together with --nflog-size", false},
 		{IPv4, `-j NFLOG --nflog-threshold x`, "x", "not a number", false},
 		{IPv4, `-j MASQUERADE --to-ports 10`, "--to-ports", "needs -p tcp", false},
-		{IPv4, `! -p tcp -j MASQUERADE --to-ports 10`, "--to-ports", "needs -p tcp", false},
+		{IPv4, `-p gre -j MASQUERADE --to-ports 10`, "--to-ports", "needs -p tcp", false},
 		{IPv4, `-p tcp -j MASQUERADE --to-ports 20-10`, "20-10", "inverted", false},
 		{IPv4, `-p tcp -j REDIRECT --to-ports 10:20`, "10:20", "use a dash", false},
 		{IPv4, `-j MASQUERADE --persistent`, "--persistent", "unknown option", false},

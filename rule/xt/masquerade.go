@@ -24,6 +24,7 @@ const (
 	NATProtoRandom    = 4
 	NATPersistent     = 8
 	NATRandomFully    = 16
+	NATProtoOffset    = 32
 )
 
 // Masquerade is the range MASQUERADE takes: flags and, with

@@ -22,6 +22,9 @@ type NATRange struct {
 	Flags            uint32
 	MinAddr, MaxAddr netip.Addr
 	MinPort, MaxPort uint16
+	// BasePort is nf_nat_range2's base_proto (with NATProtoOffset):
+	// only MarshalRange2 has room for it.
+	BasePort uint16
 }
 
 // MarshalCompat encodes struct nf_nat_ipv4_multi_range_compat with one
@@ -46,10 +49,12 @@ func (r NATRange) MarshalRange() []byte {
 	return b
 }
 
-// MarshalRange2 encodes struct nf_nat_range2 (DNAT), with no base port.
+// MarshalRange2 encodes struct nf_nat_range2 (DNAT), whose base_proto
+// follows the ports.
 func (r NATRange) MarshalRange2() []byte {
 	b := newEnc(DNATTarget.Size)
 	r.fill(b)
+	b.be16(40, r.BasePort)
 	return b
 }
 
