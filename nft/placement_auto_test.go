@@ -3,6 +3,8 @@ package nft
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"regexp"
 	"strconv"
@@ -150,9 +152,20 @@ func TestAutoPlacementRefuses(t *testing.T) {
 	off.Close()
 	b, _ := newBackend(t, ns)
 	ttl := `-p udp -j TTL --ttl-set 7`
+	// A spec that does not fit a placed rule's userdata, even
+	// compressed: three patterns of bytes that do not repeat.
+	var long strings.Builder
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 3 {
+		p := make([]byte, 100)
+		for i := range p {
+			p[i] = byte(rnd.Uint32())
+		}
+		fmt.Fprintf(&long, "-m string --algo bm --hex-string |%x| ", p)
+	}
+	long.WriteString("-j ACCEPT")
 	for _, c := range []*firewall.Chain{
-		// iptables-nft writes "! -i +" as a match of every packet.
-		chain(t, rule.IPv4, "mangle", "POSTROUTING", "", `! -i + -j ACCEPT`, ttl),
+		chain(t, rule.IPv4, "mangle", "POSTROUTING", "", long.String(), ttl),
 		chain(t, rule.IPv4, "mangle", "POSTROUTING", "DROP", ttl),
 	} {
 		_, err := b.Apply(context.Background(), &firewall.Ruleset{Chains: []*firewall.Chain{c}})

@@ -67,7 +67,6 @@ var matchOracleCases = []OracleCase{
 	{IPv4, `-m addrtype ! --dst-type ANYCAST,LOCAL`},
 	{IPv4, `-m addrtype --dst-type ANYCAST,LOCAL --limit-iface-in`},
 	{IPv4, `-m addrtype ! --src-type UNICAST --limit-iface-out`},
-	{IPv6, `-m addrtype --src-type LOCAL --dst-type UNICAST,MULTICAST`},
 	// limit
 	{IPv4, `-m limit --limit 3/m --limit-burst 3`},
 	{IPv4, `-m limit --limit 10/s --limit-burst 0`},

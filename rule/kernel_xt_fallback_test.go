@@ -183,9 +183,16 @@ func TestKernelFallbackPackets(t *testing.T) {
 // a fresh namespace, runs send there and returns what each counted.
 func countBoth(t *testing.T, ours, legacy string, compat bool, send func() error) (legacyN, oursN int) {
 	t.Helper()
+	return countBothFam(t, IPv4, ours, legacy, compat, send)
+}
+
+// countBothFam is countBoth for a family: ip6tables-legacy and an ip6
+// table for IPv6.
+func countBothFam(t *testing.T, fam Family, ours, legacy string, compat bool, send func() error) (legacyN, oursN int) {
+	t.Helper()
 	ns := netnstest.New(t)
 	ns.Exec("ip", "link", "set", "lo", "up")
-	r, err := ParseString(IPv4, ours)
+	r, err := ParseString(fam, ours)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,22 +203,26 @@ func countBoth(t *testing.T, ours, legacy string, compat bool, send func() error
 	if compat && !tr.Compat() {
 		t.Fatalf("%s is not installed as an xt extension", ours)
 	}
-	ns.NFT("table ip nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
+	nfFam, nftFam, tool := byte(unix.NFPROTO_IPV4), "ip", "iptables-legacy"
+	if fam == IPv6 {
+		nfFam, nftFam, tool = unix.NFPROTO_IPV6, "ip6", "ip6tables-legacy"
+	}
+	ns.NFT("table " + nftFam + " nftsync-x { chain OUTPUT { type filter hook output priority filter; }; }")
 	raw := rawConn(t, ns)
-	all, err := rawMarshalExprs(unix.NFPROTO_IPV4, tr.Exprs())
+	all, err := rawMarshalExprs(nfFam, tr.Exprs())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rawAddRule(raw, unix.NFPROTO_IPV4, "nftsync-x", "OUTPUT", all, nil, ruleCompat(t, r)); err != nil {
+	if err := rawAddRule(raw, nfFam, "nftsync-x", "OUTPUT", all, nil, ruleCompat(t, r)); err != nil {
 		t.Fatal(err)
 	}
 	legacyArgs, _ := SplitArgs(legacy)
-	ns.Exec("iptables-legacy", append([]string{"-A", "OUTPUT"}, legacyArgs...)...)
+	ns.Exec(tool, append([]string{"-A", "OUTPUT"}, legacyArgs...)...)
 	if err := ns.Do(send); err != nil {
 		t.Fatal(err)
 	}
-	legacyN = countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s`), ns.Exec("iptables-legacy", "-L", "OUTPUT", "-v", "-x", "-n"))
-	oursN = countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", "ip", "nftsync-x", "OUTPUT"))
+	legacyN = countOf(t, regexp.MustCompile(`(?m)^\s*(\d+)\s+\d+\s`), ns.Exec(tool, "-L", "OUTPUT", "-v", "-x", "-n"))
+	oursN = countOf(t, regexp.MustCompile(`counter packets (\d+)`), ns.Exec("nft", "list", "chain", nftFam, "nftsync-x", "OUTPUT"))
 	return legacyN, oursN
 }
 

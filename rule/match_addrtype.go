@@ -119,6 +119,7 @@ func (a *AddrType) xlate(x *xlator) error {
 	if a.needsXt() {
 		return a.xtXlate(x) // match_addrtype_xt.go
 	}
+	n, ns := len(x.stmts), len(x.sets)
 	for _, t := range a.sides() {
 		if t.mask == 0 {
 			continue
@@ -147,6 +148,22 @@ func (a *AddrType) xlate(x *xlator) error {
 			continue
 		}
 		x.add(fmt.Sprintf("fib %s type %s{ %s }", key, neq(t.invert), strings.Join(names, ", ")), fib, x.addSet(set, t.invert))
+	}
+	if x.fam == IPv6 {
+		// ip6t's addrtype does not test the route type as nft's fib
+		// does: UNICAST, MULTICAST and UNSPEC test the address's class
+		// (ipv6_addr_type), all given types must hold (LOCAL,UNICAST
+		// is a local unicast address, never a forwarded packet's), and
+		// only LOCAL, ANYCAST and UNREACHABLE ask the route. The
+		// kernel's match itself keeps that meaning (found by the packet
+		// property test, seed 7: --dst-type LOCAL,UNICAST in FORWARD).
+		var texts []string
+		for _, st := range x.stmts[n:] {
+			texts = append(texts, st.Text)
+		}
+		x.stmts, x.sets = x.stmts[:n], x.sets[:ns]
+		ext, info := a.xtInfo()
+		return x.addXt(strings.Join(texts, " "), "which nft's fib reads as route types, one of which must hold, where ip6t_addrtype tests the address class and all of them", ext, info)
 	}
 	return nil
 }
