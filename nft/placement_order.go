@@ -86,7 +86,11 @@ func (pl *plan) insertPlaced(chunks []placedChunk, rank func(tableID) int) {
 		}
 		ins = append(ins, insert{at, c})
 	}
-	sort.SliceStable(ins, func(i, j int) bool { return ins[i].at < ins[j].at })
+	// By place, then by the desired order of tables (planPlaced orders
+	// them by name: mangle before raw).
+	sort.SliceStable(ins, func(i, j int) bool {
+		return ins[i].at < ins[j].at || ins[i].at == ins[j].at && rank(ins[i].c.id) < rank(ins[j].c.id)
+	})
 	old := pl.batch
 	out := &batch{setID: old.setID, noGen: old.noGen}
 	prev := 0

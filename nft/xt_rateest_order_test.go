@@ -142,3 +142,32 @@ COMMIT
 		t.Errorf("plan after apply: %v, %v", p, err)
 	}
 }
+
+// TestRateestBetweenPlacedTables: two placed tables (raw for its -j CT
+// with options, mangle for its -j TTL) go in the ruleset's order of
+// tables, as iptables-restore commits them, not by name: raw's RATEEST
+// serves mangle's rateest.
+func TestRateestBetweenPlacedTables(t *testing.T) {
+	ns := netnstest.New(t)
+	b, _ := newBackend(t, ns, WithOwner("t"))
+	rs, err := iptsave.Parse(strings.NewReader(`*raw
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -j CT --zone 3
+-A OUTPUT -j RATEEST --rateest-name nftsync-r4 --rateest-interval 1s --rateest-ewmalog 8s
+COMMIT
+*mangle
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -j TTL --ttl-set 9
+-A POSTROUTING -m rateest --rateest nftsync-r4 --rateest-bps 1000 --rateest-lt -j ACCEPT
+COMMIT
+`), "rules", rule.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Apply(context.Background(), rs); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if p, err := b.Plan(context.Background(), rs); err != nil || len(p.Changes) != 0 {
+		t.Errorf("plan after apply: %v, %v", p, err)
+	}
+}
