@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/internal/rulegen"
 )
@@ -228,11 +227,8 @@ func nftCounters(t *testing.T, ns *netnstest.NS) map[string][][2]int {
 	for key, rs := range ownedRules(t, ns) {
 		for _, r := range rs {
 			n := [2]int{-1, -1} // a rule without a counter
-			for _, e := range r.Exprs {
-				if ce, ok := e.(*expr.Counter); ok {
-					n = [2]int{int(ce.Packets), int(ce.Bytes)}
-					break
-				}
+			if r.counted {
+				n = [2]int{r.packets, r.bytes}
 			}
 			out[key] = append(out[key], n)
 		}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/nftables"
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/netnstest"
 	"github.com/nftsync/nftsync/internal/rulegen"
@@ -529,28 +529,55 @@ func convergence(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (problems
 	return problems
 }
 
-// ownedRules reads the rules of the owner's tables with google/nftables
-// (nft 1.0.6 cannot list every rule nftsync writes), keyed "V6 TABLE
-// CHAIN" with TABLE the iptables table.
-func ownedRules(t *testing.T, ns *netnstest.NS) map[string][]*nftables.Rule {
+// listedRule is what the tests read of a rule: its handle and counter.
+type listedRule struct {
+	handle         uint64
+	packets, bytes int
+	counted        bool // it has a counter
+}
+
+// ownedRules lists the rules of the owner's tables, and of iptables'
+// tables the owner placed rules in (the tests' namespaces hold no other
+// rules there), keyed by family, iptables table and chain, in order. It
+// reads `nft -j list ruleset`: google/nftables' GetRules returned a chain
+// cut short, without an error, after a rule with long xtables infos.
+func ownedRules(t *testing.T, ns *netnstest.NS) map[string][]listedRule {
 	t.Helper()
-	conn, done := nsConn(t, ns)
-	defer done()
-	chains, err := conn.ListChains()
-	if err != nil {
-		t.Fatalf("listing chains: %v", err)
+	var listing struct {
+		Nftables []struct {
+			Rule *struct {
+				Family, Table, Chain string
+				Handle               uint64
+				Expr                 []map[string]json.RawMessage
+			}
+		}
 	}
-	out := map[string][]*nftables.Rule{}
-	for _, c := range chains {
-		table, ok := strings.CutPrefix(c.Table.Name, propOwner+"-")
-		if !ok {
+	if err := json.Unmarshal([]byte(ns.Exec("nft", "-j", "list", "ruleset")), &listing); err != nil {
+		t.Fatalf("reading nft -j list ruleset: %v", err)
+	}
+	out := map[string][]listedRule{}
+	for _, o := range listing.Nftables {
+		r := o.Rule
+		if r == nil {
 			continue
 		}
-		rs, err := conn.GetRules(c.Table, c)
-		if err != nil {
-			t.Fatalf("listing rules of %s %s: %v", c.Table.Name, c.Name, err)
+		table, owned := strings.CutPrefix(r.Table, propOwner+"-")
+		if !owned && !slices.Contains(rule.Tables, r.Table) {
+			continue
 		}
-		out[chainKey(c.Table.Family == nftables.TableFamilyIPv6, table, c.Name)] = rs
+		lr := listedRule{handle: r.Handle}
+		for _, e := range r.Expr {
+			if c, ok := e["counter"]; ok {
+				var v struct{ Packets, Bytes int }
+				if err := json.Unmarshal(c, &v); err != nil {
+					t.Fatalf("reading a counter: %v", err)
+				}
+				lr.packets, lr.bytes, lr.counted = v.Packets, v.Bytes, true
+				break
+			}
+		}
+		key := chainKey(r.Family == "ip6", table, r.Chain)
+		out[key] = append(out[key], lr)
 	}
 	return out
 }
@@ -564,7 +591,7 @@ func ruleHandles(t *testing.T, ns *netnstest.NS) string {
 	for key, rs := range ownedRules(t, ns) {
 		hs := make([]string, len(rs))
 		for i, r := range rs {
-			hs[i] = strconv.FormatUint(r.Handle, 10)
+			hs[i] = strconv.FormatUint(r.handle, 10)
 		}
 		lines = append(lines, key+": "+strings.Join(hs, " "))
 	}

@@ -45,7 +45,42 @@ func (c *Conntrack) xtReason() string {
 			return ctPortOpts[i] + " without --ctproto tcp, udp, udplite, sctp or dccp, which nft refuses"
 		}
 	}
+	if c.noEntryPasses() && c.testsEntry() {
+		// xt_conntrack: with no entry, "return info->match_flags &
+		// XT_CONNTRACK_STATE" once the state test passed.
+		return "--ctstate " + formatCtStates(c.State) + " with other options: a packet without a conntrack entry (in raw, before conntrack, or untracked) passes that state test, and xt_conntrack then tests nothing else, where nft's other ct tests fail"
+	}
 	return ""
+}
+
+// noEntryPasses reports whether a packet without a conntrack entry
+// (state INVALID, or UNTRACKED) can pass the --ctstate test.
+func (c *Conntrack) noEntryPasses() bool {
+	if !c.StateSet {
+		return false
+	}
+	if c.StateInvert {
+		return c.State&CtStateInvalid == 0 || c.State&CtStateUntracked == 0
+	}
+	return c.State&(CtStateInvalid|CtStateUntracked) != 0
+}
+
+// testsEntry reports whether the match tests the entry beyond its state.
+func (c *Conntrack) testsEntry() bool {
+	if c.Proto.Set || c.StatusSet || c.Expire.Set || c.Dir != "" {
+		return true
+	}
+	for i := range ctAddrOpts {
+		if c.addr(i).Set {
+			return true
+		}
+	}
+	for _, pv := range c.Ports {
+		if pv.Set {
+			return true
+		}
+	}
+	return false
 }
 
 // xtXlate installs xt_conntrack with iptables-translate's text, built

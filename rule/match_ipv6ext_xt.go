@@ -23,7 +23,9 @@ func (m *Frag) xtInfo() (*xt.Ext, []byte) {
 			f.InvFlags |= xt.FragInvLen
 		}
 	}
-	if m.ID.Set {
+	// A range of every value is no test, and iptables-save leaves it
+	// out: the info is that of the saved rule, which list prints.
+	if !m.ID.all(0xffffffff) {
 		f.IDs = [2]uint32{m.ID.Lo, m.ID.Hi}
 		f.Flags |= xt.FragIDs
 		if m.ID.Invert {
