@@ -33,3 +33,11 @@ func init() {
 		{"not established, status", "-p udp --dport 9 -m conntrack ! --ctstate ESTABLISHED --ctstatus ASSURED", 0, 3, untrackedUDPTo(3)},
 	}...)
 }
+
+// SNAT or DNAT among other states with a negated --ctstatus was refused
+// (the property test, seed 10): it runs as xt_conntrack too.
+var xtConntrackNATCases = []xtCase{
+	{IPv6, "filter", "OUTPUT", "-p tcp -m conntrack --ctstate NEW,DNAT ! --ctstatus EXPECTED,SEEN_REPLY"},
+}
+
+func init() { xtCases = append(xtCases, xtConntrackNATCases...) }

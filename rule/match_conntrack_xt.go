@@ -17,9 +17,7 @@ import (
 
 // xtReason says why nft has no exact form of the match, or "".
 func (c *Conntrack) xtReason() string {
-	// iptables-translate prints "ct status !=snat" when --ctstatus is
-	// negated; that text is not reproduced.
-	if nat := c.State & (CtStateSNAT | CtStateDNAT); c.StateSet && nat != 0 && (c.StateInvert || c.State != nat || nat == CtStateSNAT|CtStateDNAT) && !c.StatusInvert {
+	if nat := c.State & (CtStateSNAT | CtStateDNAT); c.StateSet && nat != 0 && (c.StateInvert || c.State != nat || nat == CtStateSNAT|CtStateDNAT) {
 		return "--ctstate " + formatCtStates(c.State) + ", which iptables-translate prints as one NAT status bit"
 	}
 	if c.Expire.Set && uint64(c.Expire.Hi)*1000 > 0xffffffff {
