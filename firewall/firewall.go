@@ -88,13 +88,36 @@ func (rs *Ruleset) Validate() error {
 	}
 	hooks, reached := rs.hooks(false), rs.hooks(true)
 	for _, c := range rs.Chains {
+		r := reached[c]
 		for i := range c.Rules {
-			if err := rs.validateRule(c, i, hooks[c], reached[c]); err != nil {
+			if err := rs.validateRule(c, i, hooks[c], r); err != nil {
 				return err
 			}
+			r = reachedPast(c, i, r)
 		}
 	}
 	return nil
+}
+
+// reachedPast is what reaches the rule after rule i of c, when reached
+// reaches rule i, as iptables' walk of the chains counts it: nothing past
+// a rule that ends the chain (endsChain). iptables checks an unreached
+// rule's extensions with no hooks, so xt_policy's --dir in after "-j
+// RETURN" in a chain jumped to from OUTPUT is accepted.
+func reachedPast(c *Chain, i int, reached xt.Hooks) xt.Hooks {
+	if r := c.Rules[i].Spec; r != nil && endsChain(r) {
+		return 0
+	}
+	return reached
+}
+
+// reachedAt is the hooks rule i of c is reached from when reached reaches
+// the chain (see reachedPast).
+func reachedAt(c *Chain, i int, reached xt.Hooks) xt.Hooks {
+	for j := 0; j < i && reached != 0; j++ {
+		reached = reachedPast(c, j, reached)
+	}
+	return reached
 }
 
 // validateChains checks the chains themselves.

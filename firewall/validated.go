@@ -1,6 +1,8 @@
 package firewall
 
 import (
+	"slices"
+
 	"github.com/nftsync/nftsync/rule"
 	"github.com/nftsync/nftsync/rule/xt"
 )
@@ -10,6 +12,9 @@ import (
 // jump, and along those iptables follows).
 type Validated struct {
 	hooks map[chainKey][2]xt.Hooks
+	// unreached are the rules of each chain past one that ends it, which
+	// iptables' walk does not reach (see reachedPast), when there are any.
+	unreached map[chainKey][]*rule.Rule
 }
 
 type chainKey struct {
@@ -21,9 +26,11 @@ type chainKey struct {
 // passed (prev, nil if none) with a few rules changed: when it has the
 // same chains, each reached from the same hooks, a rule that fresh does
 // not report was in the same chain of prev and passed there (whether a
-// rule passes depends on its chain, its hooks and which chains exist, and
-// on nothing else), so only the fresh rules are checked. Otherwise every
-// rule is. It returns what the next call compares against.
+// rule passes depends on its chain, its hooks, which chains exist and
+// whether a rule before it ends the chain, and on nothing else), so only
+// the fresh rules are checked, and every rule of a chain whose rules past
+// one that ends it are not the same as prev's. Otherwise every rule is.
+// It returns what the next call compares against.
 func (rs *Ruleset) ValidateChanged(prev *Validated, fresh func(c *Chain, i int) bool) (*Validated, error) {
 	if err := rs.validateChains(); err != nil {
 		return nil, err
@@ -40,13 +47,33 @@ func (rs *Ruleset) ValidateChanged(prev *Validated, fresh func(c *Chain, i int) 
 		}
 	}
 	for _, c := range rs.Chains {
+		k := chainKey{c.Family, c.Table, c.Name}
+		// A rule kept but reached otherwise than before (past a rule
+		// that ends the chain then, not now, or the reverse) is
+		// checked again with the whole chain.
+		var unreached []*rule.Rule
+		r := reached[c]
+		for i, cr := range c.Rules {
+			if r == 0 && reached[c] != 0 {
+				unreached = append(unreached, cr.Spec)
+			}
+			r = reachedPast(c, i, r)
+		}
+		if len(unreached) > 0 {
+			if v.unreached == nil {
+				v.unreached = map[chainKey][]*rule.Rule{}
+			}
+			v.unreached[k] = unreached
+		}
+		whole := !same || !slices.Equal(unreached, prev.unreached[k])
+		r = reached[c]
 		for i := range c.Rules {
-			if same && !fresh(c, i) {
-				continue
+			if whole || fresh(c, i) {
+				if err := rs.validateRule(c, i, hooks[c], r); err != nil {
+					return nil, err
+				}
 			}
-			if err := rs.validateRule(c, i, hooks[c], reached[c]); err != nil {
-				return nil, err
-			}
+			r = reachedPast(c, i, r)
 		}
 	}
 	return v, nil
@@ -86,7 +113,7 @@ func (rs *Ruleset) ValidateSameHooks(prev *Validated, fresh func(c *Chain, i int
 			if !fresh(c, i) {
 				continue
 			}
-			if err := rs.validateRule(c, i, h[0], h[1]); err != nil {
+			if err := rs.validateRule(c, i, h[0], reachedAt(c, i, h[1])); err != nil {
 				return nil, err
 			}
 		}

@@ -37,30 +37,38 @@ func TestPolicyReachAsLegacy(t *testing.T) {
 				// accepts these three (nft itself does).
 				continue
 			}
-			cases++
-			var f strings.Builder
-			f.WriteString("*filter\n:OUTPUT ACCEPT [0:0]\n:PT-USER - [0:0]\n-A PT-USER -m policy --dir in --pol none -j ACCEPT\n")
-			if before != "" {
-				fmt.Fprintf(&f, "-A OUTPUT %s\n", before)
-			}
-			f.WriteString("-A OUTPUT -j PT-USER\nCOMMIT\n")
-			tool := map[rule.Family]string{rule.IPv4: "iptables-legacy-restore", rule.IPv6: "ip6tables-legacy-restore"}[fam]
-			cmd := exec.Command("ip", "netns", "exec", legacy.Name, tool)
-			cmd.Stdin = strings.NewReader(f.String())
-			legacyErr := cmd.Run()
-			// The file's parse checks the hooks too.
-			rs, err := iptsave.Parse(strings.NewReader(f.String()), "rules", fam)
-			if err == nil {
-				_, err = b.Apply(context.Background(), rs)
-			}
-			if (err == nil) != (legacyErr == nil) {
-				t.Errorf("%s, %q before the jump: iptables-legacy-restore %v, nftsync %v", fam, before, legacyErr, err)
-			}
-			if err == nil {
-				accepted++
-			}
-			if err := b.CleanUp(context.Background()); err != nil {
-				t.Fatal(err)
+			for _, inUser := range []bool{false, true} {
+				cases++
+				var f strings.Builder
+				f.WriteString("*filter\n:OUTPUT ACCEPT [0:0]\n:PT-USER - [0:0]\n")
+				// The rule before goes before the jump in OUTPUT, or
+				// before the policy match in the chain jumped to.
+				if before != "" && inUser {
+					fmt.Fprintf(&f, "-A PT-USER %s\n", strings.Replace(before, "-o + ", "", 1))
+				}
+				f.WriteString("-A PT-USER -m policy --dir in --pol none -j ACCEPT\n")
+				if before != "" && !inUser {
+					fmt.Fprintf(&f, "-A OUTPUT %s\n", before)
+				}
+				f.WriteString("-A OUTPUT -j PT-USER\nCOMMIT\n")
+				tool := map[rule.Family]string{rule.IPv4: "iptables-legacy-restore", rule.IPv6: "ip6tables-legacy-restore"}[fam]
+				cmd := exec.Command("ip", "netns", "exec", legacy.Name, tool)
+				cmd.Stdin = strings.NewReader(f.String())
+				legacyErr := cmd.Run()
+				// The file's parse checks the hooks too.
+				rs, err := iptsave.Parse(strings.NewReader(f.String()), "rules", fam)
+				if err == nil {
+					_, err = b.Apply(context.Background(), rs)
+				}
+				if (err == nil) != (legacyErr == nil) {
+					t.Errorf("%s, %q before the policy match (in the user chain: %v): iptables-legacy-restore %v, nftsync %v", fam, before, inUser, legacyErr, err)
+				}
+				if err == nil {
+					accepted++
+				}
+				if err := b.CleanUp(context.Background()); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
