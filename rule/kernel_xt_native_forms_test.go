@@ -65,20 +65,7 @@ func TestKernelXtNativeForms(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft")
 	netnstest.RequireBinary(t, "ip6tables-nft")
 	ns := netnstest.New(t)
-	ns.NFT(`table ip nftsync-x {
-	chain PREROUTING { type filter hook prerouting priority filter; }
-	chain INPUT { type filter hook input priority filter; }
-	chain FORWARD { type filter hook forward priority filter; }
-	chain OUTPUT { type filter hook output priority filter; }
-	chain POSTROUTING { type filter hook postrouting priority filter; }
-}
-table ip6 nftsync-x {
-	chain PREROUTING { type filter hook prerouting priority filter; }
-	chain INPUT { type filter hook input priority filter; }
-	chain FORWARD { type filter hook forward priority filter; }
-	chain OUTPUT { type filter hook output priority filter; }
-	chain POSTROUTING { type filter hook postrouting priority filter; }
-}`)
+	ns.NFT(nftsyncXTables)
 	raw := rawConn(t, ns)
 	for _, c := range xtNativeFormCases {
 		r, err := ParseString(c.fam, c.args)

@@ -67,18 +67,10 @@ var xtCases = []xtCase{
 	{IPv6, "mangle", "PREROUTING", "-p udp -j TPROXY --on-port 53 --on-ip dead::beef"},
 }
 
-// TestKernelXtInfo proves the binary layout of each xt extension against
-// iptables-nft: the rule is added with iptables-nft (which sends the
-// extension through nft_compat), its expression is dumped, and nftsync's
-// expression for the same rule must be byte-identical. nftsync's
-// expression is then added to a table named as nftsync names its tables:
-// the kernel must accept it exactly when the registry says it is
-// installable (an extension tied to a table name is refused there).
-func TestKernelXtInfo(t *testing.T) {
-	netnstest.RequireBinary(t, "iptables-nft")
-	netnstest.RequireBinary(t, "ip6tables-nft")
-	ns := netnstest.New(t)
-	ns.NFT(`table ip nftsync-x {
+// nftsyncXTables are tables named as nftsync names its own (so that an
+// extension bound to a table's name is refused there), with a base chain
+// at each hook, in both families.
+const nftsyncXTables = `table ip nftsync-x {
 	chain PREROUTING { type filter hook prerouting priority mangle; }
 	chain OUTPUT { type filter hook output priority filter; }
 	chain INPUT { type filter hook input priority filter; }
@@ -91,7 +83,20 @@ table ip6 nftsync-x {
 	chain INPUT { type filter hook input priority filter; }
 	chain FORWARD { type filter hook forward priority filter; }
 	chain POSTROUTING { type filter hook postrouting priority filter; }
-}`)
+}`
+
+// TestKernelXtInfo proves the binary layout of each xt extension against
+// iptables-nft: the rule is added with iptables-nft (which sends the
+// extension through nft_compat), its expression is dumped, and nftsync's
+// expression for the same rule must be byte-identical. nftsync's
+// expression is then added to a table named as nftsync names its tables:
+// the kernel must accept it exactly when the registry says it is
+// installable (an extension tied to a table name is refused there).
+func TestKernelXtInfo(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	netnstest.RequireBinary(t, "ip6tables-nft")
+	ns := netnstest.New(t)
+	ns.NFT(nftsyncXTables)
 	raw := rawConn(t, ns)
 	for _, c := range append(xtCases, xtMatchCases...) {
 		r, err := ParseString(c.fam, c.args)
