@@ -44,7 +44,7 @@ func newEngine(o options, obs firewall.Observer) (firewall.Backend, error) {
 		return nil, fmt.Errorf("unknown backend %q (want %s, %s or %s)", o.backend, BackendAuto, BackendNFTables, BackendIPTables)
 	}
 	if choice == BackendNFTables {
-		nopts := []nft.Option{nft.WithOwner(o.owner), nft.WithLogger(logger), nft.WithLockWait(o.wait), nft.WithPlacement(o.placement...), nft.WithAutoPlacement(!o.noAutoPlacement)}
+		nopts := []nft.Option{nft.WithOwner(o.owner), nft.WithLogger(logger), nft.WithLockWait(o.wait), nft.WithPlacement(o.placement...), nft.WithAutoPlacement(!o.noAutoPlacement), nft.WithSegments(o.segments)}
 		if o.netns != "" {
 			nopts = append(nopts, nft.WithNetNS(o.netns))
 		}

@@ -42,7 +42,16 @@ type options struct {
 	// noAutoPlacement turns the nftables engine's automatic placement
 	// off (WithAutoPlacement).
 	noAutoPlacement bool
+	// segments is the nftables engine's segment size (WithSegments).
+	segments int
 }
+
+// WithSegments makes the nftables engine keep every chain longer than
+// about 2n rules as kernel chains of about n rules each, so that a change
+// of one rule rewrites one segment instead of the whole chain (see package
+// nft, "Segments"); 0, the default, keeps chains whole. The iptables
+// engine ignores it.
+func WithSegments(n int) Option { return func(o *options) { o.segments = n } }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).
 // It logs one line at Info per change applied (set or repair), each change
