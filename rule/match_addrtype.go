@@ -119,7 +119,7 @@ func (a *AddrType) xlate(x *xlator) error {
 	if a.needsXt() {
 		return a.xtXlate(x) // match_addrtype_xt.go
 	}
-	n, ns := len(x.stmts), len(x.sets)
+	var texts []string
 	for _, t := range a.sides() {
 		if t.mask == 0 {
 			continue
@@ -127,27 +127,37 @@ func (a *AddrType) xlate(x *xlator) error {
 		if t.mask>>nftAddrTypes != 0 {
 			return fmt.Errorf("address type %s has no nft name: %w", formatAddrTypes(t.mask), ErrUnsupported)
 		}
-		fib := &expr.Fib{Register: 1, ResultADDRTYPE: true, FlagSADDR: t.field == "saddr", FlagDADDR: t.field == "daddr",
-			FlagIIF: a.LimitIface == "in", FlagOIF: a.LimitIface == "out"}
 		key := t.field
 		if a.LimitIface != "" {
 			key += " . " + map[string]string{"in": "iif", "out": "oif"}[a.LimitIface]
 		}
 		var names []string
-		set := &AnonSet{KeyType: nftables.TypeFIBAddr}
-		var single uint32
+		var types []uint32
 		for i := 0; i < nftAddrTypes; i++ {
 			if t.mask&(1<<i) != 0 {
 				names = append(names, strings.ToLower(addrTypes[i]))
-				set.Elements = append(set.Elements, nftables.SetElement{Key: ne32(uint32(i))})
-				single = uint32(i)
+				types = append(types, uint32(i))
 			}
 		}
+		text := fmt.Sprintf("fib %s type %s{ %s }", key, neq(t.invert), strings.Join(names, ", "))
 		if len(names) == 1 {
-			x.add(fmt.Sprintf("fib %s type %s%s", key, neq(t.invert), names[0]), fib, cmp(t.invert, ne32(single)))
+			text = fmt.Sprintf("fib %s type %s%s", key, neq(t.invert), names[0])
+		}
+		if x.fam == IPv6 {
+			texts = append(texts, text) // installed as xt below
 			continue
 		}
-		x.add(fmt.Sprintf("fib %s type %s{ %s }", key, neq(t.invert), strings.Join(names, ", ")), fib, x.addSet(set, t.invert))
+		fib := &expr.Fib{Register: 1, ResultADDRTYPE: true, FlagSADDR: t.field == "saddr", FlagDADDR: t.field == "daddr",
+			FlagIIF: a.LimitIface == "in", FlagOIF: a.LimitIface == "out"}
+		if len(types) == 1 {
+			x.add(text, fib, cmp(t.invert, ne32(types[0])))
+			continue
+		}
+		set := &AnonSet{KeyType: nftables.TypeFIBAddr}
+		for _, ty := range types {
+			set.Elements = append(set.Elements, nftables.SetElement{Key: ne32(ty)})
+		}
+		x.add(text, fib, x.addSet(set, t.invert))
 	}
 	if x.fam == IPv6 {
 		// ip6t's addrtype does not test the route type as nft's fib
@@ -157,11 +167,6 @@ func (a *AddrType) xlate(x *xlator) error {
 		// only LOCAL, ANYCAST and UNREACHABLE ask the route. The
 		// kernel's match itself keeps that meaning (found by the packet
 		// property test, seed 7: --dst-type LOCAL,UNICAST in FORWARD).
-		var texts []string
-		for _, st := range x.stmts[n:] {
-			texts = append(texts, st.Text)
-		}
-		x.stmts, x.sets = x.stmts[:n], x.sets[:ns]
 		ext, info := a.xtInfo()
 		return x.addXt(strings.Join(texts, " "), "which nft's fib reads as route types, one of which must hold, where ip6t_addrtype tests the address class and all of them", ext, info)
 	}

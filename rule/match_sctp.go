@@ -219,37 +219,37 @@ func (s *SCTP) xlateNative(x *xlator) error {
 		for _, c := range s.Chunks {
 			chosen[c.Type] = c
 		}
+		// The tests, and whether the installed nft can list them all.
 		var texts []string
+		var exprs [][]expr.Any
 		listable := true
 		for _, def := range sctpChunks {
 			c, ok := chosen[def.typ]
-			var text string
-			var es []expr.Any
 			switch {
 			case ok && c.FlagMask != 0:
-				text = fmt.Sprintf("sctp chunk %s flags & 0x%x == 0x%x", def.nft, c.FlagMask, c.Flags)
-				es = []expr.Any{&expr.Exthdr{DestRegister: 1, Type: def.typ, Offset: 1, Len: 1, Op: exthdrOpSCTP},
+				texts = append(texts, fmt.Sprintf("sctp chunk %s flags & 0x%x == 0x%x", def.nft, c.FlagMask, c.Flags))
+				exprs = append(exprs, []expr.Any{&expr.Exthdr{DestRegister: 1, Type: def.typ, Offset: 1, Len: 1, Op: exthdrOpSCTP},
 					&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{c.FlagMask}, Xor: []byte{0}},
-					cmp(false, []byte{c.Flags})}
+					cmp(false, []byte{c.Flags})})
 			case ok:
-				text, es = "sctp chunk "+def.nft+" exists", sctpPresent(def.typ, true)
+				texts, exprs = append(texts, "sctp chunk "+def.nft+" exists"), append(exprs, sctpPresent(def.typ, true))
 			case s.ChunkMatch == "only":
-				text, es = "sctp chunk "+def.nft+" missing", sctpPresent(def.typ, false)
+				texts, exprs = append(texts, "sctp chunk "+def.nft+" missing"), append(exprs, sctpPresent(def.typ, false))
 			default:
 				continue
 			}
 			listable = listable && !nftUnlistedChunks[def.typ]
-			x.add(text, es...)
-			texts = append(texts, text)
 		}
 		if !listable {
 			// The same test through xt_sctp, which the installed nft
 			// lists (iptables-nft writes --chunk-types so too).
-			n := len(x.stmts) - len(texts)
-			x.stmts = x.stmts[:n]
 			ext, info := s.xtInfo()
 			if err := x.addXt(strings.Join(texts, " "), "which nft 1.0.6 cannot list: it aborts on a chunk type it does not know (i-data, re-config, pad, i-forward-tsn)", ext, info); err != nil {
 				return err
+			}
+		} else {
+			for i, text := range texts {
+				x.add(text, exprs[i]...)
 			}
 		}
 		printed = true
