@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -143,7 +144,7 @@ func placedIface(out []expr.Any, fam rule.Family, key expr.MetaKey, opt string, 
 	}
 	name, wildcard := strings.CutSuffix(i.Name, "+")
 	if wildcard && name == "" && i.Invert {
-		return placedNoAddr(out, fam, "-s")
+		return placedNoAddr(out, fam, false)
 	}
 	out = append(out, &expr.Meta{Key: key, Register: 1})
 	switch {
@@ -169,7 +170,7 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 			if len(mask) == 16 {
 				fam = rule.IPv6
 			}
-			return placedNoAddr(out, fam, opt)
+			return placedNoAddr(out, fam, opt == "-d")
 		}
 		return out, nil
 	}
@@ -203,18 +204,16 @@ func placedAddr(out []expr.Any, opt string, off uint32, a rule.Addr) ([]expr.Any
 // what means the same and restores: xt_iprange negating the whole address
 // range (iptables-nft-save prints "-m iprange ! --src-range
 // 0.0.0.0-255.255.255.255").
-func placedNoAddr(out []expr.Any, fam rule.Family, opt string) ([]expr.Any, error) {
-	full := map[rule.Family]string{rule.IPv4: "0.0.0.0-255.255.255.255", rule.IPv6: "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}[fam]
-	which := map[string]string{"-s": "--src-range", "-d": "--dst-range"}[opt]
-	r, err := rule.Parse(fam, []string{"-m", "iprange", "!", which, full})
-	if err != nil || len(r.Matches) != 1 {
-		return nil, fmt.Errorf("! %s of /0: %v", opt, err)
+func placedNoAddr(out []expr.Any, fam rule.Family, dst bool) ([]expr.Any, error) {
+	lo, hi := netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{0xff, 0xff, 0xff, 0xff})
+	if fam == rule.IPv6 {
+		lo, hi = netip.IPv6Unspecified(), netip.AddrFrom16([16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 	}
-	ext, info, ok := rule.XtForm(r.Matches[0])
-	if !ok {
-		return nil, fmt.Errorf("! %s of /0: -m iprange has no xtables form", opt)
+	r := xt.IPRange{SrcMin: lo, SrcMax: hi, Flags: xt.IPRangeSrc | xt.IPRangeSrcInv}
+	if dst {
+		r = xt.IPRange{DstMin: lo, DstMax: hi, Flags: xt.IPRangeDst | xt.IPRangeDstInv}
 	}
-	x, err := ext.Expr(info)
+	x, err := xt.IPRangeMatch.Expr(r.Marshal())
 	if err != nil {
 		return nil, err
 	}
