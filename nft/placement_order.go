@@ -92,6 +92,14 @@ func (pl *plan) insertPlaced(chunks []placedChunk, rank func(tableID) int) {
 		return ins[i].at < ins[j].at || ins[i].at == ins[j].at && rank(ins[i].c.id) < rank(ins[j].c.id)
 	})
 	old := pl.batch
+	if ins[0].at == len(old.msgs) {
+		// All after the owner's messages (the owner has no new rule
+		// in a table after them): nothing moves.
+		for _, in := range ins {
+			old.appendBatch(in.c.b)
+		}
+		return
+	}
 	out := &batch{setID: old.setID, noGen: old.noGen}
 	prev := 0
 	for _, in := range ins {
