@@ -76,95 +76,65 @@ func TestRateestOrder(t *testing.T) {
 	}
 }
 
-// TestRateestFromPlacedTable: an estimator made by a -j RATEEST in a table
-// placed automatically (mangle, for its -j TTL) serves a -m rateest in the
-// owner's filter table within the same batch, as iptables-restore makes
-// mangle's rules before filter's: placement's new rules go first.
-func TestRateestFromPlacedTable(t *testing.T) {
-	ns := netnstest.New(t)
-	b, _ := newBackend(t, ns, WithOwner("t"))
-	rs, err := iptsave.Parse(strings.NewReader(`*mangle
-:POSTROUTING ACCEPT [0:0]
--A POSTROUTING -j TTL --ttl-set 9
--A POSTROUTING -j RATEEST --rateest-name nftsync-r2 --rateest-interval 1s --rateest-ewmalog 8s
-COMMIT
-*filter
-:OUTPUT ACCEPT [0:0]
--A OUTPUT -m rateest --rateest nftsync-r2 --rateest-bps 1000 --rateest-lt -j ACCEPT
-COMMIT
-`), "rules", rule.IPv4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	applyThenNothing(t, b, rs)
-	if out := ns.Exec("iptables-nft-save", "-t", "mangle"); !strings.Contains(out, "--rateest-name nftsync-r2") {
-		t.Errorf("RATEEST not placed in iptables' mangle:\n%s", out)
-	}
-}
-
-// TestRateestIntoPlacedTable: the other way round, as `apply -4 F -6 G`
-// orders it: an estimator made in the owner's IPv4 filter table serves a
-// -m rateest in an IPv6 mangle table placed automatically (for its -j HL),
-// which iptables-restore would commit after IPv4's tables.
-func TestRateestIntoPlacedTable(t *testing.T) {
-	ns := netnstest.New(t)
-	b, _ := newBackend(t, ns, WithOwner("t"))
-	v4, err := iptsave.Parse(strings.NewReader(`*filter
-:OUTPUT ACCEPT [0:0]
--A OUTPUT -j RATEEST --rateest-name nftsync-r3 --rateest-interval 1s --rateest-ewmalog 8s
-COMMIT
-`), "rules.v4", rule.IPv4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v6, err := iptsave.Parse(strings.NewReader(`*mangle
-:POSTROUTING ACCEPT [0:0]
--A POSTROUTING -j HL --hl-set 9
--A POSTROUTING -m rateest --rateest nftsync-r3 --rateest-bps 1000 --rateest-lt -j ACCEPT
-COMMIT
-`), "rules.v6", rule.IPv6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &firewall.Ruleset{Chains: append(v4.Chains, v6.Chains...)}
-	applyThenNothing(t, b, rs)
-	if out := ns.Exec("ip6tables-nft-save", "-t", "mangle"); !strings.Contains(out, "--rateest nftsync-r3") {
-		t.Errorf("rateest not placed in iptables' ip6 mangle:\n%s", out)
-	}
-}
-
-// TestRateestBetweenPlacedTables: two placed tables (raw for its -j CT
-// with options, mangle for its -j TTL) go in the ruleset's order of
-// tables, as iptables-restore commits them, not by name: raw's RATEEST
-// serves mangle's rateest.
-func TestRateestBetweenPlacedTables(t *testing.T) {
-	ns := netnstest.New(t)
-	b, _ := newBackend(t, ns, WithOwner("t"))
-	rs, err := iptsave.Parse(strings.NewReader(`*raw
-:OUTPUT ACCEPT [0:0]
--A OUTPUT -j CT --zone 3
--A OUTPUT -j RATEEST --rateest-name nftsync-r4 --rateest-interval 1s --rateest-ewmalog 8s
-COMMIT
-*mangle
-:POSTROUTING ACCEPT [0:0]
--A POSTROUTING -j TTL --ttl-set 9
--A POSTROUTING -m rateest --rateest nftsync-r4 --rateest-bps 1000 --rateest-lt -j ACCEPT
-COMMIT
-`), "rules", rule.IPv4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	applyThenNothing(t, b, rs)
-}
-
-// applyThenNothing applies rs, which must be accepted, and checks that
-// nothing is left to change.
-func applyThenNothing(t *testing.T, b *Backend, rs *firewall.Ruleset) {
-	t.Helper()
-	if _, err := b.Apply(context.Background(), rs); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	if p, err := b.Plan(context.Background(), rs); err != nil || len(p.Changes) != 0 {
-		t.Errorf("plan after apply: %v, %v", p, err)
+// TestRateestPlacedTables: an estimator made by a -j RATEEST serves a -m
+// rateest in one batch wherever iptables-restore would have made it first,
+// placed tables (moved automatically into iptables' own for an extension
+// bound to the table's name) included: their new rules go among the
+// owner's tables in the ruleset's order of tables (placement_order.go).
+func TestRateestPlacedTables(t *testing.T) {
+	const (
+		est = "-j RATEEST --rateest-name nftsync-r2 --rateest-interval 1s --rateest-ewmalog 8s"
+		use = "-m rateest --rateest nftsync-r2 --rateest-bps 1000 --rateest-lt -j ACCEPT"
+	)
+	for _, c := range []struct {
+		name   string
+		v4, v6 string // restore files (IPv4's first, as apply -4 F -6 G)
+		saved  string // what iptables-nft-save shows of the placed rule
+	}{
+		// The estimator in placed mangle (for its TTL), the match in
+		// the owner's filter.
+		{"from a placed table", "*mangle\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j TTL --ttl-set 9\n-A POSTROUTING " + est + "\nCOMMIT\n" +
+			"*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT " + use + "\nCOMMIT\n", "", "--rateest-name nftsync-r2"},
+		// The estimator in the owner's IPv4 filter, the match in placed
+		// ip6 mangle (for its HL), which iptables-restore commits later.
+		{"into a placed table", "*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT " + est + "\nCOMMIT\n",
+			"*mangle\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j HL --hl-set 9\n-A POSTROUTING " + use + "\nCOMMIT\n", "--rateest nftsync-r2 "},
+		// Two placed tables (raw for its CT, mangle for its TTL), in the
+		// ruleset's order, not by name.
+		{"between placed tables", "*raw\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j CT --zone 3\n-A OUTPUT " + est + "\nCOMMIT\n" +
+			"*mangle\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j TTL --ttl-set 9\n-A POSTROUTING " + use + "\nCOMMIT\n", "", "--rateest nftsync-r2 "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ns := netnstest.New(t)
+			b, _ := newBackend(t, ns, WithOwner("t"))
+			rs := &firewall.Ruleset{}
+			for fam, text := range map[rule.Family]string{rule.IPv4: c.v4, rule.IPv6: c.v6} {
+				if text == "" {
+					continue
+				}
+				part, err := iptsave.Parse(strings.NewReader(text), "rules", fam)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fam == rule.IPv4 {
+					rs.Chains = append(part.Chains, rs.Chains...)
+				} else {
+					rs.Chains = append(rs.Chains, part.Chains...)
+				}
+			}
+			if _, err := b.Apply(context.Background(), rs); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			if p, err := b.Plan(context.Background(), rs); err != nil || len(p.Changes) != 0 {
+				t.Errorf("plan after apply: %v, %v", p, err)
+			}
+			var saved string
+			for _, tool := range []string{"iptables-nft-save", "ip6tables-nft-save"} {
+				saved += ns.Exec(tool, "-t", "mangle") + ns.Exec(tool, "-t", "raw")
+			}
+			if !strings.Contains(saved, c.saved) {
+				t.Errorf("iptables-nft-save lacks %q:\n%s", c.saved, saved)
+			}
+		})
 	}
 }
