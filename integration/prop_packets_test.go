@@ -128,7 +128,7 @@ func ping(ns *netnstest.NS, dst netip.Addr) error {
 		defer c.Close()
 		msg := []byte{typ, 0, 0, 0, 0x12, 0x34, 0, 1, 'n', 'f', 't', 's'}
 		if !dst.Is6() {
-			sum := icmpChecksum(msg)
+			sum := netnstest.ICMPChecksum(msg)
 			msg[2], msg[3] = byte(sum>>8), byte(sum)
 		}
 		if _, err := c.WriteTo(msg, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
@@ -139,21 +139,6 @@ func ping(ns *netnstest.NS, dst netip.Addr) error {
 		_, _, _ = c.ReadFrom(buf)
 		return nil
 	})
-}
-
-// icmpChecksum is the Internet checksum of b.
-func icmpChecksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
 }
 
 func familyRules(rules []rulegen.Rule, v6 bool) []rulegen.Rule {

@@ -228,12 +228,7 @@ func icmpEchoes(n int) func() error {
 		defer c.Close()
 		for i := 0; i < n; i++ {
 			msg := []byte{8, 0, 0, 0, 0x12, 0x34, 0, byte(i)}
-			var sum uint32
-			for j := 0; j < len(msg); j += 2 {
-				sum += uint32(msg[j])<<8 | uint32(msg[j+1])
-			}
-			sum = sum&0xffff + sum>>16
-			binary.BigEndian.PutUint16(msg[2:], ^uint16(sum))
+			binary.BigEndian.PutUint16(msg[2:], netnstest.ICMPChecksum(msg))
 			if _, err := c.WriteTo(msg, &net.IPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
 				return err
 			}

@@ -61,8 +61,7 @@ func TestICMPCodesPackets(t *testing.T) {
 			for _, m := range msgs {
 				b := []byte{m[0], m[1], 0, 0, 0, 0, 0, 0}
 				if !v6 {
-					sum := uint32(b[0])<<8 | uint32(b[1])
-					sum = ^(sum + sum>>16) & 0xffff
+					sum := netnstest.ICMPChecksum(b)
 					b[2], b[3] = byte(sum>>8), byte(sum)
 				}
 				if _, err := c.WriteTo(b, &net.IPAddr{IP: net.ParseIP(dst)}); err != nil {
