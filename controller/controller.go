@@ -153,6 +153,7 @@ func (c *Controller) set(ctx context.Context, prepend, rules []Rule) error {
 	if err := c.apply(ctx, "set", desired); err != nil {
 		return err
 	}
+	dropLabels(desired)
 	c.desired, c.cache = desired, cache
 	c.metrics.rules.Set(float64(len(prepend) + len(rules)))
 	return nil

@@ -69,9 +69,10 @@ type ruleSpec struct {
 	parsed []*rule.Rule
 	err    error
 	// key is cacheKey, computed once by NewRule; String() is
-	// key[labelAt:].
+	// key[labelAt:]. sum is its sum, which a Set compares.
 	key     string
 	labelAt int
+	sum     keySum
 }
 
 // NewRule creates a rule for iptables or ip6tables, depending on proto, in
@@ -87,6 +88,7 @@ func NewRule(proto Protocol, table, chain string, spec ...string) Rule {
 		r.err = errors.New("empty chain name")
 	}
 	r.key = r.cacheKey()
+	r.sum = sumKey(r.key)
 	return r
 }
 
@@ -158,8 +160,9 @@ func (r *ruleSpec) Proto() Protocol { return r.proto }
 // cacheKey identifies the rule's text exactly: its protocol, the lengths of
 // its table, chain and arguments, then String() from labelAt on, which
 // alone could make two argument lists look alike (it quotes only comments)
-// but not with the lengths. Since String() ends the key, a Set keeps one
-// string a rule for both (the label is a substring of the key).
+// but not with the lengths. Since String() ends the key, a rule holds one
+// string for both (the label is a substring of the key); a Set keeps only
+// the key's sum (sumKey).
 func (r *ruleSpec) cacheKey() string {
 	if r.key != "" {
 		return r.key

@@ -7,16 +7,16 @@ import (
 	"github.com/nftsync/nftsync/rule"
 )
 
-// ruleCache is what a Set built, kept for the next one: the key (see
-// cacheKey) of every rule of its list, in the order desired took them, the
+// ruleCache is what a Set built, kept for the next one: the sum of the key
+// (see cacheKey and sumKey) of every rule of its list, in the order desired took them, the
 // parsed rules it stands for (several for -s a,b; its label is in the key:
 // see labelAt) with the sums of their meanings (see meaning), and its
 // chains with their numbers of rules. Kilo passes the whole list again with a rule or two
 // different, so the next Set finds each rule at the same position (or at a
 // constant offset after an insertion or a deletion) and compares one
-// string, without hashing 10k keys into a map.
+// sum, without hashing 10k keys into a map.
 type ruleCache struct {
-	keys []string
+	keys []keySum
 	// first[j] is where the parsed rules of keys[j] start in parsed and
 	// means; first[len(keys)] is len(parsed).
 	first  []int32
@@ -73,14 +73,14 @@ type matcher struct {
 	c      *ruleCache
 	off    int // the new list's position k is the old list's k+off
 	misses int
-	byKey  map[string]int
+	byKey  map[keySum]int
 }
 
 func (c *ruleCache) matcher() *matcher { return &matcher{c: c} }
 
 // find returns where key, the new list's rule k, is in the previous Set's
 // list.
-func (m *matcher) find(k int, key string) (int, bool) {
+func (m *matcher) find(k int, key keySum) (int, bool) {
 	if m.c == nil || len(m.c.keys) == 0 {
 		return 0, false
 	}
@@ -100,7 +100,7 @@ func (m *matcher) find(k int, key string) (int, bool) {
 		if m.misses++; m.misses <= realignAfter {
 			return 0, false
 		}
-		m.byKey = make(map[string]int, len(m.c.keys))
+		m.byKey = make(map[keySum]int, len(m.c.keys))
 		for j, key := range m.c.keys {
 			if _, dup := m.byKey[key]; !dup {
 				m.byKey[key] = j
@@ -113,6 +113,20 @@ func (m *matcher) find(k int, key string) (int, bool) {
 	}
 	m.off = j - k
 	return j, true
+}
+
+// keySum is the 128-bit sum of a rule's cache key (sumKey): the rule cache
+// keeps 16 bytes a rule, not the text. Two seeds chosen at random when the
+// process starts make two different texts with the same sum a chance of
+// about n²/2¹²⁹ for n rules (10⁻²⁹ at 100k), and no one can aim for it.
+type keySum [2]uint64
+
+// keySeeds seed the two halves of a keySum.
+var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// sumKey returns the sum of a cache key.
+func sumKey(key string) keySum {
+	return keySum{maphash.String(keySeeds[0], key), maphash.String(keySeeds[1], key)}
 }
 
 // meanSeed seeds the sums of meanings.

@@ -290,3 +290,28 @@ func TestDesiredSameHooks(t *testing.T) {
 		t.Errorf("hooks kept when rules moved (err %v)", err)
 	}
 }
+
+// TestSetDropsLabels: a Set's desired state keeps no rule texts once the
+// Set is done (they name rules in the Set's errors only).
+func TestSetDropsLabels(t *testing.T) {
+	rules := []Rule{NewIPv4Chain("filter", "K"), NewIPv4Rule("filter", "K", "-s", "10.0.0.1", "-j", "ACCEPT")}
+	rs, cache, err := desired(nil, rules, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rs.Chains[0].Rules[0].Label; got != rules[1].String() {
+		t.Fatalf("label while the Set runs: %q, want %q", got, rules[1].String())
+	}
+	dropLabels(rs)
+	if got := rs.Chains[0].Rules[0].Label; got != "" {
+		t.Fatalf("label after the Set: %q", got)
+	}
+	if got, want := rs.Chains[0].Label(0), "filter -A K -s 10.0.0.1/32 -j ACCEPT"; got != want {
+		t.Fatalf("Chain.Label after the Set: %q, want %q", got, want)
+	}
+	// The next Set still finds the rule by its key's sum.
+	m := cache.matcher()
+	if j, ok := m.find(0, rules[1].(*ruleSpec).sum); !ok || j != 0 {
+		t.Fatalf("find: %d %v", j, ok)
+	}
+}
