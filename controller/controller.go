@@ -36,7 +36,7 @@ type Controller struct {
 // New creates a controller. With no options it manages nftables tables named
 // "nftsync-*" in the current network namespace.
 func New(opts ...Option) (*Controller, error) {
-	o := options{logger: slog.New(slog.DiscardHandler), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables}
+	o := options{logger: slog.New(slog.DiscardHandler), resync: DefaultResyncPeriod, owner: DefaultOwner, backend: BackendNFTables, segments: DefaultSegmentLen}
 	for _, opt := range opts {
 		opt(&o)
 	}

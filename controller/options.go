@@ -6,6 +6,7 @@ import (
 
 	"github.com/nftsync/nftsync/compat"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/nft"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -46,11 +47,15 @@ type options struct {
 	segments int
 }
 
+// DefaultSegmentLen is the nftables engine's segment length unless
+// WithSegments says otherwise (nft.DefaultSegmentLen).
+const DefaultSegmentLen = nft.DefaultSegmentLen
+
 // WithSegments makes the nftables engine keep every chain longer than
 // about 2n rules as kernel chains of about n rules each, so that a change
 // of one rule rewrites one segment instead of the whole chain (see package
-// nft, "Segments"); 0, the default, keeps chains whole. The iptables
-// engine ignores it.
+// nft, "Segments"); the default is DefaultSegmentLen, and 0 keeps chains
+// whole. The iptables engine ignores it.
 func WithSegments(n int) Option { return func(o *options) { o.segments = n } }
 
 // WithLogger sets the logger (default: none, the controller logs nothing).

@@ -80,6 +80,7 @@ var _ firewall.Backend = (*Backend)(nil)
 // New returns a Backend; it opens the netlink socket right away.
 func New(opts ...Option) (*Backend, error) {
 	b := &Backend{owner: DefaultOwner, maxRetries: 5, nsfd: -1, cache: newRuleCache(), placedHead: placedHead}
+	b.seg.n = DefaultSegmentLen
 	for _, o := range opts {
 		o(b)
 	}

@@ -89,7 +89,8 @@ func TestBoundedReplace(t *testing.T) {
 		for _, drift := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/drift=%v", tc.name, drift), func(t *testing.T) {
 				ns := netnstest.New(t)
-				b, _ := newBackend(t, ns)
+				// The planner's choice within one kernel chain.
+				b, _ := newBackend(t, ns, WithSegments(0))
 				apply(t, b, bigChain(t, all))
 				before := ruleHandles(t, ns, "ip", "nftsync-filter", "BIG")
 				if drift {
@@ -140,7 +141,7 @@ func TestBoundedReplace(t *testing.T) {
 				}
 				// The end state is a fresh install's, in order.
 				fresh := netnstest.New(t)
-				fb, _ := newBackend(t, fresh)
+				fb, _ := newBackend(t, fresh, WithSegments(0))
 				apply(t, fb, to)
 				if got, want := listing(ns, "ip", "nftsync-filter"), listing(fresh, "ip", "nftsync-filter"); got != want {
 					t.Errorf("after the replacement:\n%.2000s\nwant (fresh install):\n%.2000s", got, want)

@@ -164,12 +164,14 @@
 //
 // # Segments
 //
-// WithSegments keeps a long chain as kernel chains of about n rules each
-// ("segments", marked in their chain userdata), linked by jumps from the
-// chain or by gotos so that iptables' RETURN, -g and policy keep their
-// meaning; a one-rule change then rewrites one segment. Read, plans and
-// the CLI show one chain. segments.go describes the layout and the
-// kernel's bounds on it.
+// A chain longer than about 2n rules (n is DefaultSegmentLen, 1000,
+// unless WithSegments says otherwise; 0 keeps every chain whole) is kept
+// as kernel chains of about n rules each ("segments", marked in their
+// chain userdata), linked by jumps from the chain or by gotos so that
+// iptables' RETURN, -g and policy keep their meaning; a one-rule change
+// then rewrites one segment. Read, plans and the CLI show one chain.
+// segments.go describes the layout and the kernel's bounds on it. A
+// ruleset without such a chain is planned as it is, at no cost.
 //
 // # Placement
 //

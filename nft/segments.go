@@ -166,7 +166,9 @@ func (g *group) size() int { return g.hi - g.lo }
 // layout returns d laid out in segments, given the state st it is
 // planned against, and the map of the segments for the plan's changes.
 func (s *segmenter) layout(d *desired, st *actual) (*desired, *segMap, error) {
-	kd := &desired{owner: d.owner, byID: make(map[tableID]*wantTable, len(d.tables))}
+	// kd takes d's freshly built entries, which the plan makes slim.
+	kd := &desired{owner: d.owner, byID: make(map[tableID]*wantTable, len(d.tables)), built: d.built}
+	d.built = nil
 	sm := &segMap{have: map[tableID]map[string]segPos{}, want: map[tableID]map[string]segPos{}, moved: map[movedKey]int{}}
 	for _, wt := range d.tables {
 		ht := st.tables[wt.id]
@@ -178,11 +180,6 @@ func (s *segmenter) layout(d *desired, st *actual) (*desired, *segMap, error) {
 		kd.byID[wt.id] = nt
 		var budget map[string]budget
 		if s.n > 0 {
-			for _, wc := range wt.chains {
-				if _, _, ok := parseSegName(wc.name); ok {
-					return nil, nil, fmt.Errorf("chain %s %q: names ending in %q and a number are those of segments (WithSegments)", wt.id.Table, wc.name, segSep)
-				}
-			}
 			budget = budgets(wt, s.n)
 		}
 		for _, wc := range wt.chains {
@@ -492,10 +489,34 @@ func (sm *segMap) rewrite(changes []firewall.Change) []firewall.Change {
 	return kept
 }
 
+// needed reports whether a chain of d is long enough to be laid out in
+// segments (see chain): most rulesets have none, and are planned as they
+// are. A chain named like a segment is refused while segmenting, long
+// chains or not.
+func (s *segmenter) needed(d *desired) (bool, error) {
+	long := false
+	for _, wt := range d.tables {
+		for _, wc := range wt.chains {
+			if _, _, ok := parseSegName(wc.name); ok {
+				return false, fmt.Errorf("chain %s %q: names ending in %q and a number are those of segments (WithSegments)", wt.id.Table, wc.name, segSep)
+			}
+			long = long || len(wc.rules) > 2*s.n
+		}
+	}
+	return long, nil
+}
+
 // makePlan plans d against st, in segments when WithSegments asks for
 // them or st holds some (they are then merged back).
 func (b *Backend) makePlan(d *desired, st *actual) (*plan, error) {
-	if b.seg.n == 0 && !hasSegments(st) {
+	long := false
+	if b.seg.n > 0 {
+		var err error
+		if long, err = b.seg.needed(d); err != nil {
+			return nil, err
+		}
+	}
+	if !long && !hasSegments(st) {
 		return makePlan(d, st)
 	}
 	kd, sm, err := b.seg.layout(d, st)

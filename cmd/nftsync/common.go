@@ -67,7 +67,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 		"when another nftsync process is changing the same owner's rules in the same network namespace, wait for it to finish instead of failing")
 	fs.StringSliceVar(&t.placement, "placement", nil,
 		"iptables tables (e.g. filter, or filter,nat) whose chains the nftables backend keeps inside iptables-nft's own tables, encoded as iptables-nft writes them, so that an ACCEPT there is final where iptables' FORWARD drops; give the same value to every command of the owner, cleanup included. Other tables are placed automatically while a rule needs it (see --auto-placement); none: place nothing, not even automatically")
-	fs.IntVar(&t.segments, "segments", 0,
+	fs.IntVar(&t.segments, "segments", controller.DefaultSegmentLen,
 		"keep each chain longer than about twice N rules as kernel chains of about N rules, linked so that iptables' RETURN, policies and jumps keep their meaning, so that a one-rule change rewrites one segment instead of the whole chain (nftables backend; 0: chains stay whole; give the same value to every command of the owner)")
 	fs.BoolVar(&t.autoPlacement, "auto-placement", true,
 		"nftables backend: keep the chains of an iptables table (per family) in iptables-nft's own table while one of its rules uses an extension the kernel loads only in a table of that name (-j TTL, HL, TOS, ECN, TCPOPTSTRIP, CHECKSUM, TPROXY in mangle; NETMAP in nat; CT with options in raw ...), and move them back once none does; false refuses such rules")

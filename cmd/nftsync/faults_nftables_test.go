@@ -62,8 +62,12 @@ func newNFTFault(t *testing.T, n int) *nftFault {
 }
 
 // args are the flags every run of the fixture takes.
+//
+// Chains stay whole (--segments 0): the snapshots compare kernel tables
+// byte for byte, and a segmented chain's layout depends on the rules it
+// held before (segments keep their rules), not only on the rules.
 func (f *nftFault) args(owner string, args ...string) []string {
-	return append(args, "--backend", "nftables", "--netns", f.ns.Name, "--owner", owner, "--log-level", "warn")
+	return append(args, "--backend", "nftables", "--netns", f.ns.Name, "--owner", owner, "--log-level", "warn", "--segments", "0")
 }
 
 // run runs the binary and fails the test unless it exits with want.
