@@ -190,6 +190,7 @@ func BenchmarkEngine(b *testing.B) {
 				res.put(b, fmt.Sprintf("iptables-nft-restore/%d", n), run(b, netnstest.New(b), file, "iptables-nft-restore"))
 			}
 		})
+		peerRuns(b, res, rs, n)
 	}
 	rs := ruleset(b, 10000)
 	b.Run("warm/10000", func(b *testing.B) {
@@ -376,7 +377,7 @@ func printTable(res *results) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	fmt.Printf("\n%-40s %12s %10s %14s %14s\n", "measurement", "ms", "÷ nft -f", "÷ ipt-restore", "÷ nft insert")
+	fmt.Printf("\n%-40s %12s %10s %14s %14s %12s\n", "measurement", "ms", "÷ nft -f", "÷ ipt-restore", "÷ nft insert", "÷ knftables")
 	for _, k := range names {
 		d := res.d[k]
 		size := k[strings.LastIndex(k, "/")+1:]
@@ -391,7 +392,11 @@ func printTable(res *results) {
 			}
 			return fmt.Sprintf("%.2f", float64(d)/float64(r))
 		}
-		fmt.Printf("%-40s %12.3f %10s %14s %14s\n", k, float64(d.Microseconds())/1000, ratio("nft-f"), ratio("iptables-nft-restore"), ratio("nft-insert-rule"))
+		peer := "-"
+		if p := knftablesPeer(k); p != "" && prefix == "" {
+			peer = ratio(p)
+		}
+		fmt.Printf("%-40s %12.3f %10s %14s %14s %12s\n", k, float64(d.Microseconds())/1000, ratio("nft-f"), ratio("iptables-nft-restore"), ratio("nft-insert-rule"), peer)
 	}
 	names = names[:0]
 	for k := range res.bytes {
@@ -401,4 +406,20 @@ func printTable(res *results) {
 	for _, k := range names {
 		fmt.Printf("%-40s %12d bytes\n", k, res.bytes[k])
 	}
+}
+
+// knftablesPeer names the knftables row a row of nftsync compares with:
+// a cold apply with knftables' apply, a one-rule change with its flush and
+// re-add, a read of the kernel with its ListRules.
+func knftablesPeer(row string) string {
+	name := row[:strings.LastIndex(row, "/")]
+	switch name {
+	case "cold-apply", "controller-cold-set":
+		return "knftables-apply"
+	case "one-rule-change", "controller-set-one-rule-changed":
+		return "knftables-flush-readd"
+	case "forced-dump-apply", "controller-reconcile-forced-read":
+		return "knftables-listrules"
+	}
+	return ""
 }
