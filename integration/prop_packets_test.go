@@ -209,7 +209,7 @@ func legacyCounters(t *testing.T, ns *netnstest.NS) map[string][][2]int {
 func nftCounters(t *testing.T, ns *netnstest.NS) map[string][][2]int {
 	t.Helper()
 	out := map[string][][2]int{}
-	for key, rs := range ownedRules(t, ns) {
+	for key, rs := range mergeSegments(ownedRules(t, ns)) {
 		for _, r := range rs {
 			n := [2]int{-1, -1} // a rule without a counter
 			if r.counted {

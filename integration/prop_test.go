@@ -52,6 +52,12 @@ type propConfig struct {
 	minAccept float64
 }
 
+// propSegments is the segment length of every backend of the property
+// test (nft.WithSegments): NFTSYNC_PROPTEST_SEGMENTS, or the default;
+// TestPropertySegments makes it small, so that every chain of a few rules
+// is laid out in segments.
+var propSegments = nft.DefaultSegmentLen
+
 func readPropConfig(t *testing.T) propConfig {
 	t.Helper()
 	c := propConfig{seeds: []uint64{1}, n: 300, minAccept: defaultMinAccept}
@@ -72,6 +78,13 @@ func readPropConfig(t *testing.T) propConfig {
 		}
 		c.n = v
 	}
+	if s := os.Getenv("NFTSYNC_PROPTEST_SEGMENTS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			t.Fatalf("NFTSYNC_PROPTEST_SEGMENTS=%q: want a segment length, or 0", s)
+		}
+		propSegments = v
+	}
 	if s := os.Getenv("NFTSYNC_PROPTEST_MIN_ACCEPT"); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
@@ -91,6 +104,36 @@ func TestPropertyRules(t *testing.T) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runProperty(t, cfg, seed) })
 	}
 }
+
+// TestPropertySegments is TestPropertyRules and TestPropertyPackets (seed
+// 1 unless NFTSYNC_PROPTEST_SEEDS says otherwise) with segments of 4
+// rules: every chain of more than 8 rules is laid out in segments, linked
+// by jumps or gotos within the kernel's bound on nesting, and must
+// converge and count the packets iptables-legacy counts all the same.
+func TestPropertySegments(t *testing.T) {
+	netnstest.RequireRoot(t)
+	for _, b := range []string{"iptables-legacy-restore", "ip6tables-legacy-restore", "iptables-legacy-save", "ip6tables-legacy-save"} {
+		netnstest.RequireBinary(t, b)
+	}
+	cfg := readPropConfig(t)
+	defer func(v int) { propSegments = v }(propSegments)
+	propSegments = 4
+	for _, seed := range cfg.seeds {
+		segmentsMade = 0
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			runProperty(t, cfg, seed)
+			t.Logf("seed %d: %d segment chains in the applied ruleset", seed, segmentsMade)
+			if segmentsMade == 0 {
+				t.Errorf("seed %d: no chain was laid out in segments", seed)
+			}
+			runPacketProperty(t, cfg, seed)
+		})
+	}
+}
+
+// segmentsMade counts the segment chains the convergence steps of
+// TestPropertySegments found after their first apply.
+var segmentsMade int
 
 func runProperty(t *testing.T, cfg propConfig, seed uint64) {
 	start := time.Now()
@@ -251,7 +294,7 @@ func ruleFamily(v6 bool) rule.Family {
 
 func propBackend(t *testing.T, ns *netnstest.NS) *nft.Backend {
 	t.Helper()
-	b, err := nft.New(nft.WithNetNS(ns.Path), nft.WithOwner(propOwner))
+	b, err := nft.New(nft.WithNetNS(ns.Path), nft.WithOwner(propOwner), nft.WithSegments(propSegments))
 	if err != nil {
 		t.Fatalf("nft.New: %v", err)
 	}
@@ -451,7 +494,7 @@ func convergence(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (problems
 		if last != nil {
 			last.Close()
 		}
-		b, err := nft.New(nft.WithNetNS(ns.Path), nft.WithOwner(propOwner))
+		b, err := nft.New(nft.WithNetNS(ns.Path), nft.WithOwner(propOwner), nft.WithSegments(propSegments))
 		if err != nil {
 			t.Fatalf("nft.New: %v", err)
 		}
@@ -465,6 +508,9 @@ func convergence(t *testing.T, ns *netnstest.NS, rules []rulegen.Rule) (problems
 		return []string{fmt.Sprintf("apply: %v", err)}
 	}
 	before := ruleHandles(t, ns)
+	if propSegments > 0 && propSegments < 8 {
+		segmentsMade += strings.Count(before, "/seg")
+	}
 
 	// diff is empty
 	d := fresh()
@@ -534,6 +580,9 @@ type listedRule struct {
 	handle         uint64
 	packets, bytes int
 	counted        bool // it has a counter
+	// link is the segment this rule jumps or goes to when it is a link
+	// of a segmented chain (nft/segments.go), else "".
+	link string
 }
 
 // ownedRules lists the rules of the owner's tables, and of iptables'
@@ -573,11 +622,54 @@ func ownedRules(t *testing.T, ns *netnstest.NS) map[string][]listedRule {
 					t.Fatalf("reading a counter: %v", err)
 				}
 				lr.packets, lr.bytes, lr.counted = v.Packets, v.Bytes, true
-				break
+			}
+			for _, verdict := range []string{"jump", "goto"} {
+				var v struct{ Target string }
+				if j, ok := e[verdict]; ok && json.Unmarshal(j, &v) == nil && isSegment(v.Target) {
+					lr.link = v.Target
+				}
 			}
 		}
 		key := chainKey(r.Family == "ip6", table, r.Chain)
 		out[key] = append(out[key], lr)
+	}
+	return out
+}
+
+// isSegment reports whether a chain is named as a segment: "C/seg" and
+// a number of 29 characters or more in all (nft/segments.go), a name no
+// iptables chain can have.
+func isSegment(chain string) bool {
+	i := strings.LastIndex(chain, "/seg")
+	if i < 0 || len(chain) < 29 {
+		return false
+	}
+	_, err := strconv.ParseUint(chain[i+len("/seg"):], 10, 64)
+	return err == nil
+}
+
+// mergeSegments returns rules keyed by iptables chain, as ownedRules
+// gives them, with each segmented chain's segments in place of their
+// links, in order: the iptables chain as one list.
+func mergeSegments(rules map[string][]listedRule) map[string][]listedRule {
+	out := map[string][]listedRule{}
+	var expand func(prefix string, rs []listedRule, into []listedRule) []listedRule
+	expand = func(prefix string, rs []listedRule, into []listedRule) []listedRule {
+		for _, r := range rs {
+			if r.link == "" {
+				into = append(into, r)
+				continue
+			}
+			into = expand(prefix, rules[prefix+r.link], into)
+		}
+		return into
+	}
+	for key, rs := range rules {
+		i := strings.LastIndexByte(key, ' ')
+		if isSegment(key[i+1:]) {
+			continue
+		}
+		out[key] = expand(key[:i+1], rs, nil)
 	}
 	return out
 }
