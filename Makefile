@@ -46,8 +46,10 @@ proptest:
 	NFTSYNC_PROPTEST_SEEDS=$${NFTSYNC_PROPTEST_SEEDS:-$(PROPTEST_SEEDS)} NFTSYNC_PROPTEST_N=$${NFTSYNC_PROPTEST_N:-$(PROPTEST_N)} \
 	  $(GO) test -count=1 -v -timeout 60m -run 'TestProperty' ./integration/
 
+# bench/ is a module of its own (bench/go.mod): the peers it measures
+# (knftables) are not dependencies of the library.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/...
+	cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 # The long forms of the fault tests (NFTSYNC_STRESS=1): kill -9 loops,
 # concurrent writers of one owner and of two owners, chaos against watch;
@@ -55,7 +57,7 @@ bench:
 # `make bench`.
 stress:
 	NFTSYNC_STRESS=1 $(GO) test -count=1 -v -timeout 30m -run 'Kill9|SameOwner|TwoOwners|WatchChaos' ./...
-	$(GO) test -run '^$$' -bench Replace -benchtime 1x -timeout 30m ./bench/...
+	cd bench && $(GO) test -run '^$$' -bench Replace -benchtime 1x -timeout 30m ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./rule
@@ -64,9 +66,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
+	cd bench && $(GO) vet ./...
 	@sc=$$(command -v staticcheck || echo $$($(GO) env GOPATH)/bin/staticcheck); \
-	  if [ -x "$$sc" ]; then echo "$$sc ./..."; "$$sc" $(PKGS); \
+	  if [ -x "$$sc" ]; then echo "$$sc ./... (and bench/)"; "$$sc" $(PKGS) && (cd bench && "$$sc" ./...); \
 	  else echo "staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@latest); skipped"; fi
 
 demo: build
