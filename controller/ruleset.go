@@ -44,9 +44,10 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		m:    prev.matcher(),
 		next: &ruleCache{keys: make([]keySum, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]uint64, 0, n)},
 		// chainOf grows past n only with -s a,b.
-		chainOf: make([]*firewall.Chain, 0, n),
-		labels:  make([]string, 0, n),
+		chainOf: make([]int32, 0, n),
+		specs:   make([]*ruleSpec, 0, n),
 		lastJ:   -1,
+		last:    -1,
 		inOrder: true,
 	}
 	if prev != nil {
@@ -90,9 +91,11 @@ type builder struct {
 	rs         *firewall.Ruleset
 	prev, next *ruleCache
 	m          *matcher
-	// chainOf is the chain of each rule of next.parsed: the append rules,
-	// then the prepend ones, each list rule's together.
-	chainOf []*firewall.Chain
+	// chainOf is the chain of each rule of next.parsed (its index in
+	// rs.Chains: an index, not a pointer, so that the GC has nothing to
+	// note as it is filled): the append rules, then the prepend ones, each
+	// list rule's together.
+	chainOf []int32
 	// freshK are the list's rules (numbered as next.keys) not taken from
 	// the previous Set; fresh counts their parsed rules.
 	freshK []int
@@ -105,10 +108,9 @@ type builder struct {
 	// was taken twice).
 	lastJ   int
 	inOrder bool
-	// labels are the String() of each rule of next.keys (a substring of
-	// the list rule's key): the rules' Labels while the Set runs (see
-	// dropLabels).
-	labels []string
+	// specs are the list's rules, numbered as next.keys: their String()
+	// is the rules' Labels while the Set runs (see dropLabels).
+	specs []*ruleSpec
 	// prepends is the number (in next.keys) of the first prepend rule;
 	// inPrepend is set while the prepend rules are added.
 	prepends  int
@@ -118,23 +120,30 @@ type builder struct {
 	// append and the prepend rules.
 	usedPrev []bool
 	sides    bool
-	// last is the chain found last, most often the next rule's too.
-	last *firewall.Chain
+	// last is the chain found last (its index in rs.Chains), most often
+	// the next rule's too.
+	last int32
 }
 
-func (b *builder) chain(p Protocol, table, name string) *firewall.Chain {
+// chain returns the index in rs.Chains of a chain, added if new.
+func (b *builder) chain(p Protocol, table, name string) int32 {
 	fam := p.family()
-	if c := b.last; c != nil && c.Family == fam && c.Name == name && c.Table == table {
-		return c
+	if b.last >= 0 {
+		if c := b.rs.Chains[b.last]; c.Family == fam && c.Name == name && c.Table == table {
+			return b.last
+		}
 	}
-	c := b.rs.Chain(fam, table, name)
-	if c == nil {
-		id := chainID{fam, table, name}
-		c = &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, b.prev.size(id))}
-		b.rs.Chains = append(b.rs.Chains, c)
+	b.last = -1
+	for i, c := range b.rs.Chains {
+		if c.Family == fam && c.Name == name && c.Table == table {
+			b.last = int32(i)
+			return b.last
+		}
 	}
-	b.last = c
-	return c
+	id := chainID{fam, table, name}
+	b.rs.Chains = append(b.rs.Chains, &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, b.prev.size(id))})
+	b.last = int32(len(b.rs.Chains) - 1)
+	return b.last
 }
 
 // add checks r and takes its chain and parsed rules (none for a chain
@@ -159,8 +168,13 @@ func (b *builder) add(r Rule) error {
 				b.sides = true
 			}
 			lo, hi := b.prev.first[j], b.prev.first[j+1]
-			next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
-			next.means = append(next.means, b.prev.means[lo:hi]...)
+			if hi == lo+1 { // one rule: no slice copy, with its write barriers
+				next.parsed = append(next.parsed, b.prev.parsed[lo])
+				next.means = append(next.means, b.prev.means[lo])
+			} else {
+				next.parsed = append(next.parsed, b.prev.parsed[lo:hi]...)
+				next.means = append(next.means, b.prev.means[lo:hi]...)
+			}
 		} else {
 			fresh = true
 			// Their meanings are summed once the list is read (sumFresh).
@@ -169,7 +183,7 @@ func (b *builder) add(r Rule) error {
 		}
 		lo := int(next.first[k])
 		next.keys = append(next.keys, key)
-		b.labels = append(b.labels, v.String())
+		b.specs = append(b.specs, v)
 		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
 		for i := lo; i < len(next.parsed); i++ {
@@ -244,7 +258,7 @@ func (b *builder) dedup() {
 		}
 	}
 	type seenKey struct {
-		chain *firewall.Chain
+		chain int32
 		mean  uint64
 	}
 	seen := make(map[seenKey]int, len(b.chainOf))
@@ -269,7 +283,7 @@ func (b *builder) dedup() {
 // have the same sum.
 func (b *builder) dedupExact() {
 	type seenKey struct {
-		chain *firewall.Chain
+		chain int32
 		key   string
 	}
 	seen := make(map[seenKey]bool, len(b.chainOf))
@@ -301,10 +315,10 @@ func (b *builder) drop(i int) {
 func (b *builder) place() {
 	next := b.next
 	put := func(k int, to func(*firewall.Chain, firewall.Rule)) {
-		label := b.labels[k]
+		label := b.specs[k].String()
 		for i := next.first[k]; i < next.first[k+1]; i++ {
 			if b.dropped == nil || !b.dropped[i] {
-				to(b.chainOf[i], firewall.Rule{Spec: next.parsed[i], Label: label})
+				to(b.rs.Chains[b.chainOf[i]], firewall.Rule{Spec: next.parsed[i], Label: label})
 			}
 		}
 	}
