@@ -266,6 +266,20 @@ func controllerRuns(b *testing.B, res *results) {
 	if testing.Short() {
 		sizes = sizes[:2]
 	}
+	if os.Getenv("NFTSYNC_BENCH_1M") != "" {
+		// A million rules: the kernel takes them (nft -f needs 30 s and
+		// 4 GB), so the controller's rows and nft -f run at that size
+		// too when asked; the peers would take many minutes.
+		sizes = append(sizes, 1000000)
+		b.Run("nft-f/1000000", func(b *testing.B) {
+			script := nftScript(b, ruleset(b, 1000000))
+			for i := 0; i < b.N; i++ {
+				d, cpu := runCPU(b, netnstest.New(b), script, "nft", "-f")
+				res.put(b, "nft-f/1000000", d)
+				res.put(b, "cpu/nft-f/1000000", cpu)
+			}
+		})
+	}
 	newController := func(b *testing.B, ns *netnstest.NS) *controller.Controller {
 		c, err := controller.New(controller.WithNetNS(ns.Path), controller.WithBackend(controller.BackendNFTables))
 		if err != nil {
