@@ -45,7 +45,7 @@ func desired(prepend, appendRules []Rule, prev *ruleCache) (*firewall.Ruleset, *
 		next: &ruleCache{keys: make([]keySum, 0, n), first: make([]int32, 1, n+1), parsed: make([]*rule.Rule, 0, n), means: make([]uint64, 0, n)},
 		// chainOf grows past n only with -s a,b.
 		chainOf: make([]int32, 0, n),
-		specs:   make([]*ruleSpec, 0, n),
+		labels:  make([]string, 0, n),
 		lastJ:   -1,
 		last:    -1,
 		inOrder: true,
@@ -108,9 +108,10 @@ type builder struct {
 	// was taken twice).
 	lastJ   int
 	inOrder bool
-	// specs are the list's rules, numbered as next.keys: their String()
-	// is the rules' Labels while the Set runs (see dropLabels).
-	specs []*ruleSpec
+	// labels are the String() of each rule of next.keys (a substring of
+	// the list rule's key, taken while the rule is at hand): the rules'
+	// Labels while the Set runs (see dropLabels).
+	labels []string
 	// prepends is the number (in next.keys) of the first prepend rule;
 	// inPrepend is set while the prepend rules are added.
 	prepends  int
@@ -183,7 +184,7 @@ func (b *builder) add(r Rule) error {
 		}
 		lo := int(next.first[k])
 		next.keys = append(next.keys, key)
-		b.specs = append(b.specs, v)
+		b.labels = append(b.labels, v.String())
 		next.first = append(next.first, int32(len(next.parsed)))
 		c := b.chain(v.proto, v.table, v.chain)
 		for i := lo; i < len(next.parsed); i++ {
@@ -315,7 +316,7 @@ func (b *builder) drop(i int) {
 func (b *builder) place() {
 	next := b.next
 	put := func(k int, to func(*firewall.Chain, firewall.Rule)) {
-		label := b.specs[k].String()
+		label := b.labels[k]
 		for i := next.first[k]; i < next.first[k+1]; i++ {
 			if b.dropped == nil || !b.dropped[i] {
 				to(b.rs.Chains[b.chainOf[i]], firewall.Rule{Spec: next.parsed[i], Label: label})
