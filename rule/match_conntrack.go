@@ -65,6 +65,25 @@ func formatCtStates(mask uint32) string {
 	return strings.Join(names, ",")
 }
 
+// appendCtStates writes formatCtStates(mask) as appendArg writes it (an
+// empty list is "").
+func appendCtStates(b []byte, mask uint32) []byte {
+	b = append(b, ' ')
+	n := len(b)
+	for _, st := range ctStates {
+		if mask&st.bit != 0 {
+			if len(b) > n {
+				b = append(b, ',')
+			}
+			b = append(b, st.name...)
+		}
+	}
+	if len(b) == n {
+		b = append(b, `""`...)
+	}
+	return b
+}
+
 // xlateCtState adds "ct state [! ]LIST" for the plain state bits.
 func xlateCtState(x *xlator, mask uint32, invert bool) {
 	var names []string
@@ -288,6 +307,20 @@ func (c *Conntrack) args() []string {
 	add(c.Expire.Set, c.Expire.Invert, "--ctexpire", c.Expire.String())
 	add(c.Dir != "", false, "--ctdir", c.Dir)
 	return out
+}
+
+// appendArgs writes --ctstate, the usual option, itself; other options
+// as args() builds them.
+func (c *Conntrack) appendArgs(b []byte) []byte {
+	only := *c
+	only.State, only.StateSet, only.StateInvert, only.xtText = 0, false, false, false
+	if !c.StateSet || only != (Conntrack{}) {
+		for _, a := range c.args() {
+			b = appendArg(b, a)
+		}
+		return b
+	}
+	return appendCtStates(append(appendNot(b, c.StateInvert), " --ctstate"...), c.State)
 }
 
 func (c *Conntrack) xlate(x *xlator) error {

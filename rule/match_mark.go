@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/nftables/expr"
@@ -102,6 +103,14 @@ func (m *MarkMatch) finish(*Rule) error {
 }
 
 func (m *MarkMatch) args() []string { return m.markArgs() }
+
+func (m *MarkMatch) appendArgs(b []byte) []byte {
+	b = strconv.AppendUint(append(appendNot(b, m.Invert), " --mark 0x"...), uint64(m.Value), 16)
+	if m.Mask != 0xffffffff {
+		b = strconv.AppendUint(append(b, "/0x"...), uint64(m.Mask), 16)
+	}
+	return b
+}
 
 func (m *MarkMatch) xlate(x *xlator) error {
 	m.xlateMark(x, "mark", meta(expr.MetaKeyMARK))

@@ -66,6 +66,25 @@ func (pm *ports) portArgs(keepFull bool) []string {
 	return out
 }
 
+// appendPortArgs writes portArgs(false) (see argsAppender): tcp's and
+// udp's ports.
+func (pm *ports) appendPortArgs(b []byte) []byte {
+	for _, p := range [...]struct {
+		opt string
+		m   *PortMatch
+	}{{" --sport ", &pm.SPort}, {" --dport ", &pm.DPort}} {
+		if p.m.Set && (p.m.Invert || p.m.Lo != 0 || p.m.Hi != 0xffff) {
+			b = appendNot(b, p.m.Invert)
+			b = append(b, p.opt...)
+			b = strconv.AppendUint(b, uint64(p.m.Lo), 10)
+			if p.m.Lo != p.m.Hi {
+				b = strconv.AppendUint(append(b, ':'), uint64(p.m.Hi), 10)
+			}
+		}
+	}
+	return b
+}
+
 // xlatePorts translates the port matches. It reports whether it printed
 // anything: a full 0:65535 range matches every packet and is left out.
 func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
@@ -173,6 +192,8 @@ func (u *UDP) finish(r *Rule) error {
 	return checkProto(r, "udp", protoUDP)
 }
 func (u *UDP) args() []string { return u.portArgs(false) }
+
+func (u *UDP) appendArgs(b []byte) []byte { return u.appendPortArgs(b) }
 
 // xlateNative appends nft's statements, or fails with ErrUnsupported for
 // an inverted port range (xlate then installs xt udp).
@@ -323,6 +344,21 @@ func (t *TCP) args() []string {
 		out = append(out, "--tcp-flags", formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true))
 	}
 	return out
+}
+
+func (t *TCP) appendArgs(b []byte) []byte {
+	b = t.appendPortArgs(b)
+	if t.Option != 0 {
+		b = appendNot(b, t.OptionInvert)
+		b = strconv.AppendUint(append(b, " --tcp-option "...), uint64(t.Option), 10)
+	}
+	if t.FlagsSet {
+		// Rare: the flags' names are written as args() writes them.
+		b = appendNot(b, t.FlagsInvert)
+		b = appendArg(append(b, " --tcp-flags"...), formatTCPFlags(t.FlagMask, true))
+		b = appendArg(b, formatTCPFlags(t.FlagOn, true))
+	}
+	return b
 }
 
 // xlateNative appends nft's statements, or fails with ErrUnsupported for
