@@ -91,9 +91,10 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 	if s, d := pm.SPort, pm.DPort; s.Set && d.Set && !s.Invert && !d.Invert && s.Lo == s.Hi && d.Lo == d.Hi {
 		// nft merges two adjacent equality matches into one load of both
 		// ports: the first statement carries it, the second only its text.
-		x.add(fmt.Sprintf("%s sport %s", name, s.nft()),
-			append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, 0, 4), cmp(false, append(be16(s.Lo), be16(d.Lo)...)))...)
-		x.add(fmt.Sprintf("%s dport %s", name, d.nft()))
+		var buf [4]expr.Any
+		load, c := newLoadCmp(expr.PayloadBaseTransportHeader, 0, 4, false, []byte{byte(s.Lo >> 8), byte(s.Lo), byte(d.Lo >> 8), byte(d.Lo)})
+		x.addLazy(func() string { return fmt.Sprintf("%s sport %s", name, s.nft()) }, append(x.appendL4(buf[:0], proto), load, c)...)
+		x.addLazy(func() string { return fmt.Sprintf("%s dport %s", name, d.nft()) })
 		return true
 	}
 	// nft 1.0.6 also merges two negated single ports into one 4-byte
@@ -110,8 +111,9 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		if !p.m.Set || (p.m.Lo == 0 && p.m.Hi == 65535 && !p.m.Invert) {
 			continue
 		}
-		exprs := append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, p.off, 2))
+		var buf [5]expr.Any
 		if bothNeq && p.field == "sport" {
+			exprs := append(x.appendL4(buf[:0], proto), payload(expr.PayloadBaseTransportHeader, p.off, 2))
 			exprs = append(exprs, rangeExpr(true, be16(p.m.Lo), be16(p.m.Lo)))
 			x.addExact(fmt.Sprintf("%s sport != %d", name, p.m.Lo), fmt.Sprintf("%s sport != %d-%d", name, p.m.Lo, p.m.Lo),
 				fmt.Sprintf("which nft 1.0.6 merges with the next '%s dport !=' into one comparison of both ports (\"not this pair\", matching more than iptables)", name),
@@ -119,9 +121,12 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 			printed = true
 			continue
 		}
+		exprs := x.appendL4(buf[:0], proto)
 		if p.m.Lo == p.m.Hi {
-			exprs = append(exprs, cmp(p.m.Invert, be16(p.m.Lo)))
+			load, c := newLoadCmp(expr.PayloadBaseTransportHeader, p.off, 2, p.m.Invert, be16(p.m.Lo))
+			exprs = append(exprs, load, c)
 		} else {
+			exprs = append(exprs, payload(expr.PayloadBaseTransportHeader, p.off, 2))
 			exprs = append(exprs, rangeCmp(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi))...)
 		}
 		x.addLazy(func() string { return fmt.Sprintf("%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft()) }, exprs...)
@@ -175,7 +180,8 @@ func (x *xlator) l4Only(name string, proto uint8) {
 		return
 	}
 	x.l4 = proto
-	x.add("meta l4proto "+name, meta(expr.MetaKeyL4PROTO), cmp(false, []byte{proto}))
+	m, c := newMetaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
+	x.addLazy(func() string { return "meta l4proto " + name }, m, c)
 }
 
 // UDP is the udp match.
