@@ -86,18 +86,20 @@ func appendCtStates(b []byte, mask uint32) []byte {
 
 // xlateCtState adds "ct state [! ]LIST" for the plain state bits.
 func xlateCtState(x *xlator, mask uint32, invert bool) {
-	var names []string
-	for _, st := range ctStates {
-		if mask&st.bit != 0 && st.bit < CtStateSNAT {
-			names = append(names, strings.ToLower(st.name))
+	exprs := ctFlagsExprs(expr.CtKeySTATE, invert, mask)
+	x.addLazy(func() string {
+		var names []string
+		for _, st := range ctStates {
+			if mask&st.bit != 0 && st.bit < CtStateSNAT {
+				names = append(names, strings.ToLower(st.name))
+			}
 		}
-	}
-	not := ""
-	if invert {
-		not = "! "
-	}
-	x.add("ct state "+not+strings.Join(names, ","),
-		append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATE}}, flagsCmp(invert, mask)...)...)
+		not := ""
+		if invert {
+			not = "! "
+		}
+		return "ct state " + not + strings.Join(names, ",")
+	}, exprs[:]...)
 }
 
 // CtValue is an inverted-or-not range of numbers (ports, seconds).
@@ -362,8 +364,8 @@ func (c *Conntrack) xlate(x *xlator) error {
 		if c.StatusInvert {
 			not = "! "
 		}
-		x.add("ct status "+not+strings.Join(names, ","),
-			append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATUS}}, flagsCmp(c.StatusInvert, c.Status)...)...)
+		exprs := ctFlagsExprs(expr.CtKeySTATUS, c.StatusInvert, c.Status)
+		x.add("ct status "+not+strings.Join(names, ","), exprs[:]...)
 	}
 	if e := c.Expire; e.Set {
 		// nft compares milliseconds; iptables gives seconds.
@@ -432,7 +434,8 @@ func (c *Conntrack) xlateState(x *xlator) error {
 	if nat == CtStateDNAT {
 		name, bit = "dnat", 0x20 // IPS_DST_NAT
 	}
-	x.add("ct status "+name, append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATUS}}, flagsCmp(false, bit)...)...)
+	exprs := ctFlagsExprs(expr.CtKeySTATUS, false, bit)
+	x.add("ct status "+name, exprs[:]...)
 	return nil
 }
 

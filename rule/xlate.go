@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/nftables"
@@ -425,7 +426,7 @@ func (x *xlator) appendL4(dst []expr.Any, proto uint8) []expr.Any {
 // addSet registers an anonymous set and returns the lookup that uses it.
 func (x *xlator) addSet(s *AnonSet, invert bool) *expr.Lookup {
 	s.SetID = uint32(len(x.sets))
-	s.SetName = fmt.Sprintf("__set%d", s.SetID)
+	s.SetName = "__set" + strconv.Itoa(int(s.SetID))
 	x.sets = append(x.sets, s)
 	return &expr.Lookup{SourceRegister: 1, SetName: s.SetName, SetID: s.SetID, Invert: invert}
 }

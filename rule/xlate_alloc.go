@@ -1,6 +1,8 @@
 package rule
 
 import (
+	"encoding/binary"
+
 	"github.com/google/nftables/expr"
 )
 
@@ -112,4 +114,55 @@ func (x *xlator) verdict(kind expr.VerdictKind, chain string) *expr.Verdict {
 	x.spareVerdict = nil
 	*v = expr.Verdict{Kind: kind, Chain: chain}
 	return v
+}
+
+// maskedTest is maskedCmp of 32-bit host-order values (a mark under a
+// mask, ct state flags), with room for the mask, the xor and the value.
+type maskedTest struct {
+	and  expr.Bitwise
+	cmp  expr.Cmp
+	room [12]byte
+}
+
+// newMasked32 returns maskedCmp(invert, ne32(mask), ne32(value)) in one
+// allocation.
+func newMasked32(invert bool, mask, value uint32) (*expr.Bitwise, *expr.Cmp) {
+	t := &maskedTest{}
+	t.init(invert, mask, value)
+	return &t.and, &t.cmp
+}
+
+func (t *maskedTest) init(invert bool, mask, value uint32) {
+	binary.NativeEndian.PutUint32(t.room[0:4], mask)
+	binary.NativeEndian.PutUint32(t.room[8:12], value)
+	t.and = expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: t.room[0:4:4], Xor: t.room[4:8:8]}
+	t.cmp = expr.Cmp{Op: cmpOp(invert), Register: 1, Data: t.room[8:12:12]}
+}
+
+// ctFlags is a ct load and flagsCmp of it (ct state, ct status).
+type ctFlags struct {
+	ct expr.Ct
+	maskedTest
+}
+
+// ctFlagsExprs returns the expressions of "ct KEY [! ]FLAGS": the load of
+// key and flagsCmp(invert, mask), in one allocation.
+func ctFlagsExprs(key expr.CtKey, invert bool, mask uint32) [3]expr.Any {
+	t := &ctFlags{ct: expr.Ct{Register: 1, Key: key}}
+	t.init(!invert, mask, 0)
+	return [3]expr.Any{&t.ct, &t.and, &t.cmp}
+}
+
+// value32 is a comparison with a 32-bit host-order value and its room.
+type value32 struct {
+	cmp  expr.Cmp
+	room [4]byte
+}
+
+// newCmp32 returns cmp(invert, ne32(v)) in one allocation.
+func newCmp32(invert bool, v uint32) *expr.Cmp {
+	c := &value32{}
+	binary.NativeEndian.PutUint32(c.room[:], v)
+	c.cmp = expr.Cmp{Op: cmpOp(invert), Register: 1, Data: c.room[:4:4]}
+	return &c.cmp
 }
