@@ -161,23 +161,23 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	twice := argError(opt, "may only be given once")
+	twice := func() error { return argError(opt, "may only be given once") }
 	switch {
 	case opt == "--ctstate":
 		if c.StateSet {
-			return true, twice
+			return true, twice()
 		}
 		c.State, err = parseCtStates(v, true)
 		c.StateSet, c.StateInvert = true, invert
 	case opt == "--ctstatus":
 		if c.StatusSet {
-			return true, twice
+			return true, twice()
 		}
 		c.Status, err = parseCtStatus(v)
 		c.StatusSet, c.StatusInvert = true, invert
 	case opt == "--ctproto":
 		if c.Proto.Set {
-			return true, twice
+			return true, twice()
 		}
 		var n uint8
 		// --ctproto 0 ("all") is protocol 0, as iptables installs it:
@@ -187,14 +187,14 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 		c.Proto = Proto{Set: true, Num: n, Invert: invert}
 	case opt == "--ctexpire":
 		if c.Expire.Set {
-			return true, twice
+			return true, twice()
 		}
 		var lo, hi uint64
 		lo, hi, err = parseUintRange(v, 32)
 		c.Expire = CtValue{Set: true, Lo: uint32(lo), Hi: uint32(hi), Invert: invert}
 	case opt == "--ctdir":
 		if c.Dir != "" {
-			return true, twice
+			return true, twice()
 		}
 		if invert {
 			return true, argError(opt, "cannot be negated (use the other direction)")
@@ -208,14 +208,14 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 	case ai >= 0:
 		a := c.addr(ai)
 		if a.Set {
-			return true, twice
+			return true, twice()
 		}
 		*a, err = parseCtAddr(p.rule.Family, v)
 		a.Invert = invert
 	default:
 		pv := &c.Ports[pi]
 		if pv.Set {
-			return true, twice
+			return true, twice()
 		}
 		var r PortRange
 		r, err = parsePortRange(v)

@@ -103,6 +103,19 @@ func parseOne(fam Family, args []string, pick [2]int) (*Rule, [2]int, error) {
 // or, as iptables allows, a comma-separated list of which the rule gets
 // the one p.pick selects.
 func (p *parser) addrList(which int, v string, invert bool) (Addr, error) {
+	if !strings.Contains(v, ",") {
+		// The usual single address, without Split's slice.
+		p.n[which] = 1
+		if v == "" {
+			return Addr{}, argError(v, "empty address in the list")
+		}
+		a, err := parseAddr(p.rule.Family, v)
+		if err != nil {
+			return Addr{}, err
+		}
+		a.Invert = invert
+		return a, nil
+	}
 	parts := strings.Split(v, ",")
 	p.n[which] = len(parts)
 	if len(parts) > 1 && invert {
