@@ -92,3 +92,18 @@ func BenchmarkSplitArgs(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSplitArgs compares SplitArgs with the reference on any line.
+func FuzzSplitArgs(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Add(`a\ "b 'c" d'e f'\`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gotErr := SplitArgs(s)
+		want, wantErr := splitArgsBuilder(s)
+		if (gotErr == nil) != (wantErr == nil) || !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("SplitArgs(%q) = %q, %v; want %q, %v", s, got, gotErr, want, wantErr)
+		}
+	})
+}
