@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"strconv"
-	"unsafe"
+	"sync"
 )
 
 // This file writes a rule's iptables-save text (String) and its meaning key
@@ -28,18 +28,20 @@ type argsAppender interface {
 // order, then the target. Arguments with spaces or quotes are quoted as
 // iptables-save quotes them, so SplitArgs(String()) gives Args().
 func (r *Rule) String() string {
-	b := make([]byte, 0, r.textCap())
-	b = r.appendHeader(b, true)
+	bp := getTextBuf()
+	b := r.appendHeader(*bp, true)
 	for _, m := range r.Matches {
 		b = appendMatch(b, m)
 	}
 	b = r.appendTarget(b)
-	if len(b) == 0 {
-		return ""
+	s := ""
+	if len(b) > 0 {
+		// Every argument was written with a space before it: the text
+		// starts after the first.
+		s = string(b[1:])
 	}
-	// Every argument was written with a space before it: the text starts
-	// after the first.
-	return bufString(b[1:])
+	putTextBuf(bp, b)
+	return s
 }
 
 // Key is the canonical form used for equality. It is String, except that
@@ -49,8 +51,8 @@ func (r *Rule) String() string {
 // with several spellings of one meaning is in its canonical spelling, and
 // that the header's arguments are not quoted.
 func (r *Rule) Key() string {
-	b := make([]byte, 0, r.textCap()+4)
-	b = append(b, r.Family.String()...)
+	bp := getTextBuf()
+	b := append(*bp, r.Family.String()...)
 	start := len(b)
 	b = r.appendHeader(b, false)
 	// Each match is one item "-m NAME ARGS..."; a run of stateless ones
@@ -81,7 +83,9 @@ func (r *Rule) Key() string {
 		// strings.Join of no items: the family and a space.
 		b = append(b, ' ')
 	}
-	return bufString(b)
+	s := string(b)
+	putTextBuf(bp, b)
+	return s
 }
 
 // segment is the text of one match within a Key being written: b[from:to].
@@ -118,24 +122,32 @@ func sortSegments(b []byte, segs []segment) []byte {
 	return b
 }
 
-// bufString returns b as a string without copying it: b is a buffer this
-// file made for the string and nothing writes to it afterwards (what
-// strings.Builder does).
-func bufString(b []byte) string {
-	return unsafe.String(unsafe.SliceData(b), len(b))
+// textBufs are the buffers String and Key write into: the string is then
+// copied out at its exact size (a rule's spec is kept for as long as the
+// rule is installed), and the buffer serves the next rule.
+var textBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, 256)
+	return &b
+}}
+
+// maxTextBuf is the largest buffer textBufs keeps (a rule with long
+// comments may need more, once).
+const maxTextBuf = 4096
+
+func getTextBuf() *[]byte {
+	bp := textBufs.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
 }
 
-// textCap is a size for the buffer of String or Key that is rarely too
-// small: the fixed parts, and each comment, whose length varies most.
-func (r *Rule) textCap() int {
-	n := 48 + len(r.In.Name) + len(r.Out.Name)
-	for _, m := range r.Matches {
-		n += 32
-		if c, ok := m.(*Comment); ok {
-			n += len(c.Text)
-		}
+// putTextBuf returns bp to textBufs, with b, what was written into it
+// (which may have grown).
+func putTextBuf(bp *[]byte, b []byte) {
+	if cap(b) > maxTextBuf {
+		return
 	}
-	return n
+	*bp = b[:0]
+	textBufs.Put(bp)
 }
 
 // appendHeader writes headerArgs, each argument quoted as writeArg quotes

@@ -65,3 +65,30 @@ func TestTranslationSharesNoRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestBlocksAsSeparateExprs checks that each helper building expressions
+// in one block builds the values the separate constructors build.
+func TestBlocksAsSeparateExprs(t *testing.T) {
+	same := func(what string, got, want []expr.Any) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n  got  %#v\n  want %#v", what, got, want)
+		}
+	}
+	for _, inv := range []bool{false, true} {
+		for _, data := range [][]byte{nil, {}, {6}, {10, 0, 0, 1}, bytes.Repeat([]byte{0xfe}, 16), bytes.Repeat([]byte{1}, 17)} {
+			l, c := newLoadCmp(expr.PayloadBaseNetworkHeader, 12, 4, inv, data)
+			same("newLoadCmp", []expr.Any{l, c}, []expr.Any{payload(expr.PayloadBaseNetworkHeader, 12, 4), cmp(inv, data)})
+			m, c := newMetaCmp(expr.MetaKeyIIFNAME, inv, data)
+			same("newMetaCmp", []expr.Any{m, c}, []expr.Any{meta(expr.MetaKeyIIFNAME), cmp(inv, data)})
+		}
+		for _, v := range [][2]uint32{{0, 0}, {1, 0xffffffff}, {0x4000, 0x4000}, {0x12345678, 0xff00ff00}} {
+			and, c := newMasked32(inv, v[1], v[0])
+			same("newMasked32", []expr.Any{and, c}, maskedCmp(inv, ne32(v[1]), ne32(v[0])))
+			same("newCmp32", []expr.Any{newCmp32(inv, v[0])}, []expr.Any{cmp(inv, ne32(v[0]))})
+			same("flagsCmp", flagsCmp(inv, v[1]), maskedCmp(!inv, ne32(v[1]), ne32(0)))
+			ct := ctFlagsExprs(expr.CtKeySTATE, inv, v[1])
+			same("ctFlagsExprs", ct[:], append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATE}}, maskedCmp(!inv, ne32(v[1]), ne32(0))...))
+		}
+	}
+}
