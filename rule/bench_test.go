@@ -29,6 +29,16 @@ func BenchmarkKey(b *testing.B) {
 	}
 }
 
+func BenchmarkEqual(b *testing.B) {
+	r, _ := Parse(IPv4, benchArgs)
+	o, _ := Parse(IPv4, benchArgs)
+	for i := 0; i < b.N; i++ {
+		if !r.Equal(o) {
+			b.Fatal("not equal")
+		}
+	}
+}
+
 func BenchmarkTranslate(b *testing.B) {
 	r, _ := Parse(IPv4, benchArgs)
 	for i := 0; i < b.N; i++ {

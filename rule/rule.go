@@ -115,14 +115,6 @@ type keyTarget interface {
 	keyArgs() []string
 }
 
-// Equal reports whether two rules have the same meaning.
-func (r *Rule) Equal(o *Rule) bool {
-	if r == nil || o == nil {
-		return r == o
-	}
-	return r.Key() == o.Key()
-}
-
 // headerArgs appends the header's options to out.
 func (r *Rule) headerArgs(out []string) []string {
 	not := func(inv bool) {

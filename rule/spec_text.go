@@ -52,7 +52,29 @@ func (r *Rule) String() string {
 // that the header's arguments are not quoted.
 func (r *Rule) Key() string {
 	bp := getTextBuf()
-	b := append(*bp, r.Family.String()...)
+	b := r.appendKey(*bp)
+	s := string(b)
+	putTextBuf(bp, b)
+	return s
+}
+
+// Equal reports whether two rules have the same meaning: the same Key,
+// compared without making either string.
+func (r *Rule) Equal(o *Rule) bool {
+	if r == nil || o == nil {
+		return r == o
+	}
+	rp, op := getTextBuf(), getTextBuf()
+	rk, ok := r.appendKey(*rp), o.appendKey(*op)
+	eq := bytes.Equal(rk, ok)
+	putTextBuf(rp, rk)
+	putTextBuf(op, ok)
+	return eq
+}
+
+// appendKey appends Key to b.
+func (r *Rule) appendKey(b []byte) []byte {
+	b = append(b, r.Family.String()...)
 	start := len(b)
 	b = r.appendHeader(b, false)
 	// Each match is one item "-m NAME ARGS..."; a run of stateless ones
@@ -83,9 +105,7 @@ func (r *Rule) Key() string {
 		// strings.Join of no items: the family and a space.
 		b = append(b, ' ')
 	}
-	s := string(b)
-	putTextBuf(bp, b)
-	return s
+	return b
 }
 
 // segment is the text of one match within a Key being written: b[from:to].

@@ -128,7 +128,15 @@ func TestSpecText(t *testing.T) {
 		t.Fatalf("only %d of 3000 generated rules parse: is the generator broken?", generated)
 	}
 	t.Logf("%d rules: %d of the corpus, %d generated", len(rules), corpus, generated)
+	var prev *Rule
 	for _, r := range rules {
+		if prev != nil && r.Equal(prev) != (argsKey(r) == argsKey(prev)) {
+			t.Errorf("Equal(%s, %s) = %v with Keys %q and %q", r, prev, r.Equal(prev), argsKey(r), argsKey(prev))
+		}
+		if again, err := Parse(r.Family, r.Args()); err != nil || !r.Equal(again) || !again.Equal(r) {
+			t.Errorf("%s: not Equal to its Args parsed again (%v)", r, err)
+		}
+		prev = r
 		want := argsString(r)
 		got := r.String()
 		if got != want {
