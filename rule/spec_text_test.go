@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nftsync/nftsync/internal/rulegen"
 )
 
 // argsString is String as it was built before spec_text.go: Args joined,
@@ -80,7 +82,8 @@ var specTextRules = []struct {
 // TestSpecText checks that String and Key, written straight into a buffer,
 // are byte for byte what joining Args gives, and that SplitArgs(String())
 // gives Args, for hand-made rules, the fuzz seeds, every rule of the corpus
-// that parses and rules of the differential test's generator.
+// that parses and rules of the differential test's generator and of
+// rulegen (the property tests' generator).
 func TestSpecText(t *testing.T) {
 	var rules []*Rule
 	add := func(fam Family, s string) {
@@ -127,7 +130,22 @@ func TestSpecText(t *testing.T) {
 	if generated < 1000 {
 		t.Fatalf("only %d of 3000 generated rules parse: is the generator broken?", generated)
 	}
-	t.Logf("%d rules: %d of the corpus, %d generated", len(rules), corpus, generated)
+	// The property tests' generator draws from iptables' whole grammar.
+	drawn := 0
+	for _, gr := range rulegen.New(13).Rules(3000) {
+		fam := IPv4
+		if gr.V6 {
+			fam = IPv6
+		}
+		if r, err := Parse(fam, gr.Args); err == nil {
+			rules = append(rules, r)
+			drawn++
+		}
+	}
+	if drawn < 1000 {
+		t.Fatalf("only %d of 3000 rulegen rules parse", drawn)
+	}
+	t.Logf("%d rules: %d of the corpus, %d generated, %d of rulegen", len(rules), corpus, generated, drawn)
 	var prev *Rule
 	for _, r := range rules {
 		if prev != nil && r.Equal(prev) != (argsKey(r) == argsKey(prev)) {
