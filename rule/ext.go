@@ -64,7 +64,7 @@ func checkChainName(name string) error {
 		return argError(name, "not a valid chain name")
 	case strings.ContainsAny(name, " \t\n\"'"):
 		return argError(name, "chain name contains white space or quotes")
-	case strings.ToLower(name) == name && isTargetLike(name):
+	case !hasASCIIUpper(name) && strings.ToLower(name) == name && isTargetLike(name):
 		return argError(name, "unknown target (targets are upper case, e.g. %s)", strings.ToUpper(name))
 	}
 	return nil
@@ -73,4 +73,16 @@ func checkChainName(name string) error {
 func isTargetLike(name string) bool {
 	_, ok := targetTypes[strings.ToUpper(name)]
 	return ok
+}
+
+// hasASCIIUpper reports whether s holds an upper-case ASCII letter, which
+// strings.ToLower would change: checkChainName then need not lower the
+// name (usual chain names are upper case) to know it is not lower case.
+func hasASCIIUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

@@ -88,6 +88,14 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		// String and Key, written straight into a buffer, against the
+		// same texts joined from Args (spec_text_test.go).
+		if got, want := r.String(), argsString(r); got != want {
+			t.Fatalf("%q: String %q, Args joined %q", s, got, want)
+		}
+		if got, want := r.Key(), argsKey(r); got != want {
+			t.Fatalf("%q: Key %q, from Args %q", s, got, want)
+		}
 		again, err := Parse(fam, r.Args())
 		if err != nil {
 			t.Fatalf("%q parses, but its Args %q do not: %v", s, r.Args(), err)

@@ -2,6 +2,8 @@ package rule
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,13 +43,11 @@ func (x *xlator) addProto(p Proto) {
 		name = strconv.Itoa(int(p.Num))
 	}
 	if x.fam == IPv4 {
-		x.add("ip protocol "+neq(p.Invert)+name,
-			payload(expr.PayloadBaseNetworkHeader, 9, 1),
-			cmp(p.Invert, []byte{p.Num}))
+		load, c := newLoadCmp(expr.PayloadBaseNetworkHeader, 9, 1, p.Invert, []byte{p.Num})
+		x.addLazy(func() string { return "ip protocol " + neq(p.Invert) + name }, load, c)
 	} else {
-		x.add("meta l4proto "+neq(p.Invert)+name,
-			meta(expr.MetaKeyL4PROTO),
-			cmp(p.Invert, []byte{p.Num}))
+		m, c := newMetaCmp(expr.MetaKeyL4PROTO, p.Invert, []byte{p.Num})
+		x.addLazy(func() string { return "meta l4proto " + neq(p.Invert) + name }, m, c)
 	}
 	if !p.Invert {
 		x.l4 = p.Num
@@ -63,12 +63,10 @@ func (x *xlator) protoImplied() bool {
 	if x.rule.Proto.Invert {
 		return false
 	}
-	names := append([]string{protoName(x.rule.Proto.Num)}, chainProtoNames[x.rule.Proto.Num]...)
+	name, more := protoName(x.rule.Proto.Num), chainProtoNames[x.rule.Proto.Num]
 	for _, m := range x.rule.Matches {
-		for _, n := range names {
-			if m.Name() == n {
-				return true
-			}
+		if n := m.Name(); n == name || slices.Contains(more, n) {
+			return true
 		}
 	}
 	return false
@@ -87,30 +85,33 @@ func (x *xlator) iface(key string, mk expr.MetaKey, i Iface) {
 		return
 	}
 	name, wildcard := strings.CutSuffix(i.Name, "+")
-	var text string
-	var data []byte
+	var padded [unix.IFNAMSIZ]byte
+	copy(padded[:], name)
 	switch {
 	case wildcard && name == "" && !i.Invert:
 		return // matches every interface
 	case wildcard && name == "":
 		// "! -i +" never matches: compare with a name no interface has.
-		x.add(key+` "INVAL/D"`, meta(mk), cmp(false, ifname("INVAL/D")))
+		copy(padded[:], "INVAL/D")
+		m, c := newMetaCmp(mk, false, padded[:])
+		x.add(key+` "INVAL/D"`, m, c)
 		return
-	case wildcard:
-		text, data = `"`+name+`*"`, []byte(name)
-	case strings.HasSuffix(name, "*"):
-		text, data = `"`+strings.TrimSuffix(name, "*")+`\*"`, ifname(name)
-	default:
-		text, data = `"`+name+`"`, ifname(name)
 	}
-	x.add(key+" "+neq(i.Invert)+text, meta(mk), cmp(i.Invert, data))
-}
-
-// ifname pads an interface name to IFNAMSIZ, as nft compares exact names.
-func ifname(s string) []byte {
-	b := make([]byte, unix.IFNAMSIZ)
-	copy(b, s)
-	return b
+	data := padded[:]
+	if wildcard {
+		data = []byte(name) // holds no more than IFNAMSIZ bytes (checkIface)
+	}
+	m, c := newMetaCmp(mk, i.Invert, data)
+	x.addLazy(func() string {
+		text := `"` + name + `"`
+		switch {
+		case wildcard:
+			text = `"` + name + `*"`
+		case strings.HasSuffix(name, "*"):
+			text = `"` + strings.TrimSuffix(name, "*") + `\*"`
+		}
+		return key + " " + neq(i.Invert) + text
+	}, m, c)
 }
 
 // addr translates -s/-d. nft loads only the bytes a prefix covers and masks
@@ -130,7 +131,10 @@ func (x *xlator) addr(field string, a Addr) {
 		}
 	}
 	family := x.fam.String()
-	ip, mask := a.IP.AsSlice(), a.Mask.AsSlice()
+	// The address's bytes in an array, not AsSlice's allocation: the
+	// comparison copies what it needs of them.
+	var ipBuf [16]byte
+	ip := addrBytes(&ipBuf, a.IP)
 	bits, isPrefix := prefixLen(a.Mask)
 	switch {
 	case isPrefix && bits == 0 && !a.Invert:
@@ -144,16 +148,16 @@ func (x *xlator) addr(field string, a Addr) {
 	case isPrefix:
 		// A byte-aligned prefix loads only the bytes it covers; any other
 		// prefix loads the whole address and masks it.
-		exprs := []expr.Any{payload(expr.PayloadBaseNetworkHeader, base, uint32(bits/8))}
-		cmpData := ip[:bits/8]
+		var exprs []expr.Any
 		if bits%8 != 0 {
-			exprs = []expr.Any{
-				payload(expr.PayloadBaseNetworkHeader, base, uint32(len(ip))),
-				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(ip)), Mask: mask, Xor: make([]byte, len(ip))},
-			}
-			cmpData = ip
+			load, c := newLoadCmp(expr.PayloadBaseNetworkHeader, base, uint32(len(ip)), a.Invert, ip)
+			exprs = []expr.Any{load,
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(ip)), Mask: a.Mask.AsSlice(), Xor: make([]byte, len(ip))},
+				c}
+		} else {
+			load, c := newLoadCmp(expr.PayloadBaseNetworkHeader, base, uint32(bits/8), a.Invert, ip[:bits/8])
+			exprs = []expr.Any{load, c}
 		}
-		exprs = append(exprs, cmp(a.Invert, cmpData))
 		x.addLazy(func() string {
 			text := a.IP.String()
 			if bits != len(ip)*8 {
@@ -168,7 +172,21 @@ func (x *xlator) addr(field string, a Addr) {
 		}
 		x.add(fmt.Sprintf("%s %s & %s %s %s", family, field, a.Mask, op, a.IP),
 			payload(expr.PayloadBaseNetworkHeader, base, uint32(len(ip))),
-			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(ip)), Mask: mask, Xor: make([]byte, len(ip))},
-			cmp(a.Invert, ip))
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(ip)), Mask: a.Mask.AsSlice(), Xor: make([]byte, len(ip))},
+			cmp(a.Invert, a.IP.AsSlice()))
 	}
+}
+
+// addrBytes returns the bytes of ip (4 or 16, nil for the zero Addr, as
+// AsSlice) written into dst, without AsSlice's allocation.
+func addrBytes(dst *[16]byte, ip netip.Addr) []byte {
+	switch {
+	case ip.Is4():
+		a := ip.As4()
+		return dst[:copy(dst[:], a[:])]
+	case ip.IsValid():
+		*dst = ip.As16()
+		return dst[:]
+	}
+	return nil
 }

@@ -63,6 +63,10 @@ func (c *Comment) finish(*Rule) error {
 
 func (c *Comment) args() []string { return []string{"--comment", c.Text} }
 
+func (c *Comment) appendArgs(b []byte) []byte {
+	return appendArg(append(b, " --comment"...), c.Text)
+}
+
 // xlate keeps the comment; of several, the last, as iptables-translate
 // does (nft has one comment per rule; a comment does not change what the
 // rule matches, and the backend keeps the others in the rule's spec).

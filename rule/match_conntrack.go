@@ -65,20 +65,41 @@ func formatCtStates(mask uint32) string {
 	return strings.Join(names, ",")
 }
 
-// xlateCtState adds "ct state [! ]LIST" for the plain state bits.
-func xlateCtState(x *xlator, mask uint32, invert bool) {
-	var names []string
+// appendCtStates writes formatCtStates(mask) as appendArg writes it (an
+// empty list is "").
+func appendCtStates(b []byte, mask uint32) []byte {
+	b = append(b, ' ')
+	n := len(b)
 	for _, st := range ctStates {
-		if mask&st.bit != 0 && st.bit < CtStateSNAT {
-			names = append(names, strings.ToLower(st.name))
+		if mask&st.bit != 0 {
+			if len(b) > n {
+				b = append(b, ',')
+			}
+			b = append(b, st.name...)
 		}
 	}
-	not := ""
-	if invert {
-		not = "! "
+	if len(b) == n {
+		b = append(b, `""`...)
 	}
-	x.add("ct state "+not+strings.Join(names, ","),
-		append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATE}}, flagsCmp(invert, mask)...)...)
+	return b
+}
+
+// xlateCtState adds "ct state [! ]LIST" for the plain state bits.
+func xlateCtState(x *xlator, mask uint32, invert bool) {
+	exprs := ctFlagsExprs(expr.CtKeySTATE, invert, mask)
+	x.addLazy(func() string {
+		var names []string
+		for _, st := range ctStates {
+			if mask&st.bit != 0 && st.bit < CtStateSNAT {
+				names = append(names, strings.ToLower(st.name))
+			}
+		}
+		not := ""
+		if invert {
+			not = "! "
+		}
+		return "ct state " + not + strings.Join(names, ",")
+	}, exprs[:]...)
 }
 
 // CtValue is an inverted-or-not range of numbers (ports, seconds).
@@ -140,23 +161,23 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	twice := argError(opt, "may only be given once")
+	twice := func() error { return argError(opt, "may only be given once") }
 	switch {
 	case opt == "--ctstate":
 		if c.StateSet {
-			return true, twice
+			return true, twice()
 		}
 		c.State, err = parseCtStates(v, true)
 		c.StateSet, c.StateInvert = true, invert
 	case opt == "--ctstatus":
 		if c.StatusSet {
-			return true, twice
+			return true, twice()
 		}
 		c.Status, err = parseCtStatus(v)
 		c.StatusSet, c.StatusInvert = true, invert
 	case opt == "--ctproto":
 		if c.Proto.Set {
-			return true, twice
+			return true, twice()
 		}
 		var n uint8
 		// --ctproto 0 ("all") is protocol 0, as iptables installs it:
@@ -166,14 +187,14 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 		c.Proto = Proto{Set: true, Num: n, Invert: invert}
 	case opt == "--ctexpire":
 		if c.Expire.Set {
-			return true, twice
+			return true, twice()
 		}
 		var lo, hi uint64
 		lo, hi, err = parseUintRange(v, 32)
 		c.Expire = CtValue{Set: true, Lo: uint32(lo), Hi: uint32(hi), Invert: invert}
 	case opt == "--ctdir":
 		if c.Dir != "" {
-			return true, twice
+			return true, twice()
 		}
 		if invert {
 			return true, argError(opt, "cannot be negated (use the other direction)")
@@ -187,14 +208,14 @@ func (c *Conntrack) parse(p *parser, opt string, invert bool) (bool, error) {
 	case ai >= 0:
 		a := c.addr(ai)
 		if a.Set {
-			return true, twice
+			return true, twice()
 		}
 		*a, err = parseCtAddr(p.rule.Family, v)
 		a.Invert = invert
 	default:
 		pv := &c.Ports[pi]
 		if pv.Set {
-			return true, twice
+			return true, twice()
 		}
 		var r PortRange
 		r, err = parsePortRange(v)
@@ -290,6 +311,20 @@ func (c *Conntrack) args() []string {
 	return out
 }
 
+// appendArgs writes --ctstate, the usual option, itself; other options
+// as args() builds them.
+func (c *Conntrack) appendArgs(b []byte) []byte {
+	only := *c
+	only.State, only.StateSet, only.StateInvert, only.xtText = 0, false, false, false
+	if !c.StateSet || only != (Conntrack{}) {
+		for _, a := range c.args() {
+			b = appendArg(b, a)
+		}
+		return b
+	}
+	return appendCtStates(append(appendNot(b, c.StateInvert), " --ctstate"...), c.State)
+}
+
 func (c *Conntrack) xlate(x *xlator) error {
 	if why := c.xtReason(); why != "" && !c.xtText {
 		return c.xtXlate(x, why) // match_conntrack_xt.go
@@ -329,8 +364,8 @@ func (c *Conntrack) xlate(x *xlator) error {
 		if c.StatusInvert {
 			not = "! "
 		}
-		x.add("ct status "+not+strings.Join(names, ","),
-			append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATUS}}, flagsCmp(c.StatusInvert, c.Status)...)...)
+		exprs := ctFlagsExprs(expr.CtKeySTATUS, c.StatusInvert, c.Status)
+		x.add("ct status "+not+strings.Join(names, ","), exprs[:]...)
 	}
 	if e := c.Expire; e.Set {
 		// nft compares milliseconds; iptables gives seconds.
@@ -399,7 +434,8 @@ func (c *Conntrack) xlateState(x *xlator) error {
 	if nat == CtStateDNAT {
 		name, bit = "dnat", 0x20 // IPS_DST_NAT
 	}
-	x.add("ct status "+name, append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATUS}}, flagsCmp(false, bit)...)...)
+	exprs := ctFlagsExprs(expr.CtKeySTATUS, false, bit)
+	x.add("ct status "+name, exprs[:]...)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/nftables/expr"
@@ -56,7 +57,8 @@ func (m *MarkValue) markArgs() []string {
 
 // xlateMark adds "WHAT [!= ]0xV" or "WHAT and 0xM ==|!= 0xV" after load.
 func (m *MarkValue) xlateMark(x *xlator, what string, load expr.Any) {
-	x.addLazy(func() string { return m.markText(what) }, m.markExprs(load)...)
+	var buf [3]expr.Any
+	x.addLazy(func() string { return m.markText(what) }, m.appendMarkExprs(buf[:0], load)...)
 }
 
 // markText is the text of the test: "WHAT [!= ]0xV" or
@@ -74,10 +76,16 @@ func (m *MarkValue) markText(what string) string {
 
 // markExprs are the expressions of the test after load.
 func (m *MarkValue) markExprs(load expr.Any) []expr.Any {
+	return m.appendMarkExprs(nil, load)
+}
+
+// appendMarkExprs appends markExprs to dst.
+func (m *MarkValue) appendMarkExprs(dst []expr.Any, load expr.Any) []expr.Any {
 	if m.Mask == 0xffffffff {
-		return []expr.Any{load, cmp(m.Invert, ne32(m.Value))}
+		return append(dst, load, newCmp32(m.Invert, m.Value))
 	}
-	return append([]expr.Any{load}, maskedCmp(m.Invert, ne32(m.Mask), ne32(m.Value))...)
+	and, c := newMasked32(m.Invert, m.Mask, m.Value)
+	return append(dst, load, and, c)
 }
 
 // MarkMatch is the mark match: the packet's firewall mark.
@@ -102,6 +110,14 @@ func (m *MarkMatch) finish(*Rule) error {
 }
 
 func (m *MarkMatch) args() []string { return m.markArgs() }
+
+func (m *MarkMatch) appendArgs(b []byte) []byte {
+	b = strconv.AppendUint(append(appendNot(b, m.Invert), " --mark 0x"...), uint64(m.Value), 16)
+	if m.Mask != 0xffffffff {
+		b = strconv.AppendUint(append(b, "/0x"...), uint64(m.Mask), 16)
+	}
+	return b
+}
 
 func (m *MarkMatch) xlate(x *xlator) error {
 	m.xlateMark(x, "mark", meta(expr.MetaKeyMARK))

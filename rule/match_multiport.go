@@ -98,10 +98,6 @@ func (m *Multiport) args() []string {
 func (m *Multiport) xlate(x *xlator) error {
 	proto := x.rule.Proto.Num
 	name := protoName(proto)
-	items := make([]string, len(m.Ports))
-	for i, r := range m.Ports {
-		items[i] = r.nft()
-	}
 	if m.Dir == "--ports" {
 		return m.xlateEither(x, proto, name)
 	}
@@ -117,7 +113,7 @@ func (m *Multiport) xlate(x *xlator) error {
 		} else {
 			exprs = append(exprs, rangeCmp(m.Invert, be16(r.Lo), be16(r.Hi))...)
 		}
-		x.add(fmt.Sprintf("%s %s %s%s", name, field, neq(m.Invert), r.nft()), exprs...)
+		x.addLazy(func() string { return fmt.Sprintf("%s %s %s%s", name, field, neq(m.Invert), r.nft()) }, exprs...)
 		return nil
 	}
 	set := &AnonSet{KeyType: nftables.TypeInetService}
@@ -134,7 +130,13 @@ func (m *Multiport) xlate(x *xlator) error {
 		}
 	}
 	exprs = append(exprs, x.addSet(set, m.Invert))
-	x.add(fmt.Sprintf("%s %s %s{ %s }", name, field, neq(m.Invert), strings.Join(items, ", ")), exprs...)
+	x.addLazy(func() string {
+		items := make([]string, len(m.Ports))
+		for i, r := range m.Ports {
+			items[i] = r.nft()
+		}
+		return fmt.Sprintf("%s %s %s{ %s }", name, field, neq(m.Invert), strings.Join(items, ", "))
+	}, exprs...)
 	return nil
 }
 

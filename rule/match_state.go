@@ -42,6 +42,10 @@ func (s *State) args() []string {
 	return []string{"--state", formatCtStates(s.Mask)}
 }
 
+func (s *State) appendArgs(b []byte) []byte {
+	return appendCtStates(append(appendNot(b, s.Invert), " --state"...), s.Mask)
+}
+
 func (s *State) xlate(x *xlator) error {
 	if s.Mask == 0 {
 		return fmt.Errorf("--state with no state: %w", ErrUnsupported)

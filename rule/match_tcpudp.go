@@ -66,15 +66,35 @@ func (pm *ports) portArgs(keepFull bool) []string {
 	return out
 }
 
+// appendPortArgs writes portArgs(false) (see argsAppender): tcp's and
+// udp's ports.
+func (pm *ports) appendPortArgs(b []byte) []byte {
+	for _, p := range [...]struct {
+		opt string
+		m   *PortMatch
+	}{{" --sport ", &pm.SPort}, {" --dport ", &pm.DPort}} {
+		if p.m.Set && (p.m.Invert || p.m.Lo != 0 || p.m.Hi != 0xffff) {
+			b = appendNot(b, p.m.Invert)
+			b = append(b, p.opt...)
+			b = strconv.AppendUint(b, uint64(p.m.Lo), 10)
+			if p.m.Lo != p.m.Hi {
+				b = strconv.AppendUint(append(b, ':'), uint64(p.m.Hi), 10)
+			}
+		}
+	}
+	return b
+}
+
 // xlatePorts translates the port matches. It reports whether it printed
 // anything: a full 0:65535 range matches every packet and is left out.
 func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 	if s, d := pm.SPort, pm.DPort; s.Set && d.Set && !s.Invert && !d.Invert && s.Lo == s.Hi && d.Lo == d.Hi {
 		// nft merges two adjacent equality matches into one load of both
 		// ports: the first statement carries it, the second only its text.
-		x.add(fmt.Sprintf("%s sport %s", name, s.nft()),
-			append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, 0, 4), cmp(false, append(be16(s.Lo), be16(d.Lo)...)))...)
-		x.add(fmt.Sprintf("%s dport %s", name, d.nft()))
+		var buf [4]expr.Any
+		load, c := newLoadCmp(expr.PayloadBaseTransportHeader, 0, 4, false, []byte{byte(s.Lo >> 8), byte(s.Lo), byte(d.Lo >> 8), byte(d.Lo)})
+		x.addLazy(func() string { return fmt.Sprintf("%s sport %s", name, s.nft()) }, append(x.appendL4(buf[:0], proto), load, c)...)
+		x.addLazy(func() string { return fmt.Sprintf("%s dport %s", name, d.nft()) })
 		return true
 	}
 	// nft 1.0.6 also merges two negated single ports into one 4-byte
@@ -91,8 +111,9 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		if !p.m.Set || (p.m.Lo == 0 && p.m.Hi == 65535 && !p.m.Invert) {
 			continue
 		}
-		exprs := append(x.needL4(proto), payload(expr.PayloadBaseTransportHeader, p.off, 2))
+		var buf [5]expr.Any
 		if bothNeq && p.field == "sport" {
+			exprs := append(x.appendL4(buf[:0], proto), payload(expr.PayloadBaseTransportHeader, p.off, 2))
 			exprs = append(exprs, rangeExpr(true, be16(p.m.Lo), be16(p.m.Lo)))
 			x.addExact(fmt.Sprintf("%s sport != %d", name, p.m.Lo), fmt.Sprintf("%s sport != %d-%d", name, p.m.Lo, p.m.Lo),
 				fmt.Sprintf("which nft 1.0.6 merges with the next '%s dport !=' into one comparison of both ports (\"not this pair\", matching more than iptables)", name),
@@ -100,9 +121,12 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 			printed = true
 			continue
 		}
+		exprs := x.appendL4(buf[:0], proto)
 		if p.m.Lo == p.m.Hi {
-			exprs = append(exprs, cmp(p.m.Invert, be16(p.m.Lo)))
+			load, c := newLoadCmp(expr.PayloadBaseTransportHeader, p.off, 2, p.m.Invert, be16(p.m.Lo))
+			exprs = append(exprs, load, c)
 		} else {
+			exprs = append(exprs, payload(expr.PayloadBaseTransportHeader, p.off, 2))
 			exprs = append(exprs, rangeCmp(p.m.Invert, be16(p.m.Lo), be16(p.m.Hi))...)
 		}
 		x.addLazy(func() string { return fmt.Sprintf("%s %s %s%s", name, p.field, neq(p.m.Invert), p.m.nft()) }, exprs...)
@@ -156,7 +180,8 @@ func (x *xlator) l4Only(name string, proto uint8) {
 		return
 	}
 	x.l4 = proto
-	x.add("meta l4proto "+name, meta(expr.MetaKeyL4PROTO), cmp(false, []byte{proto}))
+	m, c := newMetaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
+	x.addLazy(func() string { return "meta l4proto " + name }, m, c)
 }
 
 // UDP is the udp match.
@@ -173,6 +198,8 @@ func (u *UDP) finish(r *Rule) error {
 	return checkProto(r, "udp", protoUDP)
 }
 func (u *UDP) args() []string { return u.portArgs(false) }
+
+func (u *UDP) appendArgs(b []byte) []byte { return u.appendPortArgs(b) }
 
 // xlateNative appends nft's statements, or fails with ErrUnsupported for
 // an inverted port range (xlate then installs xt udp).
@@ -323,6 +350,21 @@ func (t *TCP) args() []string {
 		out = append(out, "--tcp-flags", formatTCPFlags(t.FlagMask, true), formatTCPFlags(t.FlagOn, true))
 	}
 	return out
+}
+
+func (t *TCP) appendArgs(b []byte) []byte {
+	b = t.appendPortArgs(b)
+	if t.Option != 0 {
+		b = appendNot(b, t.OptionInvert)
+		b = strconv.AppendUint(append(b, " --tcp-option "...), uint64(t.Option), 10)
+	}
+	if t.FlagsSet {
+		// Rare: the flags' names are written as args() writes them.
+		b = appendNot(b, t.FlagsInvert)
+		b = appendArg(append(b, " --tcp-flags"...), formatTCPFlags(t.FlagMask, true))
+		b = appendArg(b, formatTCPFlags(t.FlagOn, true))
+	}
+	return b
 }
 
 // xlateNative appends nft's statements, or fails with ErrUnsupported for

@@ -57,7 +57,8 @@ func maskedCmp(invert bool, mask, value []byte) []expr.Any {
 // 32-bit register (nft's implicit operator on bitmask types such as
 // ct state): "x" is & x != 0, and "! x" is & x == 0.
 func flagsCmp(invert bool, mask uint32) []expr.Any {
-	return maskedCmp(!invert, ne32(mask), ne32(0))
+	and, c := newMasked32(!invert, mask, 0)
+	return []expr.Any{and, c}
 }
 
 // parseUint parses a number of at most bits bits, as iptables'

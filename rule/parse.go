@@ -103,6 +103,19 @@ func parseOne(fam Family, args []string, pick [2]int) (*Rule, [2]int, error) {
 // or, as iptables allows, a comma-separated list of which the rule gets
 // the one p.pick selects.
 func (p *parser) addrList(which int, v string, invert bool) (Addr, error) {
+	if !strings.Contains(v, ",") {
+		// The usual single address, without Split's slice.
+		p.n[which] = 1
+		if v == "" {
+			return Addr{}, argError(v, "empty address in the list")
+		}
+		a, err := parseAddr(p.rule.Family, v)
+		if err != nil {
+			return Addr{}, err
+		}
+		a.Invert = invert
+		return a, nil
+	}
 	parts := strings.Split(v, ",")
 	p.n[which] = len(parts)
 	if len(parts) > 1 && invert {
@@ -386,38 +399,62 @@ func longOption(arg string) string {
 // whitespace separates, double or single quotes group, backslash escapes.
 // It works on bytes, as iptables-restore does: every byte of an argument
 // is kept, valid UTF-8 or not (a rune loop would turn invalid bytes into
-// U+FFFD without a word).
+// U+FFFD without a word). An argument written without quotes or escapes
+// is a substring of s, not a copy: rules are read back from the kernel
+// with it, one line each.
 func SplitArgs(s string) ([]string, error) {
-	var out []string
-	var cur strings.Builder
-	inArg := false
+	out := make([]string, 0, splitArgsCap(s))
+	var cur []byte    // the argument, once it is not a substring of s
+	start := -1       // where the argument begins in s; -1 between arguments
+	verbatim := false // the argument so far is s[start:i], cur unused
 	var quote byte
 	escaped := false
+	// toCur starts an argument at i, or moves one written as is so far
+	// into cur, before a quote or backslash: the argument is no longer
+	// a substring of s.
+	toCur := func(i int) {
+		if cur == nil {
+			// Room for any argument of the line: no growing.
+			cur = make([]byte, 0, len(s))
+		}
+		switch {
+		case start < 0:
+			start, cur = i, cur[:0]
+		case verbatim:
+			cur = append(cur[:0], s[start:i]...)
+		}
+		verbatim = false
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case escaped:
-			cur.WriteByte(c)
+			cur = append(cur, c)
 			escaped = false
 		case c == '\\' && quote != '\'':
-			escaped, inArg = true, true
+			toCur(i)
+			escaped = true
 		case quote != 0:
 			if c == quote {
 				quote = 0
 			} else {
-				cur.WriteByte(c)
+				cur = append(cur, c)
 			}
 		case c == '"' || c == '\'':
-			quote, inArg = c, true
+			toCur(i)
+			quote = c
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			if inArg {
-				out = append(out, cur.String())
-				cur.Reset()
-				inArg = false
+			if start >= 0 {
+				out = append(out, splitArg(s, start, i, verbatim, cur))
+				start = -1
 			}
 		default:
-			cur.WriteByte(c)
-			inArg = true
+			if start < 0 {
+				start, verbatim = i, true
+			}
+			if !verbatim {
+				cur = append(cur, c)
+			}
 		}
 	}
 	if quote != 0 {
@@ -426,8 +463,27 @@ func SplitArgs(s string) ([]string, error) {
 	if escaped {
 		return nil, &ParseError{Reason: "trailing backslash"}
 	}
-	if inArg {
-		out = append(out, cur.String())
+	if start >= 0 {
+		out = append(out, splitArg(s, start, len(s), verbatim, cur))
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
+}
+
+// splitArg is an argument of SplitArgs ending at end: s[start:end] when
+// it is written as is, else a copy of cur.
+func splitArg(s string, start, end int, verbatim bool, cur []byte) string {
+	if verbatim {
+		return s[start:end]
+	}
+	return string(cur)
+}
+
+// splitArgsCap is a capacity for the arguments of s: one more than its
+// spaces, which is exact for a rule as String writes it and no comment
+// has spaces.
+func splitArgsCap(s string) int {
+	return strings.Count(s, " ") + 1
 }

@@ -2,8 +2,6 @@ package rule
 
 import (
 	"net/netip"
-	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -97,64 +95,17 @@ type extension interface {
 	xlate(x *xlator) error
 }
 
-// String returns the rule in iptables-save form (without "-A CHAIN"): the
-// header matches first, then each match module with its options in canonical
-// order, then the target. Arguments with spaces or quotes are quoted as
-// iptables-save quotes them, so SplitArgs(String()) gives Args().
-func (r *Rule) String() string {
-	var b strings.Builder
-	b.Grow(96)
-	for i, a := range r.Args() {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		writeArg(&b, a)
-	}
-	return b.String()
-}
-
 // Args is String as an argument list, suitable for exec or go-iptables; a
 // comment is one argument even when it has spaces.
 func (r *Rule) Args() []string {
-	out := r.headerArgs()
+	// The usual rule has a few header options, a match or two with an
+	// option each, and a target: room for them, and no growing.
+	out := r.headerArgs(make([]string, 0, 8+4*len(r.Matches)))
 	for _, m := range r.Matches {
 		out = append(out, "-m", m.Name())
 		out = append(out, m.args()...)
 	}
 	return append(out, r.targetArgs()...)
-}
-
-// Key is the canonical form used for equality. It is String, except that
-// stateless matches are sorted between stateful ones (the order of stateless
-// matches does not change what a rule matches, but a stateful match (limit)
-// only sees the packets that earlier matches let through), and that a target
-// with several spellings of one meaning is in its canonical spelling.
-func (r *Rule) Key() string {
-	out := r.headerArgs()
-	var run []string
-	flush := func() {
-		sort.Strings(run)
-		out = append(out, run...)
-		run = run[:0]
-	}
-	for _, m := range r.Matches {
-		s := quoteArgs(append([]string{"-m", m.Name()}, m.args()...))
-		if m.stateful() {
-			flush()
-			out = append(out, s)
-			continue
-		}
-		run = append(run, s)
-	}
-	flush()
-	t := r.targetArgs()
-	if k, ok := r.Target.(keyTarget); ok {
-		t = k.keyArgs()
-	}
-	if len(t) > 0 {
-		out = append(out, quoteArgs(t))
-	}
-	return r.Family.String() + " " + strings.Join(out, " ")
 }
 
 // keyTarget is a target that has several spellings of one meaning (-j
@@ -164,16 +115,8 @@ type keyTarget interface {
 	keyArgs() []string
 }
 
-// Equal reports whether two rules have the same meaning.
-func (r *Rule) Equal(o *Rule) bool {
-	if r == nil || o == nil {
-		return r == o
-	}
-	return r.Key() == o.Key()
-}
-
-func (r *Rule) headerArgs() []string {
-	var out []string
+// headerArgs appends the header's options to out.
+func (r *Rule) headerArgs(out []string) []string {
 	not := func(inv bool) {
 		if inv {
 			out = append(out, "!")
@@ -222,10 +165,8 @@ func (r *Rule) targetArgs() []string {
 // formatAddr prints an address as iptables-save does: a prefix length when
 // the mask is a prefix, the dotted mask otherwise.
 func formatAddr(a Addr) string {
-	if bits, ok := prefixLen(a.Mask); ok {
-		return a.IP.String() + "/" + strconv.Itoa(bits)
-	}
-	return a.IP.String() + "/" + a.Mask.String()
+	var buf [96]byte
+	return string(appendAddr(buf[:0], a))
 }
 
 // quoteArgs joins arguments, quoting those that need it for a shell-like
@@ -241,18 +182,9 @@ func quoteArgs(args []string) string {
 	return b.String()
 }
 
-// writeArg writes a, quoted if it is empty or holds white space, quotes or
-// backslashes. (A loop, not strings.ContainsAny: this runs for every
-// argument of every rule whenever rules are compared.)
+// writeArg writes a, quoted if it needs quotes (needsQuotes).
 func writeArg(b *strings.Builder, a string) {
-	plain := a != ""
-	for i := 0; i < len(a) && plain; i++ {
-		switch a[i] {
-		case ' ', '\t', '\n', '\r', '"', '\'', '\\':
-			plain = false
-		}
-	}
-	if plain {
+	if !needsQuotes(a) {
 		b.WriteString(a)
 		return
 	}

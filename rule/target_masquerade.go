@@ -91,7 +91,7 @@ func (m *Masquerade) xlateNative(x *xlator) error {
 		return unsupported("masquerade to :%s: nft has no base port (/BASE)", m.Ports.withBase(m.Base))
 	}
 	if !m.PortsSet {
-		x.add("masquerade"+m.NATFlags.nft(), &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})
+		x.addLazy(func() string { return "masquerade" + m.NATFlags.nft() }, &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})
 		return nil
 	}
 	// nft loads the ports into registers and sends them with the "ports

@@ -29,7 +29,7 @@ func (v *Verdict) xlate(x *xlator) error {
 	default:
 		text = strings.ToLower(v.Kind)
 	}
-	x.add(text, &expr.Verdict{Kind: kind})
+	x.add(text, x.verdict(kind, ""))
 	return nil
 }
 
@@ -46,9 +46,9 @@ func (j *Jump) finish(*Rule) error                        { return nil }
 func (j *Jump) args() []string                            { return nil }
 func (j *Jump) xlate(x *xlator) error {
 	if j.Goto {
-		x.add("goto "+j.Chain, &expr.Verdict{Kind: expr.VerdictGoto, Chain: j.Chain})
+		x.addLazy(func() string { return "goto " + j.Chain }, x.verdict(expr.VerdictGoto, j.Chain))
 	} else {
-		x.add("jump "+j.Chain, &expr.Verdict{Kind: expr.VerdictJump, Chain: j.Chain})
+		x.addLazy(func() string { return "jump " + j.Chain }, x.verdict(expr.VerdictJump, j.Chain))
 	}
 	return nil
 }

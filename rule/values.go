@@ -131,18 +131,38 @@ var protoAliases = map[string]uint8{
 
 func parseProto(v string) (uint8, error) {
 	lv := strings.ToLower(v)
-	if n, err := strconv.ParseUint(lv, 10, 8); err == nil {
-		return uint8(n), nil
+	if isDigits(lv) {
+		// (Only then: ParseUint's error for a name costs an allocation.)
+		if n, err := strconv.ParseUint(lv, 10, 8); err == nil {
+			return uint8(n), nil
+		}
 	}
 	if n, ok := protoAliases[lv]; ok {
 		return n, nil
 	}
-	for n, name := range protocols {
-		if name == lv {
-			return n, nil
-		}
+	if n, ok := protoNums[lv]; ok {
+		return n, nil
 	}
 	return 0, argError(v, "unknown protocol")
+}
+
+// protoNums maps the names of protocols back to their numbers.
+var protoNums = func() map[string]uint8 {
+	m := make(map[string]uint8, len(protocols))
+	for n, name := range protocols {
+		m[name] = n
+	}
+	return m
+}()
+
+// isDigits reports whether s is a non-empty run of decimal digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // protoName is the name iptables-save prints for a protocol number.

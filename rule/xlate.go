@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/nftables"
@@ -164,7 +165,13 @@ func (t *Translation) UserData() []byte {
 	if !t.Commented && t.Comment == "" {
 		return nil
 	}
-	return userdata.AppendString(nil, userdata.TypeComment, t.Comment)
+	// What userdata.AppendString(nil, TypeComment, Comment) builds, in
+	// one allocation: type, length (with the NUL, cut to a byte as
+	// AppendString cuts it), text, NUL.
+	b := make([]byte, 0, len(t.Comment)+3)
+	b = append(b, byte(userdata.TypeComment), byte(len(t.Comment)+1))
+	b = append(b, t.Comment...)
+	return append(b, 0)
 }
 
 // Command returns the full nft command iptables-translate prints for the
@@ -213,9 +220,7 @@ func (r *Rule) TranslateExprs() (*Translation, error) {
 
 // translate is Translate, leaving out the texts when noText is set.
 func (r *Rule) translate(noText bool) (*Translation, error) {
-	// Most rules need a statement or two for the header, at most two per
-	// match, a counter and a verdict: one allocation instead of growing.
-	x := &xlator{fam: r.Family, rule: r, noText: noText, stmts: make([]Stmt, 0, 4+2*len(r.Matches))}
+	x := newXlator(r, noText)
 	if err := x.header(); err != nil {
 		return nil, err
 	}
@@ -224,17 +229,20 @@ func (r *Rule) translate(noText bool) (*Translation, error) {
 		if err := m.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -m %s: %w", m.Name(), err)
 		}
-		x.wrapRefused(n, "-m "+m.Name())
+		x.wrapRefused(n, "-m", m)
 	}
-	x.add("counter", &expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes})
+	cv := &counterVerdict{counter: expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes}}
+	x.add("counter", &cv.counter)
 	if r.Target != nil {
+		x.spareVerdict = &cv.verdict
 		n := len(x.stmts)
 		if err := r.Target.xlate(x); err != nil {
 			return nil, fmt.Errorf("translating -j %s: %w", r.Target.Name(), err)
 		}
-		x.wrapRefused(n, "-j "+r.Target.Name())
+		x.wrapRefused(n, "-j", r.Target)
 	}
-	return &Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Commented: x.commented, Sets: x.sets, TextSets: x.textSets}, nil
+	*x.out = Translation{Family: r.Family, Stmts: x.stmts, Comment: x.comment, Commented: x.commented, Sets: x.sets, TextSets: x.textSets}
+	return x.out, nil
 }
 
 // xlator accumulates the statements of one rule and tracks what nft's
@@ -254,6 +262,13 @@ type xlator struct {
 	noText bool
 	// textSets are the named sets the text declares (Translation.TextSets).
 	textSets []string
+	// exprs is the slab the statements' expressions are slices of (keep).
+	exprs []expr.Any
+	// out is the Translation to fill in, allocated with the xlator.
+	out *Translation
+	// spareVerdict is the verdict allocated with the counter, for the
+	// target to take (verdict).
+	spareVerdict *expr.Verdict
 }
 
 // textSet declares a named set in the text, as iptables-translate does
@@ -279,7 +294,7 @@ func (x *xlator) add(text string, exprs ...expr.Any) {
 	if x.noText {
 		text = ""
 	}
-	x.stmts = append(x.stmts, Stmt{Text: text, Exprs: exprs})
+	x.stmts = append(x.stmts, Stmt{Text: text, Exprs: x.keep(exprs)})
 }
 
 // addLazy appends a statement whose text is text(), called only when the
@@ -302,7 +317,7 @@ func (x *xlator) addExact(text, exact, meaning string, exprs ...expr.Any) {
 	if x.noText {
 		text = ""
 	}
-	x.stmts = append(x.stmts, Stmt{Text: text, Exact: exact, Warning: w, Exprs: exprs})
+	x.stmts = append(x.stmts, Stmt{Text: text, Exact: exact, Warning: w, Exprs: x.keep(exprs)})
 }
 
 // addXt appends a statement that runs the xtables extension ext with the
@@ -329,7 +344,7 @@ func (x *xlator) addXt(text, meaning string, ext *xt.Ext, info []byte) error {
 	if x.noText {
 		text = ""
 	}
-	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
+	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: x.keep([]expr.Any{e})})
 	return nil
 }
 
@@ -362,10 +377,10 @@ func (x *xlator) protoFirst() {
 
 // wrapRefused names the extension in the refusal of the statements it
 // appended from index n on, as translate names it in its errors.
-func (x *xlator) wrapRefused(n int, ext string) {
+func (x *xlator) wrapRefused(n int, flag string, ext extension) {
 	for i := n; i < len(x.stmts); i++ {
 		if err := x.stmts[i].Refused; err != nil {
-			x.stmts[i].Refused = fmt.Errorf("translating %s: %w", ext, err)
+			x.stmts[i].Refused = fmt.Errorf("translating %s %s: %w", flag, ext.Name(), err)
 		}
 	}
 }
@@ -387,7 +402,7 @@ func (x *xlator) addXtOnly(why string, ext *xt.Ext, info []byte) error {
 	if x.noText {
 		text = ""
 	}
-	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: []expr.Any{e}})
+	x.stmts = append(x.stmts, Stmt{Text: text, Warning: w, Xt: ext.String(), Exprs: x.keep([]expr.Any{e})})
 	return nil
 }
 
@@ -395,20 +410,23 @@ func (x *xlator) addXtOnly(why string, ext *xt.Ext, info []byte) error {
 // match (meta l4proto P) unless the protocol is already known, and records
 // that it is now known.
 func (x *xlator) needL4(proto uint8) []expr.Any {
+	return x.appendL4(nil, proto)
+}
+
+// appendL4 is needL4 appending to dst.
+func (x *xlator) appendL4(dst []expr.Any, proto uint8) []expr.Any {
 	if x.l4 == proto {
-		return nil
+		return dst
 	}
 	x.l4 = proto
-	return []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
-	}
+	m, c := newMetaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
+	return append(dst, m, c)
 }
 
 // addSet registers an anonymous set and returns the lookup that uses it.
 func (x *xlator) addSet(s *AnonSet, invert bool) *expr.Lookup {
 	s.SetID = uint32(len(x.sets))
-	s.SetName = fmt.Sprintf("__set%d", s.SetID)
+	s.SetName = "__set" + strconv.Itoa(int(s.SetID))
 	x.sets = append(x.sets, s)
 	return &expr.Lookup{SourceRegister: 1, SetName: s.SetName, SetID: s.SetID, Invert: invert}
 }
