@@ -61,7 +61,7 @@ func BenchmarkSegments(b *testing.B) {
 		}{{0, plain}, {segmentLen, plain}, {segmentLen, returns}} {
 			seg, rs := v.seg, v.rs
 			layout := "whole"
-			opts := []nft.Option{nft.WithNetNS("")}
+			opts := []nft.Option{nft.WithNetNS(""), nft.WithSegments(0)}
 			if seg > 0 {
 				layout = fmt.Sprintf("segments(%d), jumps", seg)
 				if rs == returns {
