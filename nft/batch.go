@@ -81,6 +81,8 @@ type sender struct {
 	c       *netlink.Conn
 	sndbuf  int
 	onBatch func()
+	// seq numbers the messages of the next batch (see nextSeq).
+	seq uint32
 }
 
 // sent is what the kernel reported about a committed batch.
@@ -105,25 +107,6 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	if genID != 0 {
 		head = head.u32(unix.NFNL_BATCH_GENID, genID)
 	}
-	msgs := make([]netlink.Message, 0, len(b.msgs)+2)
-	msgs = append(msgs, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), Flags: netlink.Request},
-		Data:   head,
-	})
-	msgs = append(msgs, b.msgs...)
-	// The kernel reports the new generation to the sender of the first
-	// message after the batch begin when that message asks for an echo
-	// (the message itself is echoed too, and ignored unless it is a rule).
-	if !b.noGen {
-		msgs[1].Header.Flags |= netlink.Echo
-	}
-	for _, i := range echo {
-		msgs[i+1].Header.Flags |= netlink.Echo
-	}
-	msgs = append(msgs, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_END), Flags: netlink.Request},
-		Data:   head,
-	})
 	// netlink refuses a message larger than the send buffer; the kernel
 	// doubles the value set.
 	if need := b.size + 2*(unix.NLMSG_HDRLEN+len(head)) + 4096; need > s.sndbuf {
@@ -132,14 +115,20 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 		}
 		s.sndbuf = need
 	}
-	out, err := s.c.SendMessages(msgs)
-	if err != nil {
-		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(msgs), b.size, err)}
+	// The batch's messages and the barrier are numbered beginSeq,
+	// beginSeq+1, ...; the kernel reports the new generation to the
+	// sender of the first message after the batch begin when that message
+	// asks for an echo (the message itself is echoed too, and ignored
+	// unless it is a rule): see encode.
+	pid := s.c.PID()
+	beginSeq := s.nextSeq(len(b.msgs) + 3)
+	if err := s.write(b.encode(head, beginSeq, pid, echo)); err != nil {
+		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(b.msgs)+2, b.size, err)}
 	}
 	s.onBatch()
-	beginSeq := out[0].Header.Sequence
-	barrier, err := s.c.Send(getGenMsg())
-	if err != nil {
+	barrierSeq := beginSeq + uint32(len(b.msgs)) + 2
+	gm := getGenMsg()
+	if err := s.write(appendMsg(nil, gm.Header.Type, gm.Header.Flags, barrierSeq, pid, gm.Data)); err != nil {
 		return sent{}, &errBroken{fmt.Errorf("sending the barrier after a batch: %w", err)}
 	}
 	res := sent{handles: make(map[int]uint64, len(echo))}
@@ -172,7 +161,7 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 			switch m.Header.Sequence {
 			case beginSeq + 1:
 				res.gen = id
-			case barrier.Header.Sequence:
+			case barrierSeq:
 				if first != nil {
 					return sent{}, first
 				}
