@@ -14,7 +14,7 @@ import (
 // batch is an nftables transaction being built: the messages and, for each,
 // what it does in words, so that a refusal by the kernel names the rule.
 type batch struct {
-	msgs   []netlink.Message
+	msgs   []message
 	labels []func() string
 	// rule is true for messages that install or remove a rule: their
 	// refusal becomes a *firewall.RuleError.
@@ -24,20 +24,47 @@ type batch struct {
 	// noGen says the first message is not to be echoed (see quietStart):
 	// the new generation is then not learnt.
 	noGen bool
+	// appended is the head of the latest rule appended (see appendHead).
+	appended ruleHeadCache
 }
+
+// message is one message of a batch. A new rule's message is Data (its
+// header attributes: table, chain, position) followed by body, the
+// attributes its entry holds ready (entry.body), sent without being copied
+// into a message of its own (see encode). Neither is modified once in a
+// batch.
+type message struct {
+	Header netlink.Header
+	Data   []byte
+	body   attrs
+}
+
+// handle returns the handle a DELRULE message names.
+func (m *message) handle() (uint64, bool) {
+	return ruleHandle(netlink.Message{Header: m.Header, Data: m.Data})
+}
+
+// len returns the length of the message's data (header excluded).
+func (m *message) len() int { return len(m.Data) + len(m.body) }
 
 // head starts the data of a message for family fam: the nfgenmsg header.
 func head(fam rule.Family) attrs { return nfgen(nfproto(fam), 0) }
 
 // add appends a message; data starts with its nfgenmsg header.
 func (b *batch) add(msg int, flags netlink.HeaderFlags, data attrs, label func() string, isRule bool) {
-	b.msgs = append(b.msgs, netlink.Message{
+	b.addBody(msg, flags, data, nil, label, isRule)
+}
+
+// addBody appends a message whose data is data followed by body.
+func (b *batch) addBody(msg int, flags netlink.HeaderFlags, data, body attrs, label func() string, isRule bool) {
+	b.msgs = append(b.msgs, message{
 		Header: netlink.Header{Type: nftType(msg), Flags: netlink.Request | flags},
 		Data:   data,
+		body:   body,
 	})
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
-	b.size += unix.NLMSG_HDRLEN + len(data)
+	b.size += unix.NLMSG_HDRLEN + len(data) + len(body)
 }
 
 // grow makes room for n more messages.
@@ -128,7 +155,7 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	s.onBatch()
 	barrierSeq := beginSeq + uint32(len(b.msgs)) + 2
 	gm := getGenMsg()
-	if err := s.write(appendMsg(nil, gm.Header.Type, gm.Header.Flags, barrierSeq, pid, gm.Data)); err != nil {
+	if err := s.write(appendMsg(nil, gm.Header.Type, gm.Header.Flags, barrierSeq, pid, gm.Data, nil)); err != nil {
 		return sent{}, &errBroken{fmt.Errorf("sending the barrier after a batch: %w", err)}
 	}
 	res := sent{handles: make(map[int]uint64, len(echo))}

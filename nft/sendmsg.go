@@ -25,15 +25,17 @@ import (
 // nlmsgAlign rounds n up to the netlink message alignment.
 func nlmsgAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
 
-// appendMsg appends one netlink message (header and data) to buf.
-func appendMsg(buf []byte, typ netlink.HeaderType, flags netlink.HeaderFlags, seq, pid uint32, data []byte) []byte {
-	n := unix.NLMSG_HDRLEN + len(data)
+// appendMsg appends one netlink message (header and data, the
+// concatenation of data and body) to buf.
+func appendMsg(buf []byte, typ netlink.HeaderType, flags netlink.HeaderFlags, seq, pid uint32, data, body []byte) []byte {
+	n := unix.NLMSG_HDRLEN + len(data) + len(body)
 	buf = binary.NativeEndian.AppendUint32(buf, uint32(n))
 	buf = binary.NativeEndian.AppendUint16(buf, uint16(typ))
 	buf = binary.NativeEndian.AppendUint16(buf, uint16(flags))
 	buf = binary.NativeEndian.AppendUint32(buf, seq)
 	buf = binary.NativeEndian.AppendUint32(buf, pid)
 	buf = append(buf, data...)
+	buf = append(buf, body...)
 	for pad := nlmsgAlign(n) - n; pad > 0; pad-- {
 		buf = append(buf, 0)
 	}
@@ -46,14 +48,15 @@ func appendMsg(buf []byte, typ netlink.HeaderType, flags netlink.HeaderFlags, se
 // at the indexes in echo.
 func (b *batch) encode(head attrs, seq, pid uint32, echo []int) []byte {
 	n := 2 * (unix.NLMSG_HDRLEN + nlmsgAlign(len(head)))
-	for _, m := range b.msgs {
-		n += unix.NLMSG_HDRLEN + nlmsgAlign(len(m.Data))
+	for i := range b.msgs {
+		n += unix.NLMSG_HDRLEN + nlmsgAlign(b.msgs[i].len())
 	}
 	echo = slices.Clone(echo)
 	slices.Sort(echo)
 	buf := make([]byte, 0, n)
-	buf = appendMsg(buf, netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), netlink.Request, seq, pid, head)
-	for i, m := range b.msgs {
+	buf = appendMsg(buf, netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), netlink.Request, seq, pid, head, nil)
+	for i := range b.msgs {
+		m := &b.msgs[i]
 		flags := m.Header.Flags
 		if i == 0 && !b.noGen {
 			flags |= netlink.Echo
@@ -64,9 +67,9 @@ func (b *batch) encode(head attrs, seq, pid uint32, echo []int) []byte {
 			}
 			echo = echo[1:]
 		}
-		buf = appendMsg(buf, m.Header.Type, flags, seq+1+uint32(i), pid, m.Data)
+		buf = appendMsg(buf, m.Header.Type, flags, seq+1+uint32(i), pid, m.Data, m.body)
 	}
-	return appendMsg(buf, netlink.HeaderType(unix.NFNL_MSG_BATCH_END), netlink.Request, seq+1+uint32(len(b.msgs)), pid, head)
+	return appendMsg(buf, netlink.HeaderType(unix.NFNL_MSG_BATCH_END), netlink.Request, seq+1+uint32(len(b.msgs)), pid, head, nil)
 }
 
 // write sends buf, one or more netlink messages, with one sendmsg to the
