@@ -102,17 +102,26 @@ func (e *entry) compat() attrs {
 // setBody encodes the rule's expressions, userdata and compat attribute
 // into body, in one allocation.
 func (e *entry) setBody(elems [][]byte, ud []byte, compat attrs) error {
-	if len(ud) > 0xffff {
-		return fmt.Errorf("userdata of %d bytes", len(ud))
-	}
-	if len(compat) > 0xff {
-		return fmt.Errorf("compat attribute of %d bytes", len(compat))
+	if err := checkTail(ud, compat); err != nil {
+		return err
 	}
 	body, err := ruleBody(elems, ud, compat...)
 	if err != nil {
 		return err
 	}
 	e.body, e.udLen, e.compatLen = body, uint16(len(ud)), uint8(len(compat))
+	return nil
+}
+
+// checkTail checks that an entry can hold the lengths of a rule's userdata
+// and compat attribute.
+func checkTail(ud []byte, compat attrs) error {
+	if len(ud) > 0xffff {
+		return fmt.Errorf("userdata of %d bytes", len(ud))
+	}
+	if len(compat) > 0xff {
+		return fmt.Errorf("compat attribute of %d bytes", len(compat))
+	}
 	return nil
 }
 
@@ -270,7 +279,8 @@ func parallelRange(n int, fn func(lo, hi int)) {
 
 // newEntry translates and marshals one rule, marshalling expressions
 // through memo. spec is kept as the rule's iptables-save form; "" leaves
-// text to read it from r when needed.
+// text to read it from r when needed. The expressions are written straight
+// into memo's buffer and the body copied out once, at its size.
 func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	tr, err := r.TranslateExprs()
 	if err != nil {
@@ -280,16 +290,25 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	compat := compatAttr(r, tr)
+	if err := checkTail(ud, compat); err != nil {
+		return nil, err
+	}
 	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), flow: flowOf(r), src: r}
-	exprs := append(tr.Exprs(), pieces...)
+	exprs := tr.Exprs()
+	if len(pieces) > 0 {
+		exprs = append(exprs, pieces...)
+	}
 	fam := nfproto(r.Family)
-	elems := make([][]byte, len(exprs))
+	buf, list := openNest(memo.buf[:0], unix.NFTA_RULE_EXPRESSIONS)
 	for i, x := range exprs {
-		b, err := memo.marshal(fam, x)
-		if err != nil {
+		var el int
+		buf, el = openNest(buf, unix.NFTA_LIST_ELEM)
+		if buf, err = memo.appendExpr(buf, fam, x); err != nil {
 			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 		}
-		elems[i] = b
+		b := buf[el+unix.NLA_HDRLEN:]
+		buf = closeNest(buf, el)
 		if n := normalize(x); n != x {
 			nb, err := memo.marshal(fam, n)
 			if err != nil {
@@ -300,12 +319,15 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 			}
 		}
 	}
+	memo.buf = buf
+	if err := closeList(buf, list, len(exprs)); err != nil {
+		return nil, err
+	}
 	if len(tr.Sets) > 0 {
 		e.withSets = &setRule{exprs: exprs, sets: tr.Sets}
 	}
-	if err := e.setBody(elems, ud, compatAttr(r, tr)); err != nil {
-		return nil, err
-	}
+	e.body = appendTail(make(attrs, 0, len(buf)+tailLen(ud, compat)), buf, ud, compat)
+	e.udLen, e.compatLen = uint16(len(ud)), uint8(len(compat))
 	return e, nil
 }
 
@@ -368,25 +390,49 @@ func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
 var errDiffer = errors.New("expressions differ")
 
 // ruleBody encodes a rule's expressions and userdata, followed by tail
-// (attributes), as NEWRULE attributes, in one allocation. The expression list is one attribute, whose length
-// field has 16 bits: a longer list would wrap it and the kernel would
-// install a truncated rule, so it is an error.
+// (attributes), as NEWRULE attributes, in one allocation.
 func ruleBody(elems [][]byte, ud []byte, tail ...byte) (attrs, error) {
-	list := 0
+	list := unix.NLA_HDRLEN
 	for _, e := range elems {
 		list += unix.NLA_HDRLEN + nlaAlign(len(e))
 	}
-	if unix.NLA_HDRLEN+list > 0xffff {
-		return nil, fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", len(elems), unix.NLA_HDRLEN+list)
-	}
-	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud))+len(tail))
-	a = binary.NativeEndian.AppendUint16(a, uint16(unix.NLA_HDRLEN+list))
-	a = binary.NativeEndian.AppendUint16(a, unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED)
+	a, at := openNest(make(attrs, 0, list+tailLen(ud, tail)), unix.NFTA_RULE_EXPRESSIONS)
 	for _, e := range elems {
 		a = a.nested(unix.NFTA_LIST_ELEM, e)
 	}
-	if len(ud) > 0 {
-		a = a.bytes(unix.NFTA_RULE_USERDATA, ud)
+	if err := closeList(a, at, len(elems)); err != nil {
+		return nil, err
 	}
-	return append(a, tail...), nil
+	return appendTail(a, nil, ud, tail), nil
+}
+
+// closeList ends the NFTA_RULE_EXPRESSIONS attribute of n expressions
+// started at at in a. Its length field has 16 bits: a longer list would
+// wrap it and the kernel would install a truncated rule, so it is an
+// error.
+func closeList(a attrs, at, n int) error {
+	if len(a)-at > 0xffff {
+		return fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", n, len(a)-at)
+	}
+	closeNest(a, at)
+	return nil
+}
+
+// tailLen is the length appendTail adds for ud and tail.
+func tailLen(ud []byte, tail attrs) int {
+	n := len(tail)
+	if len(ud) > 0 {
+		n += unix.NLA_HDRLEN + nlaAlign(len(ud))
+	}
+	return n
+}
+
+// appendTail appends list (the expressions), then the userdata attribute
+// (when there is userdata) and tail, to dst.
+func appendTail(dst, list attrs, ud []byte, tail attrs) attrs {
+	dst = append(dst, list...)
+	if len(ud) > 0 {
+		dst = dst.bytes(unix.NFTA_RULE_USERDATA, ud)
+	}
+	return append(dst, tail...)
 }
