@@ -192,11 +192,12 @@ func (c *ruleCache) end(d *desired) {
 const parallelMin = 512
 
 // fill sets the entries of rules not found by pointer: found by their
-// iptables-save form, or compiled (it returns those). Both steps run on all CPUs when there
-// are many rules (a cold apply of 10k rules).
-func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
+// iptables-save form, or compiled (it returns those, and the forms of
+// those without counters). Both steps run on all CPUs when there are many
+// rules (a cold apply of 10k rules).
+func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error) {
 	if len(misses) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	specs := make([]specKey, len(misses))
 	sums := make([]uint64, len(misses))
@@ -232,19 +233,23 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 			built[i], errs[i] = newEntry(r, "", memo)
 		}
 	})
+	texts := make(map[*entry]string, len(build))
 	for i, err := range errs {
 		if err != nil {
 			w := build[i]
-			return nil, &firewall.RuleError{Rule: w.label(), Err: err}
+			return nil, nil, &firewall.RuleError{Rule: w.label(), Err: err}
 		}
 		c.bySpec.put(specs[buildAt[i]], sums[buildAt[i]], built[i])
+		if !built[i].counted {
+			texts[built[i]] = specs[buildAt[i]].spec
+		}
 	}
 	for i, w := range misses {
 		if w.ent == nil {
 			w.ent = built[pending[specs[i]]]
 		}
 	}
-	return built, nil
+	return built, texts, nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.

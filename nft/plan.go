@@ -294,7 +294,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		// message.
 		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
 		if match[j] < 0 {
-			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.text(), j)
+			p.change(firewall.AddRule, wt.id, wc.name, p.d.text(wr.ent), j)
 		}
 	}
 	return nil
