@@ -314,6 +314,9 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 		}
 		b := buf[el+unix.NLA_HDRLEN:]
 		buf = closeNest(buf, el)
+		if c, ok := x.(*expr.Counter); ok && *c == (expr.Counter{}) {
+			continue // its own normal form, without normalize's copy
+		}
 		if n := normalize(x); n != x {
 			nb, err := memo.marshal(fam, n)
 			if err != nil {
