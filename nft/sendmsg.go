@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -26,10 +25,11 @@ import (
 func nlmsgAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
 
 // appendMsg appends one netlink message (header and data, the
-// concatenation of data and body) to buf.
+// concatenation of data and body) to buf. Its length counts its padding,
+// as mdlayher/netlink and libmnl write it.
 func appendMsg(buf []byte, typ netlink.HeaderType, flags netlink.HeaderFlags, seq, pid uint32, data, body []byte) []byte {
 	n := unix.NLMSG_HDRLEN + len(data) + len(body)
-	buf = binary.NativeEndian.AppendUint32(buf, uint32(n))
+	buf = binary.NativeEndian.AppendUint32(buf, uint32(nlmsgAlign(n)))
 	buf = binary.NativeEndian.AppendUint16(buf, uint16(typ))
 	buf = binary.NativeEndian.AppendUint16(buf, uint16(flags))
 	buf = binary.NativeEndian.AppendUint32(buf, seq)
@@ -45,31 +45,42 @@ func appendMsg(buf []byte, typ netlink.HeaderType, flags netlink.HeaderFlags, se
 // encode writes the whole transaction into one buffer: BATCH_BEGIN (with
 // head as its data), the messages and BATCH_END, numbered from seq. The
 // first message asks for an echo unless b.noGen, and so do the messages
-// at the indexes in echo.
+// at the indexes in echo. The messages are copied on all CPUs: a cold
+// apply copies megabytes of rule bodies from all over the heap.
 func (b *batch) encode(head attrs, seq, pid uint32, echo []int) []byte {
-	n := 2 * (unix.NLMSG_HDRLEN + nlmsgAlign(len(head)))
+	// at[i] is where message i starts in the buffer.
+	at := make([]int, len(b.msgs)+1)
+	n := unix.NLMSG_HDRLEN + nlmsgAlign(len(head))
 	for i := range b.msgs {
+		at[i] = n
 		n += unix.NLMSG_HDRLEN + nlmsgAlign(b.msgs[i].len())
 	}
-	echo = slices.Clone(echo)
-	slices.Sort(echo)
-	buf := make([]byte, 0, n)
-	buf = appendMsg(buf, netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), netlink.Request, seq, pid, head, nil)
-	for i := range b.msgs {
-		m := &b.msgs[i]
-		flags := m.Header.Flags
-		if i == 0 && !b.noGen {
-			flags |= netlink.Echo
+	at[len(b.msgs)] = n
+	buf := make([]byte, n+unix.NLMSG_HDRLEN+nlmsgAlign(len(head)))
+	appendMsg(buf[:0], netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), netlink.Request, seq, pid, head, nil)
+	parallelRange(len(b.msgs), func(lo, hi int) {
+		out := buf[at[lo]:at[lo]:at[hi]]
+		for i := lo; i < hi; i++ {
+			m := &b.msgs[i]
+			out = appendMsg(out, m.Header.Type, m.Header.Flags, seq+1+uint32(i), pid, m.Data, m.body)
 		}
-		for len(echo) > 0 && echo[0] <= i {
-			if echo[0] == i {
-				flags |= netlink.Echo
-			}
-			echo = echo[1:]
-		}
-		buf = appendMsg(buf, m.Header.Type, flags, seq+1+uint32(i), pid, m.Data, m.body)
+	})
+	appendMsg(buf[n:n], netlink.HeaderType(unix.NFNL_MSG_BATCH_END), netlink.Request, seq+1+uint32(len(b.msgs)), pid, head, nil)
+	// The kernel reports the new generation to the sender of the first
+	// message when it asks for an echo (see sender.send).
+	if len(b.msgs) > 0 && !b.noGen {
+		echoAt(buf, at[0])
 	}
-	return appendMsg(buf, netlink.HeaderType(unix.NFNL_MSG_BATCH_END), netlink.Request, seq+1+uint32(len(b.msgs)), pid, head, nil)
+	for _, i := range echo {
+		echoAt(buf, at[i])
+	}
+	return buf
+}
+
+// echoAt sets NLM_F_ECHO in the header of the message at offset at of buf.
+func echoAt(buf []byte, at int) {
+	f := binary.NativeEndian.Uint16(buf[at+6:])
+	binary.NativeEndian.PutUint16(buf[at+6:], f|uint16(netlink.Echo))
 }
 
 // write sends buf, one or more netlink messages, with one sendmsg to the
