@@ -212,16 +212,34 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	})
 	var build []*wantRule
 	var buildAt []int // in specs
-	pending := map[specKey]int{}
+	// slot[i] is the index in build of the entry of misses[i]. Equal
+	// rules share one: pending finds the first by the sum of its key,
+	// confirmed by the key (a key whose sum another has goes to other).
+	slot := make([]int, len(misses))
+	pending := make(map[uint64]int, len(misses))
+	var other map[specKey]int
 	for i, w := range misses {
 		if w.ent = found[i]; w.ent != nil {
 			continue
 		}
-		if _, dup := pending[specs[i]]; !dup {
-			pending[specs[i]] = len(build)
+		k, dup := pending[sums[i]]
+		if dup && specs[buildAt[k]] != specs[i] {
+			if other == nil {
+				other = map[specKey]int{}
+			}
+			k, dup = other[specs[i]]
+			if !dup {
+				other[specs[i]] = len(build)
+			}
+		} else if !dup {
+			pending[sums[i]] = len(build)
+		}
+		if !dup {
+			k = len(build)
 			build = append(build, w)
 			buildAt = append(buildAt, i)
 		}
+		slot[i] = k
 	}
 	built := make([]*entry, len(build))
 	errs := make([]error, len(build))
@@ -246,7 +264,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	}
 	for i, w := range misses {
 		if w.ent == nil {
-			w.ent = built[pending[specs[i]]]
+			w.ent = built[slot[i]]
 		}
 	}
 	return built, texts, nil

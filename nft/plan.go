@@ -103,7 +103,13 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 	p.quietStart(st)
 	out := &p.tables
 	addsAt := 0
-	for _, ph := range []*batch{&p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels} {
+	phases := []*batch{&p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels}
+	n := 0
+	for _, ph := range phases {
+		n += len(ph.msgs)
+	}
+	out.grow(n) // once: a cold apply moves every rule's message here
+	for _, ph := range phases {
 		if ph == &p.adds {
 			addsAt = len(out.msgs)
 		}
