@@ -69,9 +69,19 @@ func (b *batch) addBody(msg int, flags netlink.HeaderFlags, data, body attrs, la
 
 // grow makes room for n more messages.
 func (b *batch) grow(n int) {
-	b.msgs = slices.Grow(b.msgs, n)
-	b.labels = slices.Grow(b.labels, n)
-	b.rule = slices.Grow(b.rule, n)
+	b.msgs = grown(b.msgs, n)
+	b.labels = grown(b.labels, n)
+	b.rule = grown(b.rule, n)
+}
+
+// grown makes room in s for n more elements, at least doubling it when it
+// grows: a plan grows its slices chain by chain (segment by segment), and
+// growing them by each chain's needs alone copied them over and over.
+func grown[S ~[]E, E any](s S, n int) S {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, max(n, len(s)))
 }
 
 // allocates reports whether message i takes a handle from its table's
