@@ -110,6 +110,14 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	}
 	hints := cache.last
 	var misses []*wantRule
+	if hints == nil {
+		// The first compile finds no rule by pointer: room for all.
+		n := 0
+		for _, c := range rs.Chains {
+			n += len(c.Rules)
+		}
+		misses = make([]*wantRule, 0, n)
+	}
 	for _, c := range rs.Chains {
 		if err := rule.CheckTable(c.Table); err != nil {
 			return nil, fmt.Errorf("chain %s: %w", c.Name, err)
