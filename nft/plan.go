@@ -286,21 +286,12 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		p.change(firewall.DeleteRule, wt.id, wc.name, d, i)
 	}
 	nc.rules = make([]*haveRule, len(wc.rules))
-	// The records of the rules added are allocated at once (a cold apply
-	// adds every rule).
-	slab := make([]haveRule, adds)
 	for j, wr := range wc.rules {
 		if hr := keep(hc, match[j], wr, flush); hr != nil {
 			nc.rules[j] = hr
 			continue
 		}
-		var nr *haveRule
-		if len(slab) > 0 {
-			nr, slab = &slab[0], slab[1:]
-		} else {
-			nr = &haveRule{}
-		}
-		nr.ent = wr.ent
+		nr := &haveRule{ent: wr.ent}
 		nc.rules[j] = nr
 		if match[j] >= 0 && !flush {
 			nr.handle = hc.rules[match[j]].handle
