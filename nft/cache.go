@@ -212,34 +212,41 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	})
 	var build []*wantRule
 	var buildAt []int // in specs
-	// slot[i] is the index in build of the entry of misses[i]. Equal
-	// rules share one: pending finds the first by the sum of its key,
-	// confirmed by the key (a key whose sum another has goes to other).
-	slot := make([]int, len(misses))
-	pending := make(map[uint64]int, len(misses))
+	// Equal rules share one entry: pending finds the first to build by
+	// the sum of its key, confirmed by the key (a key whose sum another
+	// has goes to other).
+	fresh := 0
+	for _, e := range found {
+		if e == nil {
+			fresh++
+		}
+	}
+	pending := make(map[uint64]int, fresh)
 	var other map[specKey]int
+	slot := func(i int) (int, bool) {
+		k, ok := pending[sums[i]]
+		if ok && specs[buildAt[k]] != specs[i] {
+			k, ok = other[specs[i]]
+		}
+		return k, ok
+	}
 	for i, w := range misses {
 		if w.ent = found[i]; w.ent != nil {
 			continue
 		}
-		k, dup := pending[sums[i]]
-		if dup && specs[buildAt[k]] != specs[i] {
+		if _, dup := slot(i); dup {
+			continue
+		}
+		if _, taken := pending[sums[i]]; taken {
 			if other == nil {
 				other = map[specKey]int{}
 			}
-			k, dup = other[specs[i]]
-			if !dup {
-				other[specs[i]] = len(build)
-			}
-		} else if !dup {
+			other[specs[i]] = len(build)
+		} else {
 			pending[sums[i]] = len(build)
 		}
-		if !dup {
-			k = len(build)
-			build = append(build, w)
-			buildAt = append(buildAt, i)
-		}
-		slot[i] = k
+		build = append(build, w)
+		buildAt = append(buildAt, i)
 	}
 	built := make([]*entry, len(build))
 	errs := make([]error, len(build))
@@ -264,7 +271,8 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	}
 	for i, w := range misses {
 		if w.ent == nil {
-			w.ent = built[slot[i]]
+			k, _ := slot(i)
+			w.ent = built[k]
 		}
 	}
 	return built, texts, nil
