@@ -326,43 +326,58 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 		return nil, err
 	}
 	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), flow: flowOf(r), src: r}
-	exprs := tr.Exprs()
-	if len(pieces) > 0 {
-		exprs = append(exprs, pieces...)
-	}
 	fam := nfproto(r.Family)
 	buf, list := openNest(memo.buf[:0], unix.NFTA_RULE_EXPRESSIONS)
-	for i, x := range exprs {
-		var el int
-		buf, el = openNest(buf, unix.NFTA_LIST_ELEM)
-		if buf, err = memo.appendExpr(buf, fam, x); err != nil {
-			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+	// The expressions are the statements' and then the pieces, walked in
+	// place rather than gathered into a slice first.
+	i := -1
+	for si := 0; si <= len(tr.Stmts); si++ {
+		xs := pieces
+		if si < len(tr.Stmts) {
+			xs = tr.Stmts[si].Exprs
 		}
-		b := buf[el+unix.NLA_HDRLEN:]
-		buf = closeNest(buf, el)
-		if c, ok := x.(*expr.Counter); ok && *c == (expr.Counter{}) {
-			continue // its own normal form, without normalize's copy
-		}
-		if n := normalize(x); n != x {
-			nb, err := memo.marshal(fam, n)
-			if err != nil {
-				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
-			}
-			if !bytes.Equal(nb, b) {
-				e.norms = append(e.norms, normElem{i, nb})
+		for _, x := range xs {
+			i++
+			if buf, err = e.appendElem(buf, memo, fam, i, x); err != nil {
+				return nil, err
 			}
 		}
 	}
 	memo.buf = buf
-	if err := closeList(buf, list, len(exprs)); err != nil {
+	if err := closeList(buf, list, i+1); err != nil {
 		return nil, err
 	}
 	if len(tr.Sets) > 0 {
-		e.withSets = &setRule{exprs: exprs, sets: tr.Sets}
+		e.withSets = &setRule{exprs: append(tr.Exprs(), pieces...), sets: tr.Sets}
 	}
 	e.body = appendTail(make(attrs, 0, len(buf)+tailLen(ud, compat)), buf, ud, compat)
 	e.udLen, e.compatLen = uint16(len(ud)), uint8(len(compat))
 	return e, nil
+}
+
+// appendElem appends expression i of e, x, to buf as an element of its
+// list, and notes its normal form when that differs.
+func (e *entry) appendElem(buf attrs, memo *exprMemo, fam byte, i int, x expr.Any) (attrs, error) {
+	buf, el := openNest(buf, unix.NFTA_LIST_ELEM)
+	buf, err := memo.appendExpr(buf, fam, x)
+	if err != nil {
+		return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+	}
+	b := buf[el+unix.NLA_HDRLEN:]
+	buf = closeNest(buf, el)
+	if c, ok := x.(*expr.Counter); ok && *c == (expr.Counter{}) {
+		return buf, nil // its own normal form, without normalize's copy
+	}
+	if n := normalize(x); n != x {
+		nb, err := memo.marshal(fam, n)
+		if err != nil {
+			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+		}
+		if !bytes.Equal(nb, b) {
+			e.norms = append(e.norms, normElem{i, nb})
+		}
+	}
+	return buf, nil
 }
 
 // normElem is the normal form of expression i of a rule.
