@@ -14,7 +14,7 @@ import (
 // batch is an nftables transaction being built: the messages and, for each,
 // what it does in words, so that a refusal by the kernel names the rule.
 type batch struct {
-	msgs   []netlink.Message
+	msgs   []message
 	labels []func() string
 	// rule is true for messages that install or remove a rule: their
 	// refusal becomes a *firewall.RuleError.
@@ -24,27 +24,64 @@ type batch struct {
 	// noGen says the first message is not to be echoed (see quietStart):
 	// the new generation is then not learnt.
 	noGen bool
+	// appended is the head of the latest rule appended (see appendHead).
+	appended ruleHeadCache
 }
+
+// message is one message of a batch. A new rule's message is Data (its
+// header attributes: table, chain, position) followed by body, the
+// attributes its entry holds ready (entry.body), sent without being copied
+// into a message of its own (see encode). Neither is modified once in a
+// batch.
+type message struct {
+	Header netlink.Header
+	Data   []byte
+	body   attrs
+}
+
+// handle returns the handle a DELRULE message names.
+func (m *message) handle() (uint64, bool) {
+	return ruleHandle(netlink.Message{Header: m.Header, Data: m.Data})
+}
+
+// len returns the length of the message's data (header excluded).
+func (m *message) len() int { return len(m.Data) + len(m.body) }
 
 // head starts the data of a message for family fam: the nfgenmsg header.
 func head(fam rule.Family) attrs { return nfgen(nfproto(fam), 0) }
 
 // add appends a message; data starts with its nfgenmsg header.
 func (b *batch) add(msg int, flags netlink.HeaderFlags, data attrs, label func() string, isRule bool) {
-	b.msgs = append(b.msgs, netlink.Message{
+	b.addBody(msg, flags, data, nil, label, isRule)
+}
+
+// addBody appends a message whose data is data followed by body.
+func (b *batch) addBody(msg int, flags netlink.HeaderFlags, data, body attrs, label func() string, isRule bool) {
+	b.msgs = append(b.msgs, message{
 		Header: netlink.Header{Type: nftType(msg), Flags: netlink.Request | flags},
 		Data:   data,
+		body:   body,
 	})
 	b.labels = append(b.labels, label)
 	b.rule = append(b.rule, isRule)
-	b.size += unix.NLMSG_HDRLEN + len(data)
+	b.size += unix.NLMSG_HDRLEN + len(data) + len(body)
 }
 
 // grow makes room for n more messages.
 func (b *batch) grow(n int) {
-	b.msgs = slices.Grow(b.msgs, n)
-	b.labels = slices.Grow(b.labels, n)
-	b.rule = slices.Grow(b.rule, n)
+	b.msgs = grown(b.msgs, n)
+	b.labels = grown(b.labels, n)
+	b.rule = grown(b.rule, n)
+}
+
+// grown makes room in s for n more elements, at least doubling it when it
+// grows: a plan grows its slices chain by chain (segment by segment), and
+// growing them by each chain's needs alone copied them over and over.
+func grown[S ~[]E, E any](s S, n int) S {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, max(n, len(s)))
 }
 
 // allocates reports whether message i takes a handle from its table's
@@ -81,6 +118,8 @@ type sender struct {
 	c       *netlink.Conn
 	sndbuf  int
 	onBatch func()
+	// seq numbers the messages of the next batch (see nextSeq).
+	seq uint32
 }
 
 // sent is what the kernel reported about a committed batch.
@@ -105,25 +144,6 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	if genID != 0 {
 		head = head.u32(unix.NFNL_BATCH_GENID, genID)
 	}
-	msgs := make([]netlink.Message, 0, len(b.msgs)+2)
-	msgs = append(msgs, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), Flags: netlink.Request},
-		Data:   head,
-	})
-	msgs = append(msgs, b.msgs...)
-	// The kernel reports the new generation to the sender of the first
-	// message after the batch begin when that message asks for an echo
-	// (the message itself is echoed too, and ignored unless it is a rule).
-	if !b.noGen {
-		msgs[1].Header.Flags |= netlink.Echo
-	}
-	for _, i := range echo {
-		msgs[i+1].Header.Flags |= netlink.Echo
-	}
-	msgs = append(msgs, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_END), Flags: netlink.Request},
-		Data:   head,
-	})
 	// netlink refuses a message larger than the send buffer; the kernel
 	// doubles the value set.
 	if need := b.size + 2*(unix.NLMSG_HDRLEN+len(head)) + 4096; need > s.sndbuf {
@@ -132,14 +152,20 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 		}
 		s.sndbuf = need
 	}
-	out, err := s.c.SendMessages(msgs)
-	if err != nil {
-		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(msgs), b.size, err)}
+	// The batch's messages and the barrier are numbered beginSeq,
+	// beginSeq+1, ...; the kernel reports the new generation to the
+	// sender of the first message after the batch begin when that message
+	// asks for an echo (the message itself is echoed too, and ignored
+	// unless it is a rule): see encode.
+	pid := s.c.PID()
+	beginSeq := s.nextSeq(len(b.msgs) + 3)
+	if err := s.write(b.encode(head, beginSeq, pid, echo)); err != nil {
+		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(b.msgs)+2, b.size, err)}
 	}
 	s.onBatch()
-	beginSeq := out[0].Header.Sequence
-	barrier, err := s.c.Send(getGenMsg())
-	if err != nil {
+	barrierSeq := beginSeq + uint32(len(b.msgs)) + 2
+	gm := getGenMsg()
+	if err := s.write(appendMsg(nil, gm.Header.Type, gm.Header.Flags, barrierSeq, pid, gm.Data, nil)); err != nil {
 		return sent{}, &errBroken{fmt.Errorf("sending the barrier after a batch: %w", err)}
 	}
 	res := sent{handles: make(map[int]uint64, len(echo))}
@@ -172,7 +198,7 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 			switch m.Header.Sequence {
 			case beginSeq + 1:
 				res.gen = id
-			case barrier.Header.Sequence:
+			case barrierSeq:
 				if first != nil {
 					return sent{}, first
 				}

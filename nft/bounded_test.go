@@ -41,7 +41,7 @@ func flushes(b *batch) (flush, byHandle int) {
 		if m.Header.Type != nftType(unix.NFT_MSG_DELRULE) {
 			continue
 		}
-		if _, ok := ruleHandle(m); ok {
+		if _, ok := m.handle(); ok {
 			byHandle++
 		} else {
 			flush++

@@ -102,17 +102,26 @@ func (e *entry) compat() attrs {
 // setBody encodes the rule's expressions, userdata and compat attribute
 // into body, in one allocation.
 func (e *entry) setBody(elems [][]byte, ud []byte, compat attrs) error {
-	if len(ud) > 0xffff {
-		return fmt.Errorf("userdata of %d bytes", len(ud))
-	}
-	if len(compat) > 0xff {
-		return fmt.Errorf("compat attribute of %d bytes", len(compat))
+	if err := checkTail(ud, compat); err != nil {
+		return err
 	}
 	body, err := ruleBody(elems, ud, compat...)
 	if err != nil {
 		return err
 	}
 	e.body, e.udLen, e.compatLen = body, uint16(len(ud)), uint8(len(compat))
+	return nil
+}
+
+// checkTail checks that an entry can hold the lengths of a rule's userdata
+// and compat attribute.
+func checkTail(ud []byte, compat attrs) error {
+	if len(ud) > 0xffff {
+		return fmt.Errorf("userdata of %d bytes", len(ud))
+	}
+	if len(compat) > 0xff {
+		return fmt.Errorf("compat attribute of %d bytes", len(compat))
+	}
 	return nil
 }
 
@@ -183,11 +192,12 @@ func (c *ruleCache) end(d *desired) {
 const parallelMin = 512
 
 // fill sets the entries of rules not found by pointer: found by their
-// iptables-save form, or compiled (it returns those). Both steps run on all CPUs when there
-// are many rules (a cold apply of 10k rules).
-func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
+// iptables-save form, or compiled (it returns those, and the forms of
+// those without counters). Both steps run on all CPUs when there are many
+// rules (a cold apply of 10k rules).
+func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error) {
 	if len(misses) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	specs := make([]specKey, len(misses))
 	sums := make([]uint64, len(misses))
@@ -202,16 +212,41 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 	})
 	var build []*wantRule
 	var buildAt []int // in specs
-	pending := map[specKey]int{}
+	// Equal rules share one entry: pending finds the first to build by
+	// the sum of its key, confirmed by the key (a key whose sum another
+	// has goes to other).
+	fresh := 0
+	for _, e := range found {
+		if e == nil {
+			fresh++
+		}
+	}
+	pending := make(map[uint64]int, fresh)
+	var other map[specKey]int
+	slot := func(i int) (int, bool) {
+		k, ok := pending[sums[i]]
+		if ok && specs[buildAt[k]] != specs[i] {
+			k, ok = other[specs[i]]
+		}
+		return k, ok
+	}
 	for i, w := range misses {
 		if w.ent = found[i]; w.ent != nil {
 			continue
 		}
-		if _, dup := pending[specs[i]]; !dup {
-			pending[specs[i]] = len(build)
-			build = append(build, w)
-			buildAt = append(buildAt, i)
+		if _, dup := slot(i); dup {
+			continue
 		}
+		if _, taken := pending[sums[i]]; taken {
+			if other == nil {
+				other = map[specKey]int{}
+			}
+			other[specs[i]] = len(build)
+		} else {
+			pending[sums[i]] = len(build)
+		}
+		build = append(build, w)
+		buildAt = append(buildAt, i)
 	}
 	built := make([]*entry, len(build))
 	errs := make([]error, len(build))
@@ -223,19 +258,24 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, error) {
 			built[i], errs[i] = newEntry(r, "", memo)
 		}
 	})
+	texts := make(map[*entry]string, len(build))
 	for i, err := range errs {
 		if err != nil {
 			w := build[i]
-			return nil, &firewall.RuleError{Rule: w.label(), Err: err}
+			return nil, nil, &firewall.RuleError{Rule: w.label(), Err: err}
 		}
 		c.bySpec.put(specs[buildAt[i]], sums[buildAt[i]], built[i])
+		if !built[i].counted {
+			texts[built[i]] = specs[buildAt[i]].spec
+		}
 	}
 	for i, w := range misses {
 		if w.ent == nil {
-			w.ent = built[pending[specs[i]]]
+			k, _ := slot(i)
+			w.ent = built[k]
 		}
 	}
-	return built, nil
+	return built, texts, nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
@@ -270,7 +310,8 @@ func parallelRange(n int, fn func(lo, hi int)) {
 
 // newEntry translates and marshals one rule, marshalling expressions
 // through memo. spec is kept as the rule's iptables-save form; "" leaves
-// text to read it from r when needed.
+// text to read it from r when needed. The expressions are written straight
+// into memo's buffer and the body copied out once, at its size.
 func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	tr, err := r.TranslateExprs()
 	if err != nil {
@@ -280,33 +321,63 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	compat := compatAttr(r, tr)
+	if err := checkTail(ud, compat); err != nil {
+		return nil, err
+	}
 	e := &entry{fam: r.Family, spec: spec, counted: r.Counters != (rule.Counters{}), flow: flowOf(r), src: r}
-	exprs := append(tr.Exprs(), pieces...)
 	fam := nfproto(r.Family)
-	elems := make([][]byte, len(exprs))
-	for i, x := range exprs {
-		b, err := memo.marshal(fam, x)
+	buf, list := openNest(memo.buf[:0], unix.NFTA_RULE_EXPRESSIONS)
+	// The expressions are the statements' and then the pieces, walked in
+	// place rather than gathered into a slice first.
+	i := -1
+	for si := 0; si <= len(tr.Stmts); si++ {
+		xs := pieces
+		if si < len(tr.Stmts) {
+			xs = tr.Stmts[si].Exprs
+		}
+		for _, x := range xs {
+			i++
+			if buf, err = e.appendElem(buf, memo, fam, i, x); err != nil {
+				return nil, err
+			}
+		}
+	}
+	memo.buf = buf
+	if err := closeList(buf, list, i+1); err != nil {
+		return nil, err
+	}
+	if len(tr.Sets) > 0 {
+		e.withSets = &setRule{exprs: append(tr.Exprs(), pieces...), sets: tr.Sets}
+	}
+	e.body = appendTail(make(attrs, 0, len(buf)+tailLen(ud, compat)), buf, ud, compat)
+	e.udLen, e.compatLen = uint16(len(ud)), uint8(len(compat))
+	return e, nil
+}
+
+// appendElem appends expression i of e, x, to buf as an element of its
+// list, and notes its normal form when that differs.
+func (e *entry) appendElem(buf attrs, memo *exprMemo, fam byte, i int, x expr.Any) (attrs, error) {
+	buf, el := openNest(buf, unix.NFTA_LIST_ELEM)
+	buf, err := memo.appendExpr(buf, fam, x)
+	if err != nil {
+		return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
+	}
+	b := buf[el+unix.NLA_HDRLEN:]
+	buf = closeNest(buf, el)
+	if c, ok := x.(*expr.Counter); ok && *c == (expr.Counter{}) {
+		return buf, nil // its own normal form, without normalize's copy
+	}
+	if n := normalize(x); n != x {
+		nb, err := memo.marshal(fam, n)
 		if err != nil {
 			return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
 		}
-		elems[i] = b
-		if n := normalize(x); n != x {
-			nb, err := memo.marshal(fam, n)
-			if err != nil {
-				return nil, fmt.Errorf("marshalling expression %T: %w", x, err)
-			}
-			if !bytes.Equal(nb, b) {
-				e.norms = append(e.norms, normElem{i, nb})
-			}
+		if !bytes.Equal(nb, b) {
+			e.norms = append(e.norms, normElem{i, nb})
 		}
 	}
-	if len(tr.Sets) > 0 {
-		e.withSets = &setRule{exprs: exprs, sets: tr.Sets}
-	}
-	if err := e.setBody(elems, ud, compatAttr(r, tr)); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return buf, nil
 }
 
 // normElem is the normal form of expression i of a rule.
@@ -368,25 +439,49 @@ func (e *entry) sameExprs(fam byte, elems [][]byte) bool {
 var errDiffer = errors.New("expressions differ")
 
 // ruleBody encodes a rule's expressions and userdata, followed by tail
-// (attributes), as NEWRULE attributes, in one allocation. The expression list is one attribute, whose length
-// field has 16 bits: a longer list would wrap it and the kernel would
-// install a truncated rule, so it is an error.
+// (attributes), as NEWRULE attributes, in one allocation.
 func ruleBody(elems [][]byte, ud []byte, tail ...byte) (attrs, error) {
-	list := 0
+	list := unix.NLA_HDRLEN
 	for _, e := range elems {
 		list += unix.NLA_HDRLEN + nlaAlign(len(e))
 	}
-	if unix.NLA_HDRLEN+list > 0xffff {
-		return nil, fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", len(elems), unix.NLA_HDRLEN+list)
-	}
-	a := make(attrs, 0, unix.NLA_HDRLEN+list+unix.NLA_HDRLEN+nlaAlign(len(ud))+len(tail))
-	a = binary.NativeEndian.AppendUint16(a, uint16(unix.NLA_HDRLEN+list))
-	a = binary.NativeEndian.AppendUint16(a, unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED)
+	a, at := openNest(make(attrs, 0, list+tailLen(ud, tail)), unix.NFTA_RULE_EXPRESSIONS)
 	for _, e := range elems {
 		a = a.nested(unix.NFTA_LIST_ELEM, e)
 	}
-	if len(ud) > 0 {
-		a = a.bytes(unix.NFTA_RULE_USERDATA, ud)
+	if err := closeList(a, at, len(elems)); err != nil {
+		return nil, err
 	}
-	return append(a, tail...), nil
+	return appendTail(a, nil, ud, tail), nil
+}
+
+// closeList ends the NFTA_RULE_EXPRESSIONS attribute of n expressions
+// started at at in a. Its length field has 16 bits: a longer list would
+// wrap it and the kernel would install a truncated rule, so it is an
+// error.
+func closeList(a attrs, at, n int) error {
+	if len(a)-at > 0xffff {
+		return fmt.Errorf("the rule's %d expressions take %d bytes; a netlink attribute holds at most 65535", n, len(a)-at)
+	}
+	closeNest(a, at)
+	return nil
+}
+
+// tailLen is the length appendTail adds for ud and tail.
+func tailLen(ud []byte, tail attrs) int {
+	n := len(tail)
+	if len(ud) > 0 {
+		n += unix.NLA_HDRLEN + nlaAlign(len(ud))
+	}
+	return n
+}
+
+// appendTail appends list (the expressions), then the userdata attribute
+// (when there is userdata) and tail, to dst.
+func appendTail(dst, list attrs, ud []byte, tail attrs) attrs {
+	dst = append(dst, list...)
+	if len(ud) > 0 {
+		dst = dst.bytes(unix.NFTA_RULE_USERDATA, ud)
+	}
+	return append(dst, tail...)
 }

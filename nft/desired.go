@@ -52,6 +52,18 @@ type desired struct {
 	// built are the entries compiled for it, made slim once planned
 	// (see slim.go).
 	built []*entry
+	// texts are the iptables-save forms of entries in built, printed to
+	// find them in the cache: the plan's changes name the rules with them
+	// rather than printing every new rule again. Dropped with built.
+	texts map[*entry]string
+}
+
+// text returns the iptables-save form of e, for plans.
+func (d *desired) text(e *entry) string {
+	if t, ok := d.texts[e]; ok {
+		return t
+	}
+	return e.text()
 }
 
 // class returns the entry that stands for e when dumped rules are
@@ -98,6 +110,14 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	}
 	hints := cache.last
 	var misses []*wantRule
+	if hints == nil {
+		// The first compile finds no rule by pointer: room for all.
+		n := 0
+		for _, c := range rs.Chains {
+			n += len(c.Rules)
+		}
+		misses = make([]*wantRule, 0, n)
+	}
 	for _, c := range rs.Chains {
 		if err := rule.CheckTable(c.Table); err != nil {
 			return nil, fmt.Errorf("chain %s: %w", c.Name, err)
@@ -150,7 +170,7 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		d.rules += len(c.Rules)
 	}
 	var err error
-	if d.built, err = cache.fill(misses); err != nil {
+	if d.built, d.texts, err = cache.fill(misses); err != nil {
 		return nil, err
 	}
 	cache.end(d)

@@ -137,6 +137,14 @@
 // not match, the state in memory is dropped and the next Apply dumps. A
 // cold apply is one batch.
 //
+// The batch is nftsync's own piece, not mdlayher/netlink's SendMessages:
+// it is written once into one buffer of its exact size, on all CPUs, a
+// new rule's message straight from its entry's body, and sent with one
+// sendmsg on the socket's descriptor (sendmsg.go). SendMessages marshalled
+// each message into a slice of its own and appended them to a buffer
+// growing by doubling: for 10k rules (4.9 MB) that was about 29 ms of CPU
+// and 34 MB allocated a batch, a third of the cold apply's allocations.
+//
 // # Change notifications
 //
 // Watch subscribes to the kernel's nftables notifications in the

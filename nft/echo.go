@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,12 +13,12 @@ import (
 
 // bulky reports whether the echo of m would report more than m itself: a
 // table or chain deletion, or a chain flush (a DELRULE without a handle).
-func bulky(m netlink.Message) bool {
+func bulky(m message) bool {
 	switch m.Header.Type {
 	case nftType(unix.NFT_MSG_DELTABLE), nftType(unix.NFT_MSG_DELCHAIN):
 		return true
 	case nftType(unix.NFT_MSG_DELRULE):
-		_, byHandle := ruleHandle(m)
+		_, byHandle := m.handle()
 		return !byHandle
 	}
 	return false
@@ -31,7 +30,7 @@ func bulky(m netlink.Message) bool {
 // owned table goes, the first message is not echoed and the generation the
 // batch creates stays unknown.
 func (p *planner) quietStart(st *actual) {
-	var first *netlink.Message
+	var first *message
 	for _, ph := range []*batch{&p.tables, &p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels} {
 		if len(ph.msgs) > 0 {
 			first = &ph.msgs[0]

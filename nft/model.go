@@ -89,7 +89,9 @@ func (pl *plan) learnHandles(echoed map[int]uint64) bool {
 	if len(pl.added) == 0 {
 		return true
 	}
-	counted := make(map[int]uint64, len(pl.added))
+	// counted[i] is the handle message i creates (0: none known); a slice
+	// by message, not a map: a cold apply adds every rule.
+	counted := make([]uint64, len(pl.batch.msgs))
 	for _, g := range pl.groups {
 		first, last := pl.ruleRange(g)
 		if first < 0 {
@@ -111,8 +113,8 @@ func (pl *plan) learnHandles(echoed map[int]uint64) bool {
 		}
 	}
 	for _, a := range pl.added {
-		h, ok := counted[a.msg]
-		if !ok || h == 0 {
+		h := counted[a.msg]
+		if h == 0 {
 			return false
 		}
 		a.hr.handle = h

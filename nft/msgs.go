@@ -101,18 +101,44 @@ func (b *batch) newRule(fam rule.Family, table, chain string, r *wantRule, befor
 			return &firewall.RuleError{Rule: r.label(), Err: err}
 		}
 	}
-	a := make(attrs, 0, 4+2*unix.NLA_HDRLEN+nlaAlign(len(table)+1)+nlaAlign(len(chain)+1)+12+len(body))
-	a = append(a, nfgen(nfproto(fam), 0)...)
-	a = a.str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain)
 	flags := netlink.Create
+	var a attrs
 	if before != 0 {
-		a = a.u64(unix.NFTA_RULE_POSITION, before)
+		a = ruleHead(fam, table, chain, 12).u64(unix.NFTA_RULE_POSITION, before)
 	} else {
 		flags |= netlink.Append
+		a = b.appendHead(fam, table, chain)
 	}
-	a = append(a, body...)
-	b.add(unix.NFT_MSG_NEWRULE, flags, a, r.label, true)
+	// The body is sent from the entry, not copied (see message).
+	b.addBody(unix.NFT_MSG_NEWRULE, flags, a, body, r.label, true)
 	return nil
+}
+
+// ruleHead returns the attributes a NEWRULE message starts with, with room
+// for extra more bytes.
+func ruleHead(fam rule.Family, table, chain string, extra int) attrs {
+	a := make(attrs, 0, 4+2*unix.NLA_HDRLEN+nlaAlign(len(table)+1)+nlaAlign(len(chain)+1)+extra)
+	a = append(a, nfgen(nfproto(fam), 0)...)
+	return a.str(unix.NFTA_RULE_TABLE, table).str(unix.NFTA_RULE_CHAIN, chain)
+}
+
+// appendHead returns the head of a rule appended to a chain: the same for
+// every rule appended to it, so the messages of consecutive ones share it
+// (its capacity is its length: an append to it copies).
+func (b *batch) appendHead(fam rule.Family, table, chain string) attrs {
+	h := &b.appended
+	if h.data == nil || h.fam != fam || h.table != table || h.chain != chain {
+		a := ruleHead(fam, table, chain, 0)
+		*h = ruleHeadCache{fam: fam, table: table, chain: chain, data: a[:len(a):len(a)]}
+	}
+	return h.data
+}
+
+// ruleHeadCache is the head of the latest rule appended (see appendHead).
+type ruleHeadCache struct {
+	fam          rule.Family
+	table, chain string
+	data         attrs
 }
 
 // nftaSetFieldLen is NFTA_SET_FIELD_LEN, the length of one field of a

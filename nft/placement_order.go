@@ -55,8 +55,8 @@ func (pw *placedWant) rankOf(id tableID) int {
 // slice returns a batch of b's messages [from, to).
 func (b *batch) slice(from, to int) *batch {
 	out := &batch{msgs: b.msgs[from:to:to], labels: b.labels[from:to:to], rule: b.rule[from:to:to]}
-	for _, m := range out.msgs {
-		out.size += unix.NLMSG_HDRLEN + len(m.Data)
+	for i := range out.msgs {
+		out.size += unix.NLMSG_HDRLEN + out.msgs[i].len()
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package nft
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -72,6 +71,16 @@ type tableStart struct {
 // makePlan diffs desired against actual.
 func makePlan(d *desired, st *actual) (*plan, error) {
 	p := &planner{d: d, st: st, next: &actual{tables: make(map[tableID]*haveTable, len(d.tables))}}
+	if len(st.tables) == 0 {
+		// A cold apply adds every chain and rule: room for all at once.
+		n := d.rules
+		for _, wt := range d.tables {
+			n += len(wt.chains)
+		}
+		p.changes = make([]firewall.Change, 0, n)
+		p.adds.grow(d.rules)
+		p.added = make([]pendingRule, 0, d.rules)
+	}
 	for _, wt := range d.tables {
 		if name, ok := st.foreign[wt.id]; ok {
 			return nil, foreignError(d.owner, wt.id.Fam, name)
@@ -103,7 +112,13 @@ func makePlan(d *desired, st *actual) (*plan, error) {
 	p.quietStart(st)
 	out := &p.tables
 	addsAt := 0
-	for _, ph := range []*batch{&p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels} {
+	phases := []*batch{&p.chains, &p.dels, &p.objDels, &p.adds, &p.chainDels}
+	n := 0
+	for _, ph := range phases {
+		n += len(ph.msgs)
+	}
+	out.grow(n) // once: a cold apply moves every rule's message here
+	for _, ph := range phases {
 		if ph == &p.adds {
 			addsAt = len(out.msgs)
 		}
@@ -255,9 +270,9 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 	if flush {
 		adds = len(wc.rules)
 	}
-	p.changes = slices.Grow(p.changes, len(deleted)+len(wc.rules)-nkept)
+	p.changes = grown(p.changes, len(deleted)+len(wc.rules)-nkept)
 	p.adds.grow(adds)
-	p.added = slices.Grow(p.added, adds)
+	p.added = grown(p.added, adds)
 	if flush {
 		p.dels.flushChain(fam, wt.name, wc.name)
 	}
@@ -294,7 +309,7 @@ func (p *planner) rules(wt *wantTable, wc *wantChain, hc *haveChain, nc *haveCha
 		// message.
 		p.added[len(p.added)-1].msg = len(p.adds.msgs) - 1
 		if match[j] < 0 {
-			p.change(firewall.AddRule, wt.id, wc.name, wr.ent.text(), j)
+			p.change(firewall.AddRule, wt.id, wc.name, p.d.text(wr.ent), j)
 		}
 	}
 	return nil

@@ -523,6 +523,9 @@ func (b *Backend) makePlan(d *desired, st *actual) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The plan names new rules with the forms compile printed (and
+	// drops them).
+	kd.texts, d.texts = d.texts, nil
 	pl, err := makePlan(kd, st)
 	if err != nil {
 		return nil, err

@@ -44,16 +44,22 @@ func sumElems(elems [][]byte) uint64 {
 }
 
 // sumList is sumElems of the expressions of an NFTA_RULE_EXPRESSIONS
-// attribute.
-func sumList(list attrs) uint64 {
+// attribute (one nftsync built), through buf (returned for reuse). It walks
+// the list itself: a closure passed to walkAttrs would move the hash to
+// the heap, an allocation a rule.
+func sumList(list attrs, buf []byte) (uint64, []byte) {
 	var h maphash.Hash
 	h.SetSeed(sumSeed)
-	var buf []byte
-	_ = walkAttrs(list[unix.NLA_HDRLEN:], func(_ uint16, b []byte) error {
-		buf = sumElem(&h, b, buf)
-		return nil
-	})
-	return h.Sum64()
+	b := list[unix.NLA_HDRLEN:]
+	for len(b) >= unix.NLA_HDRLEN {
+		n := int(binary.NativeEndian.Uint16(b))
+		if n < unix.NLA_HDRLEN || n > len(b) {
+			break
+		}
+		buf = sumElem(&h, b[unix.NLA_HDRLEN:n], buf)
+		b = b[min(nlaAlign(n), len(b)):]
+	}
+	return h.Sum64(), buf
 }
 
 // counterName is the NFTA_EXPR_NAME attribute of a counter expression.
@@ -96,14 +102,18 @@ func clearNested(b []byte) {
 }
 
 // shrink makes e slim when it can be.
-func (e *entry) shrink() {
+func (e *entry) shrink() { e.shrinkWith(nil) }
+
+// shrinkWith is shrink through buf (returned for reuse).
+func (e *entry) shrinkWith(buf []byte) []byte {
 	if e.slim || e.src == nil || e.withSets != nil || len(e.norms) > 0 {
-		return
+		return buf
 	}
 	list := e.list()
-	e.sum = sumList(list)
+	e.sum, buf = sumList(list, buf)
 	e.body = append(attrs(nil), e.body[len(list):]...)
 	e.slim = true
+	return buf
 }
 
 // full returns e with its expressions, translated again when e is slim
@@ -149,10 +159,15 @@ func (e *entry) sameSlim(fam byte, elems [][]byte) bool {
 // shrinkBuilt makes slim the entries compiled for d, once the plan that
 // installs them is built (they are added from it).
 func (d *desired) shrinkBuilt() {
-	for _, e := range d.built {
-		e.shrink()
-	}
-	d.built = nil
+	// On all CPUs: a cold apply builds every entry (each is in built
+	// once).
+	parallelRange(len(d.built), func(lo, hi int) {
+		var buf []byte
+		for _, e := range d.built[lo:hi] {
+			buf = e.shrinkWith(buf)
+		}
+	})
+	d.built, d.texts = nil, nil
 }
 
 // expand translates again, on all CPUs, the slim entries of the rules of

@@ -52,26 +52,48 @@ func specUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 		// One TLV holds 255 bytes: the comment and its NUL.
 		return nil, fmt.Errorf("the rule's comment is %d bytes; nftsync stores at most 254 for now (iptables keeps 255)", len(tr.Comment))
 	}
-	ud := tr.UserData()
-	stripped := *r
-	stripped.Matches = nil
+	// The comment TLV, as tr.UserData() has it, then the spec TLVs, in
+	// one allocation of the exact size.
+	commented := tr.Commented || tr.Comment != ""
 	pos := byte(noComment)
 	for i, m := range r.Matches {
 		// Only the comment that is in the comment TLV (nft's comment,
 		// the last one, possibly empty) leaves the spec; other comments
 		// stay in it.
-		if c, ok := m.(*rule.Comment); ok && pos == noComment && (tr.Commented || tr.Comment != "") && c.Text == tr.Comment {
+		if c, ok := m.(*rule.Comment); ok && commented && c.Text == tr.Comment {
 			pos = byte(i)
-			continue
+			break
 		}
-		stripped.Matches = append(stripped.Matches, m)
 	}
-	payload := append([]byte{udSpecVersion, pos}, stripped.String()...)
-	for len(payload) > 0 {
-		n := min(len(payload), 255)
+	var spec string
+	if pos == noComment {
+		spec = r.String()
+	} else {
+		stripped := *r
+		stripped.Matches = make([]rule.Match, 0, len(r.Matches)-1)
+		stripped.Matches = append(append(stripped.Matches, r.Matches[:pos]...), r.Matches[pos+1:]...)
+		spec = stripped.String()
+	}
+	payload := 2 + len(spec) // version, comment position, spec
+	size := payload + 2*((payload+254)/255)
+	if commented {
+		size += 2 + len(tr.Comment) + 1
+	}
+	ud := make([]byte, 0, size)
+	if commented {
+		ud = append(ud, udComment, byte(len(tr.Comment)+1))
+		ud = append(append(ud, tr.Comment...), 0)
+	}
+	for first := true; first || len(spec) > 0; first = false {
+		n := min(payload, 255)
+		payload -= n
 		ud = append(ud, udSpec, byte(n))
-		ud = append(ud, payload[:n]...)
-		payload = payload[n:]
+		if first {
+			ud = append(ud, udSpecVersion, pos)
+			n -= 2
+		}
+		ud = append(ud, spec[:n]...)
+		spec = spec[n:]
 	}
 	return ud, nil
 }
