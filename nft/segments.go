@@ -323,7 +323,7 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	for _, g := range groups {
 		for j := g.lo; j < g.hi; j++ {
 			if i := mt.of(j); i >= 0 && segs[segOf(i)].hc != g.hc {
-				sm.moved[movedKey{wt.id, wc.name, wc.rules[j].ent.spec}]++
+				sm.moved[movedKey{wt.id, wc.name, wc.rules[j].ent.text()}]++
 			}
 		}
 	}
