@@ -5,8 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
+	"github.com/nftsync/nftsync/internal/parallel"
 
 	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/firewall"
@@ -187,10 +186,6 @@ func (c *ruleCache) end(d *desired) {
 	c.bySpec.keep(func(e *entry) bool { return e.used == c.epoch })
 }
 
-// parallelMin is the number of rules below which fill works on one
-// goroutine.
-const parallelMin = 512
-
 // fill sets the entries of rules not found by pointer: found by their
 // iptables-save form, or compiled (it returns those, and the forms of
 // those without counters). Both steps run on all CPUs when there are many
@@ -204,7 +199,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	found := make([]*entry, len(misses))
 	// The index is only read here (get confirms a hit by comparing the
 	// cached rule: in parallel too).
-	parallel(len(misses), func(i int) {
+	parallel.Each(len(misses), func(i int) {
 		r := misses[i].src.Rules[misses[i].idx].Spec
 		specs[i] = keyOf(r)
 		sums[i] = specs[i].sum()
@@ -250,7 +245,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	}
 	built := make([]*entry, len(build))
 	errs := make([]error, len(build))
-	parallelRange(len(build), func(lo, hi int) {
+	parallel.Range(len(build), func(lo, hi int) {
 		memo := newExprMemo()
 		for i := lo; i < hi; i++ {
 			w := build[i]
@@ -276,36 +271,6 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 		}
 	}
 	return built, texts, nil
-}
-
-// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	parallelRange(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			fn(i)
-		}
-	})
-}
-
-// parallelRange splits 0..n-1 into up to GOMAXPROCS ranges and runs fn on
-// each [lo, hi) on its own goroutine.
-func parallelRange(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/parallelMin+1)
-	if workers <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min(n, (w+1)*chunk)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
 }
 
 // newEntry translates and marshals one rule, marshalling expressions

@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"github.com/nftsync/nftsync/internal/parallel"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -11,7 +12,7 @@ import (
 // equal (parsed apart) share one entry, and that the others do not, on
 // one goroutine and on several.
 func TestFillSharesEqualRules(t *testing.T) {
-	for _, n := range []int{3, 3 * parallelMin} {
+	for _, n := range []int{3, 3 * parallel.Min} {
 		var specs []string
 		for i := 0; i < n; i++ {
 			specs = append(specs, []string{"-p tcp --dport 22 -j ACCEPT", "-p tcp --dport 23 -j ACCEPT", "-j DROP"}[i%3])

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/nftsync/nftsync/internal/parallel"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -58,7 +59,7 @@ func (b *batch) encode(head attrs, seq, pid uint32, echo []int) []byte {
 	at[len(b.msgs)] = n
 	buf := make([]byte, n+unix.NLMSG_HDRLEN+nlmsgAlign(len(head)))
 	appendMsg(buf[:0], netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), netlink.Request, seq, pid, head, nil)
-	parallelRange(len(b.msgs), func(lo, hi int) {
+	parallel.Range(len(b.msgs), func(lo, hi int) {
 		out := buf[at[lo]:at[lo]:at[hi]]
 		for i := lo; i < hi; i++ {
 			m := &b.msgs[i]

@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"fmt"
+	"github.com/nftsync/nftsync/internal/parallel"
 	"syscall"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 // flag where asked, BATCH_END; long enough to be encoded on several
 // goroutines.
 func TestEncode(t *testing.T) {
-	for _, n := range []int{0, 1, 3, 2*parallelMin + 7} {
+	for _, n := range []int{0, 1, 3, 2*parallel.Min + 7} {
 		var b batch
 		for i := 0; i < n; i++ {
 			data := []byte(fmt.Sprintf("data%d", i)) // lengths not aligned

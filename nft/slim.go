@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/nftsync/nftsync/internal/parallel"
 	"hash/maphash"
 
 	"golang.org/x/sys/unix"
@@ -161,7 +162,7 @@ func (e *entry) sameSlim(fam byte, elems [][]byte) bool {
 func (d *desired) shrinkBuilt() {
 	// On all CPUs: a cold apply builds every entry (each is in built
 	// once).
-	parallelRange(len(d.built), func(lo, hi int) {
+	parallel.Range(len(d.built), func(lo, hi int) {
 		var buf []byte
 		for _, e := range d.built[lo:hi] {
 			buf = e.shrinkWith(buf)
@@ -194,7 +195,7 @@ func (p *planner) expand(wc *wantChain, match []int, flush bool) {
 		return
 	}
 	fulls := make([]*entry, len(slim))
-	parallelRange(len(slim), func(lo, hi int) {
+	parallel.Range(len(slim), func(lo, hi int) {
 		memo := newExprMemo()
 		for i := lo; i < hi; i++ {
 			e := slim[i]
