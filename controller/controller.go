@@ -184,8 +184,12 @@ func (c *Controller) apply(ctx context.Context, op string, desired *firewall.Rul
 	}
 	if !plan.Empty() {
 		c.logger.Info("applied changes", "op", op, "backend", c.engine.Name(), "changes", len(plan.Changes), "took", time.Since(start))
-		for _, ch := range plan.Changes {
-			c.logger.Debug("change", "family", ch.Family.String(), "table", ch.Table, "change", ch.String())
+		// Each change's text is made only for a logger that keeps it: a
+		// cold Set of 100k rules has 100k changes.
+		if c.logger.Enabled(ctx, slog.LevelDebug) {
+			for _, ch := range plan.Changes {
+				c.logger.Debug("change", "family", ch.Family.String(), "table", ch.Table, "change", ch.String())
+			}
 		}
 	}
 	return nil
