@@ -5,10 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/nftsync/nftsync/internal/parallel"
 
 	"github.com/google/nftables/expr"
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/parallel"
 	"github.com/nftsync/nftsync/rule"
 	"golang.org/x/sys/unix"
 )

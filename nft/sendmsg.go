@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/nftsync/nftsync/internal/parallel"
 
 	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/internal/parallel"
 	"golang.org/x/sys/unix"
 )
 

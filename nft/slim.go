@@ -3,9 +3,9 @@ package nft
 import (
 	"bytes"
 	"encoding/binary"
-	"github.com/nftsync/nftsync/internal/parallel"
 	"hash/maphash"
 
+	"github.com/nftsync/nftsync/internal/parallel"
 	"golang.org/x/sys/unix"
 )
 
