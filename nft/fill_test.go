@@ -1,10 +1,10 @@
 package nft
 
 import (
-	"github.com/nftsync/nftsync/internal/parallel"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/parallel"
 	"github.com/nftsync/nftsync/rule"
 )
 

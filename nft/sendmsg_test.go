@@ -3,11 +3,11 @@ package nft
 import (
 	"bytes"
 	"fmt"
-	"github.com/nftsync/nftsync/internal/parallel"
 	"syscall"
 	"testing"
 
 	"github.com/mdlayher/netlink"
+	"github.com/nftsync/nftsync/internal/parallel"
 	"golang.org/x/sys/unix"
 )
 
