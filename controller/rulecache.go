@@ -8,13 +8,13 @@ import (
 )
 
 // ruleCache is what a Set built, kept for the next one: the sum of the key
-// (see cacheKey and sumKey) of every rule of its list, in the order desired took them, the
-// parsed rules it stands for (several for -s a,b; its label is in the key:
-// see labelAt) with the sums of their meanings (see meaning), and its
-// chains with their numbers of rules. Kilo passes the whole list again with a rule or two
-// different, so the next Set finds each rule at the same position (or at a
-// constant offset after an insertion or a deletion) and compares one
-// sum, without hashing 10k keys into a map.
+// (cacheKey, sumKey) of every rule of its list, in the order desired took
+// them, the parsed rules it stands for (several for -s a,b) with the sums
+// of their meanings (see meaning), and its chains with their numbers of
+// rules. Kilo passes the whole list again with a rule or two different, so
+// the next Set finds each rule at the same position (or at a constant
+// offset after an insertion or a deletion) and compares one sum, without
+// hashing 10k keys into a map.
 type ruleCache struct {
 	keys []keySum
 	// first[j] is where the parsed rules of keys[j] start in parsed and
