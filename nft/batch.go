@@ -41,7 +41,7 @@ type message struct {
 
 // handle returns the handle a DELRULE message names.
 func (m *message) handle() (uint64, bool) {
-	return ruleHandle(netlink.Message{Header: m.Header, Data: m.Data})
+	return ruleHandle(m.Data)
 }
 
 // len returns the length of the message's data (header excluded).
@@ -186,7 +186,7 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 		for _, m := range replies {
 			if m.Header.Type == nftType(unix.NFT_MSG_NEWRULE) {
 				if i := int(m.Header.Sequence - beginSeq - 1); i >= 0 && i < len(b.msgs) {
-					if h, ok := ruleHandle(m); ok {
+					if h, ok := ruleHandle(m.Data); ok {
 						res.handles[i] = h
 					}
 				}
@@ -209,11 +209,11 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	}
 }
 
-// ruleHandle decodes the handle of a NEWRULE message.
-func ruleHandle(m netlink.Message) (uint64, bool) {
+// ruleHandle decodes the handle in the data of a rule's message.
+func ruleHandle(data []byte) (uint64, bool) {
 	var h uint64
 	found := false
-	_ = attrList(m.Data, func(typ uint16, b []byte) error {
+	_ = attrList(data, func(typ uint16, b []byte) error {
 		if typ == unix.NFTA_RULE_HANDLE && len(b) == 8 {
 			h, found = be64(b), true
 		}
