@@ -318,9 +318,6 @@ func (e *entry) appendElem(buf attrs, memo *exprMemo, fam byte, i int, x expr.An
 	}
 	b := buf[el+unix.NLA_HDRLEN:]
 	buf = closeNest(buf, el)
-	if c, ok := x.(*expr.Counter); ok && *c == (expr.Counter{}) {
-		return buf, nil // its own normal form, without normalize's copy
-	}
 	if n := normalize(x); n != x {
 		nb, err := memo.marshal(fam, n)
 		if err != nil {
