@@ -41,7 +41,7 @@ type message struct {
 
 // handle returns the handle a DELRULE message names.
 func (m *message) handle() (uint64, bool) {
-	return ruleHandle(netlink.Message{Header: m.Header, Data: m.Data})
+	return ruleHandle(m.Data)
 }
 
 // len returns the length of the message's data (header excluded).
@@ -144,14 +144,6 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	if genID != 0 {
 		head = head.u32(unix.NFNL_BATCH_GENID, genID)
 	}
-	// netlink refuses a message larger than the send buffer; the kernel
-	// doubles the value set.
-	if need := b.size + 2*(unix.NLMSG_HDRLEN+len(head)) + 4096; need > s.sndbuf {
-		if err := s.c.SetWriteBuffer(need); err != nil {
-			return sent{}, &errBroken{fmt.Errorf("sizing the netlink send buffer to %d bytes: %w", need, err)}
-		}
-		s.sndbuf = need
-	}
 	// The batch's messages and the barrier are numbered beginSeq,
 	// beginSeq+1, ...; the kernel reports the new generation to the
 	// sender of the first message after the batch begin when that message
@@ -159,8 +151,17 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	// unless it is a rule): see encode.
 	pid := s.c.PID()
 	beginSeq := s.nextSeq(len(b.msgs) + 3)
-	if err := s.write(b.encode(head, beginSeq, pid, echo)); err != nil {
-		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(b.msgs)+2, b.size, err)}
+	buf := b.encode(head, beginSeq, pid, echo)
+	// netlink refuses a message larger than the send buffer; the kernel
+	// doubles the value set.
+	if need := len(buf) + 4096; need > s.sndbuf {
+		if err := s.c.SetWriteBuffer(need); err != nil {
+			return sent{}, &errBroken{fmt.Errorf("sizing the netlink send buffer to %d bytes: %w", need, err)}
+		}
+		s.sndbuf = need
+	}
+	if err := s.write(buf); err != nil {
+		return sent{}, &errBroken{fmt.Errorf("sending a batch of %d messages (%d bytes): %w", len(b.msgs)+2, len(buf), err)}
 	}
 	s.onBatch()
 	barrierSeq := beginSeq + uint32(len(b.msgs)) + 2
@@ -185,7 +186,7 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 		for _, m := range replies {
 			if m.Header.Type == nftType(unix.NFT_MSG_NEWRULE) {
 				if i := int(m.Header.Sequence - beginSeq - 1); i >= 0 && i < len(b.msgs) {
-					if h, ok := ruleHandle(m); ok {
+					if h, ok := ruleHandle(m.Data); ok {
 						res.handles[i] = h
 					}
 				}
@@ -208,11 +209,11 @@ func (s *sender) send(b *batch, genID uint32, echo []int) (sent, error) {
 	}
 }
 
-// ruleHandle decodes the handle of a NEWRULE message.
-func ruleHandle(m netlink.Message) (uint64, bool) {
+// ruleHandle decodes the handle in the data of a rule's message.
+func ruleHandle(data []byte) (uint64, bool) {
 	var h uint64
 	found := false
-	_ = attrList(m.Data, func(typ uint16, b []byte) error {
+	_ = attrList(data, func(typ uint16, b []byte) error {
 		if typ == unix.NFTA_RULE_HANDLE && len(b) == 8 {
 			h, found = be64(b), true
 		}

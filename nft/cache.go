@@ -207,23 +207,18 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 	})
 	var build []*wantRule
 	var buildAt []int // in specs
-	// Equal rules share one entry: pending finds the first to build by
-	// the sum of its key, confirmed by the key (a key whose sum another
-	// has goes to other).
+	// Equal rules share one entry: firsts finds the first of them to
+	// build (its index in build) by the sum of its key, confirmed by the
+	// key.
 	fresh := 0
 	for _, e := range found {
 		if e == nil {
 			fresh++
 		}
 	}
-	pending := make(map[uint64]int, fresh)
-	var other map[specKey]int
+	firsts := sumIndex[int]{bySum: make(map[uint64]int, fresh)}
 	slot := func(i int) (int, bool) {
-		k, ok := pending[sums[i]]
-		if ok && specs[buildAt[k]] != specs[i] {
-			k, ok = other[specs[i]]
-		}
-		return k, ok
+		return firsts.find(specs[i], sums[i], func(k int) bool { return specs[buildAt[k]] == specs[i] })
 	}
 	for i, w := range misses {
 		if w.ent = found[i]; w.ent != nil {
@@ -232,14 +227,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 		if _, dup := slot(i); dup {
 			continue
 		}
-		if _, taken := pending[sums[i]]; taken {
-			if other == nil {
-				other = map[specKey]int{}
-			}
-			other[specs[i]] = len(build)
-		} else {
-			pending[sums[i]] = len(build)
-		}
+		firsts.put(specs[i], sums[i], len(build))
 		build = append(build, w)
 		buildAt = append(buildAt, i)
 	}
@@ -330,9 +318,6 @@ func (e *entry) appendElem(buf attrs, memo *exprMemo, fam byte, i int, x expr.An
 	}
 	b := buf[el+unix.NLA_HDRLEN:]
 	buf = closeNest(buf, el)
-	if c, ok := x.(*expr.Counter); ok && *c == (expr.Counter{}) {
-		return buf, nil // its own normal form, without normalize's copy
-	}
 	if n := normalize(x); n != x {
 		nb, err := memo.marshal(fam, n)
 		if err != nil {

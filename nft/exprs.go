@@ -253,10 +253,14 @@ func decodeElem(fam byte, elem []byte) (expr.Any, error) {
 }
 
 // normalize returns e without what may differ between two installs of the
-// same rule. It never modifies e.
+// same rule. It never modifies e, and may return e itself when e is its
+// own normal form (callers compare the result with e).
 func normalize(e expr.Any) expr.Any {
 	switch v := e.(type) {
 	case *expr.Counter:
+		if *v == (expr.Counter{}) {
+			return e // most rules have one: no copy
+		}
 		return &expr.Counter{}
 	case *expr.Lookup:
 		cp := *v

@@ -166,9 +166,10 @@ func (g *group) size() int { return g.hi - g.lo }
 // layout returns d laid out in segments, given the state st it is
 // planned against, and the map of the segments for the plan's changes.
 func (s *segmenter) layout(d *desired, st *actual) (*desired, *segMap, error) {
-	// kd takes d's freshly built entries, which the plan makes slim.
-	kd := &desired{owner: d.owner, byID: make(map[tableID]*wantTable, len(d.tables)), built: d.built}
-	d.built = nil
+	// kd takes d's freshly built entries, which the plan makes slim, and
+	// the forms compile printed of them, which name its new rules.
+	kd := &desired{owner: d.owner, byID: make(map[tableID]*wantTable, len(d.tables)), built: d.built, texts: d.texts}
+	d.built, d.texts = nil, nil
 	sm := &segMap{have: map[tableID]map[string]segPos{}, want: map[tableID]map[string]segPos{}, moved: map[movedKey]int{}}
 	for _, wt := range d.tables {
 		ht := st.tables[wt.id]
@@ -523,9 +524,6 @@ func (b *Backend) makePlan(d *desired, st *actual) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The plan names new rules with the forms compile printed (and
-	// drops them).
-	kd.texts, d.texts = d.texts, nil
 	pl, err := makePlan(kd, st)
 	if err != nil {
 		return nil, err

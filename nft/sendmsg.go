@@ -19,8 +19,9 @@ import (
 // the batch is encoded once into one buffer of the exact size, and sent
 // with one sendmsg on the socket's file descriptor, through the Conn's
 // SyscallConn; the replies are still read by the Conn. The batch and its
-// barrier carry sequence numbers of the sender's own, so that they cannot
-// collide with each other or with the Conn's.
+// barrier carry sequence numbers of the sender's own (nextSeq), known
+// before the batch is written; the Conn numbers its own requests from a
+// random start, and reads their replies before a batch is sent.
 
 // nlmsgAlign rounds n up to the netlink message alignment.
 func nlmsgAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }

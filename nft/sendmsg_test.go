@@ -67,3 +67,24 @@ func TestEncode(t *testing.T) {
 		}
 	}
 }
+
+// TestNextSeq: the ranges nextSeq hands out follow each other, never
+// hold 0 (the Conn's "number it for me") and start again from 1 rather
+// than wrap around.
+func TestNextSeq(t *testing.T) {
+	for _, start := range []uint32{0, 1, 1<<32 - 10, 1<<32 - 5, 1<<32 - 1} {
+		s := &sender{seq: start}
+		prev := uint32(0)
+		for _, n := range []int{5, 3, 7} {
+			first := s.nextSeq(n)
+			last := first + uint32(n) - 1
+			if first == 0 || last < first {
+				t.Errorf("from %d: %d numbers from %d", start, n, first)
+			}
+			if prev != 0 && first != prev+1 && first != 1 {
+				t.Errorf("from %d: range starts at %d after %d", start, first, prev)
+			}
+			prev = last
+		}
+	}
+}

@@ -102,11 +102,9 @@ func clearNested(b []byte) {
 	}
 }
 
-// shrink makes e slim when it can be.
-func (e *entry) shrink() { e.shrinkWith(nil) }
-
-// shrinkWith is shrink through buf (returned for reuse).
-func (e *entry) shrinkWith(buf []byte) []byte {
+// shrink makes e slim when it can be, hashing through buf (returned for
+// reuse; nil will do).
+func (e *entry) shrink(buf []byte) []byte {
 	if e.slim || e.src == nil || e.withSets != nil || len(e.norms) > 0 {
 		return buf
 	}
@@ -165,7 +163,7 @@ func (d *desired) shrinkBuilt() {
 	parallel.Range(len(d.built), func(lo, hi int) {
 		var buf []byte
 		for _, e := range d.built[lo:hi] {
-			buf = e.shrinkWith(buf)
+			buf = e.shrink(buf)
 		}
 	})
 	d.built, d.texts = nil, nil

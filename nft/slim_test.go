@@ -34,7 +34,7 @@ func TestSlimEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.shrink()
+		e.shrink(nil)
 		if !e.slim {
 			t.Fatalf("%s: not made slim", args)
 		}

@@ -12,11 +12,15 @@ import (
 // mostly does not print them; a rule is never modified once passed to
 // Apply). Keeping each rule's
 // iptables-save form (about 80 bytes) for this was a tenth of nftsync's
-// memory at 100k rules. An entry whose sum another entry has is filed
-// under its whole key in other.
-type specIndex struct {
-	bySum map[uint64]*entry
-	other map[specKey]*entry
+// memory at 100k rules.
+type specIndex struct{ sumIndex[*entry] }
+
+// sumIndex files values by the sum of their key, without the key: a value
+// whose sum another value has is filed under its whole key in other.
+// Whoever looks a value up confirms the one found by sum.
+type sumIndex[V any] struct {
+	bySum map[uint64]V
+	other map[specKey]V
 }
 
 // keySeed seeds the sums of keys.
@@ -33,39 +37,47 @@ func (k specKey) sum() uint64 {
 
 // get returns the entry of r, whose key is k and its sum sum, or nil.
 func (x *specIndex) get(r *rule.Rule, k specKey, sum uint64) *entry {
-	if e := x.bySum[sum]; e != nil && e.src != nil && e.src.SamePrint(r) {
-		return e
-	}
-	return x.other[k]
+	e, _ := x.find(k, sum, func(e *entry) bool { return e.src != nil && e.src.SamePrint(r) })
+	return e
 }
 
-// put files e, which get did not find, under key k with sum sum.
-func (x *specIndex) put(k specKey, sum uint64, e *entry) {
-	if x.bySum == nil {
-		x.bySum = map[uint64]*entry{}
+// find returns the value of key k, whose sum is sum: the one filed under
+// sum when same confirms it, else the one filed under k.
+func (x *sumIndex[V]) find(k specKey, sum uint64, same func(V) bool) (V, bool) {
+	if v, ok := x.bySum[sum]; ok && same(v) {
+		return v, true
 	}
-	if x.bySum[sum] == nil {
-		x.bySum[sum] = e
+	v, ok := x.other[k]
+	return v, ok
+}
+
+// put files v, which find did not find, under key k with sum sum.
+func (x *sumIndex[V]) put(k specKey, sum uint64, v V) {
+	if _, taken := x.bySum[sum]; !taken {
+		if x.bySum == nil {
+			x.bySum = map[uint64]V{}
+		}
+		x.bySum[sum] = v
 		return
 	}
 	if x.other == nil {
-		x.other = map[specKey]*entry{}
+		x.other = map[specKey]V{}
 	}
-	x.other[k] = e
+	x.other[k] = v
 }
 
-// len returns the number of entries filed.
-func (x *specIndex) len() int { return len(x.bySum) + len(x.other) }
+// len returns the number of values filed.
+func (x *sumIndex[V]) len() int { return len(x.bySum) + len(x.other) }
 
-// keep drops the entries for which in returns false.
-func (x *specIndex) keep(in func(*entry) bool) {
-	for s, e := range x.bySum {
-		if !in(e) {
+// keep drops the values for which in returns false.
+func (x *sumIndex[V]) keep(in func(V) bool) {
+	for s, v := range x.bySum {
+		if !in(v) {
 			delete(x.bySum, s)
 		}
 	}
-	for k, e := range x.other {
-		if !in(e) {
+	for k, v := range x.other {
+		if !in(v) {
 			delete(x.other, k)
 		}
 	}
