@@ -304,15 +304,9 @@ func appendIP(b []byte, ip netip.Addr) []byte {
 	return ip.AppendTo(b)
 }
 
-// appendProtoName writes protoName(n).
+// appendProtoName writes protoName(n) (without its string for a number).
 func appendProtoName(b []byte, n uint8) []byte {
-	switch n {
-	case 0:
-		return append(b, "all"...)
-	case 58:
-		return append(b, "ipv6-icmp"...)
-	}
-	if s, ok := protocols[n]; ok {
+	if s, ok := knownProtoName(n); ok {
 		return append(b, s...)
 	}
 	return strconv.AppendInt(b, int64(n), 10)
