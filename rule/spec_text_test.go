@@ -13,6 +13,34 @@ import (
 	"github.com/nftsync/nftsync/internal/rulegen"
 )
 
+// quoteArgs joins arguments, quoting those that need it for a shell-like
+// reader, as String did before spec_text.go: the reference appendArg is
+// checked against (and the form the fuzz and differential tests write).
+func quoteArgs(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeArg(&b, a)
+	}
+	return b.String()
+}
+
+// writeArg writes a, quoted if it needs quotes (needsQuotes).
+func writeArg(b *strings.Builder, a string) {
+	if !needsQuotes(a) {
+		b.WriteString(a)
+		return
+	}
+	b.WriteByte('"')
+	argEscaper.WriteString(b, a)
+	b.WriteByte('"')
+}
+
+// argEscaper escapes what SplitArgs unescapes inside double quotes.
+var argEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 // argsString is String as it was built before spec_text.go: Args joined,
 // each argument quoted by writeArg.
 func argsString(r *Rule) string { return quoteArgs(r.Args()) }
