@@ -53,14 +53,6 @@ func maskedCmp(invert bool, mask, value []byte) []expr.Any {
 	}
 }
 
-// flagsCmp tests whether any of the bits in mask are set in a host-order
-// 32-bit register (nft's implicit operator on bitmask types such as
-// ct state): "x" is & x != 0, and "! x" is & x == 0.
-func flagsCmp(invert bool, mask uint32) []expr.Any {
-	and, c := newMasked32(!invert, mask, 0)
-	return []expr.Any{and, c}
-}
-
 // parseUint parses a number of at most bits bits, as iptables'
 // xtables_strtoui does (see strtoul).
 func parseUint(v string, bits int) (uint64, error) {

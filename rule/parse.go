@@ -103,26 +103,14 @@ func parseOne(fam Family, args []string, pick [2]int) (*Rule, [2]int, error) {
 // or, as iptables allows, a comma-separated list of which the rule gets
 // the one p.pick selects.
 func (p *parser) addrList(which int, v string, invert bool) (Addr, error) {
-	if !strings.Contains(v, ",") {
-		// The usual single address, without Split's slice.
-		p.n[which] = 1
-		if v == "" {
-			return Addr{}, argError(v, "empty address in the list")
-		}
-		a, err := parseAddr(p.rule.Family, v)
-		if err != nil {
-			return Addr{}, err
-		}
-		a.Invert = invert
-		return a, nil
-	}
-	parts := strings.Split(v, ",")
-	p.n[which] = len(parts)
-	if len(parts) > 1 && invert {
+	p.n[which] = strings.Count(v, ",") + 1
+	if p.n[which] > 1 && invert {
 		return Addr{}, argError(v, "! is not allowed with several source or destination addresses")
 	}
 	var picked Addr
-	for i, s := range parts {
+	i := 0
+	// SplitSeq, not Split: the usual single address costs no slice.
+	for s := range strings.SplitSeq(v, ",") {
 		if s == "" {
 			return Addr{}, argError(v, "empty address in the list")
 		}
@@ -133,6 +121,7 @@ func (p *parser) addrList(which int, v string, invert bool) (Addr, error) {
 		if i == p.pick[which] {
 			picked = a
 		}
+		i++
 	}
 	picked.Invert = invert
 	return picked, nil

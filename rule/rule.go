@@ -2,7 +2,6 @@ package rule
 
 import (
 	"net/netip"
-	"strings"
 )
 
 // Family is the address family a rule is written for: iptables (IPv4) or
@@ -168,30 +167,3 @@ func formatAddr(a Addr) string {
 	var buf [96]byte
 	return string(appendAddr(buf[:0], a))
 }
-
-// quoteArgs joins arguments, quoting those that need it for a shell-like
-// reader (iptables-save quotes comments the same way).
-func quoteArgs(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		writeArg(&b, a)
-	}
-	return b.String()
-}
-
-// writeArg writes a, quoted if it needs quotes (needsQuotes).
-func writeArg(b *strings.Builder, a string) {
-	if !needsQuotes(a) {
-		b.WriteString(a)
-		return
-	}
-	b.WriteByte('"')
-	argEscaper.WriteString(b, a)
-	b.WriteByte('"')
-}
-
-// argEscaper escapes what SplitArgs unescapes inside double quotes.
-var argEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)

@@ -12,14 +12,15 @@ import (
 // is installed or compared: building Args() first (a []string of every
 // option, each a string of its own) and then joining it cost about as much
 // as translating the rule. Args stays the reference: an extension's
-// appendArgs writes exactly what joining its args() with writeArg writes
-// (spec_text_test.go checks it over the corpus and generated rules).
+// appendArgs writes exactly what quoting and joining its args() writes
+// (quoteArgs in spec_text_test.go, which checks it over the corpus and
+// generated rules).
 
 // argsAppender is an extension that writes its options into a rule's text
 // without building args(). Extensions without it are written from args().
 type argsAppender interface {
 	// appendArgs appends, for each argument of args() in order, a space
-	// and the argument as writeArg writes it.
+	// and the argument as appendArg writes it.
 	appendArgs(b []byte) []byte
 }
 
@@ -170,7 +171,7 @@ func putTextBuf(bp *[]byte, b []byte) {
 	textBufs.Put(bp)
 }
 
-// appendHeader writes headerArgs, each argument quoted as writeArg quotes
+// appendHeader writes headerArgs, each argument quoted as appendArg quotes
 // it when quote is set (String), as it is otherwise (Key).
 func (r *Rule) appendHeader(b []byte, quote bool) []byte {
 	for _, a := range [...]struct {
@@ -251,8 +252,9 @@ func appendNot(b []byte, invert bool) []byte {
 	return b
 }
 
-// appendArg writes a space and a as writeArg writes it: quoted if it is
-// empty or holds white space, quotes or backslashes.
+// appendArg writes a space and a, quoted if it needs quotes (needsQuotes),
+// with backslashes before the quotes and backslashes in it, which
+// SplitArgs removes.
 func appendArg(b []byte, a string) []byte {
 	b = append(b, ' ')
 	if !needsQuotes(a) {
@@ -304,15 +306,9 @@ func appendIP(b []byte, ip netip.Addr) []byte {
 	return ip.AppendTo(b)
 }
 
-// appendProtoName writes protoName(n).
+// appendProtoName writes protoName(n) (without its string for a number).
 func appendProtoName(b []byte, n uint8) []byte {
-	switch n {
-	case 0:
-		return append(b, "all"...)
-	case 58:
-		return append(b, "ipv6-icmp"...)
-	}
-	if s, ok := protocols[n]; ok {
+	if s, ok := knownProtoName(n); ok {
 		return append(b, s...)
 	}
 	return strconv.AppendInt(b, int64(n), 10)

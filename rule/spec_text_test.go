@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -8,10 +9,39 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nftsync/nftsync/internal/rulegen"
 )
+
+// quoteArgs joins arguments, quoting those that need it for a shell-like
+// reader, as String did before spec_text.go: the reference appendArg is
+// checked against (and the form the fuzz and differential tests write).
+func quoteArgs(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeArg(&b, a)
+	}
+	return b.String()
+}
+
+// writeArg writes a, quoted if it needs quotes (needsQuotes).
+func writeArg(b *strings.Builder, a string) {
+	if !needsQuotes(a) {
+		b.WriteString(a)
+		return
+	}
+	b.WriteByte('"')
+	argEscaper.WriteString(b, a)
+	b.WriteByte('"')
+}
+
+// argEscaper escapes what SplitArgs unescapes inside double quotes.
+var argEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // argsString is String as it was built before spec_text.go: Args joined,
 // each argument quoted by writeArg.
@@ -191,5 +221,71 @@ func TestKeySortsMatches(t *testing.T) {
 	}
 	if c.Key() == want {
 		t.Errorf("moving a match across limit kept the Key %q", want)
+	}
+}
+
+// TestSpecTextConcurrent checks that String, Key and Equal, which write
+// into buffers shared through a sync.Pool, give each caller its own text
+// when rules are written on several goroutines at once (as the engines do
+// on every CPU): a string left pointing into a pooled buffer would be
+// overwritten by the next rule written there. Rules of different sizes,
+// one past the largest buffer kept, make the buffers grow and be dropped.
+func TestSpecTextConcurrent(t *testing.T) {
+	var rules []*Rule
+	for _, s := range []string{
+		`-s 10.4.0.1/32 -p tcp --dport 8080 -j ACCEPT`,
+		`-i wg0 -m comment --comment "` + strings.Repeat("k", 200) + `" -j DROP`,
+		`-m mark --mark 0x4000/0x4000 -m comment --comment b -m comment --comment a -j MASQUERADE`,
+		`-m comment --comment "` + strings.Repeat("x", 250) + `" -m comment --comment "` + strings.Repeat("y", 250) + `" -j ACCEPT`,
+	} {
+		r, err := ParseString(IPv4, s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		rules = append(rules, r)
+	}
+	long := &Rule{Family: IPv4, Target: &Verdict{Kind: "ACCEPT"}}
+	for range 20 {
+		long.Matches = append(long.Matches, &Comment{Text: strings.Repeat("z", 250)})
+	}
+	if n := len(long.String()); n <= maxTextBuf {
+		t.Fatalf("the long rule is %d bytes, not past maxTextBuf %d", n, maxTextBuf)
+	}
+	rules = append(rules, long)
+	want := make([][2]string, len(rules))
+	for i, r := range rules {
+		want[i] = [2]string{argsString(r), argsKey(r)}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 300 {
+				i := (g + n) % len(rules)
+				r, o := rules[i], rules[(i+1)%len(rules)]
+				s, k := r.String(), r.Key()
+				if !r.Equal(r) || r.Equal(o) || s != want[i][0] || k != want[i][1] {
+					errs <- fmt.Sprintf("rule %d: String %q, Key %q, Equal to itself %v, to the next %v", i, s, k, r.Equal(r), r.Equal(o))
+					return
+				}
+				// Both texts still read the same after other rules were
+				// written: neither points into a pooled buffer.
+				defer func() {
+					if s != want[i][0] || k != want[i][1] {
+						select {
+						case errs <- fmt.Sprintf("rule %d: its text changed after other rules were written: %q, %q", i, s, k):
+						default:
+						}
+					}
+				}()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

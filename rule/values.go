@@ -167,16 +167,19 @@ func isDigits(s string) bool {
 
 // protoName is the name iptables-save prints for a protocol number.
 func protoName(n uint8) string {
-	if n == 0 {
-		return "all"
-	}
-	if n == 58 {
-		return "ipv6-icmp"
-	}
-	if s, ok := protocols[n]; ok {
+	if s, ok := knownProtoName(n); ok {
 		return s
 	}
 	return strconv.Itoa(int(n))
+}
+
+// knownProtoName is protoName of a protocol that has a name.
+func knownProtoName(n uint8) (string, bool) {
+	if n == 0 {
+		return "all", true
+	}
+	s, ok := protocols[n]
+	return s, ok
 }
 
 // services are the port names accepted for --dport/--sport and friends

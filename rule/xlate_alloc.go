@@ -139,14 +139,16 @@ func (t *maskedTest) init(invert bool, mask, value uint32) {
 	t.cmp = expr.Cmp{Op: cmpOp(invert), Register: 1, Data: t.room[8:12:12]}
 }
 
-// ctFlags is a ct load and flagsCmp of it (ct state, ct status).
+// ctFlags is a ct load and the test of its flags (ct state, ct status).
 type ctFlags struct {
 	ct expr.Ct
 	maskedTest
 }
 
-// ctFlagsExprs returns the expressions of "ct KEY [! ]FLAGS": the load of
-// key and flagsCmp(invert, mask), in one allocation.
+// ctFlagsExprs returns the expressions of "ct KEY [! ]FLAGS", in one
+// allocation: the load of key and whether any of the bits in mask are set
+// in the host-order 32-bit value (nft's implicit operator on bitmask
+// types): "x" is & x != 0, and "! x" is & x == 0.
 func ctFlagsExprs(key expr.CtKey, invert bool, mask uint32) [3]expr.Any {
 	t := &ctFlags{ct: expr.Ct{Register: 1, Key: key}}
 	t.init(!invert, mask, 0)

@@ -86,7 +86,6 @@ func TestBlocksAsSeparateExprs(t *testing.T) {
 			and, c := newMasked32(inv, v[1], v[0])
 			same("newMasked32", []expr.Any{and, c}, maskedCmp(inv, ne32(v[1]), ne32(v[0])))
 			same("newCmp32", []expr.Any{newCmp32(inv, v[0])}, []expr.Any{cmp(inv, ne32(v[0]))})
-			same("flagsCmp", flagsCmp(inv, v[1]), maskedCmp(!inv, ne32(v[1]), ne32(0)))
 			ct := ctFlagsExprs(expr.CtKeySTATE, inv, v[1])
 			same("ctFlagsExprs", ct[:], append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATE}}, maskedCmp(!inv, ne32(v[1]), ne32(0))...))
 		}
