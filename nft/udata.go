@@ -79,11 +79,7 @@ func specUserData(r *rule.Rule, tr *rule.Translation) ([]byte, error) {
 	if commented {
 		size += 2 + len(tr.Comment) + 1
 	}
-	ud := make([]byte, 0, size)
-	if commented {
-		ud = append(ud, udComment, byte(len(tr.Comment)+1))
-		ud = append(append(ud, tr.Comment...), 0)
-	}
+	ud := tr.AppendUserData(make([]byte, 0, size))
 	for first := true; first || len(spec) > 0; first = false {
 		n := min(payload, 255)
 		payload -= n

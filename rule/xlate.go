@@ -165,13 +165,22 @@ func (t *Translation) UserData() []byte {
 	if !t.Commented && t.Comment == "" {
 		return nil
 	}
-	// What userdata.AppendString(nil, TypeComment, Comment) builds, in
-	// one allocation: type, length (with the NUL, cut to a byte as
-	// AppendString cuts it), text, NUL.
-	b := make([]byte, 0, len(t.Comment)+3)
-	b = append(b, byte(userdata.TypeComment), byte(len(t.Comment)+1))
-	b = append(b, t.Comment...)
-	return append(b, 0)
+	return t.AppendUserData(make([]byte, 0, len(t.Comment)+3))
+}
+
+// AppendUserData appends UserData() to dst (nothing when the rule has no
+// comment), so that a caller writing more userdata after it allocates
+// once.
+func (t *Translation) AppendUserData(dst []byte) []byte {
+	if !t.Commented && t.Comment == "" {
+		return dst
+	}
+	// What userdata.AppendString(nil, TypeComment, Comment) builds: type,
+	// length (with the NUL, cut to a byte as AppendString cuts it), text,
+	// NUL.
+	dst = append(dst, byte(userdata.TypeComment), byte(len(t.Comment)+1))
+	dst = append(dst, t.Comment...)
+	return append(dst, 0)
 }
 
 // Command returns the full nft command iptables-translate prints for the
