@@ -179,7 +179,8 @@
 // iptables' RETURN, -g and policy keep their meaning; a one-rule change
 // then rewrites one segment. Read, plans and the CLI show one chain.
 // segments.go describes the layout and the kernel's bounds on it. A
-// ruleset without such a chain is planned as it is, at no cost.
+// ruleset without such a chain is planned as it is, at no cost. Placed
+// chains (below) stay whole: iptables-nft reads those tables.
 //
 // # Placement
 //
