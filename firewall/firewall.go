@@ -70,12 +70,20 @@ type Ruleset struct {
 
 // Chain returns the chain with the given identity, or nil.
 func (rs *Ruleset) Chain(fam rule.Family, table, name string) *Chain {
-	for _, c := range rs.Chains {
-		if c.Family == fam && c.Table == table && c.Name == name {
-			return c
-		}
+	if i := rs.ChainIndex(fam, table, name); i >= 0 {
+		return rs.Chains[i]
 	}
 	return nil
+}
+
+// ChainIndex returns where the chain is in rs.Chains, or -1.
+func (rs *Ruleset) ChainIndex(fam rule.Family, table, name string) int {
+	for i, c := range rs.Chains {
+		if c.Family == fam && c.Table == table && c.Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // Validate checks what the kernel would otherwise refuse late: unknown
