@@ -84,15 +84,24 @@ func nftScript(b *testing.B, rs *firewall.Ruleset) string {
 	s.WriteString("add chain ip nftsync-filter FORWARD { type filter hook forward priority 0; policy accept; }\n")
 	s.WriteString("add chain ip nftsync-filter BIG\n")
 	for _, c := range rs.Chains {
-		for _, r := range c.Rules {
-			tr, err := r.Spec.Translate()
-			if err != nil {
-				b.Fatal(err)
-			}
-			fmt.Fprintf(&s, "add rule ip nftsync-filter %s %s\n", c.Name, tr.Text())
+		for _, r := range nftRules(b, c) {
+			fmt.Fprintf(&s, "add rule ip nftsync-filter %s %s\n", c.Name, r)
 		}
 	}
 	return s.String()
+}
+
+// nftRules returns the nft text of the rules of c.
+func nftRules(b *testing.B, c *firewall.Chain) []string {
+	out := make([]string, 0, len(c.Rules))
+	for _, r := range c.Rules {
+		tr, err := r.Spec.Translate()
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, tr.Text())
+	}
+	return out
 }
 
 // restoreFile is the ruleset as an iptables-restore file.

@@ -42,24 +42,11 @@ func peerRuns(b *testing.B, res *results, rs *firewall.Ruleset, n int) {
 	})
 }
 
-// nftRules returns the nft text of the rules of BIG.
-func nftRules(b *testing.B, rs *firewall.Ruleset) []string {
-	var out []string
-	for _, r := range rs.Chains[1].Rules {
-		tr, err := r.Spec.Translate()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out = append(out, tr.Text())
-	}
-	return out
-}
-
 func knftablesRun(b *testing.B, res *results, rs *firewall.Ruleset, n int) {
 	netnstest.RequireBinary(b, "nft")
 	ns := netnstest.New(b)
 	ctx := context.Background()
-	rules := nftRules(b, rs)
+	rules := nftRules(b, rs.Chains[1])
 	name := func(s string) string { return fmt.Sprintf("%s/%d", s, n) }
 	// knftables runs nft in the namespace of the calling thread.
 	err := ns.Do(func() error {

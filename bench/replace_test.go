@@ -58,12 +58,8 @@ func BenchmarkReplace(b *testing.B) {
 			load := nftScript(b, old)
 			var s strings.Builder
 			s.WriteString("flush chain ip nftsync-filter BIG\n")
-			for _, r := range repl.Chains[1].Rules {
-				tr, err := r.Spec.Translate()
-				if err != nil {
-					b.Fatal(err)
-				}
-				fmt.Fprintf(&s, "add rule ip nftsync-filter BIG %s\n", tr.Text())
+			for _, r := range nftRules(b, repl.Chains[1]) {
+				fmt.Fprintf(&s, "add rule ip nftsync-filter BIG %s\n", r)
 			}
 			for i := 0; i < b.N; i++ {
 				ns := netnstest.New(b)

@@ -507,8 +507,8 @@ func (s *segmenter) needed(d *desired) (bool, error) {
 	return long, nil
 }
 
-// makePlan plans d against st, in segments when WithSegments asks for
-// them or st holds some (they are then merged back).
+// makePlan plans d against st, in segments when a chain of d is long
+// enough (needed) or st holds some (they are then merged back or kept).
 func (b *Backend) makePlan(d *desired, st *actual) (*plan, error) {
 	long := false
 	if b.seg.n > 0 {
