@@ -93,7 +93,7 @@ func (b *builder) replaceTable(table string) {
 		case !c.Builtin():
 			continue
 		default:
-			c.Rules = nil
+			c.Rules, c.Head = nil, 0
 		}
 		kept = append(kept, c)
 	}
@@ -122,9 +122,16 @@ func (b *builder) command(l *rule.RestoreLine) error {
 			return fmt.Errorf("index of insertion too big: chain %s has %d rules", c.Name, len(c.Rules))
 		}
 		// Each at the same position, as iptables inserts them: the
-		// last ends up first.
+		// last ends up first. A rule inserted among the chain's first
+		// (prepended) rules is prepended too (firewall.Chain.Head): where
+		// the chain is shared with other programs, as iptables-restore
+		// --noflush would, it goes ahead of their rules and an -A rule
+		// after them.
 		for _, r := range cmd.Rules {
 			c.Rules = append(c.Rules[:pos], append([]firewall.Rule{{Spec: r, Label: label}}, c.Rules[pos:]...)...)
+			if pos <= c.Head {
+				c.Head++
+			}
 		}
 	case rule.OpDelete:
 		if cmd.Rule == nil {
@@ -138,7 +145,7 @@ func (b *builder) command(l *rule.RestoreLine) error {
 	case rule.OpFlush:
 		for _, c := range b.rs.Chains {
 			if c.Family == b.fam && c.Table == l.Table && (cmd.Chain == "" || c.Name == cmd.Chain) {
-				c.Rules = nil
+				c.Rules, c.Head = nil, 0
 			}
 		}
 	case rule.OpDeleteChain:
@@ -175,6 +182,9 @@ func (b *builder) delete(table, chain string, spec *rule.Rule, num int) error {
 		return fmt.Errorf("chain %s has %d rules, there is no rule %d", chain, n, num)
 	}
 	c.Rules = append(c.Rules[:i], c.Rules[i+1:]...)
+	if i < c.Head {
+		c.Head--
+	}
 	return nil
 }
 

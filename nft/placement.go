@@ -24,10 +24,10 @@ import (
 //     placement_zspec.go) and an owner TLV (udPlacedOwner) naming the
 //     owner. iptables-nft-save ignores both (it reads type 0, the comment,
 //     only), so the table stays readable by iptables.
-//   - in a built-in chain a fresh Apply puts the owner's rules at the
-//     head, in desired order, before every foreign rule (what Kilo's
-//     prepended rules need; placedHead says how many are prepended, the
-//     rest go after foreign rules). Foreign rules are never touched, and
+//   - in a built-in chain a fresh Apply puts the owner's prepended rules
+//     (firewall.Chain.Head) at the head, in desired order, before every
+//     foreign rule, and the others after every foreign rule, as iptables
+//     -I and -A leave them (placedHead). Foreign rules are never touched, and
 //     one inserted above the owner's later is tolerated, not fought over,
 //     as the iptables engine does: the owner's rules keep their places,
 //     new ones go next to them (placedPlanner.rules).
@@ -138,12 +138,11 @@ func (pw *placedWant) declares(id tableID, chain string) bool {
 }
 
 // placedHead is how many of a placed chain's rules go ahead of foreign
-// rules: all of them, so that a file's or Set's accepts come before the
-// drops of other programs, where they are final. (A Ruleset that tells
-// which rules Kilo appended, as firewall.Chain.Head does on the kilo
-// branch, gives that number instead: the rest then go after foreign
-// rules, as iptables -A puts them.)
-func placedHead(c *firewall.Chain) int { return len(c.Rules) }
+// rules: those the Ruleset says were prepended (firewall.Chain.Head,
+// Kilo's AddToPrepend). The rest go after foreign rules, where iptables -A
+// (and iptables-restore --noflush) puts them: a Docker host's DOCKER-USER
+// jump, an administrator's rules, stay ahead of them as with iptables.
+func placedHead(c *firewall.Chain) int { return c.Head }
 
 // compilePlaced compiles the placed chains: each rule in iptables-nft's
 // encoding with the owner's userdata. cache maps the rules of the last

@@ -93,7 +93,9 @@ func TestAutoPlacementTransitions(t *testing.T) {
 		t.Fatal("adding the TTL rule changed nothing")
 	}
 	got := save(t, ns)
-	want := "-A POSTROUTING -d 10.9.0.0/16 -j MARK --set-xmark 0x2/0xffffffff\n-A POSTROUTING -j AUTO-USER\n-A POSTROUTING -p udp -j TTL --ttl-set 7\n-A POSTROUTING -s 1.2.3.4/32 -j MARK --set-xmark 0x1/0xffffffff\n-A AUTO-USER -d 10.9.1.0/24 -j MARK --set-xmark 0x3/0xffffffff\nCOMMIT\n"
+	// Appended rules (Head 0), after the foreign one, as iptables -A
+	// leaves them.
+	want := "-A POSTROUTING -s 1.2.3.4/32 -j MARK --set-xmark 0x1/0xffffffff\n-A POSTROUTING -d 10.9.0.0/16 -j MARK --set-xmark 0x2/0xffffffff\n-A POSTROUTING -j AUTO-USER\n-A POSTROUTING -p udp -j TTL --ttl-set 7\n-A AUTO-USER -d 10.9.1.0/24 -j MARK --set-xmark 0x3/0xffffffff\nCOMMIT\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("iptables-nft-save lacks\n%s\n%s", want, got)
 	}

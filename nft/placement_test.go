@@ -93,8 +93,11 @@ var placedSpecs = map[rule.Family][]string{
 func placedRuleset(t *testing.T) *firewall.Ruleset {
 	rs := &firewall.Ruleset{}
 	for _, fam := range []rule.Family{rule.IPv4, rule.IPv6} {
-		rs.Chains = append(rs.Chains, chain(t, fam, "filter", "PLACED", ""),
-			chain(t, fam, "filter", "FORWARD", "", placedSpecs[fam]...))
+		fwd := chain(t, fam, "filter", "FORWARD", "", placedSpecs[fam]...)
+		// Prepended, as Kilo prepends its FORWARD accepts: ahead of
+		// foreign rules.
+		fwd.Head = len(fwd.Rules)
+		rs.Chains = append(rs.Chains, chain(t, fam, "filter", "PLACED", ""), fwd)
 	}
 	return rs
 }
@@ -425,7 +428,7 @@ func TestPlacementRefuses(t *testing.T) {
 }
 
 // TestPlacementOrder checks where placed rules go among foreign ones: a
-// fresh apply at the head, a rule added at the end of the desired chain
+// fresh apply puts prepended rules at the head, a rule added at the end of the desired chain
 // right after the owner's last rule, and a foreign rule inserted above
 // them later is tolerated (nothing moves).
 func TestPlacementOrder(t *testing.T) {
@@ -433,9 +436,14 @@ func TestPlacementOrder(t *testing.T) {
 	ns := netnstest.New(t)
 	ns.Exec("iptables-nft", "-A", "FORWARD", "-s", "1.1.1.1", "-j", "DROP")
 	b, _ := newBackend(t, ns, WithPlacement("filter"))
-	rs := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.1.0.0/16 -j ACCEPT`, `-d 10.1.0.0/16 -j ACCEPT`)}}
+	prepended := func(specs ...string) *firewall.Ruleset {
+		c := chain(t, rule.IPv4, "filter", "FORWARD", "", specs...)
+		c.Head = len(c.Rules)
+		return &firewall.Ruleset{Chains: []*firewall.Chain{c}}
+	}
+	rs := prepended(`-s 10.1.0.0/16 -j ACCEPT`, `-d 10.1.0.0/16 -j ACCEPT`)
 	apply(t, b, rs)
-	rs2 := &firewall.Ruleset{Chains: []*firewall.Chain{chain(t, rule.IPv4, "filter", "FORWARD", "", `-s 10.1.0.0/16 -j ACCEPT`, `-d 10.1.0.0/16 -j ACCEPT`, `-s 10.2.0.0/16 -j ACCEPT`)}}
+	rs2 := prepended(`-s 10.1.0.0/16 -j ACCEPT`, `-d 10.1.0.0/16 -j ACCEPT`, `-s 10.2.0.0/16 -j ACCEPT`)
 	if p := apply(t, b, rs2); len(p.Changes) != 1 {
 		t.Errorf("adding one rule: %s", p)
 	}

@@ -27,9 +27,12 @@ later run removes the owner's rules that left the files and no one else's,
 even where someone else has an equal rule.
 
 With --placement filter (nftables backend) the filter chains go into
-iptables-nft's own tables instead, ahead of other programs' rules, where an
-ACCEPT is final under a FORWARD policy DROP; they are written as
-iptables-nft writes them, so iptables-nft-save keeps reading them.
+iptables-nft's own tables instead, where an ACCEPT is final under a
+FORWARD policy DROP; they are written as iptables-nft writes them, so
+iptables-nft-save keeps reading them. In a built-in chain other programs
+also use, a file's -I rules go ahead of their rules and its -A rules
+after them, as iptables-restore --noflush leaves them (the iptables
+backend does the same).
 
 Some extensions run only in a table of their name (-j TTL, HL, TOS, ECN,
 TCPOPTSTRIP, CHECKSUM, TPROXY in mangle, -j NETMAP in nat, -j CT with

@@ -11,23 +11,29 @@ import (
 var saveComments = regexp.MustCompile(`(?m)^#.*\n`)
 
 // TestPlacementFlag: --placement filter puts the filter rules into
-// iptables-nft's own FORWARD, ahead of a foreign rule and under its DROP
-// policy, and the nat rules into the owner's table; diff and list agree
-// with apply; a file setting the policy is refused; cleanup with the same
-// flag restores iptables-nft-save.
+// iptables-nft's own FORWARD under its DROP policy, the file's -I rules
+// ahead of a foreign rule and its -A rule after it, in the order
+// iptables-nft-restore --noflush leaves them, and the nat rules into the
+// owner's table; diff and list agree with apply; a file setting the policy
+// is refused; cleanup with the same flag restores iptables-nft-save.
 func TestPlacementFlag(t *testing.T) {
 	netnstest.RequireBinary(t, "iptables-nft-save")
 	ns := netnstest.New(t)
-	ns.Exec("iptables-nft", "-P", "FORWARD", "DROP")
-	ns.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
+	oracle := netnstest.New(t)
+	for _, n := range []*netnstest.NS{ns, oracle} {
+		n.Exec("iptables-nft", "-P", "FORWARD", "DROP")
+		n.Exec("iptables-nft", "-A", "FORWARD", "-j", "DROP")
+	}
 	save := func() string { return saveComments.ReplaceAllString(ns.Exec("iptables-nft-save"), "") }
 	before := save()
-	v4 := writeFile(t, "rules.v4", `*filter
+	filter := `*filter
 :FORWARD ACCEPT [0:0]
--A FORWARD -s 10.4.0.0/16 -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT
--A FORWARD -d 10.4.0.0/16 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-I FORWARD 1 -s 10.4.0.0/16 -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT
+-I FORWARD 2 -d 10.4.0.0/16 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -s 10.9.0.0/16 -j ACCEPT
 COMMIT
-*nat
+`
+	v4 := writeFile(t, "rules.v4", filter+`*nat
 :POSTROUTING ACCEPT [0:0]
 -A POSTROUTING -s 10.4.0.0/16 -j MASQUERADE
 COMMIT
@@ -35,12 +41,21 @@ COMMIT
 	place := []string{"--placement", "filter", "--backend", "nftables"}
 	mustRun(t, 0, ns, "", append([]string{"apply", "-4", v4}, place...)...)
 	mustRun(t, 0, ns, "", append([]string{"diff", "-4", v4}, place...)...)
-	want := `-A FORWARD -s 10.4.0.0/16 -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT
--A FORWARD -d 10.4.0.0/16 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A FORWARD -j DROP
-`
-	if got := save(); !strings.Contains(got, want) || !strings.Contains(got, ":FORWARD DROP") {
-		t.Errorf("iptables-nft-save:\n%s\nwant\n%s", got, want)
+	// The oracle: iptables-nft-restore --noflush of the filter part next
+	// to the same foreign rule.
+	oracle.Exec("iptables-nft-restore", "--noflush", writeFile(t, "filter.v4", filter))
+	forward := func(save string) string {
+		var out []string
+		for _, l := range strings.Split(save, "\n") {
+			if strings.HasPrefix(l, "-A FORWARD ") {
+				out = append(out, l)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	got, want := save(), forward(oracle.Exec("iptables-nft-save"))
+	if forward(got) != want || !strings.Contains(want, "-j DROP\n-A FORWARD -s 10.9.0.0/16") || !strings.Contains(got, ":FORWARD DROP") {
+		t.Errorf("iptables-nft-save:\n%s\nwant FORWARD as iptables-nft-restore --noflush leaves it:\n%s", got, want)
 	}
 	if tables := ns.Exec("nft", "list", "tables"); !strings.Contains(tables, "ip test-nat") || strings.Contains(tables, "test-filter") {
 		t.Errorf("tables:\n%s", tables)
