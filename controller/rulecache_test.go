@@ -252,6 +252,9 @@ func TestDesiredSameHooks(t *testing.T) {
 			NewIPv4Rule("filter", "A", "-j", "RETURN"),
 			NewIPv4Rule("filter", "A", "-s", "10.0.0.1", "-j", "ACCEPT"),
 			NewIPv4Rule("filter", "B", "-s", "10.0.0.2", "-j", "ACCEPT"),
+			NewIPv4Chain("filter", "C"),
+			NewIPv4Rule("filter", "INPUT", "-j", "C"),
+			NewIPv4Rule("filter", "C", "-j", "ACCEPT"),
 		}, extra...)
 	}
 	_, prev, err := desired(nil, base(), nil)
@@ -272,6 +275,16 @@ func TestDesiredSameHooks(t *testing.T) {
 	// In B, reached from INPUT: refused, with the kept hooks.
 	if _, _, err := desired(nil, base(owner("B")), prev); err == nil {
 		t.Error("an owner match reached from INPUT was accepted")
+	}
+	// In C, reached from INPUT, a policy match for the way out is
+	// refused, but past the rule that ends C iptables does not check
+	// it: the kept hooks give what validating the whole list gives.
+	policyOut := NewIPv4Rule("filter", "C", "-m", "policy", "--dir", "out", "--pol", "none", "-j", "ACCEPT")
+	if _, _, err := desired(nil, append(base(), policyOut), nil); err != nil {
+		t.Fatalf("a policy match past the end of C: %v", err)
+	}
+	if _, next, err := desired(nil, append(base(), policyOut), prev); err != nil || next.valid != prev.valid {
+		t.Errorf("a policy match past the end of C, hooks kept: %v", err)
 	}
 	// Without the RETURN of A: computed again.
 	without := base()

@@ -15,6 +15,10 @@ type Validated struct {
 	// unreached are the rules of each chain past one that ends it, which
 	// iptables' walk does not reach (see reachedPast), when there are any.
 	unreached map[chainKey][]*rule.Rule
+	// ends are the chains, reached from a hook, that a rule ends (see
+	// reachedPast): in the others every rule is reached from the chain's
+	// hooks, without walking the rules before it.
+	ends map[chainKey]bool
 }
 
 type chainKey struct {
@@ -56,8 +60,14 @@ func (rs *Ruleset) ValidateChanged(prev *Validated, fresh func(c *Chain, i int) 
 		for i, cr := range c.Rules {
 			if r == 0 && reached[c] != 0 {
 				unreached = append(unreached, cr.Spec)
+				continue
 			}
-			r = reachedPast(c, i, r)
+			if r = reachedPast(c, i, r); r == 0 && reached[c] != 0 {
+				if v.ends == nil {
+					v.ends = map[chainKey]bool{}
+				}
+				v.ends[k] = true
+			}
 		}
 		if len(unreached) > 0 {
 			if v.unreached == nil {
@@ -113,7 +123,14 @@ func (rs *Ruleset) ValidateSameHooks(prev *Validated, fresh func(c *Chain, i int
 			if !fresh(c, i) {
 				continue
 			}
-			if err := rs.validateRule(c, i, h[0], reachedAt(c, i, h[1])); err != nil {
+			at := h[1]
+			if prev.ends[chainKey{c.Family, c.Table, c.Name}] {
+				// No rule that ends a chain was added or removed, so
+				// only a chain that had one has rules it leaves
+				// unreached.
+				at = reachedAt(c, i, h[1])
+			}
+			if err := rs.validateRule(c, i, h[0], at); err != nil {
 				return nil, err
 			}
 		}
