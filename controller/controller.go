@@ -22,6 +22,7 @@ type Controller struct {
 	mu         sync.Mutex
 	desired    *firewall.Ruleset
 	cache      *ruleCache // the rules of the last Set, for the next one
+	spare      *ruleCache // the one before, whose slices the next Set fills
 	subscribed bool
 
 	// driftSince is when the oldest foreign change not yet repaired was
@@ -145,7 +146,7 @@ func (c *Controller) SetPlacedContext(ctx context.Context, prepend, append []Rul
 func (c *Controller) set(ctx context.Context, prepend, rules []Rule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	desired, cache, err := desired(prepend, rules, c.cache)
+	desired, cache, err := desired(prepend, rules, c.cache, c.spare)
 	if err != nil {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err
@@ -154,7 +155,7 @@ func (c *Controller) set(ctx context.Context, prepend, rules []Rule) error {
 		return err
 	}
 	dropLabels(desired)
-	c.desired, c.cache = desired, cache
+	c.desired, c.cache, c.spare = desired, cache, c.cache
 	c.metrics.rules.Set(float64(len(prepend) + len(rules)))
 	return nil
 }
@@ -209,7 +210,7 @@ func (c *Controller) CleanUpContext(ctx context.Context) error {
 		c.metrics.errors.WithLabelValues("cleanup").Inc()
 		return fmt.Errorf("failed to clean up: %w", err)
 	}
-	c.desired, c.cache = &firewall.Ruleset{}, nil
+	c.desired, c.cache, c.spare = &firewall.Ruleset{}, nil, nil
 	return nil
 }
 
@@ -259,7 +260,7 @@ func (c *Controller) SetRulesetContext(ctx context.Context, rs *firewall.Ruleset
 	if err := c.apply(ctx, "set", rs); err != nil {
 		return err
 	}
-	c.desired, c.cache = rs, nil
+	c.desired, c.cache, c.spare = rs, nil, nil
 	c.metrics.rules.Set(float64(countRules(rs)))
 	return nil
 }

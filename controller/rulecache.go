@@ -32,6 +32,25 @@ type ruleCache struct {
 	prepends int
 	// valid is what the Set's validation keeps for the next one.
 	valid *firewall.Validated
+	// scratch are the builder's slices, kept for when this cache is the
+	// spare of a later Set (see desired).
+	scratch builderScratch
+}
+
+// builderScratch are the slices a builder fills and forgets.
+type builderScratch struct {
+	chainOf  []int32
+	labels   []string
+	usedPrev []bool
+}
+
+// grow returns s with room for n elements, reallocated only when it has
+// not.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s
+	}
+	return make([]T, len(s), n)
 }
 
 // size returns how many rules chain id had (0 when it had none), so that

@@ -28,7 +28,7 @@ func TestKeyLabel(t *testing.T) {
 	var prev *ruleCache
 	for set := 0; set < 2; set++ {
 		rules := list()
-		rs, next, err := desired(nil, rules, prev)
+		rs, next, err := desired(nil, rules, prev, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestDesiredReuse(t *testing.T) {
 		}
 		return rules
 	}
-	first, cache, err := desired(nil, list(100, -1, false), nil)
+	first, cache, err := desired(nil, list(100, -1, false), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDesiredReuse(t *testing.T) {
 		{"one inserted at the front", -1, true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rs, _, err := desired(nil, list(100, tc.changed, tc.front), cache)
+			rs, _, err := desired(nil, list(100, tc.changed, tc.front), cache, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,11 +106,11 @@ func TestDesiredReuse(t *testing.T) {
 // TestDesiredRevalidatesJumps: a rule taken from the previous Set is
 // validated again when the chains changed (its jump target is gone).
 func TestDesiredRevalidatesJumps(t *testing.T) {
-	_, cache, err := desired(nil, []Rule{NewIPv4Chain("filter", "X"), NewIPv4Rule("filter", "FORWARD", "-j", "X")}, nil)
+	_, cache, err := desired(nil, []Rule{NewIPv4Chain("filter", "X"), NewIPv4Rule("filter", "FORWARD", "-j", "X")}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := desired(nil, []Rule{NewIPv4Rule("filter", "FORWARD", "-j", "X")}, cache); err == nil {
+	if _, _, err := desired(nil, []Rule{NewIPv4Rule("filter", "FORWARD", "-j", "X")}, cache, nil); err == nil {
 		t.Fatal("a jump to a chain no longer declared was accepted")
 	}
 }
@@ -152,21 +152,33 @@ func TestDesiredCachedAsFresh(t *testing.T) {
 		}
 		return b.String()
 	}
-	var cache *ruleCache
+	// The steps twice over, each Set filling the spare slices of the one
+	// before the last, as the controller does; the desired states made
+	// stay as they were.
+	steps = append(steps, steps...)
+	var cache, spare *ruleCache
+	var gots []*firewall.Ruleset
+	var shown []string
 	for i, s := range steps {
-		got, next, err := desired(s.prepend, s.rules, cache)
+		got, next, err := desired(s.prepend, s.rules, cache, spare)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _, err := desired(s.prepend, s.rules, nil)
+		want, _, err := desired(s.prepend, s.rules, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if show(got) != show(want) {
 			t.Errorf("step %d: with the cache\n%s\nwithout\n%s", i, show(got), show(want))
 		}
-		cache = next
-		if k := got.Chain(rule.IPv4, "nat", "K"); i == 5 && (k.Head != 3 || k.Rules[0].Label != top.String() || k.Rules[1].Label != pre[1].String()) {
+		cache, spare = next, cache
+		gots, shown = append(gots, got), append(shown, show(got))
+		for j, g := range gots {
+			if show(g) != shown[j] {
+				t.Errorf("step %d changed the desired state of step %d", i, j)
+			}
+		}
+		if k := got.Chain(rule.IPv4, "nat", "K"); i%7 == 5 && (k.Head != 3 || k.Rules[0].Label != top.String() || k.Rules[1].Label != pre[1].String()) {
 			t.Errorf("step %d: head %d, first %q: want 3, %q then %q", i, k.Head, k.Rules[0].Label, top, pre[1])
 		}
 	}
@@ -181,11 +193,11 @@ func TestDesiredRevalidatesHooks(t *testing.T) {
 		NewIPv4Rule("filter", "OUTPUT", "-j", "A"),
 		NewIPv4Rule("filter", "INPUT", "-i", "lo", "-j", "ACCEPT"), // the same chains before and after
 	}
-	_, cache, err := desired(nil, rules, nil)
+	_, cache, err := desired(nil, rules, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := desired(nil, append(rules, NewIPv4Rule("filter", "INPUT", "-j", "A")), cache); err == nil {
+	if _, _, err := desired(nil, append(rules, NewIPv4Rule("filter", "INPUT", "-j", "A")), cache, nil); err == nil {
 		t.Fatal("an owner match reached from INPUT was accepted")
 	}
 }
@@ -208,7 +220,7 @@ func TestDedupSameSums(t *testing.T) {
 		var out []string
 		var prev *ruleCache
 		for _, changed := range []string{"10.5.0.2/24", "10.7.0.0/24", "10.6.0.0/24"} {
-			rs, next, err := desired(nil, list(changed), prev)
+			rs, next, err := desired(nil, list(changed), prev, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +269,7 @@ func TestDesiredSameHooks(t *testing.T) {
 			NewIPv4Rule("filter", "C", "-j", "ACCEPT"),
 		}, extra...)
 	}
-	_, prev, err := desired(nil, base(), nil)
+	_, prev, err := desired(nil, base(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +277,7 @@ func TestDesiredSameHooks(t *testing.T) {
 		return NewIPv4Rule("filter", chain, "-m", "owner", "--uid-owner", "5", "-j", "ACCEPT")
 	}
 	// A fresh owner match in A, reached from OUTPUT: accepted, hooks kept.
-	_, next, err := desired(nil, base(owner("A")), prev)
+	_, next, err := desired(nil, base(owner("A")), prev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,33 +285,33 @@ func TestDesiredSameHooks(t *testing.T) {
 		t.Error("hooks computed again for a Set that changes no jump")
 	}
 	// In B, reached from INPUT: refused, with the kept hooks.
-	if _, _, err := desired(nil, base(owner("B")), prev); err == nil {
+	if _, _, err := desired(nil, base(owner("B")), prev, nil); err == nil {
 		t.Error("an owner match reached from INPUT was accepted")
 	}
 	// In C, reached from INPUT, a policy match for the way out is
 	// refused, but past the rule that ends C iptables does not check
 	// it: the kept hooks give what validating the whole list gives.
 	policyOut := NewIPv4Rule("filter", "C", "-m", "policy", "--dir", "out", "--pol", "none", "-j", "ACCEPT")
-	if _, _, err := desired(nil, append(base(), policyOut), nil); err != nil {
+	if _, _, err := desired(nil, append(base(), policyOut), nil, nil); err != nil {
 		t.Fatalf("a policy match past the end of C: %v", err)
 	}
-	if _, next, err := desired(nil, append(base(), policyOut), prev); err != nil || next.valid != prev.valid {
+	if _, next, err := desired(nil, append(base(), policyOut), prev, nil); err != nil || next.valid != prev.valid {
 		t.Errorf("a policy match past the end of C, hooks kept: %v", err)
 	}
 	// Without the RETURN of A: computed again.
 	without := base()
 	without = append(without[:4], without[5:]...)
-	if _, next, err := desired(nil, without, prev); err != nil || next.valid == prev.valid {
+	if _, next, err := desired(nil, without, prev, nil); err != nil || next.valid == prev.valid {
 		t.Errorf("hooks kept when a rule that ends its chain went (err %v)", err)
 	}
 	// With a new jump: computed again, and the owner match in B refused.
-	if _, _, err := desired(nil, base(NewIPv4Rule("filter", "INPUT", "-j", "A"), owner("A")), prev); err == nil {
+	if _, _, err := desired(nil, base(NewIPv4Rule("filter", "INPUT", "-j", "A"), owner("A")), prev, nil); err == nil {
 		t.Error("an owner match reached from INPUT through a new jump was accepted")
 	}
 	// Two rules swapped: computed again.
 	swapped := base()
 	swapped[4], swapped[5] = swapped[5], swapped[4]
-	if _, next, err := desired(nil, swapped, prev); err != nil || next.valid == prev.valid {
+	if _, next, err := desired(nil, swapped, prev, nil); err != nil || next.valid == prev.valid {
 		t.Errorf("hooks kept when rules moved (err %v)", err)
 	}
 }
@@ -308,7 +320,7 @@ func TestDesiredSameHooks(t *testing.T) {
 // Set is done (they name rules in the Set's errors only).
 func TestSetDropsLabels(t *testing.T) {
 	rules := []Rule{NewIPv4Chain("filter", "K"), NewIPv4Rule("filter", "K", "-s", "10.0.0.1", "-j", "ACCEPT")}
-	rs, cache, err := desired(nil, rules, nil)
+	rs, cache, err := desired(nil, rules, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
