@@ -96,13 +96,17 @@ func claim(rules []savedRule, owned []string) []bool {
 }
 
 // diffChain plans the commands that make the owned rules of cur exactly
-// the desired keys wants, in order, touching no rule that is not owned. Owned rules that can
-// stay are the longest run already in desired order; every other owned rule
-// is deleted, and every missing rule is inserted right after the previous
-// desired rule, or (the first one) right before the first owned rule that
-// stays, or at the top of the chain when none stays. It returns the
-// commands and the chain as it will be.
-func diffChain(cur []entry, wants []string) ([]chainOp, []entry) {
+// the desired keys wants, in order, touching no rule that is not owned.
+// wants[:head] are prepended (iptables -I), wants[head:] appended
+// (iptables -A). Owned rules that can stay are the longest run already in
+// desired order; every other owned rule is deleted, and every missing rule
+// is inserted right after the previous desired rule of its part. The first
+// missing rule of a part goes right before the first owned rule of that
+// part that stays or, when none stays, where iptables would put it: a
+// prepended one at the top of the chain, an appended one at the end. It
+// returns the commands and the chain as it will be.
+func diffChain(cur []entry, wants []string, head int) ([]chainOp, []entry) {
+	head = min(max(head, 0), len(wants))
 	// Match owned rules to desired ones by key, occurrence by occurrence.
 	byKey := map[string][]int{}
 	for i, k := range wants {
@@ -142,46 +146,61 @@ func diffChain(cur []entry, wants []string) ([]chainOp, []entry) {
 		}
 	}
 	// Build the final chain directly: runs of missing rules follow the
-	// desired rule before them, the leading run goes before the first kept
-	// owned rule (or to the top).
+	// desired rule before them in their part; the leading run of each part
+	// goes before the first kept owned rule of that part or, with none
+	// kept, to the top (prepended) or the end (appended). Kept rules are
+	// in desired order, so kept prepended rules precede kept appended ones.
 	final := make([]entry, 0, len(list)+len(wants))
-	emit := func(from int) {
-		for wi := from; wi < len(wants) && !placed[wi]; wi++ {
+	run := func(from, end int) {
+		for wi := from; wi < end && !placed[wi]; wi++ {
 			final = append(final, entry{key: wants[wi], owned: true, want: wi, orig: -1})
 		}
 	}
-	head := firstOwned(list) < 0
-	if head {
-		emit(0)
+	// Whether each part's leading run is still to place before the part's
+	// first kept rule.
+	prePending, appPending := false, true
+	for _, e := range list {
+		if e.owned && e.want < head {
+			prePending = true
+			break
+		}
+	}
+	if !prePending {
+		run(0, head) // no prepended rule stays: the top, as iptables -I 1
 	}
 	for _, e := range list {
-		if e.owned && !head {
-			emit(0)
-			head = true
+		if !e.owned {
+			final = append(final, e)
+			continue
+		}
+		end := len(wants) // of e's part
+		switch {
+		case e.want < head:
+			end = head
+			if prePending {
+				run(0, head)
+				prePending = false
+			}
+		case appPending:
+			run(head, end)
+			appPending = false
 		}
 		final = append(final, e)
-		if e.owned {
-			emit(e.want + 1)
-		}
+		run(e.want+1, end)
 	}
-	// Inserting in desired order, every rule that precedes a new one in the
-	// final chain is already there when it is inserted: its rule number is
-	// its final position.
+	if appPending {
+		run(head, len(wants)) // no appended rule stays: the end, as iptables -A
+	}
+	// Inserting in final order (deletions done, rules that stay keeping
+	// their relative order), every rule that precedes a new one in the
+	// final chain is already there when it is inserted, wherever the runs
+	// went: its rule number is its final position.
 	for i, e := range final {
 		if e.orig < 0 {
 			ops = append(ops, chainOp{pos: i + 1, e: e})
 		}
 	}
 	return ops, final
-}
-
-func firstOwned(list []entry) int {
-	for i, e := range list {
-		if e.owned {
-			return i
-		}
-	}
-	return -1
 }
 
 // lis returns the members of idx (indexes into cur, ascending) whose desired

@@ -66,27 +66,42 @@ func TestDiffChain(t *testing.T) {
 	tests := []struct {
 		name      string
 		cur, want string
+		head      int // how many of want are prepended
 		result    string
 		ops       int
 	}{
-		{"empty to rules", "", "ABC", "ABC", 3},
-		{"no-op", "ABC", "ABC", "ABC", 0},
-		{"no-op between foreign rules", "xAyBzC", "ABC", "xAyBzC", 0},
-		{"new rules go to the top", "xy", "AB", "ABxy", 2},
-		{"append after the last owned", "Axy", "AB", "ABxy", 1},
-		{"prepend before the first kept", "xAy", "BA", "xBAy", 1},
-		{"delete unwanted", "xAByC", "AC", "xAyC", 1},
-		{"delete all", "AxB", "", "x", 2},
-		{"moved rule", "CAB", "ABC", "ABC", 2},
-		{"swap", "BA", "AB", "AB", 2},
-		{"duplicates", "AAB", "ABA", "ABA", 2},
-		{"foreign twin untouched", "aA", "", "a", 1},
-		{"middle insert", "AC", "ABC", "ABC", 1},
+		{"empty to rules", "", "ABC", 3, "ABC", 3},
+		{"no-op", "ABC", "ABC", 3, "ABC", 0},
+		{"no-op between foreign rules", "xAyBzC", "ABC", 3, "xAyBzC", 0},
+		{"new rules go to the top", "xy", "AB", 2, "ABxy", 2},
+		{"append after the last owned", "Axy", "AB", 2, "ABxy", 1},
+		{"prepend before the first kept", "xAy", "BA", 2, "xBAy", 1},
+		{"delete unwanted", "xAByC", "AC", 2, "xAyC", 1},
+		{"delete all", "AxB", "", 0, "x", 2},
+		{"moved rule", "CAB", "ABC", 3, "ABC", 2},
+		{"swap", "BA", "AB", 2, "AB", 2},
+		{"duplicates", "AAB", "ABA", 3, "ABA", 2},
+		{"foreign twin untouched", "aA", "", 0, "a", 1},
+		{"middle insert", "AC", "ABC", 3, "ABC", 1},
+		{"fresh: prepended at the top, appended at the end", "xy", "AB", 1, "AxyB", 2},
+		{"fresh: all appended", "xy", "AB", 0, "xyAB", 2},
+		{"fresh: all prepended", "xy", "AB", 2, "ABxy", 2},
+		{"appended rule before the kept appended one", "xAy", "BA", 0, "xBAy", 1},
+		{"appended rule after the kept appended one", "xAy", "AB", 0, "xABy", 1},
+		{"foreign rule appended after ours stays after", "AxBCy", "ABC", 1, "AxBCy", 0},
+		{"prepended rule after the kept prepended one", "xAyBz", "ACB", 2, "xACyBz", 1},
+		{"only appended rules stay: prepended at the top", "xByC", "ABC", 1, "AxByC", 1},
+		{"no appended rule stays: appended at the end", "xAy", "ABC", 1, "xAyBC", 2},
+		{"appended leading run before the first kept appended", "xAyDz", "ABCD", 1, "xAyBCDz", 2},
+		{"prepended run stops at head", "Ax", "ABC", 2, "ABxC", 2},
+		{"prepended run at the top, appended rule kept", "xCy", "ABC", 2, "ABxCy", 2},
+		{"user chain: desired order whatever head", "CA", "ABCD", 1, "ABCD", 4},
+		{"moved across head", "xBAy", "AB", 1, "xAyB", 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cur := chainOf(tc.cur)
-			ops, final := diffChain(cur, wantsOf(tc.want))
+			ops, final := diffChain(cur, wantsOf(tc.want), tc.head)
 			if got := simulate(t, chainOf(tc.cur), ops); got != tc.result {
 				t.Errorf("simulated result %q, want %q", got, tc.result)
 			}
@@ -104,13 +119,16 @@ func TestDiffChain(t *testing.T) {
 	}
 }
 
-// TestDiffChainRandom checks on random chains that the result always holds
-// exactly the desired owned rules in order, foreign rules unchanged in
-// relative order, and that the prediction matches the simulation.
+// TestDiffChainRandom checks on random chains and heads that the result
+// always holds exactly the desired owned rules in order, foreign rules
+// unchanged in relative order, that the prediction matches the simulation,
+// and that on a chain holding no owned rule yet prepended rules end up
+// before every foreign rule and appended ones after them (as iptables -I 1
+// and -A would put them).
 func TestDiffChainRandom(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	letters := "ABCDEabcde"
-	for n := 0; n < 2000; n++ {
+	for n := 0; n < 4000; n++ {
 		var cs, ws []byte
 		for i := rng.Intn(10); i > 0; i-- {
 			cs = append(cs, letters[rng.Intn(len(letters))])
@@ -118,34 +136,47 @@ func TestDiffChainRandom(t *testing.T) {
 		for i := rng.Intn(8); i > 0; i-- {
 			ws = append(ws, letters[rng.Intn(5)])
 		}
+		head := rng.Intn(len(ws) + 1)
 		cur := chainOf(string(cs))
-		ops, final := diffChain(cur, wantsOf(string(ws)))
+		ops, final := diffChain(cur, wantsOf(string(ws)), head)
 		got := simulate(t, chainOf(string(cs)), ops)
 		var pred []byte
 		for _, e := range final {
 			pred = append(pred, textOf(e)...)
 		}
 		if got != string(pred) {
-			t.Fatalf("cur %q want %q: simulated %q, predicted %q", cs, ws, got, pred)
+			t.Fatalf("cur %q want %q head %d: simulated %q, predicted %q", cs, ws, head, got, pred)
 		}
 		var owned, foreign, foreignBefore []byte
-		for _, c := range []byte(got) {
+		var ownedAt []int // where each owned rule ends up
+		firstForeign, lastForeign := len(got), -1
+		for i, c := range []byte(got) {
 			if c >= 'A' && c <= 'Z' {
 				owned = append(owned, c)
+				ownedAt = append(ownedAt, i)
 			} else {
 				foreign = append(foreign, c)
+				firstForeign, lastForeign = min(firstForeign, i), i
 			}
 		}
+		fresh := true // no owned rule in cur
 		for _, c := range cs {
 			if c >= 'a' {
 				foreignBefore = append(foreignBefore, c)
+			} else {
+				fresh = false
 			}
 		}
 		if string(owned) != string(ws) {
-			t.Fatalf("cur %q want %q: owned rules end up %q", cs, ws, owned)
+			t.Fatalf("cur %q want %q head %d: owned rules end up %q", cs, ws, head, owned)
 		}
 		if !reflect.DeepEqual(foreign, foreignBefore) {
-			t.Fatalf("cur %q want %q: foreign rules %q became %q", cs, ws, foreignBefore, foreign)
+			t.Fatalf("cur %q want %q head %d: foreign rules %q became %q", cs, ws, head, foreignBefore, foreign)
+		}
+		for j, at := range ownedAt {
+			if fresh && (j < head && at > firstForeign || j >= head && at < lastForeign) {
+				t.Fatalf("cur %q want %q head %d: fresh chain became %q (owned rule %d at %d)", cs, ws, head, got, j, at)
+			}
 		}
 	}
 }

@@ -76,16 +76,21 @@
 // # Order
 //
 // Owned rules end up exactly in desired order, in every chain. In built-in
-// chains they are placed relative to foreign rules like this: owned rules
-// that are already in desired relative order stay where they are (the
-// longest such run is kept; the rest is deleted and re-inserted); a missing
-// rule is inserted right after the desired rule before it, and the first
-// desired rule right before the first owned rule that stayed, or at the top
-// of the chain when none did. So a fresh Apply puts its rules at the top of
-// built-in chains, in order, ahead of foreign rules (Kilo appended them at
-// the end). Foreign rules inserted above or between owned ones later are
-// tolerated, not fought over: only the relative order of owned rules is
-// kept.
+// chains they are placed relative to foreign rules as iptables -I and -A
+// place them: the first Head rules of a chain (firewall.Chain.Head) are
+// prepended, the rest appended. Owned rules that are already in desired
+// relative order stay where they are (the longest such run is kept; the
+// rest is deleted and re-inserted); a missing rule is inserted right after
+// the desired rule before it in its part, and the first missing rule of a
+// part right before the first owned rule of that part that stayed or, when
+// none did, where iptables puts it: a prepended one at the top of the
+// chain, an appended one at the end. So a fresh Apply leaves a built-in
+// chain as `iptables -I CHAIN 1` for each prepended rule, from the last to
+// the first, and `iptables -A CHAIN` for each appended one would leave it:
+// prepended rules ahead of foreign ones, appended ones after them, as Kilo
+// left them. Foreign rules inserted above, between or below owned ones
+// later are tolerated, not fought over: only the relative order of owned
+// rules is kept.
 //
 // # Comparison and cost
 //

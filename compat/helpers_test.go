@@ -91,6 +91,14 @@ func chain(t *testing.T, fam rule.Family, table, name string, rules ...string) *
 	return c
 }
 
+// prepended marks all of a chain's rules as prepended (Head), as iptables
+// -I 1 in reverse order would leave them: at the top, ahead of foreign
+// rules.
+func prepended(c *firewall.Chain) *firewall.Chain {
+	c.Head = len(c.Rules)
+	return c
+}
+
 // saved returns the rules of one chain as iptables-MODE-save prints them.
 func saved(t *testing.T, ns *netnstest.NS, mode string, fam rule.Family, table, chain string) []string {
 	t.Helper()

@@ -53,7 +53,7 @@ func TestForeignRulesUntouched(t *testing.T) {
 		}
 		for i, step := range steps {
 			rs := &firewall.Ruleset{Chains: []*firewall.Chain{
-				chain(t, rule.IPv4, "filter", "INPUT", step...),
+				prepended(chain(t, rule.IPv4, "filter", "INPUT", step...)),
 				chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.4.0.0/16 -j ACCEPT`),
 				chain(t, rule.IPv4, "nat", "POSTROUTING", `-s 10.4.0.0/16 -j RETURN`),
 			}}
@@ -62,7 +62,7 @@ func TestForeignRulesUntouched(t *testing.T) {
 			input := saved(t, ns, mode, rule.IPv4, "filter", "INPUT")
 			want := chainKeys(rs.Chains[0])
 			if i == 0 {
-				// A fresh Apply puts owned rules at the top, in order.
+				// A fresh Apply puts prepended rules at the top, in order.
 				if got := keys(t, rule.IPv4, input[:len(want)]); !reflect.DeepEqual(got, want) {
 					t.Errorf("step %d: INPUT starts with %q, want %q", i, got, want)
 				}
@@ -141,7 +141,7 @@ func TestDriftRepair(t *testing.T) {
 		b := newBackend(t, ns, mode, WithObserver(&obs))
 		ipt(t, ns, mode, rule.IPv4, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT")
 		rs := &firewall.Ruleset{Chains: []*firewall.Chain{
-			chain(t, rule.IPv4, "filter", "INPUT", `-p tcp --dport 22 -j ACCEPT`, `-p tcp --dport 80 -j ACCEPT`, `-j OWN`),
+			prepended(chain(t, rule.IPv4, "filter", "INPUT", `-p tcp --dport 22 -j ACCEPT`, `-p tcp --dport 80 -j ACCEPT`, `-j OWN`)),
 			chain(t, rule.IPv4, "filter", "OWN", `-s 10.0.0.1 -j ACCEPT`, `-s 10.0.0.2 -j ACCEPT`, `-s 10.0.0.3 -j DROP`),
 		}}
 		apply(t, b, rs)

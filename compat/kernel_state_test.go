@@ -64,8 +64,8 @@ func TestRecordAcrossProcesses(t *testing.T) {
 		fwd := chain(t, rule.IPv4, "filter", "FORWARD", `-s 10.4.0.0/16 -j ACCEPT`)
 		fwd.Policy = "ACCEPT" // the foreign policy is DROP
 		first := &firewall.Ruleset{Chains: []*firewall.Chain{
-			chain(t, rule.IPv4, "filter", "INPUT", `-p tcp --dport 22 -j ACCEPT`, `-p tcp --dport 80 -j ACCEPT`,
-				`-p udp --dport 53 -j ACCEPT`, `-j OWN`),
+			prepended(chain(t, rule.IPv4, "filter", "INPUT", `-p tcp --dport 22 -j ACCEPT`, `-p tcp --dport 80 -j ACCEPT`,
+				`-p udp --dport 53 -j ACCEPT`, `-j OWN`)),
 			chain(t, rule.IPv4, "filter", "OWN", `-s 10.0.0.1 -j ACCEPT`),
 			fwd,
 			chain(t, rule.IPv4, "nat", "POSTROUTING", `-s 10.4.0.0/16 -j RETURN`),
@@ -93,7 +93,7 @@ func TestRecordAcrossProcesses(t *testing.T) {
 
 		// A new process applies a smaller ruleset: the stale owned rules go.
 		second := &firewall.Ruleset{Chains: []*firewall.Chain{
-			chain(t, rule.IPv4, "filter", "INPUT", `-p tcp --dport 22 -j ACCEPT`),
+			prepended(chain(t, rule.IPv4, "filter", "INPUT", `-p tcp --dport 22 -j ACCEPT`)),
 		}}
 		b := newBackend(t, ns, mode)
 		p := apply(t, b, second)

@@ -127,7 +127,9 @@ func planRules(id tableID, sc *savedChain, c *firewall.Chain, mem *memory, keys 
 	for i, r := range c.Rules {
 		wants[i] = keys.of(r.Spec)
 	}
-	ops, _ := diffChain(cur, wants)
+	// Head matters in built-in chains only, where foreign rules are: the
+	// rules of a user chain are all owned and end up in desired order.
+	ops, _ := diffChain(cur, wants, c.Head)
 	n := len(cur) // rules in the chain while the commands run
 	for _, op := range ops {
 		if op.del {

@@ -132,8 +132,9 @@ func (c *Controller) SetContext(ctx context.Context, rules []Rule) error {
 
 // SetPlaced is Set for Kilo's RuleSet (see DesiredPlaced): the prepend rules
 // of a chain come before its append rules. Where the chain is shared with
-// other programs (WithClients), prepend rules are inserted at its top, as
-// Kilo's Prepend does, and append rules added at its end.
+// other programs (WithClients, or the iptables engine in a built-in chain),
+// prepend rules are inserted at its top, as Kilo's Prepend does, and append
+// rules added at its end.
 func (c *Controller) SetPlaced(prepend, append []Rule) error {
 	return c.SetPlacedContext(context.Background(), prepend, append)
 }

@@ -18,24 +18,26 @@ import (
 // reaches the outside.
 
 // placedKiloRules are Kilo's rules for the client network (the pods), in both
-// families.
-func placedKiloRules() []controller.Rule {
-	var rules []controller.Rule
+// families: the FORWARD accepts prepended (Kilo's AddToPrepend), the rest
+// appended.
+func placedKiloRules() (pre, app []controller.Rule) {
 	for _, a := range []netnstest.Addrs{netnstest.TopoV4, netnstest.TopoV6} {
 		p := controller.ProtocolIPv4
 		if a.Client.Is6() {
 			p = controller.ProtocolIPv6
 		}
 		pods := a.ClientNet.String()
-		rules = append(rules,
+		pre = append(pre,
 			controller.NewRule(p, "filter", "FORWARD", "-m", "comment", "--comment", "Kilo: forward packets from the pod subnet", "-s", pods, "-j", "ACCEPT"),
 			controller.NewRule(p, "filter", "FORWARD", "-m", "comment", "--comment", "Kilo: forward packets to the pod subnet", "-d", pods, "-j", "ACCEPT"),
+		)
+		app = append(app,
 			natChain(p, "KILO-NAT"),
 			controller.NewRule(p, "nat", "POSTROUTING", "-s", pods, "-m", "comment", "--comment", "Kilo: jump to KILO-NAT chain", "-j", "KILO-NAT"),
 			controller.NewRule(p, "nat", "KILO-NAT", "-m", "comment", "--comment", "Kilo: NAT remaining packets", "-j", "MASQUERADE"),
 		)
 	}
-	return rules
+	return pre, app
 }
 
 var (
@@ -98,21 +100,26 @@ func TestPlacementForwardPolicyDrop(t *testing.T) {
 			if ctl.Backend() != tc.engine {
 				t.Fatalf("engine %s, want %s", ctl.Backend(), tc.engine)
 			}
-			if err := ctl.Set(placedKiloRules()); err != nil {
+			if err := ctl.SetPlaced(placedKiloRules()); err != nil {
 				t.Fatal(err)
 			}
 			n.expectAll(t, fromRouter)
 			// Read again with live counters (the ruleset changed
 			// elsewhere): nothing to do.
 			n.Router.NFT("add table ip unrelated\ndelete table ip unrelated")
-			if p, err := ctl.Plan(placedKiloRules()); err != nil || !p.Empty() {
+			rs, err := controller.DesiredPlaced(placedKiloRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, err := ctl.PlanRuleset(rs); err != nil || !p.Empty() {
 				t.Errorf("plan after traffic: %v %v", p, err)
 			}
 			in := iptSave(t, n.Router, tc.mode)
 			for _, want := range []string{
 				":FORWARD DROP",
-				"-A FORWARD -s " + n.V4.ClientNet.String() + ` -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT` + "\n" +
-					"-A FORWARD -d " + n.V4.ClientNet.String() + ` -m comment --comment "Kilo: forward packets to the pod subnet" -j ACCEPT` + "\n" +
+				// The last prepended rule first, as iptables -I 1 leaves them.
+				"-A FORWARD -d " + n.V4.ClientNet.String() + ` -m comment --comment "Kilo: forward packets to the pod subnet" -j ACCEPT` + "\n" +
+					"-A FORWARD -s " + n.V4.ClientNet.String() + ` -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT` + "\n" +
 					"-A FORWARD -j DROP\n",
 			} {
 				if !strings.Contains(in, want) {

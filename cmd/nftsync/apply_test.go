@@ -184,7 +184,8 @@ func TestIPTablesBackend(t *testing.T) {
 
 	smaller := writeFile(t, "smaller.v4", "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -s 10.2.2.0/24 -j ACCEPT\nCOMMIT\n")
 	ipt("apply", "-4", smaller)
-	wantFilter := strings.Replace(before["filter"], foreign, "-A FORWARD -s 10.2.2.0/24 -j ACCEPT\n"+foreign+"\n"+owned, 1)
+	// The file's rules are appended (-A): after the foreign ones.
+	wantFilter := strings.Replace(before["filter"], foreign, foreign+"\n"+owned+"\n-A FORWARD -s 10.2.2.0/24 -j ACCEPT", 1)
 	if got := save(ns, "filter"); got != wantFilter {
 		t.Errorf("filter after the smaller apply:\n%s\nwant:\n%s", got, wantFilter)
 	}
