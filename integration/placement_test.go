@@ -173,3 +173,77 @@ func TestPlacementRefusedOnLegacy(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestPlacementAppendAfterForeign: rules Set appends (iptables -A) go after
+// other programs' rules in a shared built-in chain, prepended ones
+// (SetPlaced) before them, as iptables -A and -I leave them. A foreign
+// `-p udp -j DROP` in FORWARD (policy DROP) stops UDP before the appended
+// accepts and not before the prepended ones; the same rules written with
+// iptables itself (the oracle) let the same packets through. With
+// iptables-nft the nftables engine places them, with iptables-legacy auto
+// picks the iptables engine.
+func TestPlacementAppendAfterForeign(t *testing.T) {
+	accepts := func(p controller.Protocol, a netnstest.Addrs) [][]string {
+		return [][]string{{"-s", a.ClientNet.String(), "-j", "ACCEPT"}, {"-d", a.ClientNet.String(), "-j", "ACCEPT"}}
+	}
+	for _, mode := range []string{"nft", "legacy"} {
+		for _, prepended := range []bool{false, true} {
+			name := mode + "/appended"
+			want := map[string]outcome{"tcp": fromClient, "udp": blocked}
+			if prepended {
+				name = mode + "/prepended"
+				want["udp"] = fromClient
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				for _, b := range []string{"iptables-" + mode, "ip6tables-" + mode} {
+					netnstest.RequireBinary(t, b)
+				}
+				for _, oracle := range []bool{true, false} {
+					n := newNetwork(t)
+					var rules []controller.Rule
+					for _, v6 := range []string{"iptables-", "ip6tables-"} {
+						n.Router.Exec(v6+mode, "-P", "FORWARD", "DROP")
+						n.Router.Exec(v6+mode, "-A", "FORWARD", "-p", "udp", "-j", "DROP")
+						p, a := controller.ProtocolIPv4, netnstest.TopoV4
+						if v6 == "ip6tables-" {
+							p, a = controller.ProtocolIPv6, netnstest.TopoV6
+						}
+						for _, spec := range accepts(p, a) {
+							if oracle {
+								op := "-A"
+								if prepended {
+									op = "-I"
+								}
+								n.Router.Exec(v6+mode, append([]string{op, "FORWARD"}, spec...)...)
+							}
+							rules = append(rules, controller.NewRule(p, "filter", "FORWARD", spec...))
+						}
+					}
+					if !oracle {
+						ctl, err := controller.New(controller.WithNetNS(n.Router.Path), controller.WithBackend(controller.BackendAuto),
+							controller.WithOwner(owner), controller.WithStateDir(t.TempDir()), controller.WithPlacement("filter"))
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer ctl.Close()
+						if prepended {
+							err = ctl.SetPlaced(rules, nil)
+						} else {
+							err = ctl.Set(rules)
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+					}
+					for _, v6 := range []bool{false, true} {
+						a := n.Family(v6)
+						for _, proto := range []string{"tcp", "udp"} {
+							n.expect(t, proto, a.Server, want[proto].want(a))
+						}
+					}
+				}
+			})
+		}
+	}
+}

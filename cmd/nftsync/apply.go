@@ -21,20 +21,19 @@ meaning, not by text.
 The files are the whole desired state: a family without a file ends up with
 no rules. A bad file is reported as FILE:LINE and nothing is changed.
 
-With --backend iptables the rules go into iptables' own chains; in a
-built-in chain shared with other programs they are appended after those
-programs' rules, as -A appends them. What the owner has there is recorded in
---state-dir (default /run/nftsync), so a later run removes the owner's rules
-that left the files and no one else's, even where someone else has an equal
-rule.
+With --backend iptables the rules go into iptables' own chains. What the
+owner has there is recorded in --state-dir (default /run/nftsync), so a
+later run removes the owner's rules that left the files and no one else's,
+even where someone else has an equal rule.
 
 With --placement filter (nftables backend) the filter chains go into
 iptables-nft's own tables instead, where an ACCEPT is final under a
 FORWARD policy DROP; they are written as iptables-nft writes them, so
-iptables-nft-save keeps reading them. In a built-in chain other programs
-also use, a file's -I rules go ahead of their rules and its -A rules
-after them, as iptables-restore --noflush leaves them (the iptables
-backend does the same).
+iptables-nft-save keeps reading them.
+
+In a built-in chain other programs also use (with --backend iptables or
+--placement), a file's -I rules go ahead of their rules and its -A rules
+after them, as iptables-restore --noflush leaves them.
 
 Some extensions run only in a table of their name (-j TTL, HL, TOS, ECN,
 TCPOPTSTRIP, CHECKSUM, TPROXY in mangle, -j NETMAP in nat, -j CT with
