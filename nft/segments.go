@@ -298,7 +298,17 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		g.lo, g.hi = at, at+count[i]
 		at = g.hi
 	}
+	laid := make([]group, len(groups))
+	for i, g := range groups {
+		laid[i] = *g
+	}
 	groups = rebalance(groups, k, neff)
+	// Each kept rule is in the group of the segment holding it until a
+	// rebalance merges or splits groups: only then can one move.
+	rebalanced := len(groups) != len(laid)
+	for i := 0; i < len(groups) && !rebalanced; i++ {
+		rebalanced = *groups[i] != laid[i]
+	}
 	// New segments take ids no chain of the table has.
 	nextID := 1
 	for _, c := range wt.chains {
@@ -322,6 +332,9 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	// Rules matched in one segment and laid out in another are moved.
 	si = 0
 	for _, g := range groups {
+		if !rebalanced {
+			break
+		}
 		for j := g.lo; j < g.hi; j++ {
 			if i := mt.of(j); i >= 0 && segs[segOf(i)].hc != g.hc {
 				sm.moved[movedKey{wt.id, wc.name, wc.rules[j].ent.text()}]++
