@@ -44,17 +44,8 @@ COMMIT
 	// The oracle: iptables-nft-restore --noflush of the filter part next
 	// to the same foreign rule.
 	oracle.Exec("iptables-nft-restore", "--noflush", writeFile(t, "filter.v4", filter))
-	forward := func(save string) string {
-		var out []string
-		for _, l := range strings.Split(save, "\n") {
-			if strings.HasPrefix(l, "-A FORWARD ") {
-				out = append(out, l)
-			}
-		}
-		return strings.Join(out, "\n")
-	}
-	got, want := save(), forward(oracle.Exec("iptables-nft-save"))
-	if forward(got) != want || !strings.Contains(want, "-j DROP\n-A FORWARD -s 10.9.0.0/16") || !strings.Contains(got, ":FORWARD DROP") {
+	got, want := save(), forwardRules(oracle.Exec("iptables-nft-save"))
+	if forwardRules(got) != want || !strings.Contains(want, "-j DROP\n-A FORWARD -s 10.9.0.0/16") || !strings.Contains(got, ":FORWARD DROP") {
 		t.Errorf("iptables-nft-save:\n%s\nwant FORWARD as iptables-nft-restore --noflush leaves it:\n%s", got, want)
 	}
 	if tables := ns.Exec("nft", "list", "tables"); !strings.Contains(tables, "ip test-nat") || strings.Contains(tables, "test-filter") {
@@ -71,6 +62,17 @@ COMMIT
 	if got := save(); got != before {
 		t.Errorf("after cleanup iptables-nft-save is\n%s\nwas\n%s", got, before)
 	}
+}
+
+// forwardRules returns the "-A FORWARD" lines of iptables-save output.
+func forwardRules(save string) string {
+	var out []string
+	for _, l := range strings.Split(save, "\n") {
+		if strings.HasPrefix(l, "-A FORWARD ") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestAutoPlacementFlag: a -j TTL rule goes into iptables-nft's mangle
@@ -125,15 +127,7 @@ COMMIT
 				return []string{"--backend", e.name, "--state-dir", t.TempDir()}
 			}
 			first, second := netnstest.New(t), netnstest.New(t)
-			forward := func(ns *netnstest.NS) string {
-				var out []string
-				for _, l := range strings.Split(ns.Exec(e.tool+"-save", "-t", "filter"), "\n") {
-					if strings.HasPrefix(l, "-A FORWARD ") {
-						out = append(out, l)
-					}
-				}
-				return strings.Join(out, "\n")
-			}
+			forward := func(ns *netnstest.NS) string { return forwardRules(ns.Exec(e.tool+"-save", "-t", "filter")) }
 			for _, ns := range []*netnstest.NS{first, second} {
 				ns.Exec(e.tool, "-A", "FORWARD", "-s", "1.1.1.1", "-j", "DROP")
 			}
