@@ -15,6 +15,9 @@ import (
 // other built-in chains the backend may own rules in (after an Apply that
 // failed half-way) follow, only when something owned is there.
 // Rules of owned chains that nftsync cannot parse are left out and logged.
+// A built-in chain's Head is how many owned rules come before the first
+// foreign one (0 with none): where iptables -I put them, so that a listing
+// applied on another host prepends them again.
 func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -55,9 +58,13 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 			// one that failed half-way) and nothing owned in it: not shown.
 			continue
 		}
+		foreign := false
 		for i, r := range sc.rules {
 			switch {
 			case !owned[i]:
+				if !foreign {
+					foreign, c.Head = true, len(c.Rules)
+				}
 			case r.spec == nil:
 				b.cfg.log.Warn("rule in an owned chain does not parse; left out of Read",
 					"family", id.fam.String(), "table", id.table, "chain", id.chain, "rule", r.text)

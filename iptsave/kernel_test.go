@@ -54,7 +54,8 @@ func TestWriteMatchesIptablesSave(t *testing.T) {
 }
 
 // parsedAsSaved parses a file and writes it back as iptables-save would
-// print it.
+// print it: iptables-save knows nothing of prepended rules (Head), every
+// rule is "-A".
 func parsedAsSaved(t *testing.T, data []byte, name string, fam rule.Family) string {
 	t.Helper()
 	rs, err := Parse(bytes.NewReader(data), name, fam)
@@ -62,6 +63,9 @@ func parsedAsSaved(t *testing.T, data []byte, name string, fam rule.Family) stri
 		t.Fatal(err)
 	}
 	withAllBuiltins(rs)
+	for _, c := range rs.Chains {
+		c.Head = 0
+	}
 	var buf bytes.Buffer
 	if err := Write(&buf, rs, fam); err != nil {
 		t.Fatal(err)
@@ -105,4 +109,74 @@ func bySection(s string) string {
 	}
 	slices.Sort(secs)
 	return strings.Join(secs, "\n*")
+}
+
+// TestWriteHeadRestores: what Write prints for a chain with prepended
+// rules is a file iptables-restore accepts, with both flavours. Restored
+// whole, it gives the chain in Write's order; restored with --noflush next
+// to another program's rules, the "-I CHAIN N" rules go ahead of them and
+// the "-A" ones after them, as the same rules inserted and appended one by
+// one with iptables do.
+func TestWriteHeadRestores(t *testing.T) {
+	const file = `*filter
+:FORWARD ACCEPT [0:0]
+:KILO - [0:0]
+-A FORWARD -i kilo0 -j DROP
+-I FORWARD -d 10.4.0.0/16 -j ACCEPT
+-I FORWARD 1 -s 10.4.0.0/16 -m comment --comment "Kilo: pods" -j KILO
+-A KILO -j ACCEPT
+COMMIT
+`
+	rs, err := Parse(strings.NewReader(file), "head.rules", rule.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, rs, rule.IPv4); err != nil {
+		t.Fatal(err)
+	}
+	written := buf.String()
+	if !strings.Contains(written, "\n-I FORWARD 1 -s 10.4.0.0/16 ") || !strings.Contains(written, "\n-I FORWARD 2 -d 10.4.0.0/16 ") {
+		t.Fatalf("Write printed no -I FORWARD 1 and 2:\n%s", written)
+	}
+	path := filepath.Join(t.TempDir(), "written.rules")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forward := func(save string) []string {
+		var out []string
+		for _, l := range strings.Split(save, "\n") {
+			if strings.HasPrefix(l, "-A FORWARD ") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	for _, flavour := range []string{"nft", "legacy"} {
+		t.Run(flavour, func(t *testing.T) {
+			ipt := "iptables-" + flavour
+			netnstest.RequireBinary(t, ipt+"-restore")
+			whole := netnstest.New(t)
+			whole.Exec(ipt+"-restore", "--test", path)
+			whole.Exec(ipt+"-restore", path)
+			if got, want := noComments(whole.Exec(ipt+"-save", "-t", "filter")), noComments(parsedAsSaved(t, buf.Bytes(), "written", rule.IPv4)); got != want {
+				t.Errorf("restored whole, %s-save:\n%s\nwant:\n%s", ipt, got, want)
+			}
+			shared, oracle := netnstest.New(t), netnstest.New(t)
+			for _, n := range []*netnstest.NS{shared, oracle} {
+				n.Exec(ipt, "-A", "FORWARD", "-s", "1.1.1.1/32", "-j", "DROP")
+			}
+			shared.Exec(ipt+"-restore", "--noflush", path)
+			oracle.Exec(ipt, "-N", "KILO")
+			oracle.Exec(ipt, "-A", "KILO", "-j", "ACCEPT")
+			oracle.Exec(ipt, "-A", "FORWARD", "-i", "kilo0", "-j", "DROP")
+			oracle.Exec(ipt, "-I", "FORWARD", "1", "-d", "10.4.0.0/16", "-j", "ACCEPT")
+			oracle.Exec(ipt, "-I", "FORWARD", "1", "-s", "10.4.0.0/16", "-m", "comment", "--comment", "Kilo: pods", "-j", "KILO")
+			got, want := forward(shared.Exec(ipt+"-save", "-t", "filter")), forward(oracle.Exec(ipt+"-save", "-t", "filter"))
+			if !slices.Equal(got, want) || len(want) != 4 || !strings.Contains(want[2], "1.1.1.1") {
+				t.Errorf("restored with --noflush next to a foreign rule, FORWARD is\n%s\nwant, as iptables -I/-A leave it,\n%s",
+					strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
 }

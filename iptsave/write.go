@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nftsync/nftsync/firewall"
@@ -24,9 +25,11 @@ var stringOptions = map[string]bool{
 // Write prints the chains of family fam in iptables-save format, as
 // iptables-nft-save does: tables in its order, in each the built-in chains
 // in their fixed order, then the user chains sorted by name, each as
-// ":CHAIN POLICY [0:0]", then every chain's rules as "-A CHAIN ARGS". The
-// output is deterministic (no dates) and Parse reads it back to chains with
-// equal rules.
+// ":CHAIN POLICY [0:0]", then every chain's rules as "-A CHAIN ARGS",
+// except a chain's prepended rules (firewall.Chain.Head), which are
+// "-I CHAIN 1 ARGS", "-I CHAIN 2 ARGS", ...: restored on another host they
+// go ahead of other programs' rules again. The output is deterministic (no
+// dates) and Parse reads it back to chains with equal rules and Head.
 func Write(w io.Writer, rs *firewall.Ruleset, fam rule.Family) error {
 	bw := bufio.NewWriter(w)
 	for _, table := range saveOrder {
@@ -47,7 +50,7 @@ func Write(w io.Writer, rs *firewall.Ruleset, fam rule.Family) error {
 		}
 		for _, c := range chains {
 			for i, r := range c.Rules {
-				line, err := ruleLine(c.Name, r.Spec)
+				line, err := ruleLine(c.Name, i, c.Head, r.Spec)
 				if err != nil {
 					return fmt.Errorf("writing rule %q: %w", c.Label(i), err)
 				}
@@ -79,16 +82,23 @@ func tableChains(rs *firewall.Ruleset, fam rule.Family, table string) []*firewal
 	return append(builtin, user...)
 }
 
-// ruleLine returns "-A CHAIN ARGS" with the arguments quoted as
-// iptables-save quotes them.
-func ruleLine(chain string, r *rule.Rule) (string, error) {
+// ruleLine returns rule i of a chain whose first head rules are prepended:
+// "-I CHAIN i+1 ARGS" for those (the explicit position keeps their order),
+// else "-A CHAIN ARGS", with the arguments quoted as iptables-save quotes
+// them.
+func ruleLine(chain string, i, head int, r *rule.Rule) (string, error) {
 	args := r.Args()
-	parts := append(make([]string, 0, len(args)+2), "-A", chain)
-	for i, a := range args {
+	parts := make([]string, 0, len(args)+3)
+	if i < head {
+		parts = append(parts, "-I", chain, strconv.Itoa(i+1))
+	} else {
+		parts = append(parts, "-A", chain)
+	}
+	for j, a := range args {
 		if strings.ContainsAny(a, "\n\r") {
 			return "", fmt.Errorf("argument %q contains a line break", a)
 		}
-		parts = append(parts, quote(a, i > 0 && stringOptions[args[i-1]]))
+		parts = append(parts, quote(a, j > 0 && stringOptions[args[j-1]]))
 	}
 	return strings.Join(parts, " "), nil
 }

@@ -120,7 +120,10 @@ func chainMarks(ph *placedHave, t *haveTable, msgs []netlink.Message, owner stri
 
 // placedChains returns the owner's chains in the placed tables as iptables
 // chains: chains it created or that hold its rules, with its rules only.
-// Built-in chains have no policy: the policy is iptables'.
+// Built-in chains have no policy: the policy is iptables'. A built-in
+// chain's Head is how many of the owner's rules come before the first
+// foreign one (0 with none): what iptables -I put there, so that a listing
+// applied on another host prepends them again.
 func (ph *placedHave) placedChains(owner string) ([]*firewall.Chain, error) {
 	ids := make([]tableID, 0, len(ph.tables))
 	for id := range ph.tables {
@@ -134,8 +137,12 @@ func (ph *placedHave) placedChains(owner string) ([]*firewall.Chain, error) {
 		ht := ph.tables[id]
 		for _, hc := range ht.chains {
 			c := &firewall.Chain{Family: id.Fam, Table: id.Table, Name: hc.name}
+			foreign := false
 			for _, hr := range hc.rules {
 				if !markedBy(hr.udata, owner) {
+					if !foreign && firewall.IsBuiltin(id.Table, hc.name) {
+						foreign, c.Head = true, len(c.Rules)
+					}
 					continue
 				}
 				r, err := placedRule(id.Fam, hr)

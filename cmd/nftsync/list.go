@@ -21,7 +21,11 @@ func newListCmd() *cobra.Command {
 and prints them in iptables-save format, IPv4 by default, IPv6 with -6.
 Feeding the output back to apply changes nothing. With --backend iptables it
 lists the owner's chains and rules in iptables' own tables, as recorded in
---state-dir by earlier runs (foreign rules in built-in chains are left out).`,
+--state-dir by earlier runs (foreign rules in built-in chains are left out).
+In a built-in chain shared with other programs' rules (--backend iptables,
+--placement), the owner's rules ahead of theirs print as -I CHAIN N, the
+others as -A, so that applying the output on another host puts them in the
+same places.`,
 		Example: `  nftsync list --owner kilo
   nftsync list -6 --owner kilo --output json
 

@@ -44,17 +44,8 @@ COMMIT
 	// The oracle: iptables-nft-restore --noflush of the filter part next
 	// to the same foreign rule.
 	oracle.Exec("iptables-nft-restore", "--noflush", writeFile(t, "filter.v4", filter))
-	forward := func(save string) string {
-		var out []string
-		for _, l := range strings.Split(save, "\n") {
-			if strings.HasPrefix(l, "-A FORWARD ") {
-				out = append(out, l)
-			}
-		}
-		return strings.Join(out, "\n")
-	}
-	got, want := save(), forward(oracle.Exec("iptables-nft-save"))
-	if forward(got) != want || !strings.Contains(want, "-j DROP\n-A FORWARD -s 10.9.0.0/16") || !strings.Contains(got, ":FORWARD DROP") {
+	got, want := save(), forwardRules(oracle.Exec("iptables-nft-save"))
+	if forwardRules(got) != want || !strings.Contains(want, "-j DROP\n-A FORWARD -s 10.9.0.0/16") || !strings.Contains(got, ":FORWARD DROP") {
 		t.Errorf("iptables-nft-save:\n%s\nwant FORWARD as iptables-nft-restore --noflush leaves it:\n%s", got, want)
 	}
 	if tables := ns.Exec("nft", "list", "tables"); !strings.Contains(tables, "ip test-nat") || strings.Contains(tables, "test-filter") {
@@ -71,6 +62,17 @@ COMMIT
 	if got := save(); got != before {
 		t.Errorf("after cleanup iptables-nft-save is\n%s\nwas\n%s", got, before)
 	}
+}
+
+// forwardRules returns the "-A FORWARD" lines of iptables-save output.
+func forwardRules(save string) string {
+	var out []string
+	for _, l := range strings.Split(save, "\n") {
+		if strings.HasPrefix(l, "-A FORWARD ") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestAutoPlacementFlag: a -j TTL rule goes into iptables-nft's mangle
@@ -97,5 +99,57 @@ func TestAutoPlacementFlag(t *testing.T) {
 	mustRun(t, 0, ns, "", "cleanup", "--backend", "nftables")
 	if got := strings.TrimSpace(ns.Exec("nft", "list", "ruleset")); got != "" {
 		t.Errorf("after cleanup:\n%s", got)
+	}
+}
+
+// TestListHead: after a file's -I rules went ahead of a foreign FORWARD
+// rule, list prints them as "-I FORWARD N" (with --placement filter and
+// with the iptables engine, both flavours); diff of the listing reports
+// nothing, and applying the listing on a second fresh host with the same
+// foreign rule gives the same FORWARD as on the first.
+func TestListHead(t *testing.T) {
+	file := `*filter
+:FORWARD ACCEPT [0:0]
+-I FORWARD 1 -s 10.4.0.0/16 -m comment --comment "Kilo: forward packets from the pod subnet" -j ACCEPT
+-I FORWARD 2 -d 10.4.0.0/16 -j ACCEPT
+-A FORWARD -s 10.9.0.0/16 -j ACCEPT
+COMMIT
+`
+	for _, e := range []struct{ name, tool string }{
+		{"placement", "iptables-nft"}, {"iptables-nft", "iptables-nft"}, {"iptables-legacy", "iptables-legacy"},
+	} {
+		t.Run(e.name, func(t *testing.T) {
+			netnstest.RequireBinary(t, e.tool+"-save")
+			engine := func() []string {
+				if e.name == "placement" {
+					return []string{"--placement", "filter", "--backend", "nftables"}
+				}
+				return []string{"--backend", e.name, "--state-dir", t.TempDir()}
+			}
+			first, second := netnstest.New(t), netnstest.New(t)
+			forward := func(ns *netnstest.NS) string { return forwardRules(ns.Exec(e.tool+"-save", "-t", "filter")) }
+			for _, ns := range []*netnstest.NS{first, second} {
+				ns.Exec(e.tool, "-A", "FORWARD", "-s", "1.1.1.1", "-j", "DROP")
+			}
+			on := engine()
+			mustRun(t, 0, first, "", append([]string{"apply", "-4", writeFile(t, "rules.v4", file)}, on...)...)
+			listing := mustRun(t, 0, first, "", append([]string{"list"}, on...)...).stdout
+			for _, want := range []string{
+				"\n-I FORWARD 1 -s 10.4.0.0/16 -m comment --comment \"Kilo: forward packets from the pod subnet\" -j ACCEPT\n",
+				"\n-I FORWARD 2 -d 10.4.0.0/16 -j ACCEPT\n",
+				"\n-A FORWARD -s 10.9.0.0/16 -j ACCEPT\n",
+			} {
+				if !strings.Contains(listing, want) {
+					t.Errorf("list lacks %q:\n%s", strings.TrimSpace(want), listing)
+				}
+			}
+			listed := writeFile(t, "listed.v4", listing)
+			mustRun(t, 0, first, "", append([]string{"diff", "-4", listed}, on...)...)
+			mustRun(t, 0, second, "", append([]string{"apply", "-4", listed}, engine()...)...)
+			f1, f2 := forward(first), forward(second)
+			if f1 != f2 || !strings.Contains(f1, "-j ACCEPT\n-A FORWARD -s 1.1.1.1/32 -j DROP\n-A FORWARD -s 10.9.0.0/16") {
+				t.Errorf("FORWARD on the first host:\n%s\non the second, from the listing:\n%s", f1, f2)
+			}
+		})
 	}
 }

@@ -169,11 +169,15 @@ func (b *Backend) takeFailure() error {
 }
 
 // clone copies chains deeply enough that neither side's edits reach the
-// other (parsed rules are never modified, so they are shared).
+// other (parsed rules are never modified, so they are shared). Head is
+// dropped: the fake holds no other program's rules, and a real engine
+// reads a chain without them as all appended (what Read, Dump and
+// `nftsync list` show).
 func clone(chains []*firewall.Chain) []*firewall.Chain {
 	out := make([]*firewall.Chain, len(chains))
 	for i, c := range chains {
 		cc := *c
+		cc.Head = 0
 		cc.Rules = append([]firewall.Rule(nil), c.Rules...)
 		out[i] = &cc
 	}
