@@ -276,6 +276,15 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 			return nil, err
 		}
 		left, err := b.addPlaced(pw, pl)
+		if errors.Is(err, errInterrupted) && try < b.maxRetries {
+			// Someone changed the ruleset while iptables' tables were
+			// read: plan again on what is there now.
+			b.log.Debug("ruleset changed while reading iptables' tables, planning again", "try", try+1)
+			if gen, err = b.getGen(); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -356,6 +365,9 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 			return err
 		}
 		left, err := b.addPlaced(nil, pl)
+		if errors.Is(err, errInterrupted) && try < b.maxRetries {
+			continue // read again, as for a refused batch below
+		}
 		if err != nil {
 			return err
 		}
