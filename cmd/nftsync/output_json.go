@@ -34,6 +34,10 @@ type jsonChain struct {
 	// Policy is a built-in chain's policy, "" for a user chain.
 	Policy string     `json:"policy,omitempty"`
 	Rules  [][]string `json:"rules"`
+	// Prepended is how many of Rules, from the first, are ahead of other
+	// programs' rules in a built-in chain shared with them (list prints
+	// them as -I CHAIN N; firewall.Chain.Head).
+	Prepended int `json:"prepended,omitempty"`
 }
 
 // jsonChange is one change of a plan.
@@ -74,7 +78,7 @@ func writeRulesetJSON(w io.Writer, t target, rs *firewall.Ruleset, fam rule.Fami
 		if c.Family != fam {
 			continue
 		}
-		jc := jsonChain{Family: fam.String(), Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: [][]string{}}
+		jc := jsonChain{Family: fam.String(), Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: [][]string{}, Prepended: c.Head}
 		for _, r := range c.Rules {
 			jc.Rules = append(jc.Rules, r.Spec.Args())
 		}

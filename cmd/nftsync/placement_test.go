@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,6 +143,13 @@ COMMIT
 				if !strings.Contains(listing, want) {
 					t.Errorf("list lacks %q:\n%s", strings.TrimSpace(want), listing)
 				}
+			}
+			var doc jsonDoc
+			if err := json.Unmarshal([]byte(mustRun(t, 0, first, "", append([]string{"list", "--output", "json"}, on...)...).stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Chains == nil || len(*doc.Chains) != 1 || (*doc.Chains)[0].Prepended != 2 || len((*doc.Chains)[0].Rules) != 3 {
+				t.Errorf("list --output json: %+v, want FORWARD with 3 rules, 2 prepended", doc.Chains)
 			}
 			listed := writeFile(t, "listed.v4", listing)
 			mustRun(t, 0, first, "", append([]string{"diff", "-4", listed}, on...)...)
