@@ -290,7 +290,8 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		}
 		if pl.batch.empty() {
 			b.remember(pl.next, gen)
-			b.lastRS, b.lastD, b.lastPW = rs, d, pw
+			b.setLastD(d)
+			b.lastRS, b.lastPW = rs, pw
 			b.setPrevPlaced(left)
 			return &firewall.Plan{}, nil
 		}
@@ -331,10 +332,21 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		if !fromModel && sameDesired(d, b.lastD) && samePlaced(pw, b.lastPW) {
 			b.observe("drift", len(pl.changes))
 		}
-		b.lastRS, b.lastD, b.lastPW = rs, d, pw
+		b.setLastD(d)
+		b.lastRS, b.lastPW = rs, pw
 		b.log.Debug("applied nftables changes", "changes", len(pl.changes), "messages", len(pl.batch.msgs), "bytes", pl.batch.size)
 		return &firewall.Plan{Changes: pl.changes}, nil
 	}
+}
+
+// setLastD makes d the desired state of the last successful Apply; the
+// one it replaces becomes the rule cache's spare when nothing else uses
+// it.
+func (b *Backend) setLastD(d *desired) {
+	if old := b.lastD; old != nil && old != d && old != b.cache.last {
+		b.cache.spare = old
+	}
+	b.lastD = d
 }
 
 // CleanUp deletes all owned tables in one batch.

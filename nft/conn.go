@@ -23,8 +23,12 @@ func dial(nsfd int) (*netlink.Conn, error) {
 	// reply up to its 32 KB maximum; with mdlayher's default (a buffer
 	// sized by peeking) replies stay small, and since a rule dump restarts
 	// from the head of the chain for every reply, a 50k-rule dump took
-	// 7x longer.
-	cfg := &netlink.Config{MessageBufferSize: 256 << 10}
+	// 7x longer. No bigger than needed: the buffer comes from a
+	// sync.Pool, which a collection empties, and was allocated (and
+	// zeroed) again for every other one-rule change at 10k rules when it
+	// was 256 KB. An error reply holds the refused message, a rule or a
+	// small anonymous set: far less.
+	cfg := &netlink.Config{MessageBufferSize: 64 << 10}
 	if nsfd >= 0 {
 		cfg.NetNS = nsfd
 	}

@@ -56,6 +56,11 @@ type desired struct {
 	// find them in the cache: the plan's changes name the rules with them
 	// rather than printing every new rule again. Dropped with built.
 	texts map[*entry]string
+	// arena and ptrs hold the wantRules of every chain, and the chains'
+	// rule slices, in one allocation each: a later compile fills them
+	// again once this state is no longer used (ruleCache.spare).
+	arena []wantRule
+	ptrs  []*wantRule
 }
 
 // text returns the iptables-save form of e, for plans.
@@ -109,15 +114,23 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		return d, nil
 	}
 	hints := cache.last
+	n := 0
+	for _, c := range rs.Chains {
+		n += len(c.Rules)
+	}
 	var misses []*wantRule
 	if hints == nil {
 		// The first compile finds no rule by pointer: room for all.
-		n := 0
-		for _, c := range rs.Chains {
-			n += len(c.Rules)
-		}
 		misses = make([]*wantRule, 0, n)
 	}
+	// Every element of both is set below.
+	if sp := cache.spare; sp != nil && cap(sp.arena) >= n && cap(sp.ptrs) >= n {
+		d.arena, d.ptrs = sp.arena[:n], sp.ptrs[:n]
+	} else {
+		d.arena, d.ptrs = make([]wantRule, n), make([]*wantRule, n)
+	}
+	cache.spare = nil
+	at := 0
 	for _, c := range rs.Chains {
 		if err := rule.CheckTable(c.Table); err != nil {
 			return nil, fmt.Errorf("chain %s: %w", c.Name, err)
@@ -147,8 +160,11 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 		}
 		t.byName[c.Name] = wc
 		t.chains = append(t.chains, wc)
-		wc.rules = make([]*wantRule, len(c.Rules))
-		ws := make([]wantRule, len(c.Rules))
+		// Capped, so that an append to one chain's rules (segments.go)
+		// never writes into the next one's.
+		wc.rules = d.ptrs[at : at+len(c.Rules) : at+len(c.Rules)]
+		ws := d.arena[at : at+len(c.Rules) : at+len(c.Rules)]
+		at += len(c.Rules)
 		h := hints.chain(id, c.Name)
 		for i, r := range c.Rules {
 			if r.Spec == nil {
