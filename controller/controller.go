@@ -19,11 +19,14 @@ type Controller struct {
 
 	errors chan error
 
-	mu         sync.Mutex
-	desired    *firewall.Ruleset
-	cache      *ruleCache // the rules of the last Set, for the next one
-	spare      *ruleCache // the one before, whose slices the next Set fills
-	subscribed bool
+	mu      sync.Mutex
+	desired *firewall.Ruleset
+	cache   *ruleCache // the rules of the last Set, for the next one
+	spare   *ruleCache // the one before, whose slices the next Set fills
+	// reuseRuleset allows a Set to fill the rule slices of the desired
+	// state of the Set before the last (see desired).
+	reuseRuleset bool
+	subscribed   bool
 
 	// driftSince is when the oldest foreign change not yet repaired was
 	// reported (see Drift); zero when there is none.
@@ -66,8 +69,12 @@ func New(opts ...Option) (*Controller, error) {
 		resync:  o.resync,
 		metrics: m,
 		engine:  engine,
-		errors:  make(chan error),
-		desired: &firewall.Ruleset{},
+		// nftsync's own engines read a desired state only until their
+		// next successful Apply; one given with WithEngine may keep it,
+		// as firewall.Backend allows.
+		reuseRuleset: o.engine == nil,
+		errors:       make(chan error),
+		desired:      &firewall.Ruleset{},
 	}, nil
 }
 
@@ -147,7 +154,14 @@ func (c *Controller) SetPlacedContext(ctx context.Context, prepend, append []Rul
 func (c *Controller) set(ctx context.Context, prepend, rules []Rule) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	desired, cache, err := desired(prepend, rules, c.cache, c.spare)
+	// The spare serves one Set: after a Set that fails, the engine may
+	// still hold the desired state built into its slices.
+	spare := c.spare
+	c.spare = nil
+	desired, cache, err := desired(prepend, rules, c.cache, spare)
+	if err == nil && !c.reuseRuleset {
+		cache.rs = nil
+	}
 	if err != nil {
 		c.metrics.errors.WithLabelValues("set").Inc()
 		return err

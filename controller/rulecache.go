@@ -35,6 +35,11 @@ type ruleCache struct {
 	// scratch are the builder's slices, kept for when this cache is the
 	// spare of a later Set (see desired).
 	scratch builderScratch
+	// rs is the desired state built with this cache, whose chains' rule
+	// slices a later Set fills again once it is no one's (see spare in
+	// desired): neither the controller's desired state nor, after the
+	// next Set's Apply, the engine's.
+	rs *firewall.Ruleset
 }
 
 // builderScratch are the slices a builder fills and forgets.

@@ -52,10 +52,11 @@ func desired(prepend, appendRules []Rule, prev, spare *ruleCache) (*firewall.Rul
 	next.parsed = grow(next.parsed, n)
 	next.means = grow(next.means, n)
 	b := builder{
-		rs:   &firewall.Ruleset{},
-		prev: prev,
-		m:    prev.matcher(),
-		next: next,
+		rs:    &firewall.Ruleset{},
+		spare: spare,
+		prev:  prev,
+		m:     prev.matcher(),
+		next:  next,
 		// chainOf grows past n only with -s a,b.
 		chainOf: grow(scratch.chainOf[:0], n),
 		labels:  grow(scratch.labels[:0], n),
@@ -95,11 +96,15 @@ func desired(prepend, appendRules []Rule, prev, spare *ruleCache) (*firewall.Rul
 	for i, c := range rs.Chains {
 		next.lens[i] = len(c.Rules)
 		if cap(c.Rules)-len(c.Rules) > len(c.Rules)/8 {
-			// Grown by appending (a chain new to this Set): the desired
-			// state is kept until the next Set, so it is kept tight.
+			// Grown by appending (a chain new to this Set), or a
+			// spare's larger slice: the desired state is kept until the
+			// next Set, so it is kept tight.
 			c.Rules = append(make([]firewall.Rule, 0, len(c.Rules)), c.Rules...)
 		}
+		// A spare's rules past the end are let go.
+		clear(c.Rules[len(c.Rules):cap(c.Rules)])
 	}
+	next.rs = rs
 	var err error
 	if next.valid, err = b.validate(); err != nil {
 		return nil, nil, err
@@ -111,7 +116,10 @@ func desired(prepend, appendRules []Rule, prev, spare *ruleCache) (*firewall.Rul
 type builder struct {
 	rs         *firewall.Ruleset
 	prev, next *ruleCache
-	m          *matcher
+	// spare is desired's spare: its Ruleset's rule slices are filled
+	// again.
+	spare *ruleCache
+	m     *matcher
 	// chainOf is the chain of each rule of next.parsed (its index in
 	// rs.Chains: an index, not a pointer, so that the GC has nothing to
 	// note as it is filled): the append rules, then the prepend ones, each
@@ -160,9 +168,24 @@ func (b *builder) chain(p Protocol, table, name string) int32 {
 		return b.last
 	}
 	id := chainID{fam, table, name}
-	b.rs.Chains = append(b.rs.Chains, &firewall.Chain{Family: fam, Table: table, Name: name, Rules: make([]firewall.Rule, 0, b.prev.size(id))})
+	b.rs.Chains = append(b.rs.Chains, &firewall.Chain{Family: fam, Table: table, Name: name, Rules: b.spareRules(id)})
 	b.last = int32(len(b.rs.Chains) - 1)
 	return b.last
+}
+
+// spareRules returns an empty slice for the rules of chain id, with room
+// for as many as the previous Set had: the spare's slice for the chain
+// when it has one that large (see desired), else a new one.
+func (b *builder) spareRules(id chainID) []firewall.Rule {
+	n := b.prev.size(id)
+	if sp := b.spare; sp != nil && sp.rs != nil {
+		if i := sp.rs.ChainIndex(id.fam, id.table, id.name); i >= 0 {
+			if r := sp.rs.Chains[i].Rules; cap(r) >= n {
+				return r[:0]
+			}
+		}
+	}
+	return make([]firewall.Rule, 0, n)
 }
 
 // add checks r and takes its chain and parsed rules (none for a chain
