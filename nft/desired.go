@@ -13,6 +13,10 @@ type wantRule struct {
 	src *firewall.Chain // the rule is src.Rules[idx]
 	idx int
 	ent *entry
+	// flow is ent.flow, kept here so that the segmented layout's budgets
+	// read the desired rules in order, not every entry (at 100k rules a
+	// quarter of a one-rule change's plan).
+	flow uint8
 }
 
 // wantChain is a desired chain in its owned table.
@@ -173,11 +177,14 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 			// A rule found by pointer in the same chain (so the same
 			// family) of the previous compile was checked then: reading
 			// its family again is a cache miss a rule.
-			ent := h.find(i, r.Spec)
-			if ent == nil && r.Spec.Family != c.Family {
+			old := h.find(i, r.Spec)
+			if old == nil && r.Spec.Family != c.Family {
 				return nil, &firewall.RuleError{Rule: c.Label(i), Err: fmt.Errorf("rule is for %s, chain for %s", r.Spec.Family, c.Family)}
 			}
-			ws[i] = wantRule{src: c, idx: i, ent: ent}
+			ws[i] = wantRule{src: c, idx: i}
+			if old != nil {
+				ws[i].ent, ws[i].flow = old.ent, old.flow
+			}
 			wc.rules[i] = &ws[i]
 			if ws[i].ent == nil {
 				misses = append(misses, &ws[i])
@@ -188,6 +195,9 @@ func compile(owner string, rs *firewall.Ruleset, cache *ruleCache) (*desired, er
 	var err error
 	if d.built, d.texts, err = cache.fill(misses); err != nil {
 		return nil, err
+	}
+	for _, w := range misses {
+		w.flow = w.ent.flow
 	}
 	cache.end(d)
 	cache.last = d

@@ -197,7 +197,7 @@ func compilePlaced(owner string, chains []*firewall.Chain, cache *map[*rule.Rule
 				}
 			}
 			next[r.Spec] = e
-			wc.rules = append(wc.rules, &wantRule{src: c, idx: i, ent: e})
+			wc.rules = append(wc.rules, &wantRule{src: c, idx: i, ent: e, flow: e.flow})
 		}
 	}
 	*cache = next

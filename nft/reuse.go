@@ -58,22 +58,22 @@ func (h *chainHint) spec(j int) *rule.Rule {
 	return w.src.Rules[w.idx].Spec
 }
 
-// find returns the entry of r, rule i of the new chain, when the previous
-// compile had the same pointer; nil otherwise.
-func (h *chainHint) find(i int, r *rule.Rule) *entry {
+// find returns the previous compile's rule that was r, rule i of the new
+// chain (the same pointer); nil when there is none.
+func (h *chainHint) find(i int, r *rule.Rule) *wantRule {
 	if h == nil || len(h.prev.rules) == 0 {
 		return nil
 	}
 	if j := i + h.off; j >= 0 && j < len(h.prev.rules) && h.spec(j) == r {
 		h.misses = 0
-		return h.prev.rules[j].ent
+		return h.prev.rules[j]
 	}
 	// One rule inserted or deleted just before: the chain shifted by one.
 	for _, d := range [2]int{-1, 1} {
 		if j := i + h.off + d; j >= 0 && j < len(h.prev.rules) && h.spec(j) == r {
 			h.off += d
 			h.misses = 0
-			return h.prev.rules[j].ent
+			return h.prev.rules[j]
 		}
 	}
 	if h.byPtr == nil {
@@ -90,5 +90,5 @@ func (h *chainHint) find(i int, r *rule.Rule) *entry {
 		return nil
 	}
 	h.off = j - i
-	return h.prev.rules[j].ent
+	return h.prev.rules[j]
 }

@@ -49,7 +49,7 @@ func TestCompileReusesByPlace(t *testing.T) {
 	// By place alone: all but the new rule and the few right after the gap.
 	h, hits := d1.chain(tableID{rule.IPv4, "filter"}, "BIG"), 0
 	for i, r := range big.Rules {
-		if h.find(i, r.Spec) != nil {
+		if w := h.find(i, r.Spec); w != nil {
 			hits++
 		}
 	}

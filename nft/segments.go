@@ -365,7 +365,7 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		if err != nil {
 			return nil, err
 		}
-		from.rules = append(from.rules, &wantRule{src: src, ent: e})
+		from.rules = append(from.rules, &wantRule{src: src, ent: e, flow: e.flow})
 		sm.links = append(sm.links, e)
 	}
 	sm.want[wt.id] = mergePos(sm.want[wt.id], wantOff)

@@ -52,7 +52,7 @@ func budgets(wt *wantTable, n int) map[string]budget {
 		seen := map[string]bool{}
 		pure := true
 		for _, wr := range wc.rules {
-			f := wr.ent.flow
+			f := wr.flow
 			if f == 0 {
 				continue
 			}
