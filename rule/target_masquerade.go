@@ -1,6 +1,8 @@
 package rule
 
 import (
+	"strings"
+
 	"github.com/google/nftables/expr"
 )
 
@@ -42,6 +44,9 @@ func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *
 		return true, err
 	}
 	if base == nil {
+		if strings.Contains(v, "/") {
+			return true, argError(v, "the target takes no base port (/BASE); iptables refuses it too: shifted portmap ranges not supported")
+		}
 		*ports, err = parseToPorts(v)
 	} else {
 		*ports, *base, err = parseNATPorts(v)
