@@ -77,14 +77,7 @@ func TestTranslateCLINATBase(t *testing.T) {
 // through the installed iptables-translate, when there is one.
 func TestTranslateCLINATBaseMatchesIptablesTranslate(t *testing.T) {
 	for _, c := range natBaseLines {
-		tool, out, err := iptablesTranslate(t, c.args)
-		if err != nil {
-			t.Errorf("%s %s: %v", tool, c.args, err)
-			continue
-		}
-		if string(out) != c.want+"\n" {
-			t.Errorf("%s %s printed %q; the test expects %q", tool, c.args, out, c.want)
-		}
+		checkIptablesTranslate(t, c.args, c.want)
 	}
 	for _, args := range []string{`-t nat -A PREROUTING -p tcp -j REDIRECT --to-ports 1000-2000/1000`, `-6 -t nat -A OUTPUT -p udp -j REDIRECT --to-ports 1000-2000/1000`} {
 		if tool, out, err := iptablesTranslate(t, args); err == nil {

@@ -62,14 +62,21 @@ func splitArgs(t *testing.T, s string) []string {
 // installed iptables-translate, when there is one.
 func TestTranslateCLIMatchesIptablesTranslate(t *testing.T) {
 	for _, c := range translateLines {
-		tool, out, err := iptablesTranslate(t, c.args)
-		if err != nil {
-			t.Errorf("%s %s: %v", tool, c.args, err)
-			continue
-		}
-		if string(out) != c.want+"\n" {
-			t.Errorf("%s %s printed %q; the test expects %q", tool, c.args, out, c.want)
-		}
+		checkIptablesTranslate(t, c.args, c.want)
+	}
+}
+
+// checkIptablesTranslate fails the test unless the installed
+// iptables-translate prints want and a line break for the arguments of
+// nftsync translate (see iptablesTranslate).
+func checkIptablesTranslate(t *testing.T, line, want string) {
+	t.Helper()
+	tool, out, err := iptablesTranslate(t, line)
+	switch {
+	case err != nil:
+		t.Errorf("%s %s: %v", tool, line, err)
+	case string(out) != want+"\n":
+		t.Errorf("%s %s printed %q; the test expects %q", tool, line, out, want)
 	}
 }
 
