@@ -62,6 +62,9 @@ type Command struct {
 	// appends them in this order, while -I inserts each at the same
 	// position (so they end up in reverse order, as with iptables).
 	Rules []*Rule
+	// ruleArgs are the arguments Rules were parsed from, for
+	// CommentedOut.
+	ruleArgs []string
 }
 
 // ParseCommand parses an iptables command line without the program name,
@@ -157,6 +160,7 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 	if err != nil {
 		return nil, err
 	}
+	c.ruleArgs = rest
 	if counters != nil {
 		for _, r := range rules {
 			r.Counters = *counters
@@ -298,11 +302,14 @@ func (c *Command) Translate() (string, error) {
 // TranslateWithWarnings is Translate, and also returns a warning for each
 // statement of the printed text that nft reads with another meaning than
 // the iptables rule's, or cannot read (see Translation.Warnings): the
-// printed text stays what iptables-translate prints.
+// printed text stays what iptables-translate prints. When nft has no
+// statement for the rule (the error wraps ErrNoNftText), the warnings
+// are returned with the error: they say why, and how nftsync installs
+// the rule.
 func (c *Command) TranslateWithWarnings() (string, []string, error) {
 	s, warns, err := c.nft()
 	if err != nil {
-		return "", nil, err
+		return "", warns, err
 	}
 	if c.Op == OpAppend || c.Op == OpInsert {
 		lines := strings.Split(s, "\n")
@@ -312,6 +319,61 @@ func (c *Command) TranslateWithWarnings() (string, []string, error) {
 		return strings.Join(lines, "\n"), warns, nil
 	}
 	return "nft " + s, warns, nil
+}
+
+// CommentedOut returns what iptables-translate prints, without the line
+// break, for a command nft has no statement for (ErrNoNftText): args, the
+// command line as given to iptables-translate (without the program name),
+// commented out, each argument followed by a space and none quoted, e.g.
+// `nft # -t nat -A PREROUTING -p tcp -j DNAT --to-destination
+// 1.2.3.4:3000-4000/1000 `. iptables-translate prints "nft " once more for
+// each further -s address ("nft nft # ..." for -s a,b), and a "!" that
+// negates an option as an empty argument (iptables' parser blanks it).
+func (c *Command) CommentedOut(args []string) string {
+	return c.commentedOut(true, args)
+}
+
+// commentedOut returns "# " and each argument followed by a space, as
+// iptables-translate (after "nft " a source address, when nft is set) and
+// iptables-restore-translate print a command they cannot translate (see
+// CommentedOut).
+func (c *Command) commentedOut(nft bool, args []string) string {
+	neg, sources := c.negations()
+	var b strings.Builder
+	if nft {
+		b.WriteString(strings.Repeat("nft ", max(sources, 1)))
+	}
+	b.WriteString("# ")
+	bang := 0
+	for _, a := range args {
+		if a == "!" {
+			if len(neg) > 0 && neg[0] == bang {
+				a, neg = "", neg[1:]
+			}
+			bang++
+		}
+		b.WriteString(a + " ")
+	}
+	return b.String()
+}
+
+// negations parses the command's rule again (only CommentedOut needs
+// this) and returns the ordinals, among its "!" arguments, of those that
+// negate an option (not an option's value), which iptables blanks in its
+// argv, and the number of -s addresses. Every "!" of a command line that
+// parses is among its rule's arguments (no command option takes one), so
+// that these are the ordinals in the whole line too.
+func (c *Command) negations() (ordinals []int, sources int) {
+	_, n, _ := parseOne(c.Family, c.ruleArgs, [2]int{}, &ordinals)
+	for i, pos := range ordinals {
+		ordinals[i] = 0
+		for _, a := range c.ruleArgs[:pos] {
+			if a == "!" {
+				ordinals[i]++
+			}
+		}
+	}
+	return ordinals, n[0]
 }
 
 // textSets returns the "add set" commands iptables-translate prints before
@@ -326,7 +388,9 @@ func textSets(t *Translation, fam Family, table string) string {
 
 // nft returns the command in nft syntax, without the "nft" program name
 // and quotes: the form iptables-restore-translate prints; and the
-// translation's warnings.
+// translation's warnings, which it returns with an error wrapping
+// ErrNoNftText too (iptables-translate prints no rule of the command:
+// each fails alike).
 func (c *Command) nft() (string, []string, error) {
 	fam := c.Family
 	where := fmt.Sprintf("%s %s %s", fam, c.Table, c.Chain)
@@ -341,6 +405,9 @@ func (c *Command) nft() (string, []string, error) {
 			t, err := r.translateText()
 			if err != nil {
 				return "", nil, fmt.Errorf("translating rule %q: %w", r.String(), err)
+			}
+			if err := t.NoStatement(); err != nil {
+				return "", t.Warnings(), fmt.Errorf("translating rule %q: %w", r.String(), err)
 			}
 			s := verb + " rule " + where
 			if body := t.Text(); body != "" {

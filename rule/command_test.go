@@ -82,7 +82,8 @@ func TestCommandFields(t *testing.T) {
 		if len(cmd.Rules) != 0 && cmd.Rules[0] != cmd.Rule {
 			t.Errorf("%s: Rule is not Rules[0]", c.line)
 		}
-		cmd.Rule, cmd.Rules = nil, nil
+		// What CommentedOut needs of the rule is not compared.
+		cmd.Rule, cmd.Rules, cmd.ruleArgs = nil, nil, nil
 		if !reflect.DeepEqual(*cmd, c.want) || rule != c.rule {
 			t.Errorf("%s: got %+v rule %q, want %+v rule %q", c.line, *cmd, rule, c.want, c.rule)
 		}

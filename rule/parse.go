@@ -30,6 +30,14 @@ func argError(arg, format string, a ...any) error {
 // represent; it is wrapped by the ParseError.
 var ErrUnsupported = errors.New("not supported")
 
+// ErrNoNftText is what the error of Command.Translate and
+// TranslateWithWarnings wraps when nft has no statement at all for an
+// option of the rule (a NAT port range with a base port, "P-Q/BASE"):
+// iptables-translate then prints no nft text but the command commented out
+// (Command.CommentedOut). nftsync still installs such a rule as the
+// option's xtables extension, where the kernel loads it.
+var ErrNoNftText = errors.New("iptables-translate prints the command commented out")
+
 // parser walks an argument list. Extensions pull option values through it.
 type parser struct {
 	args []string
@@ -40,6 +48,9 @@ type parser struct {
 	// pick chooses, for -s and -d (index 0, 1), which address of a
 	// comma-separated list this rule gets; n counts the addresses.
 	pick, n [2]int
+	// inverts, when not nil, receives the position of each "!" that
+	// negates an option (not one that is an option's value).
+	inverts *[]int
 }
 
 // Parse parses the iptables arguments of one rule, as written after
@@ -47,7 +58,7 @@ type parser struct {
 // rules of (-s or -d with a list of addresses) are an error: see
 // ParseRules.
 func Parse(fam Family, args []string) (*Rule, error) {
-	r, n, err := parseOne(fam, args, [2]int{})
+	r, n, err := parseOne(fam, args, [2]int{}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +73,7 @@ func Parse(fam Family, args []string) (*Rule, error) {
 // destination pair, in iptables' order (sources outer, destinations inner:
 // a→c, a→d, b→c, b→d). Any other arguments are one rule.
 func ParseRules(fam Family, args []string) ([]*Rule, error) {
-	first, n, err := parseOne(fam, args, [2]int{})
+	first, n, err := parseOne(fam, args, [2]int{}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +89,7 @@ func ParseRules(fam Family, args []string) ([]*Rule, error) {
 			}
 			// Each rule is parsed on its own: rules share no match or
 			// target.
-			r, _, err := parseOne(fam, args, [2]int{i, j})
+			r, _, err := parseOne(fam, args, [2]int{i, j}, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -89,10 +100,11 @@ func ParseRules(fam Family, args []string) ([]*Rule, error) {
 }
 
 // parseOne parses the rule with the addresses pick selects, and returns
-// how many -s and -d addresses there are.
-func parseOne(fam Family, args []string, pick [2]int) (*Rule, [2]int, error) {
+// how many -s and -d addresses there are; inverts, when not nil, receives
+// the positions of the "!" arguments that negate an option.
+func parseOne(fam Family, args []string, pick [2]int, inverts *[]int) (*Rule, [2]int, error) {
 	r := &Rule{Family: fam}
-	p := &parser{args: args, rule: r, pick: pick}
+	p := &parser{args: args, rule: r, pick: pick, inverts: inverts}
 	if err := p.run(); err != nil {
 		return nil, p.n, err
 	}
@@ -174,6 +186,9 @@ func (p *parser) run() error {
 				return argError(arg, "double negation is not allowed")
 			}
 			invert = true
+			if p.inverts != nil {
+				*p.inverts = append(*p.inverts, p.pos)
+			}
 			continue
 		}
 		opt := longOption(arg)

@@ -49,6 +49,9 @@ type RestoreLine struct {
 	// user-defined chain.
 	Chain, Policy string
 	Cmd           *Command // set for RestoreCommand
+	// Args are the arguments of a RestoreCommand line as written, without
+	// its [PKTS:BYTES] prefix.
+	Args []string
 }
 
 // maxRestoreLine is the scanner's limit: lines must be shorter.
@@ -151,7 +154,7 @@ func (s *restoreScanner) line(n int, text string) (*RestoreLine, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.Kind, l.Cmd = RestoreCommand, c
+	l.Kind, l.Cmd, l.Args = RestoreCommand, c, args
 	return l, s.track(l)
 }
 

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -36,8 +37,9 @@ func baseChainSpec(table, chain string) baseChain {
 // TranslateRestore translates an iptables-restore file into the nft script
 // iptables-restore-translate prints: "add table" for each table, "add chain"
 // for each declared chain (built-in chains as base chains with their hook,
-// priority and policy), then the rules and commands in file order. name
-// labels errors (FILE:LINE: ...). The header and footer comments carry no
+// priority and policy), then the rules and commands in file order (a rule
+// nft has no statement for, ErrNoNftText, commented out). name labels
+// errors (FILE:LINE: ...). The header and footer comments carry no
 // date, so the output is reproducible.
 func TranslateRestore(r io.Reader, name string, fam Family) (string, error) {
 	s, _, err := TranslateRestoreWithWarnings(r, name, fam)
@@ -65,6 +67,11 @@ func TranslateRestoreWithWarnings(r io.Reader, name string, fam Family) (string,
 			b.WriteByte('\n')
 		case RestoreCommand:
 			s, w, err := l.Cmd.nft()
+			if errors.Is(err, ErrNoNftText) {
+				// As iptables-restore-translate prints it: the line's
+				// arguments after the table it adds.
+				s, err = l.Cmd.commentedOut(false, append([]string{"-t", l.Table}, l.Args...)), nil
+			}
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,8 @@
 package rule
 
 import (
+	"strings"
+
 	"github.com/google/nftables/expr"
 )
 
@@ -42,6 +44,9 @@ func parseToPortsOpt(p *parser, opt string, invert bool, ports *PortRange, set *
 		return true, err
 	}
 	if base == nil {
+		if strings.Contains(v, "/") {
+			return true, argError(v, "the target takes no base port (/BASE); iptables refuses it too: shifted portmap ranges not supported")
+		}
 		*ports, err = parseToPorts(v)
 	} else {
 		*ports, *base, err = parseNATPorts(v)
@@ -82,13 +87,13 @@ func (m *Masquerade) args() []string {
 
 func (m *Masquerade) xlate(x *xlator) error { return xlateOrXt(x, m.xlateNative, m) }
 
-// xlateNative is nft's masquerade statement.
+// xlateNative is nft's masquerade statement, which has no base port.
 func (m *Masquerade) xlateNative(x *xlator) error {
+	if m.Base != 0 {
+		return noBasePort("masquerade to :" + m.Ports.withBase(m.Base))
+	}
 	if err := natPortsNative("masquerade to :"+m.Ports.nft(), m.PortsSet, m.l4); err != nil {
 		return err
-	}
-	if m.Base != 0 {
-		return unsupported("masquerade to :%s: nft has no base port (/BASE)", m.Ports.withBase(m.Base))
 	}
 	if !m.PortsSet {
 		x.addLazy(func() string { return "masquerade" + m.NATFlags.nft() }, &expr.Masq{Random: m.Random, FullyRandom: m.FullyRandom})

@@ -242,17 +242,18 @@ func (n *NAT) args() []string {
 func (n *NAT) xlate(x *xlator) error { return xlateOrXt(x, n.xlateNative, n) }
 
 // xlateNative is nft's snat or dnat statement, which cannot state an
-// inverted address range: nft refuses to parse one, and the kernel's nat
-// expression would get it only from nftsync.
+// inverted address range (nft refuses to parse one, and the kernel's nat
+// expression would get it only from nftsync) nor a base port, tested
+// first, as iptables' xlate fails on it whatever the rest of the range.
 func (n *NAT) xlateNative(x *xlator) error {
+	if n.Range.Base != 0 {
+		return noBasePort(strings.ToLower(n.Kind) + " to " + n.Range.String())
+	}
 	if n.Range.Max.Less(n.Range.Min) {
 		return unsupported("%s to %s: the address range is inverted", strings.ToLower(n.Kind), n.Range)
 	}
 	if err := natPortsNative(strings.ToLower(n.Kind)+" to "+n.Range.String(), n.Range.Ports, n.l4); err != nil {
 		return err
-	}
-	if n.Range.Base != 0 {
-		return unsupported("%s to %s: nft has no base port (/BASE)", strings.ToLower(n.Kind), n.Range)
 	}
 	e := &expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4}
 	kw := "snat"

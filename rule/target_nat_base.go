@@ -14,7 +14,14 @@ import (
 // targets' structs have no room for it, so the kernel reads BASE as 0
 // there (the mapped port is P + port), and iptables-save prints "/0".
 // nft's nat statements have no base port at all: such a rule is
-// installed as its xt target only.
+// installed as its xt target only, and iptables-translate prints it
+// commented out (ErrNoNftText), whatever else the rule holds.
+
+// noBasePort is the refusal of the nat statement stmt ("dnat to ...")
+// for its base port.
+func noBasePort(stmt string) error {
+	return fmt.Errorf("%s: nft has no statement for a base port (/BASE): %w", stmt, ErrNoNftText)
+}
 
 // parseNATPorts parses the port part of a NAT range as iptables 1.8.9
 // does: "P", "P-Q" or "P-Q/BASE". A base needs the dash form ("P/BASE" is

@@ -36,7 +36,12 @@ type Stmt struct {
 	// (an xtables extension the kernel loads only in a table of another
 	// name): the translation only prints Text, Translate fails with it.
 	Refused error
-	Exprs   []expr.Any
+	// NoStatement, when set, says that nft has no statement at all for
+	// the option, and why; it wraps ErrNoNftText. iptables-translate
+	// prints no nft text for the rule then, but the command commented out;
+	// Text is empty.
+	NoStatement error
+	Exprs       []expr.Any
 }
 
 // AnonSet is an anonymous set a rule looks up (tcp dport { 22, 80 }). Its
@@ -130,12 +135,26 @@ func (t *Translation) Warnings() []string {
 		}
 	}
 	switch {
+	case t.NoStatement() != nil:
+		// iptables-translate prints the comment as an argument then.
 	case len(t.Comment) > MaxCommentLen:
 		out = append(out, fmt.Sprintf("iptables-translate prints a comment of %d bytes, which nft refuses (at most %d); nftsync installs the rule with the whole comment", len(t.Comment), MaxCommentLen))
 	case !NftComment(t.Comment):
 		out = append(out, "iptables-translate prints a comment holding a double quote or a line break, which nft cannot read back; nftsync installs the rule with the whole comment")
 	}
 	return out
+}
+
+// NoStatement returns the Stmt.NoStatement of the rule's first
+// statement that has one (it wraps ErrNoNftText), or nil: when set,
+// iptables-translate prints no nft text for the rule.
+func (t *Translation) NoStatement() error {
+	for _, s := range t.Stmts {
+		if s.NoStatement != nil {
+			return s.NoStatement
+		}
+	}
+	return nil
 }
 
 // NftComment reports whether nft can hold s as a rule's comment and print
@@ -384,14 +403,40 @@ func (x *xlator) protoFirst() {
 	}
 }
 
-// wrapRefused names the extension in the refusal of the statements it
-// appended from index n on, as translate names it in its errors.
+// wrapRefused names the extension in the refusal (and the NoStatement)
+// of the statements it appended from index n on, as translate names it in
+// its errors.
 func (x *xlator) wrapRefused(n int, flag string, ext extension) {
 	for i := n; i < len(x.stmts); i++ {
-		if err := x.stmts[i].Refused; err != nil {
-			x.stmts[i].Refused = fmt.Errorf("translating %s %s: %w", flag, ext.Name(), err)
+		s := &x.stmts[i]
+		if s.Refused != nil {
+			s.Refused = fmt.Errorf("translating %s %s: %w", flag, ext.Name(), s.Refused)
+		}
+		if s.NoStatement != nil {
+			s.NoStatement = fmt.Errorf("translating %s %s: %w", flag, ext.Name(), s.NoStatement)
 		}
 	}
+}
+
+// addNoStatement appends the statement of an option nft has no statement
+// for at all (err wraps ErrNoNftText and says why): the rule has no text,
+// iptables-translate prints the command commented out, and nftsync
+// installs the xtables extension ext (with info) only. Such an extension
+// (a NAT target) loads only in a table named nat: the statement is
+// Refused, with a warning naming the placement that runs the rule.
+// Without texts (TranslateExprs), or for an extension nftsync could
+// install itself, it is addXtOnly's statement.
+func (x *xlator) addNoStatement(err error, ext *xt.Ext, info []byte) error {
+	why := strings.TrimSuffix(err.Error(), ": "+ErrNoNftText.Error())
+	bound := ext.Installable()
+	if x.noText || bound == nil {
+		return x.addXtOnly(why, ext, info)
+	}
+	tables := ext.Tables()
+	w := fmt.Sprintf("iptables-translate prints the command commented out (%s); nftsync installs such a rule only as the xtables %s %s, which the kernel loads only in a table named %s, so it runs only with placement of %s (--placement %s, or automatic placement)",
+		why, ext.Name, ext.Kind, strings.Join(tables, " or "), tables[0], tables[0])
+	x.stmts = append(x.stmts, Stmt{NoStatement: err, Refused: unsupportedXt(bound, "("+why+")"), Warning: w})
+	return nil
 }
 
 // addXtOnly appends a statement that runs the xtables extension ext for

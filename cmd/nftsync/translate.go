@@ -33,7 +33,12 @@ warning with the text that keeps the rule's meaning. Where nftsync installs
 the xtables extension itself (owner with a negation, connlimit, hashlimit,
 ...: "xt match NAME" in nft's listing), or cannot install the rule at all
 (TPROXY, rpfilter: the kernel loads them only in tables named mangle or
-raw), stdout gets iptables-translate's text and stderr says so.`,
+raw), stdout gets iptables-translate's text and stderr says so. A NAT
+port range with a base port (DNAT --to-destination 1.2.3.4:3000-4000/1000,
+MASQUERADE --to-ports P-Q/BASE) has no nft statement: stdout gets the
+command commented out, as iptables-translate prints it, and stderr says
+that nftsync installs it only as the xtables target, which runs only
+with placement of nat (--placement nat, or automatic placement).`,
 		Example: `  nftsync translate -A INPUT -p tcp --dport 22 -j ACCEPT
   nft 'add rule ip filter INPUT tcp dport 22 counter accept'
 
@@ -72,6 +77,11 @@ func translate(args []string, stdin io.Reader) (string, []string, error) {
 			return "", nil, err
 		}
 		s, warns, err := cmd.TranslateWithWarnings()
+		if errors.Is(err, rule.ErrNoNftText) {
+			// No nft text: iptables-translate prints the arguments it
+			// was given commented out.
+			return cmd.CommentedOut(rest) + "\n", warns, nil
+		}
 		if err != nil {
 			return "", nil, err
 		}

@@ -62,23 +62,40 @@ func splitArgs(t *testing.T, s string) []string {
 // installed iptables-translate, when there is one.
 func TestTranslateCLIMatchesIptablesTranslate(t *testing.T) {
 	for _, c := range translateLines {
-		args := splitArgs(t, c.args)
-		tool := "iptables-translate"
-		if args[0] == "-6" {
-			tool, args = "ip6tables-translate", args[1:]
-		} else if len(args) > 2 && args[2] == "-6" {
-			tool, args = "ip6tables-translate", append(args[:2:2], args[3:]...)
-		}
-		bin := netnstest.RequireBinary(t, tool)
-		out, err := exec.Command(bin, args...).Output()
-		if err != nil {
-			t.Errorf("%s %s: %v", tool, c.args, err)
-			continue
-		}
-		if string(out) != c.want+"\n" {
-			t.Errorf("%s %s printed %q; the test expects %q", tool, c.args, out, c.want)
-		}
+		checkIptablesTranslate(t, c.args, c.want)
 	}
+}
+
+// checkIptablesTranslate fails the test unless the installed
+// iptables-translate prints want and a line break for the arguments of
+// nftsync translate (see iptablesTranslate).
+func checkIptablesTranslate(t *testing.T, line, want string) {
+	t.Helper()
+	tool, out, err := iptablesTranslate(t, line)
+	switch {
+	case err != nil:
+		t.Errorf("%s %s: %v", tool, line, err)
+	case string(out) != want+"\n":
+		t.Errorf("%s %s printed %q; the test expects %q", tool, line, out, want)
+	}
+}
+
+// iptablesTranslate runs the installed iptables-translate on the arguments
+// of nftsync translate (ip6tables-translate for a leading -6, or one
+// after -t TABLE) and returns the tool's name and stdout; it skips, or
+// fails under NFTSYNC_REQUIRE_ROOT, when the tool is not installed.
+func iptablesTranslate(t *testing.T, line string) (string, []byte, error) {
+	t.Helper()
+	args := splitArgs(t, line)
+	tool := "iptables-translate"
+	if args[0] == "-6" {
+		tool, args = "ip6tables-translate", args[1:]
+	} else if len(args) > 2 && args[2] == "-6" {
+		tool, args = "ip6tables-translate", append(args[:2:2], args[3:]...)
+	}
+	bin := netnstest.RequireBinary(t, tool)
+	out, err := exec.Command(bin, args...).Output()
+	return tool, out, err
 }
 
 func TestTranslateCLIErrors(t *testing.T) {
