@@ -180,3 +180,47 @@ COMMIT
 		})
 	}
 }
+
+// TestCountersMatchIptablesRestore: a line's [PKTS:BYTES] prefix gives the
+// rule's counters as iptables-legacy-restore --counters takes them, and a
+// line's -c wins over its prefix as in iptables-legacy-restore's default
+// mode (with --counters it refuses the two together, "multiple -c flags";
+// without, it ignores every prefix): the parsed file reads as
+// iptables-save -c reads the restored one.
+func TestCountersMatchIptablesRestore(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-legacy-restore")
+	for _, c := range []struct {
+		name, rules string
+		args        []string
+	}{
+		{"prefixes with --counters", "[5:6] -A INPUT -s 1.2.3.4/32 -j ACCEPT\n-A INPUT -s 1.2.3.6/32 -c 9 10 -j ACCEPT\n", []string{"--counters"}},
+		{"a prefix and -c", "[5:6] -A INPUT -s 1.2.3.5/32 -c 7 8 -j ACCEPT\n", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			file := "*filter\n:INPUT ACCEPT [0:0]\n" + c.rules + "COMMIT\n"
+			rs, err := Parse(strings.NewReader(file), "counters.rules", rule.IPv4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs.Chain(rule.IPv4, "filter", "INPUT").Rules {
+				got = append(got, r.Spec.Counters.String()+" -A INPUT "+r.Spec.String())
+			}
+			ns := netnstest.New(t)
+			path := filepath.Join(t.TempDir(), "counters.rules")
+			if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ns.Exec("iptables-legacy-restore", append(c.args, path)...)
+			var want []string
+			for _, l := range strings.Split(ns.Exec("iptables-legacy-save", "-c", "-t", "filter"), "\n") {
+				if strings.Contains(l, "-A INPUT") {
+					want = append(want, l)
+				}
+			}
+			if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+				t.Errorf("parsed:\n%s\niptables-legacy-save -c:\n%s", g, w)
+			}
+		})
+	}
+}

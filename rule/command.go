@@ -72,15 +72,17 @@ type Command struct {
 // for the given family. Options may come in any order, as iptables allows;
 // -4 and -6 are accepted when they agree with fam.
 func ParseCommand(fam Family, args []string) (*Command, error) {
-	return parseCommand(fam, args, "filter", true)
+	return parseCommand(fam, args, "filter", true, nil)
 }
 
 // parseCommand parses a command line; allowTable is false in restore files,
-// where the table comes from the "*table" line.
-func parseCommand(fam Family, args []string, table string, allowTable bool) (*Command, error) {
+// where the table comes from the "*table" line, and so are prefix, the
+// counters of a restore line's "[PKTS:BYTES]" (nil: none), which a -c of
+// the line replaces, as in iptables-restore (two -c are refused).
+func parseCommand(fam Family, args []string, table string, allowTable bool, prefix *Counters) (*Command, error) {
 	c := &Command{Family: fam, Table: table}
 	var rest []string
-	var counters *Counters
+	counters, fromPrefix := prefix, prefix != nil
 	cmdFlag := ""
 	// optional returns the next argument when it is not an option.
 	optional := func(i int) (string, bool) {
@@ -103,7 +105,7 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 			i++
 			c.Table = args[i]
 		case a == "-c" || a == "--set-counters":
-			if counters != nil {
+			if counters != nil && !fromPrefix {
 				return nil, argError(a, "counters may only be given once")
 			}
 			if i+2 >= len(args) {
@@ -113,7 +115,7 @@ func parseCommand(fam Family, args []string, table string, allowTable bool) (*Co
 			if err != nil {
 				return nil, err
 			}
-			counters = &cs
+			counters, fromPrefix = &cs, false
 			i += 2
 		case a == "-4" || a == "--ipv4" || a == "-6" || a == "--ipv6":
 			if (fam == IPv6) != strings.Contains(a, "6") {

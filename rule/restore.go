@@ -141,16 +141,21 @@ func (s *restoreScanner) line(n int, text string) (*RestoreLine, error) {
 		return l, s.chainLine(l)
 	}
 	// "[PKTS:BYTES] -A ..." (iptables-save -c): the rule's counters, as
-	// iptables-restore --counters reads them.
-	var counters []string
+	// iptables-restore --counters reads them; a -c on the line wins, as
+	// without --counters (with it, iptables refuses the two together).
+	var prefix *Counters
 	if m := counterPrefix.FindStringSubmatch(text); m != nil {
-		counters, text = []string{"-c", m[1], m[2]}, text[len(m[0]):]
+		cs, err := parseCounters("["+m[1]+":"+m[2]+"]", m[1], m[2])
+		if err != nil {
+			return nil, err
+		}
+		prefix, text = &cs, text[len(m[0]):]
 	}
 	args, err := SplitArgs(text)
 	if err != nil {
 		return nil, err
 	}
-	c, err := parseCommand(s.fam, append(counters, args...), s.table, false)
+	c, err := parseCommand(s.fam, args, s.table, false, prefix)
 	if err != nil {
 		return nil, err
 	}
