@@ -49,15 +49,6 @@ type builderScratch struct {
 	usedPrev []bool
 }
 
-// grow returns s with room for n elements, reallocated only when it has
-// not.
-func grow[T any](s []T, n int) []T {
-	if cap(s) >= n {
-		return s
-	}
-	return make([]T, len(s), n)
-}
-
 // size returns how many rules chain id had (0 when it had none), so that
 // the next Set allocates each chain once.
 func (c *ruleCache) size(id chainID) int {

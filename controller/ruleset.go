@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/nftsync/nftsync/firewall"
 	"github.com/nftsync/nftsync/internal/parallel"
@@ -47,10 +48,10 @@ func desired(prepend, appendRules []Rule, prev, spare *ruleCache) (*firewall.Rul
 		next.keys, next.first, next.parsed, next.means = spare.keys[:0], spare.first[:0], spare.parsed[:0], spare.means[:0]
 		scratch = spare.scratch
 	}
-	next.keys = grow(next.keys, n)
-	next.first = append(grow(next.first, n+1), 0)
-	next.parsed = grow(next.parsed, n)
-	next.means = grow(next.means, n)
+	next.keys = slices.Grow(next.keys, n)
+	next.first = append(slices.Grow(next.first, n+1), 0)
+	next.parsed = slices.Grow(next.parsed, n)
+	next.means = slices.Grow(next.means, n)
 	b := builder{
 		rs:    &firewall.Ruleset{},
 		spare: spare,
@@ -58,14 +59,14 @@ func desired(prepend, appendRules []Rule, prev, spare *ruleCache) (*firewall.Rul
 		m:     prev.matcher(),
 		next:  next,
 		// chainOf grows past n only with -s a,b.
-		chainOf: grow(scratch.chainOf[:0], n),
-		labels:  grow(scratch.labels[:0], n),
+		chainOf: slices.Grow(scratch.chainOf[:0], n),
+		labels:  slices.Grow(scratch.labels[:0], n),
 		lastJ:   -1,
 		last:    -1,
 		inOrder: true,
 	}
 	if prev != nil {
-		b.usedPrev = grow(scratch.usedPrev[:0], len(prev.keys))[:len(prev.keys)]
+		b.usedPrev = slices.Grow(scratch.usedPrev[:0], len(prev.keys))[:len(prev.keys)]
 		clear(b.usedPrev)
 	}
 	defer func() {
