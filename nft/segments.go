@@ -298,17 +298,9 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 		g.lo, g.hi = at, at+count[i]
 		at = g.hi
 	}
-	laid := make([]group, len(groups))
-	for i, g := range groups {
-		laid[i] = *g
-	}
-	groups = rebalance(groups, k, neff)
 	// Each kept rule is in the group of the segment holding it until a
 	// rebalance merges or splits groups: only then can one move.
-	rebalanced := len(groups) != len(laid)
-	for i := 0; i < len(groups) && !rebalanced; i++ {
-		rebalanced = *groups[i] != laid[i]
-	}
+	groups, rebalanced := rebalance(groups, k, neff)
 	// New segments take ids no chain of the table has.
 	nextID := 1
 	for _, c := range wt.chains {
@@ -386,8 +378,8 @@ func mergePos(into, from map[string]segPos) map[string]segPos {
 // there are more than k, then splits those longer than 2n into pieces of
 // about n while there are fewer than k. The first group (the chain
 // itself) always stays; of two merged segments the longer stays, so that
-// fewer rules move.
-func rebalance(groups []*group, k, n int) []*group {
+// fewer rules move. changed reports whether it merged or split any.
+func rebalance(groups []*group, k, n int) (_ []*group, changed bool) {
 	for {
 		if len(groups) <= 1 {
 			break
@@ -417,7 +409,7 @@ func rebalance(groups []*group, k, n int) []*group {
 			a.hc, a.name = b.hc, b.name
 		}
 		a.hi = b.hi
-		groups = append(groups[:at+1], groups[at+2:]...)
+		groups, changed = append(groups[:at+1], groups[at+2:]...), true
 	}
 	for i := 0; i < len(groups); i++ {
 		g := groups[i]
@@ -431,10 +423,10 @@ func rebalance(groups []*group, k, n int) []*group {
 			pieces[q] = &group{lo: g.lo + q*x/p, hi: g.lo + (q+1)*x/p}
 		}
 		pieces[0].hc, pieces[0].name = g.hc, g.name
-		groups = append(groups[:i], append(pieces, groups[i+1:]...)...)
+		groups, changed = append(groups[:i], append(pieces, groups[i+1:]...)...), true
 		i += p - 1
 	}
-	return groups
+	return groups, changed
 }
 
 // short returns the first group shorter than n/2 (an empty one but the
