@@ -433,8 +433,8 @@ func (x *xlator) addNoStatement(err error, ext *xt.Ext, info []byte) error {
 		return x.addXtOnly(why, ext, info)
 	}
 	tables := ext.Tables()
-	w := fmt.Sprintf("iptables-translate prints the command commented out (%s); nftsync installs such a rule only as the xtables %s %s, which the kernel loads only in a table named %s, so it runs only with placement of %s (--placement %s, or automatic placement)",
-		why, ext.Name, ext.Kind, strings.Join(tables, " or "), tables[0], tables[0])
+	w := fmt.Sprintf("iptables-translate prints the command commented out (%s); nftsync installs such a rule only as the xtables %s %s, which the kernel loads only in a table named %s, so it runs only with placement of %s (automatic, or asked for)",
+		why, ext.Name, ext.Kind, strings.Join(tables, " or "), tables[0])
 	x.stmts = append(x.stmts, Stmt{NoStatement: err, Refused: unsupportedXt(bound, "("+why+")"), Warning: w})
 	return nil
 }

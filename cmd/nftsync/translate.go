@@ -38,7 +38,7 @@ port range with a base port (DNAT --to-destination 1.2.3.4:3000-4000/1000,
 MASQUERADE --to-ports P-Q/BASE) has no nft statement: stdout gets the
 command commented out, as iptables-translate prints it, and stderr says
 that nftsync installs it only as the xtables target, which runs only
-with placement of nat (--placement nat, or automatic placement).`,
+with placement of nat (automatic, or --placement nat).`,
 		Example: `  nftsync translate -A INPUT -p tcp --dport 22 -j ACCEPT
   nft 'add rule ip filter INPUT tcp dport 22 counter accept'
 

@@ -48,7 +48,7 @@ func natBaseWarning(t *testing.T, what, stderr, target string) {
 	}
 	for _, w := range []string{"nftsync: warning: ", "iptables-translate prints the command commented out", "nft has no statement for a base port",
 		"nftsync installs such a rule only as the xtables " + target + " target", "loads only in a table named nat",
-		"placement of nat (--placement nat, or automatic placement)"} {
+		"placement of nat (automatic, or asked for)"} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("%s: stderr %q lacks %q", what, stderr, w)
 		}
