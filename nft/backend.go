@@ -73,6 +73,9 @@ type Backend struct {
 	// beforeSend runs between the read and the write (tests use it to
 	// change the ruleset in between).
 	beforeSend func()
+	// beforePlacedRead runs in Read between the owned tables' read and the
+	// placed rules' read (tests use it to change the ruleset in between).
+	beforePlacedRead func()
 }
 
 var _ firewall.Backend = (*Backend)(nil)
@@ -171,27 +174,28 @@ func (b *Backend) getGen() (uint32, error) {
 }
 
 // readState dumps the owned state; gen is the generation read just before.
-// A dump interrupted by a concurrent change is retried.
+// A dump interrupted by a concurrent change is retried. It returns the
+// generation the state is of, which is gen unless it had to read again.
 //
 // After the dumps the generation is read again: the kernel marks a dump
 // interrupted on the first message of the next reply only, which may be
 // the final NLMSG_DONE, and mdlayher/netlink never returns that message.
 // When the generation moved, the dumps may mix two states: they are read
 // again.
-func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
+func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, uint32, error) {
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		r := &reader{c: b.conn, owner: b.owner, onDump: func() { b.observe("dump", 1) }}
 		st, err := r.read()
 		if err == nil {
 			after, gerr := b.getGen()
 			if gerr != nil {
-				return nil, gerr
+				return nil, 0, gerr
 			}
 			if after == gen {
-				return st, nil
+				return st, gen, nil
 			}
 			err = fmt.Errorf("%w: the generation moved from %d to %d", errInterrupted, gen, after)
 			gen = after
@@ -199,12 +203,12 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, error) {
 			b.dropConn()
 		}
 		if !errors.Is(err, errInterrupted) || try >= b.maxRetries {
-			return nil, fmt.Errorf("reading owned tables: %w", err)
+			return nil, 0, fmt.Errorf("reading owned tables: %w", err)
 		}
 		b.log.Debug("dump interrupted, reading again", "try", try+1, "reason", err)
 		if b.conn == nil {
 			if gen, err = b.getGen(); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 	}
@@ -222,7 +226,7 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	if err != nil {
 		return nil, err
 	}
-	st, _, err := b.state(ctx, gen)
+	st, _, _, err := b.state(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
@@ -267,10 +271,11 @@ func (b *Backend) Apply(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pl
 		return nil, err
 	}
 	for try := 0; ; try++ {
-		st, fromModel, err := b.state(ctx, gen)
+		st, at, fromModel, err := b.state(ctx, gen)
 		if err != nil {
 			return nil, err
 		}
+		gen = at
 		pl, err := b.makePlan(d, st)
 		if err != nil {
 			return nil, err
@@ -365,7 +370,7 @@ func (b *Backend) CleanUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		st, _, err := b.state(ctx, gen)
+		st, gen, _, err := b.state(ctx, gen)
 		if err != nil {
 			return err
 		}

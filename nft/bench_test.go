@@ -91,7 +91,7 @@ func BenchmarkColdSplit10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := be.readState(context.Background(), gen)
+		st, _, err := be.readState(context.Background(), gen)
 		if err != nil {
 			b.Fatal(err)
 		}

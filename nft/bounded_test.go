@@ -105,7 +105,7 @@ func TestBoundedReplace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				st, fromModel, err := b.state(context.Background(), gen)
+				st, _, fromModel, err := b.state(context.Background(), gen)
 				if err != nil || fromModel == drift {
 					t.Fatalf("state: %v (from memory %v, drift %v)", err, fromModel, drift)
 				}

@@ -44,7 +44,7 @@ func TestMasqueradePorts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := b.readState(t.Context(), gen)
+	st, _, err := b.readState(t.Context(), gen)
 	if err != nil {
 		t.Fatal(err)
 	}

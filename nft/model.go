@@ -42,13 +42,15 @@ func (b *Backend) remember(model *actual, gen uint32) {
 }
 
 // state returns the owned state at generation gen: the in-memory one when
-// it is current, else a dump.
-func (b *Backend) state(ctx context.Context, gen uint32) (*actual, bool, error) {
+// it is current, else a dump. It returns the generation the state is of,
+// which moves past gen when the dump had to be read again, and whether the
+// state came from memory.
+func (b *Backend) state(ctx context.Context, gen uint32) (*actual, uint32, bool, error) {
 	if st := b.known(gen); st != nil {
-		return st, true, nil
+		return st, gen, true, nil
 	}
-	st, err := b.readState(ctx, gen)
-	return st, false, err
+	st, at, err := b.readState(ctx, gen)
+	return st, at, false, err
 }
 
 // echoes returns the indexes of the messages whose echo is needed to learn

@@ -3,6 +3,7 @@ package nft
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -89,5 +90,39 @@ func TestPlacementListHead(t *testing.T) {
 	first.Exec("iptables-nft", "-D", "FORWARD", "-s", "1.1.1.1", "-j", "DROP")
 	if _, c := read(b); c.Head != 0 {
 		t.Errorf("with no foreign rule left, Head %d, want 0", c.Head)
+	}
+}
+
+// TestPlacementReadRetries: when the ruleset changes between the read of
+// the owned tables and the read of the placed rules, Read reads both again
+// (they must be of one generation); without retries it says why.
+func TestPlacementReadRetries(t *testing.T) {
+	netnstest.RequireBinary(t, "iptables-nft")
+	ns := netnstest.New(t)
+	fwd := chain(t, rule.IPv4, "filter", "FORWARD", "", `-i kilo0 -j ACCEPT`)
+	b, obs := newBackend(t, ns, WithPlacement("filter"))
+	apply(t, b, &firewall.Ruleset{Chains: []*firewall.Chain{fwd}})
+	bumps := 0
+	b.beforePlacedRead = func() {
+		if bumps < 2 {
+			bumps++
+			ns.NFT("add table ip bump" + string(rune('0'+bumps)))
+		}
+	}
+	obs.Take()
+	rs, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rs.Chain(rule.IPv4, "filter", "FORWARD"); c == nil || len(c.Rules) != 1 {
+		t.Errorf("Read after retries:\n%s", rulesetText(rs))
+	}
+	if bumps != 2 || obs.Get("getgen") < 3 {
+		t.Errorf("bumps %d, generation reads %d: want 2 bumps and a read per try", bumps, obs.Get("getgen"))
+	}
+	b2, _ := newBackend(t, ns, WithPlacement("filter"), WithMaxRetries(0))
+	b2.beforePlacedRead = func() { ns.NFT("add table ip bump9") }
+	if _, err := b2.Read(context.Background()); !errors.Is(err, errInterrupted) {
+		t.Errorf("Read without retries: %v, want errInterrupted", err)
 	}
 }

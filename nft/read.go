@@ -2,6 +2,7 @@ package nft
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -21,11 +22,25 @@ const ForeignComment = "nftsync: foreign rule"
 func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for try := 0; ; try++ {
+		rs, err := b.readOnce(ctx)
+		if !errors.Is(err, errInterrupted) || try >= b.maxRetries {
+			return rs, err
+		}
+		// iptables' tables changed while they were read: the owned
+		// tables and the placed rules must come from one generation.
+		b.log.Debug("ruleset changed while reading, reading again", "try", try+1, "reason", err)
+	}
+}
+
+// readOnce reads the owned tables and the placed rules, failing with
+// errInterrupted when the generation moved in between.
+func (b *Backend) readOnce(ctx context.Context) (*firewall.Ruleset, error) {
 	gen, err := b.getGen()
 	if err != nil {
 		return nil, err
 	}
-	st, err := b.readState(ctx, gen)
+	st, gen, err := b.readState(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +70,23 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 			rs.Chains = append(rs.Chains, c)
 		}
 	}
+	if b.beforePlacedRead != nil {
+		b.beforePlacedRead()
+	}
 	placed, err := b.readPlacedChains()
 	if err != nil {
 		return nil, err
 	}
 	rs.Chains = append(rs.Chains, placed...)
+	if len(placed) > 0 {
+		after, err := b.getGen()
+		if err != nil {
+			return nil, err
+		}
+		if after != gen {
+			return nil, fmt.Errorf("%w: the generation moved from %d to %d", errInterrupted, gen, after)
+		}
+	}
 	return rs, nil
 }
 

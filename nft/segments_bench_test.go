@@ -53,7 +53,7 @@ func BenchmarkSegmentsKernel(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					st, _, err := be.state(context.Background(), gen)
+					st, _, _, err := be.state(context.Background(), gen)
 					if err != nil {
 						b.Fatal(err)
 					}
