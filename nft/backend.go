@@ -222,22 +222,29 @@ func (b *Backend) Plan(ctx context.Context, rs *firewall.Ruleset) (*firewall.Pla
 	if err != nil {
 		return nil, err
 	}
-	gen, err := b.getGen()
-	if err != nil {
-		return nil, err
+	for try := 0; ; try++ {
+		gen, err := b.getGen()
+		if err != nil {
+			return nil, err
+		}
+		st, _, _, err := b.state(ctx, gen)
+		if err != nil {
+			return nil, err
+		}
+		pl, err := b.makePlan(d, st)
+		if err != nil {
+			return nil, err
+		}
+		_, err = b.addPlaced(pw, pl)
+		if errors.Is(err, errInterrupted) && try < b.maxRetries {
+			// As in Apply: plan again on what is there now.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &firewall.Plan{Changes: pl.changes}, nil
 	}
-	st, _, _, err := b.state(ctx, gen)
-	if err != nil {
-		return nil, err
-	}
-	pl, err := b.makePlan(d, st)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := b.addPlaced(pw, pl); err != nil {
-		return nil, err
-	}
-	return &firewall.Plan{Changes: pl.changes}, nil
 }
 
 // Apply makes the owned tables equal rs in one atomic batch for both
