@@ -271,7 +271,7 @@ func (c *ruleCache) fill(misses []*wantRule) ([]*entry, map[*entry]string, error
 // text to read it from r when needed. The expressions are written straight
 // into memo's buffer and the body copied out once, at its size.
 func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
-	tr, err := r.TranslateExprs()
+	tr, err := memo.xl.TranslateExprs(r)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ type exprMemo struct {
 	// buf is where newEntry builds a rule's body before copying it out
 	// at its exact size.
 	buf attrs
+	// xl translates the rules, each into the memory of the one before:
+	// newEntry keeps nothing of a translation.
+	xl rule.Translator
 }
 
 // memoMap holds the marshalled expressions of one kind by family and value.

@@ -220,7 +220,7 @@ func (t *Translation) Command(table, chain string, insert bool) string {
 // Translate converts the rule into nftables statements. A counter is always
 // included, as iptables counts every rule.
 func (r *Rule) Translate() (*Translation, error) {
-	t, err := r.translate(false)
+	t, err := r.translate(false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -236,19 +236,20 @@ func (r *Rule) Translate() (*Translation, error) {
 // cannot install (Stmt.Refused) is kept, with a warning, so that the text
 // is still iptables-translate's.
 func (r *Rule) translateText() (*Translation, error) {
-	return r.translate(false)
+	return r.translate(false, nil)
 }
 
 // TranslateExprs is Translate without the statements' texts (Stmt.Text is
 // empty; Exact and Warning are kept): for installing a rule, which needs
 // only its expressions, sets and comment, without the cost of printing it.
 func (r *Rule) TranslateExprs() (*Translation, error) {
-	return r.translate(true)
+	return r.translate(true, nil)
 }
 
-// translate is Translate, leaving out the texts when noText is set.
-func (r *Rule) translate(noText bool) (*Translation, error) {
-	x := newXlator(r, noText)
+// translate is Translate, leaving out the texts when noText is set, in
+// blk (a new block when nil).
+func (r *Rule) translate(noText bool, blk *xlateBlock) (*Translation, error) {
+	x := newXlator(r, noText, blk)
 	if err := x.header(); err != nil {
 		return nil, err
 	}

@@ -2,12 +2,17 @@ package rule
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	"github.com/nftsync/nftsync/internal/rulegen"
 )
 
 // TestUserDataAsAppendString checks that UserData builds what
@@ -90,4 +95,75 @@ func TestBlocksAsSeparateExprs(t *testing.T) {
 			same("ctFlagsExprs", ct[:], append([]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeySTATE}}, maskedCmp(!inv, ne32(v[1]), ne32(0))...))
 		}
 	}
+}
+
+// TestTranslatorReuse: a Translator that translated other rules before
+// gives each rule the translation a fresh TranslateExprs gives it (the same
+// expressions, marshalled, and the same comment and sets), for rules of
+// the property tests' generator in a random order, so that whatever one
+// rule leaves in the reused memory shows in the next. The seed is printed;
+// NFTSYNC_TRANSLATOR_SEED replays one.
+func TestTranslatorReuse(t *testing.T) {
+	seed := rand.Uint64()
+	if s, err := strconv.ParseUint(os.Getenv("NFTSYNC_TRANSLATOR_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("seed %d (NFTSYNC_TRANSLATOR_SEED replays it)", seed)
+	var rules []*Rule
+	for _, gr := range rulegen.New(seed).Rules(3000) {
+		fam := IPv4
+		if gr.V6 {
+			fam = IPv6
+		}
+		if r, err := Parse(fam, gr.Args); err == nil {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) < 1000 {
+		t.Fatalf("only %d of 3000 rulegen rules parse", len(rules))
+	}
+	var xl Translator
+	compared := 0
+	for _, r := range rules {
+		want, werr := r.TranslateExprs()
+		got, gerr := xl.TranslateExprs(r)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("%s: fresh error %v, reused %v", r, werr, gerr)
+		}
+		if werr != nil {
+			continue
+		}
+		if w, g := translationForm(t, want), translationForm(t, got); w != g {
+			t.Fatalf("%s: reused translator gives\n%s\nwant\n%s", r, g, w)
+		}
+		compared++
+	}
+	t.Logf("%d rules compared", compared)
+}
+
+// translationForm prints what the engine reads of a translation: the
+// marshalled expressions, statement by statement, the comment and the sets.
+func translationForm(t *testing.T, tr *Translation) string {
+	t.Helper()
+	var b bytes.Buffer
+	fam := byte(2)
+	if tr.Family == IPv6 {
+		fam = 10
+	}
+	for i, s := range tr.Stmts {
+		fmt.Fprintf(&b, "stmt %d exact %q xt %q refused %v:", i, s.Exact, s.Xt, s.Refused)
+		for _, x := range s.Exprs {
+			m, err := MarshalExpr(fam, x)
+			if err != nil {
+				t.Fatalf("marshalling %T: %v", x, err)
+			}
+			fmt.Fprintf(&b, " %x", m)
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "comment %q %v, %d sets", tr.Comment, tr.Commented, len(tr.Sets))
+	for _, s := range tr.Sets {
+		fmt.Fprintf(&b, " %+v", *s)
+	}
+	return b.String()
 }
