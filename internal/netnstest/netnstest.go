@@ -6,14 +6,17 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // RequireEnv is the environment variable that turns skips into failures:
@@ -64,6 +67,9 @@ func New(t testing.TB) *NS {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name := "nftsync-" + hex.EncodeToString(b)
+	if err := runDirOnce(); err != nil {
+		t.Fatalf("preparing /run/netns: %v", err)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		// netns.NewNamed switches the calling thread; do it on a thread
@@ -154,3 +160,28 @@ func (n *NS) NFT(script string) string {
 
 // String returns the namespace name.
 func (n *NS) String() string { return fmt.Sprintf("netns %s", n.Name) }
+
+// runDirOnce makes /run/netns a shared mount point of its own, once, as
+// `ip netns add` does before it mounts a name there (netns.NewNamed does
+// not). Otherwise an `ip netns add` run while our namespaces exist (make
+// demo, a user's) mounts /run/netns over itself, hiding their mounts:
+// they can no longer be unmounted through their paths, and their removal
+// fails with EBUSY.
+var runDirOnce = sync.OnceValue(func() error {
+	const dir = "/run/netns"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	err := unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if errors.Is(err, unix.EINVAL) {
+		// Not a mount point yet.
+		if err := unix.Mount(dir, dir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind-mounting %s on itself: %w", dir, err)
+		}
+		err = unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	}
+	if err != nil {
+		return fmt.Errorf("making %s a shared mount: %w", dir, err)
+	}
+	return nil
+})
