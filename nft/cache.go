@@ -306,7 +306,13 @@ func newEntry(r *rule.Rule, spec string, memo *exprMemo) (*entry, error) {
 		return nil, err
 	}
 	if len(tr.Sets) > 0 {
-		e.withSets = &setRule{exprs: append(tr.Exprs(), pieces...), sets: tr.Sets}
+		// The entry keeps these expressions, which memo's translator
+		// reuses: a translation of their own.
+		own, err := r.TranslateExprs()
+		if err != nil {
+			return nil, err
+		}
+		e.withSets = &setRule{exprs: append(own.Exprs(), pieces...), sets: own.Sets}
 	}
 	e.body = appendTail(make(attrs, 0, len(buf)+tailLen(ud, compat)), buf, ud, compat)
 	e.udLen, e.compatLen = uint16(len(ud)), uint8(len(compat))

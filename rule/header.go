@@ -43,10 +43,10 @@ func (x *xlator) addProto(p Proto) {
 		name = strconv.Itoa(int(p.Num))
 	}
 	if x.fam == IPv4 {
-		load, c := newLoadCmp(expr.PayloadBaseNetworkHeader, 9, 1, p.Invert, []byte{p.Num})
+		load, c := x.loadCmp(expr.PayloadBaseNetworkHeader, 9, 1, p.Invert, []byte{p.Num})
 		x.addLazy(func() string { return "ip protocol " + neq(p.Invert) + name }, load, c)
 	} else {
-		m, c := newMetaCmp(expr.MetaKeyL4PROTO, p.Invert, []byte{p.Num})
+		m, c := x.metaCmp(expr.MetaKeyL4PROTO, p.Invert, []byte{p.Num})
 		x.addLazy(func() string { return "meta l4proto " + neq(p.Invert) + name }, m, c)
 	}
 	if !p.Invert {
@@ -93,7 +93,7 @@ func (x *xlator) iface(key string, mk expr.MetaKey, i Iface) {
 	case wildcard && name == "":
 		// "! -i +" never matches: compare with a name no interface has.
 		copy(padded[:], "INVAL/D")
-		m, c := newMetaCmp(mk, false, padded[:])
+		m, c := x.metaCmp(mk, false, padded[:])
 		x.add(key+` "INVAL/D"`, m, c)
 		return
 	}
@@ -101,7 +101,7 @@ func (x *xlator) iface(key string, mk expr.MetaKey, i Iface) {
 	if wildcard {
 		data = []byte(name) // holds no more than IFNAMSIZ bytes (checkIface)
 	}
-	m, c := newMetaCmp(mk, i.Invert, data)
+	m, c := x.metaCmp(mk, i.Invert, data)
 	x.addLazy(func() string {
 		text := `"` + name + `"`
 		switch {
@@ -150,12 +150,12 @@ func (x *xlator) addr(field string, a Addr) {
 		// prefix loads the whole address and masks it.
 		var exprs []expr.Any
 		if bits%8 != 0 {
-			load, c := newLoadCmp(expr.PayloadBaseNetworkHeader, base, uint32(len(ip)), a.Invert, ip)
+			load, c := x.loadCmp(expr.PayloadBaseNetworkHeader, base, uint32(len(ip)), a.Invert, ip)
 			exprs = []expr.Any{load,
 				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(ip)), Mask: a.Mask.AsSlice(), Xor: make([]byte, len(ip))},
 				c}
 		} else {
-			load, c := newLoadCmp(expr.PayloadBaseNetworkHeader, base, uint32(bits/8), a.Invert, ip[:bits/8])
+			load, c := x.loadCmp(expr.PayloadBaseNetworkHeader, base, uint32(bits/8), a.Invert, ip[:bits/8])
 			exprs = []expr.Any{load, c}
 		}
 		x.addLazy(func() string {

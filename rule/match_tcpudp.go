@@ -92,7 +92,7 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		// nft merges two adjacent equality matches into one load of both
 		// ports: the first statement carries it, the second only its text.
 		var buf [4]expr.Any
-		load, c := newLoadCmp(expr.PayloadBaseTransportHeader, 0, 4, false, []byte{byte(s.Lo >> 8), byte(s.Lo), byte(d.Lo >> 8), byte(d.Lo)})
+		load, c := x.loadCmp(expr.PayloadBaseTransportHeader, 0, 4, false, []byte{byte(s.Lo >> 8), byte(s.Lo), byte(d.Lo >> 8), byte(d.Lo)})
 		x.addLazy(func() string { return fmt.Sprintf("%s sport %s", name, s.nft()) }, append(x.appendL4(buf[:0], proto), load, c)...)
 		x.addLazy(func() string { return fmt.Sprintf("%s dport %s", name, d.nft()) })
 		return true
@@ -123,7 +123,7 @@ func (pm *ports) xlatePorts(x *xlator, name string, proto uint8) bool {
 		}
 		exprs := x.appendL4(buf[:0], proto)
 		if p.m.Lo == p.m.Hi {
-			load, c := newLoadCmp(expr.PayloadBaseTransportHeader, p.off, 2, p.m.Invert, be16(p.m.Lo))
+			load, c := x.loadCmp(expr.PayloadBaseTransportHeader, p.off, 2, p.m.Invert, be16(p.m.Lo))
 			exprs = append(exprs, load, c)
 		} else {
 			exprs = append(exprs, payload(expr.PayloadBaseTransportHeader, p.off, 2))
@@ -180,7 +180,7 @@ func (x *xlator) l4Only(name string, proto uint8) {
 		return
 	}
 	x.l4 = proto
-	m, c := newMetaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
+	m, c := x.metaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
 	x.addLazy(func() string { return "meta l4proto " + name }, m, c)
 }
 

@@ -260,7 +260,8 @@ func (r *Rule) translate(noText bool, blk *xlateBlock) (*Translation, error) {
 		}
 		x.wrapRefused(n, "-m", m)
 	}
-	cv := &counterVerdict{counter: expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes}}
+	cv := &x.blk.cv
+	cv.counter = expr.Counter{Packets: r.Counters.Packets, Bytes: r.Counters.Bytes}
 	x.add("counter", &cv.counter)
 	if r.Target != nil {
 		x.spareVerdict = &cv.verdict
@@ -298,6 +299,9 @@ type xlator struct {
 	// spareVerdict is the verdict allocated with the counter, for the
 	// target to take (verdict).
 	spareVerdict *expr.Verdict
+	// blk is the block the xlator was allocated in, with room for the
+	// first expressions (xlate_alloc.go).
+	blk *xlateBlock
 }
 
 // textSet declares a named set in the text, as iptables-translate does
@@ -474,7 +478,7 @@ func (x *xlator) appendL4(dst []expr.Any, proto uint8) []expr.Any {
 		return dst
 	}
 	x.l4 = proto
-	m, c := newMetaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
+	m, c := x.metaCmp(expr.MetaKeyL4PROTO, false, []byte{proto})
 	return append(dst, m, c)
 }
 

@@ -18,6 +18,10 @@ import (
 const (
 	inlineStmts = 4
 	inlineExprs = 10
+	// inlineLoadCmps and inlineMetaCmps are the payload and meta tests a
+	// block has room for (-s, -d and --dport; -p and -i).
+	inlineLoadCmps = 3
+	inlineMetaCmps = 2
 )
 
 // xlateBlock is what a translation allocates at once: the Translation
@@ -29,6 +33,12 @@ type xlateBlock struct {
 	x     xlator
 	stmts [inlineStmts]Stmt
 	exprs [inlineExprs]expr.Any
+	// The first expressions themselves: the usual tests, the counter and
+	// the verdict.
+	lcs      [inlineLoadCmps]loadCmp
+	mcs      [inlineMetaCmps]metaCmp
+	cv       counterVerdict
+	nlc, nmc int
 }
 
 // newXlator returns the xlator of a translation of r in blk, a new block
@@ -39,15 +49,15 @@ func newXlator(r *Rule, noText bool, blk *xlateBlock) *xlator {
 	} else {
 		*blk = xlateBlock{}
 	}
-	blk.x = xlator{fam: r.Family, rule: r, noText: noText, stmts: blk.stmts[:0], exprs: blk.exprs[:0], out: &blk.t}
+	blk.x = xlator{fam: r.Family, rule: r, noText: noText, stmts: blk.stmts[:0], exprs: blk.exprs[:0], out: &blk.t, blk: blk}
 	return &blk.x
 }
 
 // A Translator translates rules one after another into the same memory:
-// the Translation it returns, its Stmts and their Exprs slices, are valid
-// until its next call (the expressions themselves, and Sets, stay the
-// caller's). Its zero value is ready to use; it is not safe for
-// concurrent use.
+// the Translation it returns, its Stmts, their Exprs and the usual
+// expressions themselves are valid until its next call (its Sets stay the
+// caller's: copy the expressions to keep them). Its zero value is ready to
+// use; it is not safe for concurrent use.
 //
 // The nftables engine translates each rule once, to encode it, and keeps
 // nothing of the Translation: a new block a rule was a kilobyte of
@@ -90,7 +100,20 @@ type loadCmp struct {
 
 // newLoadCmp returns payload(base, off, n) and cmp(invert, data).
 func newLoadCmp(base expr.PayloadBase, off, n uint32, invert bool, data []byte) (*expr.Payload, *expr.Cmp) {
-	lc := &loadCmp{load: expr.Payload{DestRegister: 1, Base: base, Offset: off, Len: n}}
+	return (&loadCmp{}).init(base, off, n, invert, data)
+}
+
+// loadCmp is newLoadCmp in the translation's block while it has room.
+func (x *xlator) loadCmp(base expr.PayloadBase, off, n uint32, invert bool, data []byte) (*expr.Payload, *expr.Cmp) {
+	if b := x.blk; b != nil && b.nlc < len(b.lcs) {
+		b.nlc++
+		return b.lcs[b.nlc-1].init(base, off, n, invert, data)
+	}
+	return newLoadCmp(base, off, n, invert, data)
+}
+
+func (lc *loadCmp) init(base expr.PayloadBase, off, n uint32, invert bool, data []byte) (*expr.Payload, *expr.Cmp) {
+	lc.load = expr.Payload{DestRegister: 1, Base: base, Offset: off, Len: n}
 	lc.cmp = expr.Cmp{Op: cmpOp(invert), Register: 1, Data: holdIn(lc.data[:], data)}
 	return &lc.load, &lc.cmp
 }
@@ -118,7 +141,20 @@ type metaCmp struct {
 // newMetaCmp returns meta(key) and cmp(invert, data); data longer than
 // 16 bytes is copied on its own.
 func newMetaCmp(key expr.MetaKey, invert bool, data []byte) (*expr.Meta, *expr.Cmp) {
-	mc := &metaCmp{meta: expr.Meta{Key: key, Register: 1}}
+	return (&metaCmp{}).init(key, invert, data)
+}
+
+// metaCmp is newMetaCmp in the translation's block while it has room.
+func (x *xlator) metaCmp(key expr.MetaKey, invert bool, data []byte) (*expr.Meta, *expr.Cmp) {
+	if b := x.blk; b != nil && b.nmc < len(b.mcs) {
+		b.nmc++
+		return b.mcs[b.nmc-1].init(key, invert, data)
+	}
+	return newMetaCmp(key, invert, data)
+}
+
+func (mc *metaCmp) init(key expr.MetaKey, invert bool, data []byte) (*expr.Meta, *expr.Cmp) {
+	mc.meta = expr.Meta{Key: key, Register: 1}
 	mc.cmp = expr.Cmp{Op: cmpOp(invert), Register: 1, Data: holdIn(mc.data[:], data)}
 	return &mc.meta, &mc.cmp
 }
