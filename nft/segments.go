@@ -151,6 +151,12 @@ type segMap struct {
 	moved map[movedKey]int
 	// links are the links of the layout.
 	links []*entry
+	// unlinked are the segments nothing led to (followAll), whose rules
+	// Read did not show: their deletions are not reported, and relinked
+	// are the additions the layout reports instead for the rules it keeps
+	// from them.
+	unlinked map[tableID]map[string]bool
+	relinked []firewall.Change
 }
 
 // group is a run of a chain's desired rules, rules[lo:hi], held by one
@@ -228,7 +234,7 @@ func (s *segmenter) sweepLinks(used []*entry) {
 // chain lays out one desired chain in at most k segments (k 0: one).
 func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChain, bud budget, sm *segMap) ([]*wantChain, error) {
 	fam := wt.id.Fam
-	segs := s.follow(fam, ht, wc.name)
+	segs, linked := s.followAll(fam, ht, wc.name)
 	m := len(wc.rules)
 	k := max(bud.k, 1)
 	if len(wc.name)+len(segSep)+12 > 255 {
@@ -251,6 +257,9 @@ func (s *segmenter) chain(d *desired, wt *wantTable, ht *haveTable, wc *wantChai
 	sm.have[wt.id] = mergePos(sm.have[wt.id], haveOff)
 	p := &planner{d: d}
 	mt := p.matchRules(fam, have, wc.rules)
+	if linked < len(segs) {
+		sm.relink(wt.id, wc, segs[linked:], have.offs[linked], mt, d)
+	}
 	n := have.len()
 	// segOf returns the segment holding actual rule i, for i not
 	// decreasing from one call to the next.
@@ -440,6 +449,27 @@ func short(groups []*group, n int) int {
 	return -1
 }
 
+// relink notes the segments of chain wc nothing led to (those of segs,
+// whose rules start at off among the matched ones) and, as additions to
+// wc, the desired rules the layout keeps from them: Read, which follows
+// only links, did not show them in the chain.
+func (sm *segMap) relink(id tableID, wc *wantChain, segs []segRef, off int, mt matching, d *desired) {
+	if sm.unlinked == nil {
+		sm.unlinked = map[tableID]map[string]bool{}
+	}
+	if sm.unlinked[id] == nil {
+		sm.unlinked[id] = map[string]bool{}
+	}
+	for _, sc := range segs {
+		sm.unlinked[id][sc.hc.name] = true
+	}
+	for j, w := range wc.rules {
+		if i := mt.of(j); i >= off {
+			sm.relinked = append(sm.relinked, firewall.Change{Op: firewall.AddRule, Family: id.Fam, Table: id.Table, Chain: wc.name, Rule: d.text(w.ent), Position: j})
+		}
+	}
+}
+
 // rewrite translates changes planned on the segmented layout to the
 // iptables chains: segments' rules are their chain's at their position
 // in it, links and segments are not reported, nor rules a rebalance
@@ -449,6 +479,9 @@ func (sm *segMap) rewrite(changes []firewall.Change) []firewall.Change {
 	moved := sm.moved
 	for _, c := range changes {
 		id := tableID{c.Family, c.Table}
+		if c.Op == firewall.DeleteRule && sm.unlinked[id][c.Chain] {
+			continue
+		}
 		switch c.Op {
 		case firewall.AddChain, firewall.DeleteChain:
 			if pos, ok := sm.want[id][c.Chain]; ok && pos.chain != c.Chain {
@@ -471,6 +504,7 @@ func (sm *segMap) rewrite(changes []firewall.Change) []firewall.Change {
 		}
 		out = append(out, c)
 	}
+	out = append(out, sm.relinked...)
 	if len(moved) == 0 {
 		return out
 	}

@@ -132,48 +132,93 @@ func (s *segmenter) follow(fam rule.Family, ht *haveTable, c string) []segRef {
 	if ht == nil || ht.byName[c] == nil {
 		return nil
 	}
-	var segs []segRef
-	seen := map[string]bool{}
-	var walk func(hc *haveChain)
-	walk = func(hc *haveChain) {
-		seen[hc.name] = true
-		rs := hc.rules
-		// valid returns the segment rule i links to.
-		valid := func(i int) *haveChain {
-			t, ok := s.linkOf(fam, rs[i])
-			if n := ht.byName[t]; ok && n != nil && !seen[t] {
-				if of, ok := segmentOf(n); ok && of == c {
-					return n
-				}
-			}
-			return nil
-		}
-		end := len(rs)
-		for end > 0 && len(rs)-end < maxAfterLinks && valid(end-1) == nil {
-			end--
-		}
-		var next []*haveChain
-		from := end
-		for from > 0 {
-			n := valid(from - 1)
-			if n == nil || slices.Contains(next, n) {
-				break
-			}
-			next = append(next, n)
-			from--
-		}
-		if len(next) == 0 {
-			from, end = len(rs), len(rs)
-		}
-		segs = append(segs, segRef{hc, from, end})
-		for k := len(next) - 1; k >= 0; k-- {
-			if !seen[next[k].name] {
-				walk(next[k])
+	w := &segWalk{s: s, fam: fam, ht: ht, c: c, seen: map[string]bool{}}
+	w.walk(ht.byName[c])
+	return w.segs
+}
+
+// followAll is follow, then the segments of c no link leads to any more
+// (a flush of c drops the links it holds): in the order of their ids, each
+// followed by the segments its own links lead to. The layout then finds
+// their rules and keeps them, where a repair would otherwise add every
+// rule of the chain again. Read does not take them (mergeSegments): a
+// segment nothing leads to holds rules no packet reaches.
+//
+// It returns where in the segments the ones nothing leads to start.
+func (s *segmenter) followAll(fam rule.Family, ht *haveTable, c string) ([]segRef, int) {
+	if ht == nil || ht.byName[c] == nil {
+		return nil, 0
+	}
+	w := &segWalk{s: s, fam: fam, ht: ht, c: c, seen: map[string]bool{}}
+	w.walk(ht.byName[c])
+	type orphan struct {
+		hc *haveChain
+		id int
+	}
+	var orphans []orphan
+	for _, hc := range ht.chains {
+		if of, ok := segmentOf(hc); ok && of == c && !w.seen[hc.name] {
+			if _, id, ok := parseSegName(hc.name); ok {
+				orphans = append(orphans, orphan{hc, id})
 			}
 		}
 	}
-	walk(ht.byName[c])
-	return segs
+	slices.SortFunc(orphans, func(a, b orphan) int { return a.id - b.id })
+	linked := len(w.segs)
+	for _, o := range orphans {
+		if !w.seen[o.hc.name] {
+			w.walk(o.hc)
+		}
+	}
+	return w.segs, linked
+}
+
+// segWalk follows the links of chain c's segments.
+type segWalk struct {
+	s    *segmenter
+	fam  rule.Family
+	ht   *haveTable
+	c    string
+	seen map[string]bool
+	segs []segRef
+}
+
+func (w *segWalk) walk(hc *haveChain) {
+	w.seen[hc.name] = true
+	rs := hc.rules
+	// valid returns the segment rule i links to.
+	valid := func(i int) *haveChain {
+		t, ok := w.s.linkOf(w.fam, rs[i])
+		if n := w.ht.byName[t]; ok && n != nil && !w.seen[t] {
+			if of, ok := segmentOf(n); ok && of == w.c {
+				return n
+			}
+		}
+		return nil
+	}
+	end := len(rs)
+	for end > 0 && len(rs)-end < maxAfterLinks && valid(end-1) == nil {
+		end--
+	}
+	var next []*haveChain
+	from := end
+	for from > 0 {
+		n := valid(from - 1)
+		if n == nil || slices.Contains(next, n) {
+			break
+		}
+		next = append(next, n)
+		from--
+	}
+	if len(next) == 0 {
+		from, end = len(rs), len(rs)
+	}
+	w.segs = append(w.segs, segRef{hc, from, end})
+	for k := len(next) - 1; k >= 0; k-- {
+		if !w.seen[next[k].name] {
+			w.walk(next[k])
+		}
+	}
 }
 
 // hasSegments reports whether st holds any segment.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -465,11 +466,20 @@ func segmentsDrift(t *testing.T, layout string) {
 		t.Fatalf("no link to %s", seg)
 		return ""
 	}
+	// segRules returns the rules, with their handles, of every segment.
+	segRules := func() map[string][]string {
+		out := map[string][]string{}
+		for _, c := range segments(ns) {
+			out[c] = ruleHandles(t, ns, "ip", "nftsync-filter", c)
+		}
+		return out
+	}
 	cases := []struct {
 		name   string
 		script func() string
 		read   func(*firewall.Ruleset) error // checks Read before the repair
 	}{
+		{"chain flushed", func() string { return "flush chain ip nftsync-filter INPUT" }, nil},
 		{"foreign rule in a segment", func() string {
 			return "add rule ip nftsync-filter " + segs[1] + " counter accept"
 		}, func(got *firewall.Ruleset) error {
@@ -498,6 +508,7 @@ func segmentsDrift(t *testing.T, layout string) {
 		}, nil},
 	}
 	for _, c := range cases {
+		before := segRules()
 		ns.NFT(c.script())
 		if ev := nextEvent(t, ch); !ev.Owned || b.Committed(ev.Gen) {
 			t.Fatalf("%s: %+v, want an owned foreign commit", c.name, ev)
@@ -511,8 +522,21 @@ func segmentsDrift(t *testing.T, layout string) {
 				t.Errorf("%s: Read: %v", c.name, err)
 			}
 		}
-		if p := apply(t, b, longChain(t, want)); p.Empty() {
+		p := apply(t, b, longChain(t, want))
+		if p.Empty() {
 			t.Errorf("%s: nothing repaired", c.name)
+		}
+		// Once INPUT is flushed nothing leads to the segments: the repair
+		// links them again, keeping them as they were, rather than adding
+		// their rules anew.
+		if c.name == "chain flushed" {
+			if after := segRules(); !reflect.DeepEqual(after, before) {
+				t.Errorf("%s: the repair changed the segments:\n%v\nwere\n%v", c.name, after, before)
+			}
+			// Read showed INPUT empty: the plan adds all its rules.
+			if n := len(p.Changes); n != len(want) {
+				t.Errorf("%s: the repair reported %d changes, want %d additions:\n%s", c.name, n, len(want), p)
+			}
 		}
 		if ev := nextEvent(t, ch); !ev.Owned || !b.Committed(ev.Gen) {
 			t.Fatalf("%s: repair %+v, want an own commit", c.name, ev)
