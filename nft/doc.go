@@ -102,7 +102,10 @@
 // the sets, objects and flowtables of a table whose use count says it
 // holds more than its chains: see objects.go),
 // reads the generation again to detect a dump that raced a change, and
-// repairs the difference ("drift").
+// repairs the difference ("drift"). Read, Plan and Apply read again when
+// a dump was interrupted or the generation moved while they read (the
+// owned tables and iptables' own tables must come from one generation),
+// up to WithMaxRetries times.
 //
 // # The batch
 //
