@@ -301,15 +301,46 @@ func (e *clientEngine) Read(ctx context.Context) (*firewall.Ruleset, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := &firewall.Chain{Family: ch.Family, Table: ch.Table, Name: ch.Name}
+		rs.Chains = append(rs.Chains, ownedPart(ch, have))
+	}
+	return rs, nil
+}
+
+// ownedPart returns what of a listed chain is the owner's, given the chain
+// last applied. A chain of the owner's own holds only its rules, whatever
+// they are now. A built-in chain is shared: its rules are those equal in
+// meaning to the ones applied (as many times as applied), in chain order,
+// and its Head the number of them before the first other rule (0 with
+// none), as the nftables engine reports a placed chain: the iptables-save
+// listing writes them as -I.
+func ownedPart(last *firewall.Chain, have []*rule.Rule) *firewall.Chain {
+	out := &firewall.Chain{Family: last.Family, Table: last.Table, Name: last.Name}
+	if !firewall.IsBuiltin(last.Table, last.Name) {
 		for _, r := range have {
 			if r != nil {
 				out.Rules = append(out.Rules, firewall.Rule{Spec: r})
 			}
 		}
-		rs.Chains = append(rs.Chains, out)
+		return out
 	}
-	return rs, nil
+	left := map[string]int{}
+	for _, r := range last.Rules {
+		left[r.Spec.Key()]++
+	}
+	foreign := false
+	for _, r := range have {
+		if r != nil {
+			if k := r.Key(); left[k] > 0 {
+				left[k]--
+				out.Rules = append(out.Rules, firewall.Rule{Spec: r})
+				continue
+			}
+		}
+		if !foreign {
+			foreign, out.Head = true, len(out.Rules)
+		}
+	}
+	return out
 }
 
 // CleanUp deletes every rule and chain the engine applied: rules first

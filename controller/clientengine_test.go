@@ -117,3 +117,59 @@ func TestClientEngineNeedsInsertForHead(t *testing.T) {
 		t.Fatalf("SetPlaced = %v, want an error about inserting in FORWARD", err)
 	}
 }
+
+// TestClientEngineReadOwnedPart: Current shows, of a built-in chain the
+// clients share with others, only the rules the controller applied, with
+// Head counting those before the first foreign rule; a chain of its own
+// shows whatever it holds.
+func TestClientEngineReadOwnedPart(t *testing.T) {
+	v4, v6 := &insertClient{newMemClient(rule.IPv4)}, &insertClient{newMemClient(rule.IPv6)}
+	if err := v4.AppendUnique("filter", "FORWARD", "-s", "1.1.1.1/32", "-j", "DROP"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(WithClients(v4, v6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepend := []Rule{NewIPv4Rule("filter", "FORWARD", "-i", "kilo0", "-j", "ACCEPT")}
+	appended := []Rule{
+		NewIPv4Chain("filter", "KILO-IPIP"),
+		NewIPv4Rule("filter", "KILO-IPIP", "-j", "DROP"),
+		NewIPv4Rule("filter", "FORWARD", "-o", "kilo0", "-j", "ACCEPT"),
+	}
+	if err := c.SetPlaced(prepend, appended); err != nil {
+		t.Fatal(err)
+	}
+	if err := v4.AppendUnique("filter", "KILO-IPIP", "-s", "2.2.2.2/32", "-j", "ACCEPT"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwd := got.Chain(rule.IPv4, "filter", "FORWARD")
+	if fwd == nil || chainRules(fwd) != "-i kilo0 -j ACCEPT\n-o kilo0 -j ACCEPT\n" || fwd.Head != 1 {
+		t.Errorf("FORWARD = %+v, want kilo0's two rules, Head 1", fwd)
+	}
+	own := got.Chain(rule.IPv4, "filter", "KILO-IPIP")
+	if own == nil || chainRules(own) != "-j DROP\n-s 2.2.2.2/32 -j ACCEPT\n" {
+		t.Errorf("KILO-IPIP = %+v, want both of its rules", own)
+	}
+}
+
+// chainRules is a chain's rules, one a line.
+func chainRules(c *firewall.Chain) string {
+	var b strings.Builder
+	for _, r := range c.Rules {
+		b.WriteString(r.Spec.String() + "\n")
+	}
+	return b.String()
+}
+
+// insertClient is a memClient that can also insert, as go-iptables can.
+type insertClient struct{ *memClient }
+
+func (m *insertClient) InsertUnique(table, chain string, pos int, spec ...string) error {
+	m.calls++
+	return m.put(table, chain, pos, spec)
+}

@@ -213,6 +213,12 @@ func (m *memClient) norm(spec []string) (string, error) {
 
 func (m *memClient) AppendUnique(table, chain string, spec ...string) error {
 	m.calls++
+	return m.put(table, chain, 0, spec)
+}
+
+// put adds a rule unless the chain has it: at position pos (1 is the
+// top), at the end for 0.
+func (m *memClient) put(table, chain string, pos int, spec []string) error {
 	if ok, _ := m.Exists(table, chain, spec...); ok {
 		return nil
 	}
@@ -221,10 +227,16 @@ func (m *memClient) AppendUnique(table, chain string, spec ...string) error {
 		return err
 	}
 	k := table + "/" + chain
-	if _, ok := m.chains[k]; !ok {
+	rules, ok := m.chains[k]
+	switch {
+	case !ok:
 		return errors.New("No chain/target/match by that name")
+	case pos == 0:
+		pos = len(rules) + 1
+	case pos < 0 || pos > len(rules)+1:
+		return errors.New("Index of insertion too big")
 	}
-	m.chains[k] = append(m.chains[k], s)
+	m.chains[k] = append(rules[:pos-1:pos-1], append([]string{s}, rules[pos-1:]...)...)
 	return nil
 }
 
