@@ -98,7 +98,8 @@
 // previous desired state, else by the rule's text; so a desired state
 // passed again with one rule changed costs one pointer comparison a rule. When the generation moved,
 // someone else changed the ruleset: Apply dumps the owned tables (one
-// table dump, then one chain dump and one rule dump per owned table, and
+// table dump, then per owned table one chain dump and one rule dump per
+// chain (see reader.readRules for why per chain), and
 // the sets, objects and flowtables of a table whose use count says it
 // holds more than its chains: see objects.go),
 // reads the generation again to detect a dump that raced a change, and

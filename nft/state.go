@@ -242,21 +242,54 @@ func addChains(t *haveTable, msgs []netlink.Message) error {
 	return nil
 }
 
-// readRules dumps all rules of one table with a single GETRULE dump.
+// readRules dumps the rules of one table: one GETRULE dump per chain.
+//
+// Not one for the whole table: the kernel resumes a dump, at each of its
+// replies (about 130 rules), by walking the table's rules from the first
+// to the one it stopped at, so a table's dump is quadratic in its rules,
+// while a chain's walks only that chain. Measured on 6.18 with the
+// segmented layout: 100k rules 15.1 s by table, 1.1 s by chain; 10k rules
+// 114-142 ms against 77-98 ms; 1k rules the same. A table with more
+// chains than perChainDumps is dumped whole: its round trips would cost
+// more than its walks.
 func (r *reader) readRules(t *haveTable) error {
-	msgs, err := dump(r.c, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), attrs(nil).str(unix.NFTA_RULE_TABLE, t.name))
-	if err != nil {
-		return fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
+	filter := attrs(nil).str(unix.NFTA_RULE_TABLE, t.name)
+	if len(t.chains) > perChainDumps {
+		msgs, err := dump(r.c, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), filter)
+		if err != nil {
+			return fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
+		}
+		r.onDump()
+		return addRules(t, msgs)
 	}
-	r.onDump()
-	return addRules(t, msgs)
+	seen := map[uint64]bool{}
+	for _, c := range t.chains {
+		msgs, err := dump(r.c, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), filter.str(unix.NFTA_RULE_CHAIN, c.name))
+		if err != nil {
+			return fmt.Errorf("dumping rules of %s %s %s: %w", t.id.Fam, t.name, c.name, err)
+		}
+		r.onDump()
+		if err := addRulesSeen(t, msgs, seen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// perChainDumps is the most chains a table's rules are dumped chain by
+// chain for.
+const perChainDumps = 512
 
 // addRules adds the rules of t listed by a rule dump to their chains. A
 // rule listed twice, or in a chain the chain dump did not list, means the
 // table changed between the dumps: the read is retried.
 func addRules(t *haveTable, msgs []netlink.Message) error {
-	seen := make(map[uint64]bool, len(msgs))
+	return addRulesSeen(t, msgs, make(map[uint64]bool, len(msgs)))
+}
+
+// addRulesSeen is addRules across several dumps of one table: seen holds
+// the handles listed so far.
+func addRulesSeen(t *haveTable, msgs []netlink.Message, seen map[uint64]bool) error {
 	for _, m := range msgs {
 		if m.Header.Type != nftType(unix.NFT_MSG_NEWRULE) {
 			continue
