@@ -168,20 +168,24 @@ func (ph *placedHave) placedChains(owner string) ([]*firewall.Chain, error) {
 
 // readPlacedChains returns the owner's placed chains for Read: where it
 // has placed something (found once in all iptables tables when not known,
-// see placedRead), every rule is read.
-func (b *Backend) readPlacedChains() ([]*firewall.Chain, error) {
+// see placedRead), every rule is read. read says whether any of
+// iptables' tables was read.
+func (b *Backend) readPlacedChains() (_ []*firewall.Chain, read bool, _ error) {
 	if b.prevPlaced == nil {
 		ids, _ := b.placedRead(nil)
+		read = len(ids) > 0
 		ph, err := b.readPlaced(nil, ids, false)
 		if err != nil {
-			return nil, err
+			return nil, read, err
 		}
 		b.setPrevPlaced(ph.ownedIn(b.owner))
 	}
 	ids, _ := b.placedRead(nil)
+	read = read || len(ids) > 0
 	ph, err := b.readPlaced(nil, ids, true)
 	if err != nil {
-		return nil, err
+		return nil, read, err
 	}
-	return ph.placedChains(b.owner)
+	chains, err := ph.placedChains(b.owner)
+	return chains, read, err
 }

@@ -34,7 +34,9 @@ func (b *Backend) Read(ctx context.Context) (*firewall.Ruleset, error) {
 }
 
 // readOnce reads the owned tables and the placed rules, failing with
-// errInterrupted when the generation moved in between.
+// errInterrupted when the generation moved in between (checked only when
+// iptables' tables were read: the owned ones alone are checked by
+// readState).
 func (b *Backend) readOnce(ctx context.Context) (*firewall.Ruleset, error) {
 	gen, err := b.getGen()
 	if err != nil {
@@ -73,12 +75,12 @@ func (b *Backend) readOnce(ctx context.Context) (*firewall.Ruleset, error) {
 	if b.beforePlacedRead != nil {
 		b.beforePlacedRead()
 	}
-	placed, err := b.readPlacedChains()
+	placed, read, err := b.readPlacedChains()
 	if err != nil {
 		return nil, err
 	}
 	rs.Chains = append(rs.Chains, placed...)
-	if len(placed) > 0 {
+	if read {
 		after, err := b.getGen()
 		if err != nil {
 			return nil, err
