@@ -23,10 +23,12 @@ type placedHave struct {
 func markKey(id tableID, chain string) string { return famKey(id.Fam, id.Table+"\x00"+chain) }
 
 // readPlaced dumps the placed tables of ids that exist: one table dump, then a
-// chain dump per table, and the rules: with all, one rule dump per table;
-// else only the chains the owner can have rules in (built-in chains, the
-// chains it created, the chains pw declares), one dump each, so that a
-// large foreign user chain (Docker's, kube-proxy's) is never read.
+// chain dump per table, and the rules: with all, every chain's, one dump
+// each (one for the table past perChainDumps chains; see
+// reader.readRules); else only the chains the owner can have rules in
+// (built-in chains, the chains it created, the chains pw declares), one
+// dump each, so that a large foreign user chain (Docker's, kube-proxy's)
+// is never read.
 func (b *Backend) readPlaced(pw *placedWant, ids map[tableID]bool, all bool) (*placedHave, error) {
 	ph := &placedHave{tables: map[tableID]*haveTable{}, mine: map[string]bool{}, use: map[string]uint32{}}
 	if len(ids) == 0 {
