@@ -1,15 +1,14 @@
 package compat
 
 import (
-	"bytes"
 	"context"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/listingtest"
 	"github.com/nftsync/nftsync/internal/netnstest"
-	"github.com/nftsync/nftsync/iptsave"
 	"github.com/nftsync/nftsync/rule"
 )
 
@@ -100,17 +99,7 @@ func TestHeadListed(t *testing.T) {
 			t.Errorf("Read: FORWARD with Head %d\n%s\nwant Head 1\n%s", c.Head,
 				strings.Join(chainKeys(c), "\n"), strings.Join(chainKeys(fwd), "\n"))
 		}
-		var listing bytes.Buffer
-		if err := iptsave.Write(&listing, got, rule.IPv4); err != nil {
-			t.Fatal(err)
-		}
-		if s := listing.String(); !strings.Contains(s, "\n-I FORWARD 1 -s 10.4.0.0/16 ") || !strings.Contains(s, "\n-A FORWARD -d 10.4.0.0/16 ") {
-			t.Errorf("listing:\n%s\nwant the first rule as -I FORWARD 1, the others as -A", s)
-		}
-		listed, err := iptsave.Parse(bytes.NewReader(listing.Bytes()), "listing", rule.IPv4)
-		if err != nil {
-			t.Fatal(err)
-		}
+		listed := listingtest.HeadListing(t, got)
 		before := saved(t, ns, mode, rule.IPv4, "filter", "FORWARD")
 		if p := apply(t, b, listed); !p.Empty() {
 			t.Errorf("the listing fed back changed:\n%s", p)

@@ -1,15 +1,14 @@
 package nft
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/nftsync/nftsync/firewall"
+	"github.com/nftsync/nftsync/internal/listingtest"
 	"github.com/nftsync/nftsync/internal/netnstest"
-	"github.com/nftsync/nftsync/iptsave"
 	"github.com/nftsync/nftsync/rule"
 )
 
@@ -49,17 +48,7 @@ func TestPlacementListHead(t *testing.T) {
 	if g, w := rulesetText(&firewall.Ruleset{Chains: []*firewall.Chain{c}}), rulesetText(want); c.Head != 1 || g != w {
 		t.Errorf("Read: FORWARD with Head %d\n%s\nwant Head 1\n%s", c.Head, g, w)
 	}
-	var listing bytes.Buffer
-	if err := iptsave.Write(&listing, got, rule.IPv4); err != nil {
-		t.Fatal(err)
-	}
-	if s := listing.String(); !strings.Contains(s, "\n-I FORWARD 1 -s 10.4.0.0/16 ") || !strings.Contains(s, "\n-A FORWARD -d 10.4.0.0/16 ") {
-		t.Errorf("listing:\n%s\nwant the first rule as -I FORWARD 1, the others as -A", s)
-	}
-	listed, err := iptsave.Parse(bytes.NewReader(listing.Bytes()), "listing", rule.IPv4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	listed := listingtest.HeadListing(t, got)
 	handles := first.Exec("nft", "-a", "list", "ruleset")
 	if p := apply(t, b, listed); !p.Empty() {
 		t.Errorf("the listing fed back: %s", p)
