@@ -24,8 +24,11 @@ import (
 // each rule, and when an Apply checks the generation only, diffs against
 // the state in memory, or dumps.
 type Backend struct {
-	owner      string
-	nsPath     string
+	owner  string
+	nsPath string
+	// dumpConns are more sockets for the rule dumps of a read, one a CPU
+	// (readRules), dialled on first use and closed with conn.
+	dumpConns  []*netlink.Conn
 	log        *slog.Logger
 	obs        firewall.Observer
 	maxRetries int
@@ -149,6 +152,20 @@ func (b *Backend) ensureConn() error {
 	return nil
 }
 
+// conns returns the socket and up to n-1 more for dumps that run at
+// once; fewer when more cannot be opened (the dumps then share them).
+func (b *Backend) conns(n int) []*netlink.Conn {
+	for len(b.dumpConns) < n-1 && (b.nsPath == "" || b.nsfd >= 0) {
+		c, err := dial(b.nsfd)
+		if err != nil {
+			b.log.Debug("opening another socket for dumps", "err", err)
+			break
+		}
+		b.dumpConns = append(b.dumpConns, c)
+	}
+	return append([]*netlink.Conn{b.conn}, b.dumpConns[:min(len(b.dumpConns), max(n-1, 0))]...)
+}
+
 // dropConn closes the socket after a failure: replies may still be queued
 // and the kernel may or may not have committed, so the next operation opens
 // a new socket and re-reads everything.
@@ -157,6 +174,10 @@ func (b *Backend) dropConn() {
 		b.conn.Close()
 		b.conn = nil
 	}
+	for _, c := range b.dumpConns {
+		c.Close()
+	}
+	b.dumpConns = nil
 	b.forget()
 	b.setPrevPlaced(nil)
 }
@@ -187,7 +208,7 @@ func (b *Backend) readState(ctx context.Context, gen uint32) (*actual, uint32, e
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
-		r := &reader{c: b.conn, owner: b.owner, onDump: func() { b.observe("dump", 1) }}
+		r := &reader{c: b.conn, owner: b.owner, onDump: func() { b.observe("dump", 1) }, conns: b.conns}
 		st, err := r.read()
 		if err == nil {
 			after, gerr := b.getGen()

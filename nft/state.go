@@ -2,6 +2,9 @@ package nft
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -60,6 +63,9 @@ type reader struct {
 	c      *netlink.Conn
 	owner  string
 	onDump func()
+	// conns returns c and up to n-1 more sockets, for rule dumps that
+	// run at once (nil: c alone).
+	conns func(n int) []*netlink.Conn
 }
 
 // read dumps the owned tables: one table dump, then one chain dump and one
@@ -262,19 +268,52 @@ func (r *reader) readRules(t *haveTable) error {
 		r.onDump()
 		return addRules(t, msgs)
 	}
+	// The chains are dumped on one socket a CPU at once: the kernel fills
+	// a dump's replies in the reading thread. On two CPUs, readState of
+	// 100k segmented rules took 0.52-0.57 s against 0.85-0.93 s on one
+	// socket, of 10k 44-54 ms against 74-89 ms.
+	conns := []*netlink.Conn{r.c}
+	if r.conns != nil && len(t.chains) > 1 {
+		conns = r.conns(min(len(t.chains), runtime.GOMAXPROCS(0), maxDumpConns))
+	}
+	type dumped struct {
+		msgs []netlink.Message
+		err  error
+	}
+	got := make([]dumped, len(t.chains))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Every chain is dumped, or its dump fails: a socket that
+			// fails keeps failing the ones it takes.
+			for i := int(next.Add(1)) - 1; i < len(t.chains); i = int(next.Add(1)) - 1 {
+				// A filter of its own: appending to the shared one
+				// would write into the same array from every goroutine.
+				f := attrs(nil).str(unix.NFTA_RULE_TABLE, t.name).str(unix.NFTA_RULE_CHAIN, t.chains[i].name)
+				msgs, err := dump(c, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), f)
+				got[i] = dumped{msgs, err}
+			}
+		}()
+	}
+	wg.Wait()
 	seen := map[uint64]bool{}
-	for _, c := range t.chains {
-		msgs, err := dump(r.c, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), filter.str(unix.NFTA_RULE_CHAIN, c.name))
-		if err != nil {
+	for i, c := range t.chains {
+		if err := got[i].err; err != nil {
 			return fmt.Errorf("dumping rules of %s %s %s: %w", t.id.Fam, t.name, c.name, err)
 		}
 		r.onDump()
-		if err := addRulesSeen(t, msgs, seen); err != nil {
+		if err := addRulesSeen(t, got[i].msgs, seen); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// maxDumpConns bounds the sockets a read dumps on at once.
+const maxDumpConns = 8
 
 // perChainDumps is the most chains a table's rules are dumped chain by
 // chain for.
