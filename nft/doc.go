@@ -99,7 +99,7 @@
 // passed again with one rule changed costs one pointer comparison a rule. When the generation moved,
 // someone else changed the ruleset: Apply dumps the owned tables (one
 // table dump, then per owned table one chain dump and one rule dump per
-// chain (see reader.readRules for why per chain), and
+// chain, on one socket a CPU at once (see reader.readRules for why), and
 // the sets, objects and flowtables of a table whose use count says it
 // holds more than its chains: see objects.go),
 // reads the generation again to detect a dump that raced a change, and
