@@ -309,7 +309,8 @@ func (e *clientEngine) Read(ctx context.Context) (*firewall.Ruleset, error) {
 // ownedPart returns what of a listed chain is the owner's, given the chain
 // last applied. A chain of the owner's own holds only its rules, whatever
 // they are now. A built-in chain is shared: its rules are those equal in
-// meaning to the ones applied (as many times as applied), in chain order,
+// meaning to the ones applied, each once as Apply adds it (uniqueRules),
+// in chain order,
 // and its Head the number of them before the first other rule (0 with
 // none), as the nftables engine reports a placed chain: the iptables-save
 // listing writes them as -I.
@@ -323,15 +324,16 @@ func ownedPart(last *firewall.Chain, have []*rule.Rule) *firewall.Chain {
 		}
 		return out
 	}
-	left := map[string]int{}
-	for _, r := range last.Rules {
-		left[r.Spec.Key()]++
+	applied, _ := uniqueRules(last)
+	left := make(map[string]bool, len(applied))
+	for _, r := range applied {
+		left[r.Spec.Key()] = true
 	}
 	foreign := false
 	for _, r := range have {
 		if r != nil {
-			if k := r.Key(); left[k] > 0 {
-				left[k]--
+			if k := r.Key(); left[k] {
+				left[k] = false
 				out.Rules = append(out.Rules, firewall.Rule{Spec: r})
 				continue
 			}
