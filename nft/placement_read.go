@@ -64,15 +64,16 @@ func (b *Backend) readPlaced(pw *placedWant, ids map[tableID]bool, all bool) (*p
 		}
 		chainMarks(ph, t, msgs, b.owner)
 		filter := attrs(nil).str(unix.NFTA_RULE_TABLE, t.name)
+		// seen catches a rule listed twice across the dumps.
+		seen := map[uint64]bool{}
 		if all && len(t.chains) > perChainDumps {
-			if err := b.readPlacedRules(t, filter, nil); err != nil {
+			if err := b.readPlacedRules(t, filter, seen); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		// Chain by chain, as reader.readRules does and for the same
-		// reason; seen catches a rule listed twice across the dumps.
-		seen := map[uint64]bool{}
+		// reason.
 		for _, c := range t.chains {
 			if all || firewall.IsBuiltin(t.id.Table, c.name) || ph.mine[markKey(t.id, c.name)] || pw.declares(t.id, c.name) {
 				if err := b.readPlacedRules(t, filter.str(unix.NFTA_RULE_CHAIN, c.name), seen); err != nil {
@@ -85,16 +86,13 @@ func (b *Backend) readPlaced(pw *placedWant, ids map[tableID]bool, all bool) (*p
 }
 
 // readPlacedRules dumps the rules of t the filter selects; seen holds the
-// handles listed by the dumps of t before (nil: none).
+// handles listed by the dumps of t before.
 func (b *Backend) readPlacedRules(t *haveTable, filter attrs, seen map[uint64]bool) error {
 	msgs, err := dump(b.conn, unix.NFT_MSG_GETRULE, nfproto(t.id.Fam), filter)
 	if err != nil {
 		return fmt.Errorf("dumping rules of %s %s: %w", t.id.Fam, t.name, err)
 	}
 	b.observe("dump", 1)
-	if seen == nil {
-		return addRules(t, msgs)
-	}
 	return addRulesSeen(t, msgs, seen)
 }
 

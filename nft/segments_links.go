@@ -129,12 +129,17 @@ const maxAfterLinks = 16
 // rules, then the segments its links (its last rules) lead to, in order,
 // each a chain marked as a segment of c.
 func (s *segmenter) follow(fam rule.Family, ht *haveTable, c string) []segRef {
-	if ht == nil || ht.byName[c] == nil {
-		return nil
-	}
+	return s.walkFrom(fam, ht, c).segs
+}
+
+// walkFrom returns the walk of chain c's links from c (nothing walked when
+// c does not exist).
+func (s *segmenter) walkFrom(fam rule.Family, ht *haveTable, c string) *segWalk {
 	w := &segWalk{s: s, fam: fam, ht: ht, c: c, seen: map[string]bool{}}
-	w.walk(ht.byName[c])
-	return w.segs
+	if ht != nil && ht.byName[c] != nil {
+		w.walk(ht.byName[c])
+	}
+	return w
 }
 
 // followAll is follow, then the segments of c no link leads to any more
@@ -146,11 +151,10 @@ func (s *segmenter) follow(fam rule.Family, ht *haveTable, c string) []segRef {
 //
 // It returns where in the segments the ones nothing leads to start.
 func (s *segmenter) followAll(fam rule.Family, ht *haveTable, c string) ([]segRef, int) {
-	if ht == nil || ht.byName[c] == nil {
+	w := s.walkFrom(fam, ht, c)
+	if len(w.segs) == 0 {
 		return nil, 0
 	}
-	w := &segWalk{s: s, fam: fam, ht: ht, c: c, seen: map[string]bool{}}
-	w.walk(ht.byName[c])
 	type orphan struct {
 		hc *haveChain
 		id int
